@@ -1,0 +1,2 @@
+//! Typed REST and GraphQL client for MotionDynamic: fill a theme's
+//! parameters and receive a rendered MP4 through a webhook.

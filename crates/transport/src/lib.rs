@@ -1,0 +1,2 @@
+//! HTTP core shared by the motionkit clients: auth, retries, rate limits,
+//! errors, and streamed, resumable uploads and downloads.
