@@ -1,3 +1,43 @@
-//! Project automation. `cargo xtask codegen [--check]`.
+//! `cargo xtask`: project automation. See the library docs.
 
-fn main() {}
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask codegen [--check]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let root = xtask::workspace_root();
+    match args.as_slice() {
+        ["codegen"] => match xtask::write(&root) {
+            Ok(changed) if changed.is_empty() => {
+                eprintln!("codegen: everything is up to date");
+                ExitCode::SUCCESS
+            }
+            Ok(changed) => {
+                for path in changed {
+                    eprintln!("codegen: wrote {}", path.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("codegen failed:\n{e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["codegen", "--check"] => match xtask::check(&root, &root.join("specs")) {
+            Ok(()) => {
+                eprintln!("codegen --check: generated code matches the specs");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("codegen --check failed:\n{e}");
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -4,7 +4,24 @@
 //! The types carry exact wire names, tolerate unknown fields in responses
 //! and fall back to `Unknown(String)` for server-driven enums. Hand-written
 //! extensions live beside the generated code in `*_ext.rs` modules.
+//!
+//! ```
+//! use motionkit_models::deepmotion::{StatusResponse, JobStatus, endpoints};
+//!
+//! let body = r#"{"count":1,"status":[{"rid":"r1","status":"PROGRESS","details":{"step":1,"total":4}}]}"#;
+//! let parsed: StatusResponse = motionkit_models::decode(body).unwrap();
+//! assert_eq!(parsed.status[0].status, JobStatus::Progress);
+//! assert_eq!(endpoints::STATUS.render_path(&[("rids", "r1,r2")]).unwrap(), "/status/r1,r2");
+//! ```
 
+pub mod decode;
 pub mod endpoint;
+pub mod generated;
+pub mod nullable;
+pub mod number;
+pub mod process_params;
 
+pub use decode::{DecodeError, decode, reencode};
 pub use endpoint::{AuthKind, BodyEncoding, Endpoint, Method, PathError, QueryParam, Service};
+pub use generated::{deepmotion, motiondynamic};
+pub use process_params::{ProcessParamKind, ProcessParameterSpec};
