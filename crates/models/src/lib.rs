@@ -15,12 +15,14 @@
 //! ```
 
 pub mod decode;
+pub mod deepmotion_ext;
 pub mod endpoint;
 pub mod generated;
 pub mod nullable;
 pub mod number;
 pub mod process_params;
 
+pub use deepmotion_ext::FailureReason;
 pub use decode::{DecodeError, decode, reencode};
 pub use endpoint::{AuthKind, BodyEncoding, Endpoint, Method, PathError, QueryParam, Service};
 pub use generated::{deepmotion, motiondynamic};

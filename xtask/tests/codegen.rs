@@ -1,0 +1,111 @@
+//! `cargo xtask codegen --check` guards the committed output.
+
+use std::path::Path;
+
+use xtask::{check, generate, workspace_root};
+
+fn copy_specs(to: &Path) {
+    let from = workspace_root().join("specs");
+    copy_dir(&from, to);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn committed_output_matches_the_specs() {
+    let root = workspace_root();
+    if let Err(e) = check(&root, &root.join("specs")) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let specs = workspace_root().join("specs");
+    assert_eq!(generate(&specs).unwrap(), generate(&specs).unwrap());
+}
+
+#[test]
+fn every_generated_file_starts_with_the_preamble() {
+    for output in generate(&workspace_root().join("specs")).unwrap() {
+        if output.path.extension().is_some_and(|e| e == "rs") {
+            assert!(
+                output.contents.starts_with(xtask::emit::PREAMBLE),
+                "{}",
+                output.path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn editing_a_spec_without_regenerating_fails_the_check() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_specs(temp.path());
+    let spec = temp.path().join("deepmotion.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let edited = text.replace("Get the account's credit balance.", "Get the credit balance.");
+    assert_ne!(text, edited);
+    std::fs::write(&spec, edited).unwrap();
+
+    let err = check(&workspace_root(), temp.path()).unwrap_err();
+    assert!(
+        err.contains("crates/models/src/generated/deepmotion.rs is out of date"),
+        "{err}"
+    );
+    assert!(err.contains("run `cargo xtask codegen`"), "{err}");
+    assert!(!err.contains("motiondynamic.rs"), "{err}");
+}
+
+#[test]
+fn a_malformed_spec_names_the_file_and_json_path() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_specs(temp.path());
+    let spec = temp.path().join("deepmotion.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    value["endpoints"][3]["method"] = "FETCH".into();
+    std::fs::write(&spec, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+
+    let err = generate(temp.path()).unwrap_err();
+    assert!(err.contains("deepmotion.json"), "{err}");
+    assert!(err.contains("endpoints[3].method"), "{err}");
+    assert!(err.contains("FETCH"), "{err}");
+}
+
+#[test]
+fn semantic_errors_name_the_json_path() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_specs(temp.path());
+    let spec = temp.path().join("motiondynamic.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    value["types"][0]["fields"][1]["type"] = "[Missing]".into();
+    value["endpoints"][0]["path"] = "/rest/themes/{theme_id}".into();
+    std::fs::write(&spec, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+
+    let err = generate(temp.path()).unwrap_err();
+    assert!(err.contains("types[0].fields[1].type"), "{err}");
+    assert!(err.contains("`Missing` is not defined"), "{err}");
+    assert!(err.contains("endpoints[0].path_params"), "{err}");
+}
+
+#[test]
+fn spec_schema_is_committed_and_describes_the_format() {
+    let schema = std::fs::read_to_string(workspace_root().join("specs/spec.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    let properties = schema["properties"].as_object().unwrap();
+    for key in ["endpoints", "types", "process_parameters", "error_codes", "webhook"] {
+        assert!(properties.contains_key(key), "{key}");
+    }
+}
