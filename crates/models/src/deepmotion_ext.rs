@@ -98,7 +98,11 @@ mod tests {
         let reason = details.failure();
         assert_eq!(reason.code, Some(ErrorCode::Code513));
         assert_eq!(reason.exc_type.as_deref(), Some("RuntimeError"));
-        assert!(reason.to_string().starts_with("error 513: Failed to detect"));
+        assert!(
+            reason
+                .to_string()
+                .starts_with("error 513: Failed to detect")
+        );
 
         let unknown = StatusDetails {
             exc_message: Some("code 4242 out of memory".into()),

@@ -22,8 +22,8 @@ pub mod nullable;
 pub mod number;
 pub mod process_params;
 
-pub use deepmotion_ext::FailureReason;
 pub use decode::{DecodeError, decode, reencode};
+pub use deepmotion_ext::FailureReason;
 pub use endpoint::{AuthKind, BodyEncoding, Endpoint, Method, PathError, QueryParam, Service};
 pub use generated::{deepmotion, motiondynamic};
 pub use process_params::{ProcessParamKind, ProcessParameterSpec};

@@ -50,11 +50,19 @@ mod tests {
 
     #[test]
     fn whole_numbers_are_written_as_integers() {
-        let json = serde_json::to_string(&Sample { a: 3.0, b: Some(2.5) }).unwrap();
+        let json = serde_json::to_string(&Sample {
+            a: 3.0,
+            b: Some(2.5),
+        })
+        .unwrap();
         assert_eq!(json, r#"{"a":3,"b":2.5}"#);
         let json = serde_json::to_string(&Sample { a: -0.25, b: None }).unwrap();
         assert_eq!(json, r#"{"a":-0.25,"b":null}"#);
-        let json = serde_json::to_string(&Sample { a: 1e300, b: Some(f64::NAN) }).unwrap();
+        let json = serde_json::to_string(&Sample {
+            a: 1e300,
+            b: Some(f64::NAN),
+        })
+        .unwrap();
         assert_eq!(json, r#"{"a":1e+300,"b":null}"#);
     }
 }

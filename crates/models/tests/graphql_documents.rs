@@ -24,21 +24,33 @@ fn schema_follows_postgraphile_conventions() {
     }
     let query = schema.get_object("Query").unwrap();
     let all_themes = &query.fields["allThemes"];
-    assert_eq!(all_themes.ty.inner_named_type().as_str(), "ThemesConnection");
+    assert_eq!(
+        all_themes.ty.inner_named_type().as_str(),
+        "ThemesConnection"
+    );
     let connection = schema.get_object("ThemesConnection").unwrap();
     for field in ["nodes", "edges", "pageInfo", "totalCount"] {
-        assert!(connection.fields.contains_key(field), "ThemesConnection.{field}");
+        assert!(
+            connection.fields.contains_key(field),
+            "ThemesConnection.{field}"
+        );
     }
     assert!(query.fields.contains_key("themeByThemeId"));
     assert!(query.fields.contains_key("generationByGenerationId"));
     let theme = schema.get_object("Theme").unwrap();
     assert_eq!(
-        theme.fields["parametersByThemeId"].ty.inner_named_type().as_str(),
+        theme.fields["parametersByThemeId"]
+            .ty
+            .inner_named_type()
+            .as_str(),
         "ParametersConnection"
     );
     let mutation = schema.get_object("Mutation").unwrap();
     let create = &mutation.fields["createGeneration"];
-    assert_eq!(create.ty.inner_named_type().as_str(), "CreateGenerationPayload");
+    assert_eq!(
+        create.ty.inner_named_type().as_str(),
+        "CreateGenerationPayload"
+    );
     assert_eq!(create.arguments[0].name.as_str(), "input");
     let input = schema.get_input_object("CreateGenerationInput").unwrap();
     assert!(input.fields.contains_key("generation"));
@@ -55,7 +67,10 @@ fn schema_follows_postgraphile_conventions() {
         "defaultColor",
         "layers",
     ] {
-        assert!(parameter.fields.contains_key(constraint), "Parameter.{constraint}");
+        assert!(
+            parameter.fields.contains_key(constraint),
+            "Parameter.{constraint}"
+        );
     }
 }
 

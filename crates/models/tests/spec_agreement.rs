@@ -53,7 +53,10 @@ fn accepts_null(property: &Value) -> bool {
         Value::Object(map) => {
             let typed = map.contains_key("type") || map.contains_key("$ref");
             let combined = map.contains_key("anyOf") || map.contains_key("oneOf");
-            !(typed || combined) || serde_json::to_string(property).unwrap().contains("\"null\"")
+            !(typed || combined)
+                || serde_json::to_string(property)
+                    .unwrap()
+                    .contains("\"null\"")
         }
         _ => false,
     }
@@ -80,7 +83,11 @@ fn schemas_agree_with_specs() {
                     .map(|v| v["wire"].as_str().unwrap().to_owned())
                     .collect();
                 assert_eq!(schema["type"], "string", "{name}");
-                assert_eq!(strings(schema.get("examples")), wires, "{name}: known values");
+                assert_eq!(
+                    strings(schema.get("examples")),
+                    wires,
+                    "{name}: known values"
+                );
                 checked += 1;
                 continue;
             }
@@ -121,7 +128,10 @@ fn schemas_agree_with_specs() {
                             (Some(a), Some(b)) => a == b,
                             _ => expected == found,
                         };
-                        assert!(same, "{service}.{name}.{key}.{schema_key}: {found} != {expected}");
+                        assert!(
+                            same,
+                            "{service}.{name}.{key}.{schema_key}: {found} != {expected}"
+                        );
                     }
                 }
                 let nullable = field["nullable"] == true;
@@ -167,7 +177,10 @@ fn every_example_round_trips_unchanged() {
                 let back = reencode(name, &text)
                     .unwrap_or_else(|| panic!("no type {name}"))
                     .unwrap_or_else(|e| panic!("{example} does not decode as {name}: {e}"));
-                assert_eq!(back, original, "{example} changed in a round trip through {name}");
+                assert_eq!(
+                    back, original,
+                    "{example} changed in a round trip through {name}"
+                );
                 referenced.insert(example);
             }
         }
@@ -184,9 +197,13 @@ fn every_example_round_trips_unchanged() {
 
 #[test]
 fn demo_theme_has_its_eleven_parameters() {
-    let text = std::fs::read_to_string(specs_dir().join("examples/motiondynamic/demo_theme.json")).unwrap();
+    let text = std::fs::read_to_string(specs_dir().join("examples/motiondynamic/demo_theme.json"))
+        .unwrap();
     let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(&text).unwrap();
-    assert_eq!(theme.theme_id, motionkit_models::motiondynamic::DEMO_THEME_ID);
+    assert_eq!(
+        theme.theme_id,
+        motionkit_models::motiondynamic::DEMO_THEME_ID
+    );
     let parameters = theme.parameters.unwrap();
     assert_eq!(parameters.len(), 11);
     let texts = parameters
@@ -198,6 +215,9 @@ fn demo_theme_has_its_eleven_parameters() {
         .iter()
         .find(|p| p.parameter.layer.as_deref() == Some("l3_prix_01"))
         .unwrap();
-    assert_eq!(price.parameter.pattern, Some(Some("^[0-9\\.]+$".to_owned())));
+    assert_eq!(
+        price.parameter.pattern,
+        Some(Some("^[0-9\\.]+$".to_owned()))
+    );
     assert_eq!(price.parameter.max_length, Some(5));
 }

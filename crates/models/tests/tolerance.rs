@@ -27,7 +27,8 @@ fn model_ids_accept_both_cases_and_write_the_documented_one() {
 
 #[test]
 fn unknown_statuses_are_kept_not_rejected() {
-    let body = r#"{"count":2,"list":[{"rid":"a","status":"STARTING"},{"rid":"b","status":"QUEUED"}]}"#;
+    let body =
+        r#"{"count":2,"list":[{"rid":"a","status":"STARTING"},{"rid":"b","status":"QUEUED"}]}"#;
     let parsed: ListResponse = decode(body).unwrap();
     assert_eq!(parsed.list[0].status, JobStatus::Starting);
     assert_eq!(parsed.list[1].status, JobStatus::Unknown("QUEUED".into()));
@@ -53,7 +54,10 @@ fn error_code_table_is_complete() {
         "Failed to detect character in the video"
     );
     assert_eq!(ErrorCode::from_code(512), None);
-    assert_eq!(ErrorCode::Code1399.to_string(), "1399: Hand tracking timeout");
+    assert_eq!(
+        ErrorCode::Code1399.to_string(),
+        "1399: Hand tracking timeout"
+    );
 }
 
 #[test]
@@ -61,10 +65,16 @@ fn only_process_style_posts_are_not_idempotent() {
     assert!(!endpoints::PROCESS.idempotent);
     assert_eq!(endpoints::PROCESS.method, Method::Post);
     assert_eq!(endpoints::SESSION_AUTH.auth, AuthKind::Basic);
-    assert!(endpoints::ALL.iter().all(|e| e.idempotent || e.method == Method::Post));
+    assert!(
+        endpoints::ALL
+            .iter()
+            .all(|e| e.idempotent || e.method == Method::Post)
+    );
     assert!(!motionkit_models::motiondynamic::endpoints::CREATE_GENERATION.idempotent);
     assert_eq!(
-        endpoints::DELETE_MODEL.render_path(&[("model_id", "m 1")]).unwrap(),
+        endpoints::DELETE_MODEL
+            .render_path(&[("model_id", "m 1")])
+            .unwrap(),
         "/character/deleteModel/m%201"
     );
 }

@@ -1,2 +1,157 @@
 //! Local emulator of the DeepMotion and MotionDynamic services, for offline
-//! development and for continuous integration.
+//! development, for motionkit's own tests and for users' CI.
+//!
+//! Run it as a binary (`motionkit-sandbox --deepmotion-port 0
+//! --motiondynamic-port 0`), which prints one `deepmotion http://HOST:PORT`
+//! and one `motiondynamic http://HOST:PORT` line, or embed it in a test:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), motionkit_sandbox::SandboxError> {
+//! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
+//!
+//! let config = SandboxConfig::from_args(SandboxArgs::default())?;
+//! let sandbox = Sandbox::start(config).await?;
+//! println!("{}", sandbox.deepmotion_url());
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod clock;
+pub mod config;
+pub mod deepmotion;
+pub mod faults;
+pub mod motiondynamic;
+pub mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{SandboxArgs, SandboxConfig};
+pub use faults::{Faults, FaultsError};
+
+/// The sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// A port could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The faults file is unusable.
+    #[error(transparent)]
+    Faults(#[from] FaultsError),
+    /// The data folder or its database is unusable.
+    #[error("data folder: {0}")]
+    Storage(String),
+}
+
+/// A running sandbox. Dropping it does not stop the servers; call
+/// [`Sandbox::shutdown`].
+#[derive(Debug)]
+pub struct Sandbox {
+    deepmotion_addr: SocketAddr,
+    motiondynamic_addr: SocketAddr,
+    deepmotion: deepmotion::DeepMotion,
+    motiondynamic: motiondynamic::MotionDynamic,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+async fn bind(host: &str, port: u16) -> Result<TcpListener, SandboxError> {
+    let address = format!("{host}:{port}");
+    TcpListener::bind(&address)
+        .await
+        .map_err(|source| SandboxError::Bind { address, source })
+}
+
+impl Sandbox {
+    /// Binds both ports and starts serving.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let config = Arc::new(config);
+        let dm_listener = bind(&config.args.host, config.args.deepmotion_port).await?;
+        let md_listener = bind(&config.args.host, config.args.motiondynamic_port).await?;
+        let deepmotion_addr = dm_listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind {
+                address: config.args.host.clone(),
+                source,
+            })?;
+        let motiondynamic_addr = md_listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind {
+                address: config.args.host.clone(),
+                source,
+            })?;
+        let shutdown = CancellationToken::new();
+        let deepmotion = deepmotion::DeepMotion::new(
+            config.clone(),
+            &base_url(deepmotion_addr),
+            shutdown.clone(),
+        )?;
+        let motiondynamic = motiondynamic::MotionDynamic::new(
+            config.clone(),
+            &base_url(motiondynamic_addr),
+            shutdown.clone(),
+        )?;
+        let tasks = vec![
+            tokio::spawn(server::serve(
+                dm_listener,
+                deepmotion.router(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(server::serve(
+                md_listener,
+                motiondynamic.router(),
+                shutdown.clone(),
+            )),
+        ];
+        Ok(Sandbox {
+            deepmotion_addr,
+            motiondynamic_addr,
+            deepmotion,
+            motiondynamic,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Base URL of the DeepMotion emulator, such as `http://127.0.0.1:8080`.
+    pub fn deepmotion_url(&self) -> String {
+        base_url(self.deepmotion_addr)
+    }
+
+    /// Base URL of the MotionDynamic emulator.
+    pub fn motiondynamic_url(&self) -> String {
+        base_url(self.motiondynamic_addr)
+    }
+
+    /// The DeepMotion emulator, for inspection in tests.
+    pub fn deepmotion(&self) -> &deepmotion::DeepMotion {
+        &self.deepmotion
+    }
+
+    /// The MotionDynamic emulator, for inspection in tests.
+    pub fn motiondynamic(&self) -> &motiondynamic::MotionDynamic {
+        &self.motiondynamic
+    }
+
+    /// Stops accepting connections, closes open ones and waits for the servers.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+fn base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}

@@ -133,6 +133,12 @@ impl Violation {
     }
 }
 
+/// Shortens user-supplied text used as a field name (an unknown key or id)
+/// the same way values are shortened.
+pub(crate) fn excerpt_field(field: &str) -> String {
+    excerpt(field)
+}
+
 fn excerpt(value: &str) -> String {
     if value.chars().count() <= VALUE_EXCERPT_CHARS {
         return value.to_owned();

@@ -1,0 +1,113 @@
+//! Sandbox settings and the command-line flags that set them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::faults::Faults;
+
+/// Flags shared by `motionkit-sandbox` and `motionkit sandbox`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port of the DeepMotion emulator; 0 picks a free port.
+    #[arg(long, default_value_t = 8080)]
+    pub deepmotion_port: u16,
+    /// Port of the MotionDynamic emulator; 0 picks a free port.
+    #[arg(long, default_value_t = 8081)]
+    pub motiondynamic_port: u16,
+    /// DeepMotion client id accepted by /session/auth.
+    #[arg(long, default_value = "sandbox")]
+    pub client_id: String,
+    /// DeepMotion client secret accepted by /session/auth.
+    #[arg(long, default_value = "sandbox-secret")]
+    pub client_secret: String,
+    /// Simulated seconds per real second: 60 makes a one-minute job take one second.
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Keep state in SQLite and files under this folder, so a restart keeps it.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Fault-injection file (TOML or JSON).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+    /// Lifetime of a DeepMotion session cookie, in seconds.
+    #[arg(long, default_value_t = 3600.0)]
+    pub session_ttl: f64,
+    /// Secret that signs MotionDynamic JWTs (HS256).
+    #[arg(long, default_value = "motionkit-sandbox-jwt-secret")]
+    pub jwt_secret: String,
+    /// Start MotionDynamic's renderer cold: the first render takes up to 18 min, the next up to 7 (scaled).
+    #[arg(long)]
+    pub cold_start: bool,
+    /// MotionDynamic requests per second allowed per client IP.
+    #[arg(long, default_value_t = 5)]
+    pub rate_limit: u32,
+    /// Seconds a client that exceeded the rate limit stays blocked.
+    #[arg(long, default_value_t = 60.0)]
+    pub rate_limit_block: f64,
+}
+
+impl Default for SandboxArgs {
+    fn default() -> Self {
+        SandboxArgs {
+            host: "127.0.0.1".into(),
+            deepmotion_port: 0,
+            motiondynamic_port: 0,
+            client_id: "sandbox".into(),
+            client_secret: "sandbox-secret".into(),
+            time_scale: 1.0,
+            data_dir: None,
+            faults: None,
+            session_ttl: 3600.0,
+            jwt_secret: "motionkit-sandbox-jwt-secret".into(),
+            cold_start: false,
+            rate_limit: 5,
+            rate_limit_block: 60.0,
+        }
+    }
+}
+
+/// Everything a running sandbox needs, resolved from [`SandboxArgs`].
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// The flags.
+    pub args: SandboxArgs,
+    /// Parsed fault injection.
+    pub faults: Faults,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("host", &self.args.host)
+            .field("client_id", &self.args.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("jwt_secret", &"[redacted]")
+            .field("time_scale", &self.args.time_scale)
+            .field("data_dir", &self.args.data_dir)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+impl SandboxConfig {
+    /// Resolves the flags, reading the faults file if one is named.
+    pub fn from_args(args: SandboxArgs) -> Result<Self, crate::faults::FaultsError> {
+        let faults = match &args.faults {
+            Some(path) => Faults::load(path)?,
+            None => Faults::default(),
+        };
+        Ok(SandboxConfig { args, faults })
+    }
+
+    /// Session lifetime, shortened by the faults file if it says so.
+    pub fn session_ttl(&self) -> Duration {
+        let secs = self
+            .faults
+            .session_ttl_secs
+            .unwrap_or(self.args.session_ttl);
+        Duration::from_secs_f64(secs.max(0.001))
+    }
+}

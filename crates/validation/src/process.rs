@@ -1,0 +1,1109 @@
+//! The parameters of DeepMotion's `POST /process` (`"params": [...]`).
+//!
+//! [`ProcessParams`] holds every documented parameter, typed. Build it with
+//! the chained setters (or struct update syntax), check it with
+//! [`ProcessParams::validate`], and render the wire strings with
+//! [`ProcessParams::to_params`]. [`ProcessParams::parse`] reads `key=value`
+//! strings back (for example from a command line), accepting the
+//! `poseEstimation.` aliases.
+//!
+//! Parsing checks syntax only (numbers are numbers, flags are `0`/`1`,
+//! enumerations are known values); ranges and cross-field rules belong to
+//! [`ProcessParams::validate`], because they depend on the input kind and
+//! the video's duration. The two together give every violation.
+//!
+//! ```
+//! use motionkit_validation::process::{InputKind, OutputFormat, ProcessParams};
+//!
+//! let params = ProcessParams::new()
+//!     .config("configDefault")
+//!     .formats([OutputFormat::Bvh, OutputFormat::Fbx, OutputFormat::Mp4])
+//!     .trim(1.0, 2.6)
+//!     .render_sbs(false)
+//!     .render_bg_color([0, 177, 64, 0]);
+//! params.validate(InputKind::Video, Some(10.0)).unwrap();
+//! assert_eq!(
+//!     params.to_params(),
+//!     [
+//!         "config=configDefault",
+//!         "formats=bvh,fbx,mp4",
+//!         "trim=1,2.6",
+//!         "render.sbs=0",
+//!         "render.bgColor=0,177,64,0",
+//!     ]
+//! );
+//! assert_eq!(ProcessParams::parse(&params.to_params()).unwrap(), params);
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Rule, Violation, Violations, excerpt_field};
+use crate::number::{flag, format_rgba, one_of_limit, parse_f64, range_f64, rgba};
+use crate::video::{Crop, Trim};
+
+/// The canonical wire keys of the `/process` parameters.
+pub mod keys {
+    /// `config=configDefault`.
+    pub const CONFIG: &str = "config";
+    /// `formats=bvh,fbx,mp4`.
+    pub const FORMATS: &str = "formats";
+    /// `model=<modelId>`.
+    pub const MODEL: &str = "model";
+    /// `sim=0|1`: physics simulation.
+    pub const SIM: &str = "sim";
+    /// `trackFace=0|1`.
+    pub const TRACK_FACE: &str = "trackFace";
+    /// `trackHand=0|1`.
+    pub const TRACK_HAND: &str = "trackHand";
+    /// `footLockingMode=auto|always|never|grounding`.
+    pub const FOOT_LOCKING_MODE: &str = "footLockingMode";
+    /// `videoSpeedMultiplier=1.0..8.0`.
+    pub const VIDEO_SPEED_MULTIPLIER: &str = "videoSpeedMultiplier";
+    /// `poseFilteringStrength=0.0..1.0`.
+    pub const POSE_FILTERING_STRENGTH: &str = "poseFilteringStrength";
+    /// `rootAtOrigin=0|1`.
+    pub const ROOT_AT_ORIGIN: &str = "rootAtOrigin";
+    /// `trim=from,to`.
+    pub const TRIM: &str = "trim";
+    /// `crop=left,top,right,bottom`.
+    pub const CROP: &str = "crop";
+    /// `render.sbs=0|1`.
+    pub const RENDER_SBS: &str = "render.sbs";
+    /// `render.bgColor=R,G,B,A`.
+    pub const RENDER_BG_COLOR: &str = "render.bgColor";
+    /// `render.backdrop=studio`.
+    pub const RENDER_BACKDROP: &str = "render.backdrop";
+    /// `render.shadow=0|1`.
+    pub const RENDER_SHADOW: &str = "render.shadow";
+    /// `render.includeAudio=0|1`.
+    pub const RENDER_INCLUDE_AUDIO: &str = "render.includeAudio";
+    /// `render.CamMode=0|1|2`.
+    pub const RENDER_CAM_MODE: &str = "render.CamMode";
+}
+
+/// Every `/process` parameter: canonical key and accepted aliases, in the
+/// order [`ProcessParams::to_params`] renders them.
+pub const PARAMETER_KEYS: &[(&str, &[&str])] = &[
+    (keys::CONFIG, &[]),
+    (keys::FORMATS, &[]),
+    (keys::MODEL, &[]),
+    (keys::SIM, &[]),
+    (keys::TRACK_FACE, &[]),
+    (keys::TRACK_HAND, &[]),
+    (keys::FOOT_LOCKING_MODE, &["poseEstimation.footLockingMode"]),
+    (
+        keys::VIDEO_SPEED_MULTIPLIER,
+        &["poseEstimation.videoSpeedMultiplier"],
+    ),
+    (
+        keys::POSE_FILTERING_STRENGTH,
+        &["poseEstimation.poseFilteringStrength"],
+    ),
+    (keys::ROOT_AT_ORIGIN, &[]),
+    (keys::TRIM, &[]),
+    (keys::CROP, &[]),
+    (keys::RENDER_SBS, &[]),
+    (keys::RENDER_BG_COLOR, &[]),
+    (keys::RENDER_BACKDROP, &[]),
+    (keys::RENDER_SHADOW, &[]),
+    (keys::RENDER_INCLUDE_AUDIO, &[]),
+    (keys::RENDER_CAM_MODE, &[]),
+];
+
+/// The canonical key for a key or alias, compared exactly (keys are case
+/// sensitive): `poseEstimation.footLockingMode` gives `footLockingMode`.
+pub fn canonical_key(key: &str) -> Option<&'static str> {
+    PARAMETER_KEYS
+        .iter()
+        .find(|(canonical, aliases)| *canonical == key || aliases.contains(&key))
+        .map(|(canonical, _)| *canonical)
+}
+
+/// Allowed range of `videoSpeedMultiplier`.
+pub const VIDEO_SPEED_MULTIPLIER_RANGE: (f64, f64) = (1.0, 8.0);
+/// Allowed range of `poseFilteringStrength`.
+pub const POSE_FILTERING_STRENGTH_RANGE: (f64, f64) = (0.0, 1.0);
+
+/// What was uploaded: a video or a single image (static pose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    /// A video file.
+    Video,
+    /// A still image: enables `png`/`jpg` output, forbids `trim`.
+    Image,
+}
+
+/// Declares a string-valued enumeration with its wire names.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $field:expr, { $( $(#[$vmeta:meta])* $variant:ident => $wire:literal ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in documentation order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                }
+            }
+
+            /// The value for a wire name, ignoring ASCII case.
+            pub fn from_wire(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(name))
+            }
+
+            /// Every wire name, in documentation order.
+            pub fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Violation;
+
+            /// Parses a wire name, ignoring ASCII case; fails with
+            /// [`Rule::OneOf`].
+            fn from_str(s: &str) -> Result<Self, Violation> {
+                Self::from_wire(s).ok_or_else(|| {
+                    Violation::new($field, Rule::OneOf, s, one_of_limit(&Self::names()))
+                })
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// An output file format for `formats=`.
+    OutputFormat, keys::FORMATS, {
+        /// BVH animation.
+        Bvh => "bvh",
+        /// FBX animation.
+        Fbx => "fbx",
+        /// Rendered MP4 video.
+        Mp4 => "mp4",
+        /// GLB (binary glTF) animation.
+        Glb => "glb",
+        /// Pose-estimation landmarks (`landmarks.dmpe`).
+        Dmpe => "dmpe",
+        /// Rendered PNG still; image input only.
+        Png => "png",
+        /// Rendered JPG still; image input only.
+        Jpg => "jpg",
+    }
+}
+
+impl OutputFormat {
+    /// True for `png` and `jpg`, which the doc allows only for a static
+    /// pose from an image input.
+    pub fn is_image_only(self) -> bool {
+        matches!(self, OutputFormat::Png | OutputFormat::Jpg)
+    }
+
+    /// True for the rendered formats (`mp4`, `png`, `jpg`) that the
+    /// `render.*` options affect.
+    pub fn is_rendered(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Mp4 | OutputFormat::Png | OutputFormat::Jpg
+        )
+    }
+}
+
+wire_enum! {
+    /// `footLockingMode` (alias `poseEstimation.footLockingMode`).
+    FootLockingMode, keys::FOOT_LOCKING_MODE, {
+        /// Default: switches automatically between locking and gliding.
+        Auto => "auto",
+        /// Foot locking all the time.
+        Always => "always",
+        /// No foot locking and no grounding (in the air or water).
+        Never => "never",
+        /// No foot locking, but the character stays grounded.
+        Grounding => "grounding",
+    }
+}
+
+/// `render.CamMode`: how the camera follows the character in renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CamMode {
+    /// `0`, the default: the character is kept in the centre of the frame.
+    Cinematic,
+    /// `1`: the camera stays fixed relative to the background.
+    Fixed,
+    /// `2`: the camera keeps the torso and face in the centre of the frame.
+    Face,
+}
+
+impl CamMode {
+    /// Every mode, by wire value.
+    pub const ALL: [CamMode; 3] = [CamMode::Cinematic, CamMode::Fixed, CamMode::Face];
+
+    /// The wire value: 0, 1 or 2.
+    pub fn code(self) -> u8 {
+        match self {
+            CamMode::Cinematic => 0,
+            CamMode::Fixed => 1,
+            CamMode::Face => 2,
+        }
+    }
+
+    /// The mode for a wire value.
+    pub fn from_code(code: u8) -> Option<CamMode> {
+        CamMode::ALL.get(usize::from(code)).copied()
+    }
+}
+
+impl fmt::Display for CamMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+impl FromStr for CamMode {
+    type Err = Violation;
+
+    /// Parses `0`, `1` or `2`; fails with [`Rule::OneOf`].
+    fn from_str(s: &str) -> Result<Self, Violation> {
+        let code = match s {
+            "0" => Some(0),
+            "1" => Some(1),
+            "2" => Some(2),
+            _ => None,
+        };
+        code.and_then(CamMode::from_code).ok_or_else(|| {
+            Violation::new(
+                keys::RENDER_CAM_MODE,
+                Rule::OneOf,
+                s,
+                "one of: 0 (Cinematic), 1 (Fixed), 2 (Face)",
+            )
+        })
+    }
+}
+
+/// Every documented `/process` parameter; `None` (or an empty `formats`)
+/// leaves it out so the server default applies.
+///
+/// Flags are `bool` and go on the wire as `0`/`1`. See the module docs for
+/// an example.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProcessParams {
+    /// `config`, for example `configDefault`.
+    pub config: Option<String>,
+    /// `formats`, for example `bvh,fbx,mp4`.
+    pub formats: Vec<OutputFormat>,
+    /// `model`: a character model id (from the custom character API).
+    pub model: Option<String>,
+    /// `sim`: physics simulation; off by default.
+    pub sim: Option<bool>,
+    /// `trackFace`: basic facial expressions; off by default.
+    pub track_face: Option<bool>,
+    /// `trackHand`: hand and finger tracking; off by default.
+    pub track_hand: Option<bool>,
+    /// `footLockingMode`; `auto` by default.
+    pub foot_locking_mode: Option<FootLockingMode>,
+    /// `videoSpeedMultiplier`, 1.0 to 8.0; 1.0 by default.
+    pub video_speed_multiplier: Option<f64>,
+    /// `poseFilteringStrength`, 0.0 to 1.0; 0.0 by default.
+    pub pose_filtering_strength: Option<f64>,
+    /// `rootAtOrigin`; off by default.
+    pub root_at_origin: Option<bool>,
+    /// `trim`, video input only.
+    pub trim: Option<Trim>,
+    /// `crop`.
+    pub crop: Option<Crop>,
+    /// `render.sbs`: `false` renders only the character, without the
+    /// original video side by side.
+    pub render_sbs: Option<bool>,
+    /// `render.bgColor`, RGBA; the alpha channel has no effect.
+    pub render_bg_color: Option<[u8; 4]>,
+    /// `render.backdrop`, for example `studio`.
+    pub render_backdrop: Option<String>,
+    /// `render.shadow`: character shadow.
+    pub render_shadow: Option<bool>,
+    /// `render.includeAudio`: keep the input's audio; on by default.
+    pub render_include_audio: Option<bool>,
+    /// `render.CamMode`; [`CamMode::Cinematic`] by default.
+    pub render_cam_mode: Option<CamMode>,
+}
+
+impl ProcessParams {
+    /// No parameters: every server default applies.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `config`.
+    pub fn config(mut self, config: impl Into<String>) -> Self {
+        self.config = Some(config.into());
+        self
+    }
+
+    /// Replaces `formats`.
+    pub fn formats(mut self, formats: impl IntoIterator<Item = OutputFormat>) -> Self {
+        self.formats = formats.into_iter().collect();
+        self
+    }
+
+    /// Adds one format to `formats`.
+    pub fn format(mut self, format: OutputFormat) -> Self {
+        self.formats.push(format);
+        self
+    }
+
+    /// Sets `model`.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Sets `sim`.
+    pub fn sim(mut self, on: bool) -> Self {
+        self.sim = Some(on);
+        self
+    }
+
+    /// Sets `trackFace`.
+    pub fn track_face(mut self, on: bool) -> Self {
+        self.track_face = Some(on);
+        self
+    }
+
+    /// Sets `trackHand`.
+    pub fn track_hand(mut self, on: bool) -> Self {
+        self.track_hand = Some(on);
+        self
+    }
+
+    /// Sets `footLockingMode`.
+    pub fn foot_locking_mode(mut self, mode: FootLockingMode) -> Self {
+        self.foot_locking_mode = Some(mode);
+        self
+    }
+
+    /// Sets `videoSpeedMultiplier`.
+    pub fn video_speed_multiplier(mut self, multiplier: f64) -> Self {
+        self.video_speed_multiplier = Some(multiplier);
+        self
+    }
+
+    /// Sets `poseFilteringStrength`.
+    pub fn pose_filtering_strength(mut self, strength: f64) -> Self {
+        self.pose_filtering_strength = Some(strength);
+        self
+    }
+
+    /// Sets `rootAtOrigin`.
+    pub fn root_at_origin(mut self, on: bool) -> Self {
+        self.root_at_origin = Some(on);
+        self
+    }
+
+    /// Sets `trim` from `from` to `to` seconds.
+    pub fn trim(mut self, from: f64, to: f64) -> Self {
+        self.trim = Some(Trim::new(from, to));
+        self
+    }
+
+    /// Sets `crop` in normalised coordinates.
+    pub fn crop(mut self, left: f64, top: f64, right: f64, bottom: f64) -> Self {
+        self.crop = Some(Crop::new(left, top, right, bottom));
+        self
+    }
+
+    /// Sets `render.sbs`.
+    pub fn render_sbs(mut self, on: bool) -> Self {
+        self.render_sbs = Some(on);
+        self
+    }
+
+    /// Sets `render.bgColor` as `[R, G, B, A]`.
+    pub fn render_bg_color(mut self, rgba: [u8; 4]) -> Self {
+        self.render_bg_color = Some(rgba);
+        self
+    }
+
+    /// Sets `render.backdrop`.
+    pub fn render_backdrop(mut self, backdrop: impl Into<String>) -> Self {
+        self.render_backdrop = Some(backdrop.into());
+        self
+    }
+
+    /// Sets `render.shadow`.
+    pub fn render_shadow(mut self, on: bool) -> Self {
+        self.render_shadow = Some(on);
+        self
+    }
+
+    /// Sets `render.includeAudio`.
+    pub fn render_include_audio(mut self, on: bool) -> Self {
+        self.render_include_audio = Some(on);
+        self
+    }
+
+    /// Sets `render.CamMode`.
+    pub fn render_cam_mode(mut self, mode: CamMode) -> Self {
+        self.render_cam_mode = Some(mode);
+        self
+    }
+
+    /// True when any `render.*` option is set.
+    pub fn has_render_options(&self) -> bool {
+        self.render_sbs.is_some()
+            || self.render_bg_color.is_some()
+            || self.render_backdrop.is_some()
+            || self.render_shadow.is_some()
+            || self.render_include_audio.is_some()
+            || self.render_cam_mode.is_some()
+    }
+
+    /// Checks every parameter and reports every violation at once, in
+    /// [`PARAMETER_KEYS`] order, each under its canonical key.
+    ///
+    /// - `config`, `model`, `render.backdrop`: non-empty, without whitespace
+    ///   or control characters ([`Rule::Syntax`]).
+    /// - `formats`: no format twice ([`Rule::Duplicate`]); `png`/`jpg` only
+    ///   for [`InputKind::Image`] ([`Rule::ImageInputOnly`]).
+    /// - `videoSpeedMultiplier` in `1.0..=8.0`, `poseFilteringStrength` in
+    ///   `0.0..=1.0` ([`Rule::Range`], [`Rule::NotFinite`]).
+    /// - `trim`: only for [`InputKind::Video`] ([`Rule::VideoInputOnly`]),
+    ///   then [`Trim::validate`] with `duration` (seconds, when known).
+    /// - `crop`: [`Crop::validate`].
+    ///
+    /// Combinations the doc suggests are ineffective but does not forbid
+    /// are not errors; see [`ProcessParams::advisories`].
+    ///
+    /// # Errors
+    ///
+    /// Every violation found.
+    pub fn validate(&self, input: InputKind, duration: Option<f64>) -> Result<(), Violations> {
+        let mut found = Violations::new();
+        if let Some(config) = &self.config {
+            found.record(token(keys::CONFIG, config));
+        }
+        let mut seen: Vec<OutputFormat> = Vec::with_capacity(self.formats.len());
+        for &format in &self.formats {
+            if seen.contains(&format) {
+                found.push(Violation::new(
+                    keys::FORMATS,
+                    Rule::Duplicate,
+                    format.as_str(),
+                    "each format at most once",
+                ));
+                continue;
+            }
+            seen.push(format);
+            if format.is_image_only() && input == InputKind::Video {
+                found.push(Violation::new(
+                    keys::FORMATS,
+                    Rule::ImageInputOnly,
+                    format.as_str(),
+                    "png and jpg output only for an image input (static pose)",
+                ));
+            }
+        }
+        if let Some(model) = &self.model {
+            found.record(token(keys::MODEL, model));
+        }
+        if let Some(v) = self.video_speed_multiplier {
+            let (min, max) = VIDEO_SPEED_MULTIPLIER_RANGE;
+            found.record(range_f64(keys::VIDEO_SPEED_MULTIPLIER, v, min, max));
+        }
+        if let Some(v) = self.pose_filtering_strength {
+            let (min, max) = POSE_FILTERING_STRENGTH_RANGE;
+            found.record(range_f64(keys::POSE_FILTERING_STRENGTH, v, min, max));
+        }
+        if let Some(trim) = &self.trim {
+            match input {
+                InputKind::Image => found.push(Violation::new(
+                    keys::TRIM,
+                    Rule::VideoInputOnly,
+                    trim.to_string(),
+                    "trim only for a video input",
+                )),
+                InputKind::Video => {
+                    if let Err(broken) = trim.validate(duration) {
+                        found.extend(broken);
+                    }
+                }
+            }
+        }
+        if let Some(crop) = &self.crop {
+            if let Err(broken) = crop.validate() {
+                found.extend(broken);
+            }
+        }
+        if let Some(backdrop) = &self.render_backdrop {
+            found.record(token(keys::RENDER_BACKDROP, backdrop));
+        }
+        found.into_result(())
+    }
+
+    /// Combinations that are accepted but that the doc suggests have no
+    /// effect or may fail on the server, as [`Rule::Conflict`] violations.
+    /// They are advice, not errors: [`ProcessParams::validate`] does not
+    /// report them.
+    ///
+    /// - `render.bgColor` or `render.backdrop` without `render.sbs=0`: the
+    ///   doc only documents them together with `render.sbs=0`.
+    /// - `render.*` options while `formats` is given but has no rendered
+    ///   format (`mp4`, `png`, `jpg`).
+    /// - `sim=1` with a `model`: DeepMotion error 505 says the physics
+    ///   filter is incompatible with custom characters.
+    pub fn advisories(&self) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if self.render_sbs != Some(false) {
+            if let Some(color) = self.render_bg_color {
+                out.push(Violation::new(
+                    keys::RENDER_BG_COLOR,
+                    Rule::Conflict,
+                    format_rgba(color),
+                    "takes effect only with render.sbs=0",
+                ));
+            }
+            if let Some(backdrop) = &self.render_backdrop {
+                out.push(Violation::new(
+                    keys::RENDER_BACKDROP,
+                    Rule::Conflict,
+                    backdrop,
+                    "takes effect only with render.sbs=0",
+                ));
+            }
+        }
+        if self.has_render_options()
+            && !self.formats.is_empty()
+            && !self.formats.iter().any(|f| f.is_rendered())
+        {
+            out.push(Violation::new(
+                keys::FORMATS,
+                Rule::Conflict,
+                join_formats(&self.formats),
+                "render.* options only affect mp4, png and jpg output",
+            ));
+        }
+        if self.sim == Some(true) {
+            if let Some(model) = &self.model {
+                out.push(Violation::new(
+                    keys::SIM,
+                    Rule::Conflict,
+                    format!("sim=1 with model={model}"),
+                    "sim=0 for custom characters (DeepMotion error 505: physics filter is \
+                     incompatible with custom characters)",
+                ));
+            }
+        }
+        out
+    }
+
+    /// Renders the wire strings, `key=value`, in [`PARAMETER_KEYS`] order
+    /// with canonical keys, leaving out unset parameters (and `formats` when
+    /// empty).
+    ///
+    /// Flags are `0`/`1`, `formats` is comma-joined (`formats=bvh,fbx,mp4`),
+    /// `render.bgColor` is `R,G,B,A` and numbers use Rust's shortest
+    /// round-trip formatting (`1`, `2.6`), so [`ProcessParams::parse`] gives
+    /// back identical values. Nothing is validated here.
+    pub fn to_params(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut put = |key: &str, value: String| out.push(format!("{key}={value}"));
+        let bit = |on: bool| if on { "1" } else { "0" }.to_owned();
+        if let Some(v) = &self.config {
+            put(keys::CONFIG, v.clone());
+        }
+        if !self.formats.is_empty() {
+            put(keys::FORMATS, join_formats(&self.formats));
+        }
+        if let Some(v) = &self.model {
+            put(keys::MODEL, v.clone());
+        }
+        if let Some(v) = self.sim {
+            put(keys::SIM, bit(v));
+        }
+        if let Some(v) = self.track_face {
+            put(keys::TRACK_FACE, bit(v));
+        }
+        if let Some(v) = self.track_hand {
+            put(keys::TRACK_HAND, bit(v));
+        }
+        if let Some(v) = self.foot_locking_mode {
+            put(keys::FOOT_LOCKING_MODE, v.to_string());
+        }
+        if let Some(v) = self.video_speed_multiplier {
+            put(keys::VIDEO_SPEED_MULTIPLIER, v.to_string());
+        }
+        if let Some(v) = self.pose_filtering_strength {
+            put(keys::POSE_FILTERING_STRENGTH, v.to_string());
+        }
+        if let Some(v) = self.root_at_origin {
+            put(keys::ROOT_AT_ORIGIN, bit(v));
+        }
+        if let Some(v) = &self.trim {
+            put(keys::TRIM, v.to_string());
+        }
+        if let Some(v) = &self.crop {
+            put(keys::CROP, v.to_string());
+        }
+        if let Some(v) = self.render_sbs {
+            put(keys::RENDER_SBS, bit(v));
+        }
+        if let Some(v) = self.render_bg_color {
+            put(keys::RENDER_BG_COLOR, format_rgba(v));
+        }
+        if let Some(v) = &self.render_backdrop {
+            put(keys::RENDER_BACKDROP, v.clone());
+        }
+        if let Some(v) = self.render_shadow {
+            put(keys::RENDER_SHADOW, bit(v));
+        }
+        if let Some(v) = self.render_include_audio {
+            put(keys::RENDER_INCLUDE_AUDIO, bit(v));
+        }
+        if let Some(v) = self.render_cam_mode {
+            put(keys::RENDER_CAM_MODE, v.to_string());
+        }
+        out
+    }
+
+    /// Parses `key=value` strings, reporting every problem at once.
+    ///
+    /// Keys are canonical keys or their aliases (see [`PARAMETER_KEYS`]),
+    /// case-sensitive; spaces around keys, values and list items are
+    /// ignored; `formats` and `footLockingMode` values ignore ASCII case.
+    /// Violations name the key as written. Reports:
+    ///
+    /// - [`Rule::Syntax`]: no `=` (field = the whole item, or `params[i]`
+    ///   when blank), an empty key (field `params[i]`) or value, a
+    ///   malformed number, `trim`, `crop` or list;
+    /// - [`Rule::UnknownParameter`]: a key that is not a parameter (the
+    ///   limit suggests the right spelling when only the case differs);
+    /// - [`Rule::Duplicate`]: a parameter given twice, including once by
+    ///   alias and once canonically;
+    /// - [`Rule::Flag`], [`Rule::OneOf`], [`Rule::Rgba`],
+    ///   [`Rule::NotFinite`]: a value of the wrong kind.
+    ///
+    /// Ranges and cross-field rules are left to [`ProcessParams::validate`].
+    /// Never panics.
+    ///
+    /// # Errors
+    ///
+    /// Every violation found.
+    pub fn parse<S: AsRef<str>>(params: &[S]) -> Result<ProcessParams, Violations> {
+        let mut out = ProcessParams::default();
+        let mut found = Violations::new();
+        let mut seen: Vec<(&'static str, String)> = Vec::new();
+        for (index, raw) in params.iter().enumerate() {
+            let raw = raw.as_ref();
+            let position = || format!("params[{index}]");
+            let Some((key, value)) = raw.split_once('=') else {
+                let field = if raw.trim().is_empty() {
+                    position()
+                } else {
+                    excerpt_field(raw.trim())
+                };
+                found.push(Violation::new(field, Rule::Syntax, raw, "key=value"));
+                continue;
+            };
+            let (key, value) = (key.trim(), value.trim());
+            if key.is_empty() {
+                found.push(Violation::new(position(), Rule::Syntax, raw, "key=value"));
+                continue;
+            }
+            let Some(canonical) = canonical_key(key) else {
+                found.push(unknown_key(key, raw));
+                continue;
+            };
+            if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
+                found.push(Violation::new(
+                    key,
+                    Rule::Duplicate,
+                    raw,
+                    format!("{canonical} at most once (already given as {first})"),
+                ));
+                continue;
+            }
+            seen.push((canonical, key.to_owned()));
+            if value.is_empty() {
+                found.push(Violation::new(key, Rule::Syntax, raw, "a value after '='"));
+                continue;
+            }
+            found.record(out.set(canonical, key, value));
+        }
+        found.into_result(out)
+    }
+
+    /// Sets one parameter from its wire value; `field` is the key as written.
+    fn set(&mut self, canonical: &str, field: &str, value: &str) -> Result<(), Violation> {
+        let bit = || flag(field, value);
+        let rename = |mut v: Violation| {
+            field.clone_into(&mut v.field);
+            v
+        };
+        match canonical {
+            keys::CONFIG => self.config = Some(value.to_owned()),
+            keys::FORMATS => self.formats = parse_formats(field, value)?,
+            keys::MODEL => self.model = Some(value.to_owned()),
+            keys::SIM => self.sim = Some(bit()?),
+            keys::TRACK_FACE => self.track_face = Some(bit()?),
+            keys::TRACK_HAND => self.track_hand = Some(bit()?),
+            keys::FOOT_LOCKING_MODE => {
+                self.foot_locking_mode = Some(value.parse().map_err(rename)?);
+            }
+            keys::VIDEO_SPEED_MULTIPLIER => {
+                self.video_speed_multiplier = Some(parse_f64(field, value)?);
+            }
+            keys::POSE_FILTERING_STRENGTH => {
+                self.pose_filtering_strength = Some(parse_f64(field, value)?);
+            }
+            keys::ROOT_AT_ORIGIN => self.root_at_origin = Some(bit()?),
+            keys::TRIM => self.trim = Some(Trim::parse(field, value)?),
+            keys::CROP => self.crop = Some(Crop::parse(field, value)?),
+            keys::RENDER_SBS => self.render_sbs = Some(bit()?),
+            keys::RENDER_BG_COLOR => self.render_bg_color = Some(rgba(field, value)?),
+            keys::RENDER_BACKDROP => self.render_backdrop = Some(value.to_owned()),
+            keys::RENDER_SHADOW => self.render_shadow = Some(bit()?),
+            keys::RENDER_INCLUDE_AUDIO => self.render_include_audio = Some(bit()?),
+            keys::RENDER_CAM_MODE => self.render_cam_mode = Some(value.parse().map_err(rename)?),
+            // `canonical` always comes from PARAMETER_KEYS.
+            other => return Err(unknown_key(other, value)),
+        }
+        Ok(())
+    }
+}
+
+fn join_formats(formats: &[OutputFormat]) -> String {
+    let names: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
+    names.join(",")
+}
+
+fn parse_formats(field: &str, value: &str) -> Result<Vec<OutputFormat>, Violation> {
+    value
+        .split(',')
+        .map(|item| {
+            let item = item.trim();
+            if item.is_empty() {
+                return Err(Violation::new(
+                    field,
+                    Rule::Syntax,
+                    value,
+                    "a comma-separated list of formats, for example bvh,fbx,mp4",
+                ));
+            }
+            OutputFormat::from_wire(item).ok_or_else(|| {
+                Violation::new(
+                    field,
+                    Rule::OneOf,
+                    item,
+                    one_of_limit(&OutputFormat::names()),
+                )
+            })
+        })
+        .collect()
+}
+
+fn unknown_key(key: &str, raw: &str) -> Violation {
+    let suggestion = PARAMETER_KEYS
+        .iter()
+        .flat_map(|(canonical, aliases)| std::iter::once(canonical).chain(aliases.iter()))
+        .find(|k| k.eq_ignore_ascii_case(key));
+    let limit = match suggestion {
+        Some(k) => format!("a /process parameter (did you mean {k}?)"),
+        None => {
+            let names: Vec<&str> = PARAMETER_KEYS.iter().map(|(k, _)| *k).collect();
+            format!("one of: {}", names.join(", "))
+        }
+    };
+    Violation::new(excerpt_field(key), Rule::UnknownParameter, raw, limit)
+}
+
+/// A free-form identifier value (`config`, `model`, `render.backdrop`):
+/// non-empty, no whitespace or control characters.
+fn token(field: &str, value: &str) -> Result<(), Violation> {
+    if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(Violation::new(
+            field,
+            Rule::Syntax,
+            value,
+            "a non-empty value without whitespace",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules_and_fields(err: &Violations) -> Vec<(String, Rule)> {
+        err.iter().map(|v| (v.field.clone(), v.rule)).collect()
+    }
+
+    #[test]
+    fn eighteen_keys() {
+        assert_eq!(PARAMETER_KEYS.len(), 18);
+        assert_eq!(
+            canonical_key("poseEstimation.videoSpeedMultiplier"),
+            Some("videoSpeedMultiplier")
+        );
+        assert_eq!(canonical_key("render.CamMode"), Some("render.CamMode"));
+        assert_eq!(canonical_key("render.cammode"), None);
+    }
+
+    #[test]
+    fn every_field_renders_in_order() {
+        let params = ProcessParams::new()
+            .config("configDefault")
+            .formats([OutputFormat::Bvh, OutputFormat::Fbx, OutputFormat::Mp4])
+            .model("abc123")
+            .sim(false)
+            .track_face(true)
+            .track_hand(true)
+            .foot_locking_mode(FootLockingMode::Grounding)
+            .video_speed_multiplier(2.0)
+            .pose_filtering_strength(0.5)
+            .root_at_origin(true)
+            .trim(1.0, 2.6)
+            .crop(0.239, 0.121, 0.742, 0.981)
+            .render_sbs(false)
+            .render_bg_color([0, 177, 64, 0])
+            .render_backdrop("studio")
+            .render_shadow(true)
+            .render_include_audio(false)
+            .render_cam_mode(CamMode::Face);
+        let wire = params.to_params();
+        assert_eq!(
+            wire,
+            [
+                "config=configDefault",
+                "formats=bvh,fbx,mp4",
+                "model=abc123",
+                "sim=0",
+                "trackFace=1",
+                "trackHand=1",
+                "footLockingMode=grounding",
+                "videoSpeedMultiplier=2",
+                "poseFilteringStrength=0.5",
+                "rootAtOrigin=1",
+                "trim=1,2.6",
+                "crop=0.239,0.121,0.742,0.981",
+                "render.sbs=0",
+                "render.bgColor=0,177,64,0",
+                "render.backdrop=studio",
+                "render.shadow=1",
+                "render.includeAudio=0",
+                "render.CamMode=2",
+            ]
+        );
+        assert_eq!(ProcessParams::parse(&wire).unwrap(), params);
+        assert!(params.validate(InputKind::Video, Some(3.0)).is_ok());
+        assert!(params.advisories().is_empty());
+    }
+
+    #[test]
+    fn aliases_parse_to_canonical_keys() {
+        let parsed = ProcessParams::parse(&[
+            "poseEstimation.footLockingMode=Never",
+            "poseEstimation.videoSpeedMultiplier=2",
+            "poseEstimation.poseFilteringStrength=0.25",
+            " formats = BVH, fbx ",
+        ])
+        .unwrap();
+        assert_eq!(parsed.foot_locking_mode, Some(FootLockingMode::Never));
+        assert_eq!(parsed.video_speed_multiplier, Some(2.0));
+        assert_eq!(parsed.pose_filtering_strength, Some(0.25));
+        assert_eq!(parsed.formats, [OutputFormat::Bvh, OutputFormat::Fbx]);
+        assert_eq!(
+            parsed.to_params(),
+            [
+                "formats=bvh,fbx",
+                "footLockingMode=never",
+                "videoSpeedMultiplier=2",
+                "poseFilteringStrength=0.25",
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_reports_everything() {
+        let err = ProcessParams::parse(&[
+            "sim",
+            "=1",
+            "",
+            "trackface=1",
+            "bogus=1",
+            "footLockingMode=auto",
+            "poseEstimation.footLockingMode=never",
+            "formats=bvh,,fbx",
+            "render.CamMode=3",
+            "render.bgColor=0,177,64",
+            "trim=1",
+            "crop=a,b,c,d",
+            "videoSpeedMultiplier=fast",
+            "poseFilteringStrength=NaN",
+            "rootAtOrigin=2",
+            "model=",
+        ])
+        .unwrap_err();
+        let expected: Vec<(String, Rule)> = [
+            ("sim", Rule::Syntax),
+            ("params[1]", Rule::Syntax),
+            ("params[2]", Rule::Syntax),
+            ("trackface", Rule::UnknownParameter),
+            ("bogus", Rule::UnknownParameter),
+            ("poseEstimation.footLockingMode", Rule::Duplicate),
+            ("formats", Rule::Syntax),
+            ("render.CamMode", Rule::OneOf),
+            ("render.bgColor", Rule::Rgba),
+            ("trim", Rule::Syntax),
+            ("crop", Rule::Syntax),
+            ("videoSpeedMultiplier", Rule::Syntax),
+            ("poseFilteringStrength", Rule::NotFinite),
+            ("rootAtOrigin", Rule::Flag),
+            ("model", Rule::Syntax),
+        ]
+        .into_iter()
+        .map(|(f, r)| (f.to_owned(), r))
+        .collect();
+        assert_eq!(rules_and_fields(&err), expected);
+        assert_eq!(
+            err.0[3].limit,
+            "a /process parameter (did you mean trackFace?)"
+        );
+    }
+
+    #[test]
+    fn huge_keys_are_shortened() {
+        let key = "k".repeat(10_000);
+        let err = ProcessParams::parse(&[format!("{key}=1"), key.clone()]).unwrap_err();
+        assert_eq!(err.len(), 2);
+        for v in err.iter() {
+            assert!(v.field.chars().count() <= crate::error::VALUE_EXCERPT_CHARS + 1);
+            assert!(v.value.chars().count() <= crate::error::VALUE_EXCERPT_CHARS + 1);
+        }
+    }
+
+    #[test]
+    fn unknown_enum_values() {
+        let err =
+            ProcessParams::parse(&["formats=bvh,gif", "footLockingMode=sometimes"]).unwrap_err();
+        assert_eq!(err.0[0].rule, Rule::OneOf);
+        assert_eq!(err.0[0].value, "gif");
+        assert_eq!(err.0[0].limit, "one of: bvh, fbx, mp4, glb, dmpe, png, jpg");
+        assert_eq!(err.0[1].rule, Rule::OneOf);
+        assert_eq!(err.0[1].field, "footLockingMode");
+        let err = ProcessParams::parse(&["poseEstimation.footLockingMode=x"]).unwrap_err();
+        assert_eq!(err.0[0].field, "poseEstimation.footLockingMode");
+    }
+
+    #[test]
+    fn validate_cross_field_rules() {
+        let params = ProcessParams::new()
+            .formats([OutputFormat::Bvh, OutputFormat::Png, OutputFormat::Bvh])
+            .trim(0.0, 1.0);
+        let err = params.validate(InputKind::Video, None).unwrap_err();
+        assert_eq!(
+            rules_and_fields(&err),
+            [
+                ("formats".to_owned(), Rule::ImageInputOnly),
+                ("formats".to_owned(), Rule::Duplicate),
+            ]
+        );
+        let err = params.validate(InputKind::Image, None).unwrap_err();
+        assert_eq!(
+            rules_and_fields(&err),
+            [
+                ("formats".to_owned(), Rule::Duplicate),
+                ("trim".to_owned(), Rule::VideoInputOnly),
+            ]
+        );
+    }
+
+    #[test]
+    fn validate_ranges_and_tokens() {
+        let params = ProcessParams::new()
+            .config("")
+            .model("my model")
+            .video_speed_multiplier(8.5)
+            .pose_filtering_strength(f64::NAN)
+            .trim(2.0, 11.0)
+            .crop(0.5, 0.0, 0.5, 1.0)
+            .render_backdrop("studio\n");
+        let err = params.validate(InputKind::Video, Some(10.0)).unwrap_err();
+        assert_eq!(
+            rules_and_fields(&err),
+            [
+                ("config".to_owned(), Rule::Syntax),
+                ("model".to_owned(), Rule::Syntax),
+                ("videoSpeedMultiplier".to_owned(), Rule::Range),
+                ("poseFilteringStrength".to_owned(), Rule::NotFinite),
+                ("trim".to_owned(), Rule::TrimBeyondDuration),
+                ("crop".to_owned(), Rule::CropOrder),
+                ("render.backdrop".to_owned(), Rule::Syntax),
+            ]
+        );
+        assert_eq!(err.0[2].limit, "1.0..=8.0");
+    }
+
+    #[test]
+    fn image_input_allows_png() {
+        let params =
+            ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Fbx, OutputFormat::Png]);
+        assert!(params.validate(InputKind::Image, None).is_ok());
+        assert_eq!(params.to_params(), ["formats=bvh,fbx,png"]);
+    }
+
+    #[test]
+    fn advisories_for_ineffective_combinations() {
+        let params = ProcessParams::new()
+            .formats([OutputFormat::Bvh])
+            .render_bg_color([0, 177, 64, 0])
+            .render_backdrop("studio")
+            .sim(true)
+            .model("m1");
+        let fields: Vec<String> = params.advisories().into_iter().map(|v| v.field).collect();
+        assert_eq!(
+            fields,
+            ["render.bgColor", "render.backdrop", "formats", "sim"]
+        );
+        assert!(params.validate(InputKind::Video, None).is_ok());
+        let fine = ProcessParams::new()
+            .formats([OutputFormat::Mp4])
+            .render_sbs(false)
+            .render_bg_color([0, 177, 64, 0]);
+        assert!(fine.advisories().is_empty());
+    }
+
+    #[test]
+    fn enum_strings() {
+        assert_eq!("MP4".parse::<OutputFormat>(), Ok(OutputFormat::Mp4));
+        assert_eq!("1".parse::<CamMode>(), Ok(CamMode::Fixed));
+        assert_eq!("x".parse::<CamMode>().unwrap_err().rule, Rule::OneOf);
+        assert_eq!(CamMode::from_code(3), None);
+        assert_eq!(
+            FootLockingMode::names(),
+            ["auto", "always", "never", "grounding"]
+        );
+    }
+}
