@@ -18,6 +18,7 @@ pub mod decode;
 pub mod deepmotion_ext;
 pub mod endpoint;
 pub mod generated;
+pub mod motiondynamic_ext;
 pub mod nullable;
 pub mod number;
 pub mod process_params;
