@@ -87,7 +87,9 @@ pub fn rustfmt(source: &str) -> Result<String, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run rustfmt (install it with `rustup component add rustfmt`): {e}"))?;
+        .map_err(|e| {
+            format!("cannot run rustfmt (install it with `rustup component add rustfmt`): {e}")
+        })?;
     child
         .stdin
         .take()
@@ -150,7 +152,10 @@ pub fn write(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut changed = Vec::new();
     let generated = root.join(GENERATED_DIR);
     std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
-    for entry in std::fs::read_dir(&generated).map_err(|e| e.to_string())?.flatten() {
+    for entry in std::fs::read_dir(&generated)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
         let path = Path::new(GENERATED_DIR).join(entry.file_name());
         if !outputs.iter().any(|o| o.path == path) {
             std::fs::remove_file(entry.path()).map_err(|e| e.to_string())?;

@@ -92,7 +92,10 @@ impl Checker<'_> {
             Ok(parsed) => {
                 for name in parsed.names() {
                     if !defined.contains(name) {
-                        self.fail(path.clone(), format!("type `{name}` is not defined in `types`"));
+                        self.fail(
+                            path.clone(),
+                            format!("type `{name}` is not defined in `types`"),
+                        );
                     }
                 }
                 Some(parsed)
@@ -128,7 +131,10 @@ fn check(spec: &Spec, file: &Path, specs_dir: &Path) -> Vec<SpecError> {
             .chars()
             .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_');
         if !ok_name {
-            c.fail(format!("constants[{i}].name"), "must be SCREAMING_SNAKE_CASE");
+            c.fail(
+                format!("constants[{i}].name"),
+                "must be SCREAMING_SNAKE_CASE",
+            );
         }
         let ok_value = match constant.kind {
             ConstantKind::Integer => constant.value.is_u64(),
@@ -171,19 +177,32 @@ fn check(spec: &Spec, file: &Path, specs_dir: &Path) -> Vec<SpecError> {
         }
         for (j, param) in endpoint.path_params.iter().enumerate() {
             if !param.required {
-                c.fail(format!("endpoints[{i}].path_params[{j}].required"), "path parameters are always required");
+                c.fail(
+                    format!("endpoints[{i}].path_params[{j}].required"),
+                    "path parameters are always required",
+                );
             }
         }
         c.unique(
             "query parameter",
-            endpoint
-                .query_params
-                .iter()
-                .enumerate()
-                .map(|(j, p)| (format!("endpoints[{i}].query_params[{j}].name"), p.name.as_str())),
+            endpoint.query_params.iter().enumerate().map(|(j, p)| {
+                (
+                    format!("endpoints[{i}].query_params[{j}].name"),
+                    p.name.as_str(),
+                )
+            }),
         );
-        for (j, param) in endpoint.path_params.iter().chain(&endpoint.query_params).enumerate() {
-            c.type_ref(format!("endpoints[{i}].params[{j}].type"), &param.ty, &defined);
+        for (j, param) in endpoint
+            .path_params
+            .iter()
+            .chain(&endpoint.query_params)
+            .enumerate()
+        {
+            c.type_ref(
+                format!("endpoints[{i}].params[{j}].type"),
+                &param.ty,
+                &defined,
+            );
         }
         if let Some(request) = &endpoint.request {
             c.type_ref(at("request"), request, &defined);
@@ -249,7 +268,10 @@ fn check(spec: &Spec, file: &Path, specs_dir: &Path) -> Vec<SpecError> {
                 || field.min_length.is_some()
                 || field.max_length.is_some();
             if string_only && !parsed.is_string() {
-                c.fail(at("type"), "format, pattern and lengths apply to strings only");
+                c.fail(
+                    at("type"),
+                    "format, pattern and lengths apply to strings only",
+                );
             }
             if (field.minimum.is_some() || field.maximum.is_some()) && !parsed.is_numeric() {
                 c.fail(at("type"), "minimum and maximum apply to numbers only");
@@ -280,28 +302,40 @@ fn check(spec: &Spec, file: &Path, specs_dir: &Path) -> Vec<SpecError> {
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
-                        c.fail(format!("types[{i}].examples[{j}]"), format!("{example} is not JSON: {e}"));
+                        c.fail(
+                            format!("types[{i}].examples[{j}]"),
+                            format!("{example} is not JSON: {e}"),
+                        );
                     }
                 }
-                Err(e) => c.fail(format!("types[{i}].examples[{j}]"), format!("cannot read {example}: {e}")),
+                Err(e) => c.fail(
+                    format!("types[{i}].examples[{j}]"),
+                    format!("cannot read {example}: {e}"),
+                ),
             }
         }
     }
 
-    let keys = spec.process_parameters.iter().enumerate().flat_map(|(i, p)| {
-        std::iter::once((format!("process_parameters[{i}].key"), p.key.as_str())).chain(
-            p.aliases
-                .iter()
-                .enumerate()
-                .map(move |(j, a)| (format!("process_parameters[{i}].aliases[{j}]"), a.as_str())),
-        )
-    });
+    let keys = spec
+        .process_parameters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            std::iter::once((format!("process_parameters[{i}].key"), p.key.as_str())).chain(
+                p.aliases.iter().enumerate().map(move |(j, a)| {
+                    (format!("process_parameters[{i}].aliases[{j}]"), a.as_str())
+                }),
+            )
+        });
     c.unique("processing parameter key", keys);
 
     let mut codes = BTreeSet::new();
     for (i, code) in spec.error_codes.iter().enumerate() {
         if !codes.insert(code.code) {
-            c.fail(format!("error_codes[{i}].code"), format!("duplicate code {}", code.code));
+            c.fail(
+                format!("error_codes[{i}].code"),
+                format!("duplicate code {}", code.code),
+            );
         }
     }
 

@@ -54,7 +54,10 @@ fn editing_a_spec_without_regenerating_fails_the_check() {
     copy_specs(temp.path());
     let spec = temp.path().join("deepmotion.json");
     let text = std::fs::read_to_string(&spec).unwrap();
-    let edited = text.replace("Get the account's credit balance.", "Get the credit balance.");
+    let edited = text.replace(
+        "Get the account's credit balance.",
+        "Get the credit balance.",
+    );
     assert_ne!(text, edited);
     std::fs::write(&spec, edited).unwrap();
 
@@ -105,7 +108,13 @@ fn spec_schema_is_committed_and_describes_the_format() {
     let schema = std::fs::read_to_string(workspace_root().join("specs/spec.schema.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
     let properties = schema["properties"].as_object().unwrap();
-    for key in ["endpoints", "types", "process_parameters", "error_codes", "webhook"] {
+    for key in [
+        "endpoints",
+        "types",
+        "process_parameters",
+        "error_codes",
+        "webhook",
+    ] {
         assert!(properties.contains_key(key), "{key}");
     }
 }

@@ -130,8 +130,10 @@ fn every_deepmotion_endpoint_is_specified() {
             }
             scanned.insert((method.to_owned(), shape(path)));
         }
-        let specified_shapes: BTreeSet<(String, String)> =
-            specified.iter().map(|(m, p)| (m.clone(), shape(p))).collect();
+        let specified_shapes: BTreeSet<(String, String)> = specified
+            .iter()
+            .map(|(m, p)| (m.clone(), shape(p)))
+            .collect();
         assert_eq!(scanned, specified_shapes, "paths scanned from the document");
     }
 }
@@ -194,7 +196,10 @@ fn every_error_code_is_specified_with_its_message() {
                 Some((code.trim().parse().ok()?, message.trim().to_owned()))
             })
             .collect();
-        assert_eq!(scanned, table, "codes and messages scanned from the document");
+        assert_eq!(
+            scanned, table,
+            "codes and messages scanned from the document"
+        );
     }
 }
 
