@@ -1,0 +1,324 @@
+//! Trustworthy MotionDynamic webhooks.
+//!
+//! The API's webhook body is only `{"video": url}`: unsigned, and silent on
+//! which generation it is about. So every generation gets its own callback
+//! URL, `{base}/{key}/{token}`, where `key` is a fresh generation key and
+//! `token` is an HMAC-SHA256 of the key under a secret only this process
+//! knows. A delivery whose token does not verify is forged; a delivery for
+//! an unknown key is refused; a repeated delivery (the API retries every
+//! 5 s for an hour until it sees a 200) is acknowledged and ignored.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use motionkit_models::motiondynamic::WebhookPayload;
+use secrecy::{ExposeSecret, SecretSlice};
+use sha2::Sha256;
+use tokio::sync::{mpsc, oneshot};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A verified delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoReady {
+    /// The generation key the callback URL was made for.
+    pub key: String,
+    /// URL of the rendered MP4.
+    pub video: String,
+}
+
+/// Why a delivery was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// The token is not the HMAC of the key: forged or corrupted.
+    #[error("webhook token does not verify: forged or corrupted callback")]
+    Forged,
+    /// The key was never issued by this receiver, or was forgotten.
+    #[error("webhook for an unknown generation key")]
+    UnknownKey,
+    /// The body is not `{"video": url}`.
+    #[error("webhook body is not {{\"video\": url}}: {0}")]
+    Malformed(String),
+}
+
+impl WebhookError {
+    /// The status the receiver answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebhookError::Forged => StatusCode::UNAUTHORIZED,
+            WebhookError::UnknownKey => StatusCode::NOT_FOUND,
+            WebhookError::Malformed(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// What happened to a verified delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The first delivery for this key.
+    First(VideoReady),
+    /// A repeat of a delivery already seen.
+    Repeat,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    /// Keys issued and not yet delivered, with their waiter if any.
+    issued: HashMap<String, Option<oneshot::Sender<VideoReady>>>,
+    /// Keys delivered, with what was delivered.
+    delivered: HashMap<String, VideoReady>,
+}
+
+/// Issues callback URLs and verifies deliveries. Cheap to clone; clones
+/// share state.
+#[derive(Clone)]
+pub struct WebhookReceiver {
+    base: String,
+    secret: Arc<SecretSlice<u8>>,
+    state: Arc<Mutex<Pending>>,
+    events: Option<mpsc::UnboundedSender<VideoReady>>,
+}
+
+impl std::fmt::Debug for WebhookReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookReceiver")
+            .field("base", &self.base)
+            .field("secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_secret() -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes
+}
+
+impl WebhookReceiver {
+    /// A receiver whose callback URLs start with `public_base` (the URL at
+    /// which the [`WebhookReceiver::router`] is reachable from the
+    /// internet), with a fresh random secret.
+    pub fn new(public_base: impl Into<String>) -> Self {
+        Self::with_secret(public_base, random_secret())
+    }
+
+    /// Like [`WebhookReceiver::new`] with a secret of your own, so that
+    /// several processes, or a restarted one, accept each other's URLs.
+    pub fn with_secret(public_base: impl Into<String>, secret: impl Into<Vec<u8>>) -> Self {
+        WebhookReceiver {
+            base: public_base.into().trim_end_matches('/').to_owned(),
+            secret: Arc::new(SecretSlice::from(secret.into())),
+            state: Arc::new(Mutex::new(Pending::default())),
+            events: None,
+        }
+    }
+
+    /// Also sends every first delivery to `events`.
+    pub fn with_events(mut self, events: mpsc::UnboundedSender<VideoReady>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    fn token(&self, key: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(self.secret.expose_secret())
+            .expect("HMAC accepts keys of any length");
+        mac.update(key.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    fn verify(&self, key: &str, token: &str) -> Result<(), WebhookError> {
+        let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token) else {
+            return Err(WebhookError::Forged);
+        };
+        let mut mac = HmacSha256::new_from_slice(self.secret.expose_secret())
+            .expect("HMAC accepts keys of any length");
+        mac.update(key.as_bytes());
+        // `verify_slice` compares in constant time.
+        mac.verify_slice(&tag).map_err(|_| WebhookError::Forged)
+    }
+
+    /// Issues a new generation key and its callback URL.
+    pub fn issue(&self) -> (String, String) {
+        let key = uuid::Uuid::new_v4().simple().to_string();
+        let url = self.url_for(&key);
+        if let Ok(mut state) = self.state.lock() {
+            state.issued.insert(key.clone(), None);
+        }
+        (key, url)
+    }
+
+    /// The callback URL of a key.
+    pub fn url_for(&self, key: &str) -> String {
+        format!("{}/{key}/{}", self.base, self.token(key))
+    }
+
+    /// Waits for the delivery of `key`. Resolves at once when it already
+    /// arrived; `None` when the key is unknown or the receiver was dropped.
+    pub async fn wait(&self, key: &str) -> Option<VideoReady> {
+        let receiver = {
+            let mut state = self.state.lock().ok()?;
+            if let Some(done) = state.delivered.get(key) {
+                return Some(done.clone());
+            }
+            let slot = state.issued.get_mut(key)?;
+            let (sender, receiver) = oneshot::channel();
+            *slot = Some(sender);
+            receiver
+        };
+        receiver.await.ok()
+    }
+
+    /// Verifies one delivery to `/{key}/{token}` with `body`.
+    pub fn receive(&self, key: &str, token: &str, body: &[u8]) -> Result<Delivery, WebhookError> {
+        self.verify(key, token)?;
+        let payload: WebhookPayload =
+            serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+        let mut state = self.state.lock().map_err(|_| WebhookError::UnknownKey)?;
+        if state.delivered.contains_key(key) {
+            return Ok(Delivery::Repeat);
+        }
+        let Some(waiter) = state.issued.remove(key) else {
+            return Err(WebhookError::UnknownKey);
+        };
+        let ready = VideoReady {
+            key: key.to_owned(),
+            video: payload.video,
+        };
+        state.delivered.insert(key.to_owned(), ready.clone());
+        drop(state);
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(ready.clone());
+        }
+        if let Some(events) = &self.events {
+            let _ = events.send(ready.clone());
+        }
+        Ok(Delivery::First(ready))
+    }
+
+    /// Forgets a key, for example after giving up on its generation.
+    pub fn forget(&self, key: &str) {
+        if let Ok(mut state) = self.state.lock() {
+            state.issued.remove(key);
+            state.delivered.remove(key);
+        }
+    }
+
+    /// A ready axum router serving `POST /{key}/{token}`: answers 200 at
+    /// once for verified deliveries (first or repeated), 401 for forged
+    /// ones, 404 for unknown keys and 400 for malformed bodies. Mount it so
+    /// that its paths sit under the public base URL.
+    pub fn router(&self) -> axum::Router {
+        axum::Router::new()
+            .route("/{key}/{token}", post(handle))
+            .with_state(self.clone())
+    }
+}
+
+async fn handle(
+    State(receiver): State<WebhookReceiver>,
+    Path((key, token)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    match receiver.receive(&key, &token, &body) {
+        Ok(Delivery::First(ready)) => {
+            tracing::info!(key = %ready.key, "generation video ready");
+            StatusCode::OK
+        }
+        Ok(Delivery::Repeat) => StatusCode::OK,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook delivery refused");
+            e.status()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path_parts(url: &str) -> (String, String) {
+        let mut parts = url.rsplit('/');
+        let token = parts.next().unwrap().to_owned();
+        let key = parts.next().unwrap().to_owned();
+        (key, token)
+    }
+
+    #[test]
+    fn first_delivery_resolves_repeats_are_ignored_forgeries_refused() {
+        let receiver = WebhookReceiver::new("https://hooks.example.com/md");
+        let (key, url) = receiver.issue();
+        assert!(url.starts_with("https://hooks.example.com/md/"));
+        let (k, token) = path_parts(&url);
+        assert_eq!(k, key);
+        let body = br#"{"video":"https://download.motiondynamic.tech/uuid.mp4"}"#;
+
+        assert_eq!(
+            receiver.receive(&key, "AAAA", body),
+            Err(WebhookError::Forged)
+        );
+        assert_eq!(
+            receiver.receive(&key, "%%%", body),
+            Err(WebhookError::Forged)
+        );
+        let other = WebhookReceiver::new("https://hooks.example.com/md");
+        let (_, forged) = path_parts(&other.url_for(&key));
+        assert_eq!(
+            receiver.receive(&key, &forged, body),
+            Err(WebhookError::Forged)
+        );
+
+        assert!(matches!(
+            receiver.receive(&key, &token, b"{video: 1}"),
+            Err(WebhookError::Malformed(_))
+        ));
+        match receiver.receive(&key, &token, body).unwrap() {
+            Delivery::First(ready) => {
+                assert_eq!(ready.video, "https://download.motiondynamic.tech/uuid.mp4")
+            }
+            Delivery::Repeat => panic!("first delivery seen as a repeat"),
+        }
+        assert_eq!(receiver.receive(&key, &token, body), Ok(Delivery::Repeat));
+    }
+
+    #[test]
+    fn keys_not_issued_here_are_unknown_even_with_a_valid_token() {
+        let receiver = WebhookReceiver::with_secret("http://h", b"shared".to_vec());
+        let url = receiver.url_for("never-issued");
+        let (key, token) = path_parts(&url);
+        assert_eq!(
+            receiver.receive(&key, &token, br#"{"video":"x"}"#),
+            Err(WebhookError::UnknownKey)
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let receiver = WebhookReceiver::with_secret("http://h", b"very-secret-bytes".to_vec());
+        let debug = format!("{receiver:?}");
+        assert!(!debug.contains("very-secret"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn wait_resolves_before_or_after_the_delivery() {
+        let receiver = WebhookReceiver::new("http://h");
+        let (key, url) = receiver.issue();
+        let (_, token) = path_parts(&url);
+        let waiting = {
+            let receiver = receiver.clone();
+            let key = key.clone();
+            tokio::spawn(async move { receiver.wait(&key).await })
+        };
+        tokio::task::yield_now().await;
+        receiver.receive(&key, &token, br#"{"video":"v"}"#).unwrap();
+        assert_eq!(waiting.await.unwrap().unwrap().video, "v");
+        assert_eq!(receiver.wait(&key).await.unwrap().video, "v");
+        assert!(receiver.wait("unknown").await.is_none());
+    }
+}
