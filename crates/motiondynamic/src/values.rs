@@ -1,0 +1,203 @@
+//! Theme-driven generation values: users name parameters by layer (such as
+//! `l3_prix_01`) or by id, and nothing is sent until every value passes the
+//! theme's rules.
+//!
+//! ```
+//! use motionkit_motiondynamic::values::GenerationValues;
+//! # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
+//! #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+//! let values = GenerationValues::new(&theme)
+//!     .set("l3_prix_01", "12,1")
+//!     .set("background_color", "#0000FF");
+//! let problems = values.validate().unwrap_err();
+//! // Both broken values and the nine missing parameters, all at once.
+//! assert_eq!(problems.len(), 11);
+//! ```
+
+use motionkit_models::motiondynamic::{GenerationRequest, GenerationValue, Theme};
+use motionkit_validation::theme::{self, ParameterKind, ThemeParameter};
+use motionkit_validation::{Rule, Violation, Violations};
+
+/// User values for one theme, checked against its parameters.
+#[derive(Debug, Clone)]
+pub struct GenerationValues {
+    theme_id: String,
+    rules: Vec<ThemeParameter>,
+    unsupported: Vec<String>,
+    entries: Vec<(String, String)>,
+}
+
+impl GenerationValues {
+    /// Values for `theme`, none set yet.
+    pub fn new(theme: &Theme) -> Self {
+        let (rules, unsupported) = theme.rules();
+        GenerationValues {
+            theme_id: theme.theme_id.clone(),
+            rules,
+            unsupported,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Sets a value; `key` is a layer name (output parameters go by their
+    /// title, such as `Variante`) or a parameter id in any case.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.entries.push((key.into(), value.into()));
+        self
+    }
+
+    /// The theme's rules.
+    pub fn rules(&self) -> &[ThemeParameter] {
+        &self.rules
+    }
+
+    /// Checks everything that can be checked without the network and
+    /// returns the values as sent, in the theme's parameter order. Picture
+    /// URLs are checked for scheme and extension only; the client fetches
+    /// their header bytes before sending.
+    pub fn validate(&self) -> Result<Vec<GenerationValue>, Violations> {
+        let mut problems = Violations::new();
+        for name in &self.unsupported {
+            problems.push(Violation::new(
+                name.as_str(),
+                Rule::UnknownParameter,
+                "",
+                "a parameter type this version supports: color, picture, text, output",
+            ));
+        }
+        let resolved = match theme::resolve_values(&self.rules, &self.entries) {
+            Ok(resolved) => resolved,
+            Err(unknown) => {
+                problems.extend(unknown);
+                self.entries
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        theme::resolve(&self.rules, k).map(|p| (p.id.clone(), v.clone()))
+                    })
+                    .collect()
+            }
+        };
+        if let Err(broken) = theme::validate_values(&self.rules, &resolved) {
+            problems.extend(broken);
+        }
+        problems.into_result(())?;
+        Ok(self
+            .rules
+            .iter()
+            .filter_map(|rule| {
+                resolved
+                    .iter()
+                    .find(|(id, _)| rule.has_id(id))
+                    .map(|(_, value)| GenerationValue {
+                        value: value.clone(),
+                        parameter_id: rule.id.clone(),
+                    })
+            })
+            .collect())
+    }
+
+    /// Picture parameters and the URLs given for them, to fetch and check.
+    pub fn pictures(&self) -> Vec<(&ThemeParameter, &str)> {
+        self.rules
+            .iter()
+            .filter(|r| matches!(r.kind, ParameterKind::Picture { .. }))
+            .filter_map(|rule| {
+                self.entries
+                    .iter()
+                    .find(|(k, _)| theme::resolve(&self.rules, k).is_some_and(|p| p.id == rule.id))
+                    .map(|(_, url)| (rule, url.as_str()))
+            })
+            .collect()
+    }
+
+    /// The request body for `webhook`, after [`GenerationValues::validate`].
+    pub fn request(&self, webhook: impl Into<String>) -> Result<GenerationRequest, Violations> {
+        Ok(GenerationRequest {
+            theme_id: self.theme_id.clone(),
+            webhook: webhook.into(),
+            values: self.validate()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Theme {
+        motionkit_models::decode(include_str!(
+            "../../../specs/examples/motiondynamic/demo_theme.json"
+        ))
+        .unwrap()
+    }
+
+    fn documented_values() -> GenerationValues {
+        GenerationValues::new(&demo())
+            .set("ab254fb9-58ca-4378-a833-2995a1a59178", "city_01")
+            .set("l2_date_01", "date_01")
+            .set("l1_titre_01", "title")
+            .set("E473471D-E715-4829-B096-15D055BC1FA7", "12.1")
+            .set("l4_quantite_01", "quantite")
+            .set("l5_descriptif_01", "desc_01")
+            .set("l5_descriptif_02", "desc_02")
+            .set("l5_descriptif_03", "desc_03")
+            .set("background_color", "0000FF")
+            .set("image_produit", "https://imgur.com/download/uNcCrzv")
+            .set("Variante", "MASTER")
+    }
+
+    #[test]
+    fn documented_values_by_layer_or_id_pass_in_theme_order() {
+        let request = documented_values()
+            .request("https://example.com/hook")
+            .unwrap();
+        assert_eq!(request.values.len(), 11);
+        assert_eq!(
+            request.values[0].parameter_id,
+            "afcad4e5-d951-43a1-8a59-889f97b357b5"
+        );
+        assert_eq!(request.values[0].value, "0000FF");
+        let price = request
+            .values
+            .iter()
+            .find(|v| v.parameter_id == "e473471d-e715-4829-b096-15d055bc1fa7")
+            .unwrap();
+        assert_eq!(price.value, "12.1");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_field_rule_and_value() {
+        let values = documented_values()
+            .set("l1_titre_01", "much too long")
+            .set("nope", "x")
+            .set("Variante", "SQUARE");
+        let problems = values.validate().unwrap_err();
+        let found: Vec<(String, Rule)> =
+            problems.iter().map(|v| (v.field.clone(), v.rule)).collect();
+        assert!(
+            found.contains(&("nope".into(), Rule::UnknownParameter)),
+            "{problems}"
+        );
+        assert!(
+            found.contains(&("l1_titre_01".into(), Rule::Duplicate)),
+            "{problems}"
+        );
+        assert!(
+            found.contains(&("Variante".into(), Rule::Duplicate)),
+            "{problems}"
+        );
+        assert!(
+            problems.to_string().contains("much too long")
+                || found.iter().any(|(f, _)| f == "l1_titre_01")
+        );
+    }
+
+    #[test]
+    fn pictures_are_listed_for_fetching() {
+        let values = documented_values();
+        let pictures = values.pictures();
+        assert_eq!(pictures.len(), 1);
+        assert_eq!(pictures[0].0.layer, "image_produit");
+        assert_eq!(pictures[0].1, "https://imgur.com/download/uNcCrzv");
+    }
+}
