@@ -186,10 +186,9 @@ mod tests {
             found.contains(&("Variante".into(), Rule::Duplicate)),
             "{problems}"
         );
-        assert!(
-            problems.to_string().contains("much too long")
-                || found.iter().any(|(f, _)| f == "l1_titre_01")
-        );
+        let unknown = problems.iter().find(|v| v.field == "nope").unwrap();
+        assert_eq!(unknown.value, "x");
+        assert!(unknown.limit.contains("l3_prix_01"), "{}", unknown.limit);
     }
 
     #[test]
