@@ -1,2 +1,85 @@
-//! HTTP core shared by the motionkit clients: auth, retries, rate limits,
-//! errors, and streamed, resumable uploads and downloads.
+//! HTTP core shared by the motionkit clients (DeepMotion Animate 3D and
+//! MotionDynamic).
+//!
+//! Both APIs need the same careful plumbing: credentials that expire, rate
+//! limits that block a whole IP, requests that must never be sent twice
+//! (`POST /process` is charged), and multi-gigabyte uploads and downloads
+//! over flaky links. This crate does that once, so the service crates only
+//! describe endpoints and types.
+//!
+//! - Requests are built from [`motionkit_models::Endpoint`] descriptors:
+//!   [`Transport::send_json`] for JSON calls, [`Transport::send`] for the
+//!   raw response, [`Transport::send_url`] for signed storage URLs.
+//! - [`Auth`]: DeepMotion's Basic login → `dmsess` session cookie, renewed
+//!   before it expires and once after a 401 (single-flight across
+//!   concurrent callers); or MotionDynamic's bearer JWT.
+//! - Retries ([`retry::classify`]): only idempotent requests, only after
+//!   transient failures, with full-jitter backoff, `Retry-After`, a deadline
+//!   and a retry budget shared by all clones. Every [`Error`] says whether
+//!   the request may have reached the server ([`Sent`]).
+//! - Rate limit ([`RateLimit`]): a GCRA limiter and a client-wide pause
+//!   after a 429, shared by all clones.
+//! - Transfers: [`Transport::upload_file`], [`Transport::upload_resumable`]
+//!   and [`Transport::download`] stream from and to disk in constant memory;
+//!   downloads are atomic and resumable, and server-given names go through
+//!   [`sanitize_file_name`].
+//! - Tracing: one `http_request` span per attempt with method, path
+//!   template (or URL without query), attempt, status and elapsed time.
+//!   Secrets, cookies and signed query strings are never logged or printed.
+//!
+//! ```no_run
+//! use motionkit_models::{AuthKind, BodyEncoding, Endpoint, Method, Service};
+//! use motionkit_transport::{Auth, RateLimit, Transport};
+//!
+//! const LOGIN: Endpoint = Endpoint {
+//!     service: Service::DeepMotion,
+//!     name: "session_auth",
+//!     method: Method::Get,
+//!     path: "/session/auth",
+//!     path_params: &[],
+//!     query_params: &[],
+//!     idempotent: true,
+//!     auth: AuthKind::Basic,
+//!     body: BodyEncoding::None,
+//! };
+//! const STATUS: Endpoint = Endpoint {
+//!     name: "status",
+//!     path: "/status/{rids}",
+//!     path_params: &["rids"],
+//!     auth: AuthKind::Session,
+//!     ..LOGIN
+//! };
+//!
+//! # async fn run() -> Result<(), motionkit_transport::Error> {
+//! let transport = Transport::builder("https://petest.deepmotion.com")
+//!     .auth(Auth::session(LOGIN, "client-id", "client-secret".to_owned()))
+//!     .rate_limit(RateLimit::per_second(5))
+//!     .build()?;
+//! let status: serde_json::Value = transport
+//!     .send_json::<(), _>(&STATUS, &[("rids", "r1,r2")], &[], None)
+//!     .await?;
+//! println!("{status}");
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod auth;
+pub mod body;
+pub mod client;
+pub mod config;
+pub mod download;
+pub mod error;
+mod rate_limit;
+pub mod redact;
+pub mod retry;
+pub mod upload;
+
+pub use auth::{Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, SessionAuth};
+pub use body::{Body, Progress, ProgressFn};
+pub use client::{Response, Transport, TransportBuilder, TransportStats, USER_AGENT};
+pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
+pub use download::{DownloadOptions, DownloadReport, MAX_FILE_NAME_BYTES, sanitize_file_name};
+pub use error::{Error, Sent};
+pub use redact::redact_url;
+pub use retry::{Outcome, RetryDecision, classify};
+pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};

@@ -1,0 +1,179 @@
+//! Plain configuration data: timeouts, retry policy and rate limit.
+//!
+//! All three hold no secrets, so their derived `Debug` is safe to print.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Layered timeouts.
+///
+/// API calls use `connect`, `attempt` and `total`. Uploads and downloads can
+/// legitimately take hours, so their body transfers are bounded by
+/// `transfer_stall` (no byte moved for that long) instead of `attempt` and
+/// `total`; their small control requests still use `attempt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Opening a TCP connection, TLS handshake included.
+    pub connect: Duration,
+    /// One attempt of an API call: sending, waiting for and reading the
+    /// response.
+    pub attempt: Duration,
+    /// One API call across all attempts, backoff sleeps, rate-limit waits
+    /// and re-authentication.
+    pub total: Duration,
+    /// Longest time a transfer may go without moving a byte.
+    pub transfer_stall: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            attempt: Duration::from_secs(30),
+            total: Duration::from_secs(120),
+            transfer_stall: Duration::from_secs(60),
+        }
+    }
+}
+
+/// When and how often to retry.
+///
+/// Only idempotent requests are retried, and only after transient failures
+/// (see [`crate::retry::classify`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first one included. `1` disables retries.
+    pub max_attempts: u32,
+    /// Ceiling of the first backoff; doubles with every retry.
+    pub base_delay: Duration,
+    /// Largest backoff ceiling.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` the transport waits for; a longer one ends
+    /// the call with the server's error instead.
+    pub max_retry_after: Duration,
+    /// Retry budget shared by every clone of the transport.
+    pub budget: RetryBudget,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(120),
+            budget: RetryBudget::default(),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+}
+
+/// A token bucket for retries: every retry takes one token; tokens come
+/// back at `refill_per_second` up to `capacity`. During an outage the
+/// clients stop retrying once the bucket is empty instead of multiplying
+/// the load on the server.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryBudget {
+    /// Most retries that can happen in a burst.
+    pub capacity: u32,
+    /// Retries regained per second.
+    pub refill_per_second: f64,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget {
+            capacity: 20,
+            refill_per_second: 1.0,
+        }
+    }
+}
+
+/// Client-side rate limit (GCRA) and the pause after a 429, both shared by
+/// every clone of the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained rate; `None` sends as fast as callers ask.
+    pub requests_per_second: Option<NonZeroU32>,
+    /// Requests that may go out back to back before the rate applies.
+    pub burst: NonZeroU32,
+    /// How long the whole client pauses after a 429 without `Retry-After`.
+    pub pause_on_429: Duration,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            requests_per_second: None,
+            burst: NonZeroU32::MIN,
+            pause_on_429: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RateLimit {
+    /// No client-side limit; a 429 still pauses the client.
+    pub fn unlimited() -> Self {
+        RateLimit::default()
+    }
+
+    /// `rate` requests per second with a burst of the same size. A zero
+    /// rate is treated as one.
+    pub fn per_second(rate: u32) -> Self {
+        let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+        RateLimit {
+            requests_per_second: Some(rate),
+            burst: rate,
+            ..RateLimit::default()
+        }
+    }
+
+    /// MotionDynamic's published limit: 5 requests per second per IP; a
+    /// blocked client waits one minute.
+    pub fn motiondynamic() -> Self {
+        RateLimit::per_second(5)
+            .burst(5)
+            .pause_on_429(Duration::from_secs(60))
+    }
+
+    /// Sets the burst size. A zero burst is treated as one.
+    pub fn burst(mut self, burst: u32) -> Self {
+        self.burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        self
+    }
+
+    /// Sets the pause after a 429 that carries no `Retry-After`.
+    pub fn pause_on_429(mut self, pause: Duration) -> Self {
+        self.pause_on_429 = pause;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn motiondynamic_preset_matches_the_published_limit() {
+        let limit = RateLimit::motiondynamic();
+        assert_eq!(limit.requests_per_second.map(NonZeroU32::get), Some(5));
+        assert_eq!(limit.burst.get(), 5);
+        assert_eq!(limit.pause_on_429, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn zero_rates_are_clamped_to_one() {
+        let limit = RateLimit::per_second(0).burst(0);
+        assert_eq!(limit.requests_per_second.map(NonZeroU32::get), Some(1));
+        assert_eq!(limit.burst.get(), 1);
+    }
+}

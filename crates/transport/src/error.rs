@@ -1,0 +1,275 @@
+//! The one error type of the crate, and whether a failed request may have
+//! reached the server.
+
+use std::fmt;
+use std::time::Duration;
+
+use motionkit_validation::Violations;
+
+/// Whether a failed request may have reached the server.
+///
+/// The service layer uses this before re-submitting a non-idempotent call
+/// (`POST /process`, `POST /rest/generations`): after [`Sent::NotSent`] it
+/// may simply send again; after [`Sent::MaybeSent`] or [`Sent::Sent`] it must
+/// first check whether the server acted on the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sent {
+    /// The request never left the client (connect failure, bad input,
+    /// client-side rate limit): re-sending is safe.
+    NotSent,
+    /// The request may or may not have reached the server (timeout or
+    /// connection lost after sending started).
+    MaybeSent,
+    /// The server received the request and answered.
+    Sent,
+}
+
+impl Sent {
+    fn hint(self) -> &'static str {
+        match self {
+            Sent::NotSent => "the request was not sent; it is safe to retry",
+            Sent::MaybeSent => {
+                "the request may have reached the server; check its effect before re-sending"
+            }
+            Sent::Sent => "the request reached the server",
+        }
+    }
+}
+
+impl fmt::Display for Sent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.hint())
+    }
+}
+
+/// Everything that can go wrong in the transport.
+///
+/// Messages are one line, name the request by its method and path template
+/// (or a URL without its query string) and never contain secrets, cookies
+/// or tokens. Every variant answers [`Error::sent`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a status that is not a success.
+    #[error("{request} returned HTTP {status}{}: {}", request_id_suffix(.request_id), body_or_empty(.body))]
+    Http {
+        /// Method and path template (or redacted URL) of the request.
+        request: String,
+        /// The HTTP status code.
+        status: u16,
+        /// A bounded, single-line excerpt of the response body.
+        body: String,
+        /// The server's request id header, when it sent one.
+        request_id: Option<String>,
+    },
+    /// No answer within the configured time.
+    #[error("{request} timed out after {:.1}s; {sent}; raise the timeouts or retry later", .after.as_secs_f64())]
+    Timeout {
+        /// Method and path template (or redacted URL) of the request.
+        request: String,
+        /// How long the transport waited.
+        after: Duration,
+        /// Whether the request may have reached the server.
+        sent: Sent,
+    },
+    /// The connection could not be opened, or broke during the exchange.
+    #[error("{request}: connection failed: {message}; {sent}")]
+    Connect {
+        /// Method and path template (or redacted URL) of the request.
+        request: String,
+        /// What the network stack reported.
+        message: String,
+        /// [`Sent::NotSent`] when connecting failed, [`Sent::MaybeSent`]
+        /// when the connection broke after sending started.
+        sent: Sent,
+    },
+    /// A success response whose body does not match the expected type.
+    #[error("{request}: response does not match the expected type at `{path}`: {message}; body starts with: {}", body_or_empty(.body))]
+    Decode {
+        /// Method and path template of the request.
+        request: String,
+        /// JSON path of the first mismatch, for example `status[0].rid`.
+        path: String,
+        /// What the decoder expected.
+        message: String,
+        /// A bounded, single-line excerpt of the response body.
+        body: String,
+    },
+    /// Credentials missing, rejected or expired.
+    #[error("{request}: authentication failed: {message}")]
+    Auth {
+        /// Method and path template of the request.
+        request: String,
+        /// What failed and what to do about it.
+        message: String,
+        /// The server's error code, for example PostgREST's `PGRST303`.
+        code: Option<String>,
+        /// Whether the request may have reached the server.
+        sent: Sent,
+    },
+    /// The server (HTTP 429) or the client-side limiter refused the request.
+    #[error("{request} was rate limited{}; {sent}", retry_after_suffix(.retry_after))]
+    RateLimited {
+        /// Method and path template of the request.
+        request: String,
+        /// How long to wait before sending again, when known.
+        retry_after: Option<Duration>,
+        /// [`Sent::Sent`] for a 429, [`Sent::NotSent`] when the client-side
+        /// limiter gave up before sending.
+        sent: Sent,
+    },
+    /// The input was rejected before anything was sent.
+    #[error(transparent)]
+    Validation(#[from] Violations),
+    /// Reading or writing a local file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What the transport was doing, for example `opening /tmp/a.mp4`.
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+        /// Whether the request may have reached the server.
+        sent: Sent,
+    },
+    /// The server broke the upload or download protocol (missing
+    /// `Location`, wrong size, wrong `Content-Range`, ...).
+    #[error("{request}: {message}; {sent}")]
+    Protocol {
+        /// Method and redacted URL of the request.
+        request: String,
+        /// What was wrong.
+        message: String,
+        /// Whether the request may have reached the server.
+        sent: Sent,
+    },
+    /// The transport or a request was configured wrongly.
+    #[error("invalid transport configuration: {message}")]
+    Config {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) => format!(" (request id {id})"),
+        None => String::new(),
+    }
+}
+
+fn body_or_empty(body: &str) -> &str {
+    if body.is_empty() {
+        "(empty body)"
+    } else {
+        body
+    }
+}
+
+fn retry_after_suffix(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(wait) => format!("; retry after {:.1}s", wait.as_secs_f64()),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// Whether the request may have reached the server.
+    pub fn sent(&self) -> Sent {
+        match self {
+            Error::Http { .. } | Error::Decode { .. } => Sent::Sent,
+            Error::Timeout { sent, .. }
+            | Error::Connect { sent, .. }
+            | Error::Auth { sent, .. }
+            | Error::RateLimited { sent, .. }
+            | Error::Io { sent, .. }
+            | Error::Protocol { sent, .. } => *sent,
+            Error::Validation(_) | Error::Config { .. } => Sent::NotSent,
+        }
+    }
+
+    /// True unless the request certainly never left the client. A caller
+    /// must check the server's state before re-sending a non-idempotent
+    /// request when this is true.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.sent() != Sent::NotSent
+    }
+
+    /// The HTTP status, for errors that carry one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. } => Some(*status),
+            Error::RateLimited {
+                sent: Sent::Sent, ..
+            } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// How long to wait before trying again, when the server said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Error {
+        Error::Config {
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error, sent: Sent) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+            sent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_is_one_line_and_says_whether_it_was_sent() {
+        let errors = [
+            Error::Http {
+                request: "POST /process".into(),
+                status: 503,
+                body: String::new(),
+                request_id: Some("r-1".into()),
+            },
+            Error::Timeout {
+                request: "POST /process".into(),
+                after: Duration::from_millis(1500),
+                sent: Sent::MaybeSent,
+            },
+            Error::Connect {
+                request: "POST /process".into(),
+                message: "connection refused".into(),
+                sent: Sent::NotSent,
+            },
+        ];
+        for e in &errors {
+            let text = e.to_string();
+            assert!(!text.contains('\n'), "{text}");
+        }
+        assert_eq!(
+            errors[0].to_string(),
+            "POST /process returned HTTP 503 (request id r-1): (empty body)"
+        );
+        assert!(errors[0].may_have_reached_server());
+        assert!(
+            errors[1]
+                .to_string()
+                .contains("may have reached the server")
+        );
+        assert!(errors[1].to_string().contains("1.5s"));
+        assert_eq!(errors[2].sent(), Sent::NotSent);
+        assert!(!errors[2].may_have_reached_server());
+        assert!(errors[2].to_string().contains("safe to retry"));
+    }
+}

@@ -1,0 +1,370 @@
+//! Uploads to signed storage URLs, streamed from disk in constant memory.
+//!
+//! - [`Transport::upload_file`]: one `PUT` of the whole file.
+//! - [`Transport::upload_resumable`]: the resumable protocol of Google Cloud
+//!   Storage signed URLs: `POST` with `x-goog-resumable: start` gives a
+//!   session URI (`Location`); the file goes up in `PUT` chunks with
+//!   `Content-Range`; `308` answers carry the committed range; after a
+//!   fault the committed offset is queried with an empty `PUT` and
+//!   `Content-Range: bytes */TOTAL`, and the upload resumes from there.
+//!
+//! Neither sends credentials or cookies: the signed URL carries its own.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use motionkit_models::Method;
+use reqwest::header::{CONTENT_RANGE, HeaderMap, HeaderName, HeaderValue, LOCATION, RANGE};
+use url::Url;
+
+use crate::auth::Credentials;
+use crate::body::{Body, Meter, Progress, ProgressFn};
+use crate::client::{Call, Failure, Response, Timing, Transport, http_error, parse_absolute};
+use crate::error::{Error, Sent};
+use crate::redact::redact_parsed;
+use crate::retry::{backoff_delay, is_transient_status};
+
+/// Resumable chunks must be multiples of this size (256 KiB), except the
+/// last one.
+pub const RESUMABLE_CHUNK_ALIGN: u64 = 256 * 1024;
+
+/// How to upload.
+#[derive(Clone)]
+pub struct UploadOptions {
+    /// `Content-Type` of the object; must match what the URL was signed
+    /// for, if it was signed with one.
+    pub content_type: Option<String>,
+    /// Resumable uploads: bytes per `PUT`, a multiple of
+    /// [`RESUMABLE_CHUNK_ALIGN`]. Memory use does not depend on it.
+    pub chunk_size: u64,
+    /// Resumable uploads: how many upload sessions may be started, the
+    /// first included (a `404`/`410` on a session starts a new one).
+    pub max_sessions: u32,
+    /// Called as bytes go out.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        UploadOptions {
+            content_type: None,
+            chunk_size: 8 * 1024 * 1024,
+            max_sessions: 3,
+            progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("content_type", &self.content_type)
+            .field("chunk_size", &self.chunk_size)
+            .field("max_sessions", &self.max_sessions)
+            .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .finish()
+    }
+}
+
+/// What an upload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UploadReport {
+    /// Size of the file.
+    pub bytes: u64,
+    /// Bytes handed to the network, re-sent bytes included.
+    pub bytes_sent: u64,
+    /// Dropped connections, timeouts and transient statuses survived.
+    pub faults: u32,
+    /// Upload sessions started (resumable uploads; 0 for a single `PUT`).
+    pub sessions: u32,
+}
+
+async fn file_len(path: &Path) -> Result<u64, Error> {
+    let metadata = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e, Sent::NotSent))?;
+    if !metadata.is_file() {
+        return Err(Error::config(format!("{} is not a file", path.display())));
+    }
+    Ok(metadata.len())
+}
+
+fn header(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The next offset a `308` asks for: `Range: bytes=0-N` means N+1; no
+/// `Range` means nothing is stored.
+fn committed_offset(response: &Response) -> Option<u64> {
+    let Some(range) = response.headers().get(RANGE) else {
+        return Some(0);
+    };
+    let (start, end) = range
+        .to_str()
+        .ok()?
+        .trim()
+        .strip_prefix("bytes=")?
+        .split_once('-')?;
+    if start.trim() != "0" {
+        return None;
+    }
+    end.trim().parse::<u64>().ok()?.checked_add(1)
+}
+
+/// The `size` a storage service reports in its final answer, if any.
+fn reported_size(response: &Response) -> Option<u64> {
+    let value: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    match value.get("size")? {
+        serde_json::Value::String(text) => text.parse().ok(),
+        serde_json::Value::Number(number) => number.as_u64(),
+        _ => None,
+    }
+}
+
+impl Transport {
+    /// Uploads the file at `path` with one `PUT` to the signed `url`,
+    /// streaming it from disk. Retried after transient failures (PUT is
+    /// idempotent); the file is re-opened for every attempt.
+    pub async fn upload_file(
+        &self,
+        url: &str,
+        path: &Path,
+        options: &UploadOptions,
+    ) -> Result<UploadReport, Error> {
+        let url = parse_absolute(url)?;
+        let len = file_len(path).await?;
+        let mut body = Body::file_range(path, 0, len);
+        if let Some(content_type) = &options.content_type {
+            body = body.content_type(content_type.clone());
+        }
+        let mut call = Call::absolute(Method::Put, url, HeaderMap::new(), body);
+        call.timing = Timing::Transfer;
+        let meter = Meter::new(0, Some(len), options.progress.clone());
+        self.execute(&call, &meter).await?;
+        Ok(UploadReport {
+            bytes: len,
+            bytes_sent: meter.moved(),
+            faults: meter.attempts().saturating_sub(1),
+            sessions: 0,
+        })
+    }
+
+    /// Uploads the file at `path` to the signed `url` with the resumable
+    /// protocol, in chunks of `options.chunk_size`, resuming from the
+    /// server's committed offset after dropped connections, timeouts and
+    /// 5xx answers, and starting a new session after a `404`/`410`.
+    ///
+    /// Gives up after `RetryPolicy::max_attempts` consecutive faults without
+    /// progress, or when the retry budget is spent.
+    pub async fn upload_resumable(
+        &self,
+        url: &str,
+        path: &Path,
+        options: &UploadOptions,
+    ) -> Result<UploadReport, Error> {
+        if options.chunk_size == 0 || options.chunk_size % RESUMABLE_CHUNK_ALIGN != 0 {
+            return Err(Error::config(format!(
+                "chunk size {} is not a positive multiple of {RESUMABLE_CHUNK_ALIGN} bytes",
+                options.chunk_size
+            )));
+        }
+        let start_url = parse_absolute(url)?;
+        let total = file_len(path).await?;
+        let mut report = UploadReport {
+            bytes: total,
+            ..UploadReport::default()
+        };
+        let mut session = self.start_upload_session(&start_url, options).await?;
+        report.sessions = 1;
+        let mut offset = 0u64;
+        let mut faults_in_row = 0u32;
+        let mut query_status = false;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let (call, meter, claimed_end) = if query_status || offset == total {
+                (status_query(&session, total), Meter::default(), total)
+            } else {
+                let len = options.chunk_size.min(total - offset);
+                let mut headers = HeaderMap::new();
+                let range = format!("bytes {offset}-{}/{total}", offset + len - 1);
+                headers.insert(CONTENT_RANGE, header(&range));
+                let body = Body::file_range(path, offset, len);
+                let mut call = Call::absolute(Method::Put, session.clone(), headers, body);
+                call.timing = Timing::Transfer;
+                let meter = Meter::new(offset, Some(total), options.progress.clone());
+                (call, meter, offset + len)
+            };
+            let result = self
+                .exchange(&call, &Credentials::None, attempt, None, &meter)
+                .await?;
+            report.bytes_sent += meter.moved();
+            let fault = match result {
+                Ok(response) => match response.status().as_u16() {
+                    200 | 201 => {
+                        check_final_size(&call.label, &response, total, claimed_end)?;
+                        if let Some(progress) = &options.progress {
+                            progress(Progress {
+                                bytes: total,
+                                total: Some(total),
+                            });
+                        }
+                        return Ok(report);
+                    }
+                    308 => {
+                        let next = committed_offset(&response)
+                            .filter(|next| *next <= total)
+                            .ok_or_else(|| Error::Protocol {
+                                request: call.label.clone(),
+                                message: format!(
+                                    "308 with an invalid Range header for a {total}-byte upload"
+                                ),
+                                sent: Sent::Sent,
+                            })?;
+                        let progressed = next > offset;
+                        let after_fault = query_status;
+                        offset = next;
+                        query_status = false;
+                        if progressed {
+                            faults_in_row = 0;
+                            continue;
+                        }
+                        if after_fault && offset < total {
+                            continue;
+                        }
+                        // The chunk was not kept, or everything is stored but
+                        // not finalised: a fault, so that a server that never
+                        // moves ends the upload.
+                        Ok(response)
+                    }
+                    404 | 410 => {
+                        if report.sessions >= options.max_sessions {
+                            return Err(http_error(&call.label, &response));
+                        }
+                        tracing::info!(
+                            request = %call.label,
+                            status = response.status().as_u16(),
+                            "upload session gone; starting a new one"
+                        );
+                        session = self.start_upload_session(&start_url, options).await?;
+                        report.sessions += 1;
+                        offset = 0;
+                        query_status = false;
+                        continue;
+                    }
+                    status if is_transient_status(status) => Ok(response),
+                    _ => return Err(http_error(&call.label, &response)),
+                },
+                Err(failure) => Err(failure),
+            };
+            report.faults += 1;
+            faults_in_row += 1;
+            let delay = self.transfer_retry_delay(&fault, faults_in_row);
+            let Some(delay) = delay else {
+                return Err(match fault {
+                    Ok(response) => http_error(&call.label, &response),
+                    Err(failure) => failure.into_error(&call.label),
+                });
+            };
+            tracing::debug!(
+                request = %call.label,
+                faults_in_row,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "upload fault; querying the committed offset"
+            );
+            tokio::time::sleep(delay).await;
+            query_status = true;
+        }
+    }
+
+    /// Starts a resumable session and returns its URI.
+    async fn start_upload_session(
+        &self,
+        start_url: &Url,
+        options: &UploadOptions,
+    ) -> Result<Url, Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("x-goog-resumable"),
+            HeaderValue::from_static("start"),
+        );
+        let mut body = Body::empty();
+        if let Some(content_type) = &options.content_type {
+            body = body.content_type(content_type.clone());
+        }
+        let mut call = Call::absolute(Method::Post, start_url.clone(), headers, body);
+        // Starting a session has no effect until data is sent: safe to retry.
+        call.idempotent = true;
+        let response = self.execute(&call, &Meter::default()).await?;
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| start_url.join(v).ok())
+            .ok_or_else(|| Error::Protocol {
+                request: call.label.clone(),
+                message: format!(
+                    "HTTP {} without a usable Location header; is this a resumable signed URL?",
+                    response.status().as_u16()
+                ),
+                sent: Sent::Sent,
+            })?;
+        tracing::debug!(session = %redact_parsed(&location), "upload session started");
+        Ok(location)
+    }
+
+    /// The wait before the next try after a transfer fault, or `None` to
+    /// give up.
+    pub(crate) fn transfer_retry_delay(
+        &self,
+        fault: &Result<Response, Failure>,
+        faults_in_row: u32,
+    ) -> Option<Duration> {
+        let inner = &*self.inner;
+        if faults_in_row >= inner.retry.max_attempts {
+            return None;
+        }
+        let retry_after = fault.as_ref().ok().and_then(Response::retry_after);
+        if retry_after.is_some_and(|after| after > inner.retry.max_retry_after) {
+            return None;
+        }
+        if !inner.budget.try_withdraw() {
+            inner
+                .counters
+                .budget_exhausted
+                .fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+        Some(retry_after.unwrap_or_else(|| backoff_delay(&inner.retry, faults_in_row)))
+    }
+}
+
+fn status_query(session: &Url, total: u64) -> Call {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_RANGE, header(&format!("bytes */{total}")));
+    Call::absolute(Method::Put, session.clone(), headers, Body::empty())
+}
+
+fn check_final_size(
+    request: &str,
+    response: &Response,
+    total: u64,
+    claimed_end: u64,
+) -> Result<(), Error> {
+    let stored = reported_size(response);
+    match stored {
+        Some(size) if size == total => Ok(()),
+        None if claimed_end == total => Ok(()),
+        _ => Err(Error::Protocol {
+            request: request.to_owned(),
+            message: format!(
+                "upload finished with {} of {total} bytes stored",
+                stored.map_or_else(|| format!("up to {claimed_end}"), |s| s.to_string())
+            ),
+            sent: Sent::Sent,
+        }),
+    }
+}
