@@ -224,9 +224,14 @@ fn structure(out: &mut String, ty: &TypeSpec) {
         let _ = writeln!(out, "///");
         doc(out, note);
     }
+    let default = if ty.fields.iter().all(|f| !f.required) {
+        ", Default"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]"
+        "#[derive(Debug, Clone, PartialEq{default}, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]"
     );
     let _ = writeln!(out, "pub struct {} {{", ty.name);
     for field in &ty.fields {

@@ -1,6 +1,43 @@
 //! Typed client for the DeepMotion Animate 3D REST API: upload a video,
 //! process it, wait for the job and download the animation.
+//!
+//! - [`Client`] has every documented call: upload URLs and streamed,
+//!   resumable uploads; `/process` through [`Process`] (validated before
+//!   anything is sent, and never charged twice after an ambiguous failure);
+//!   batched `/status` and `/download`; `/list`; credits; `/videoInfo`;
+//!   character models ([`StoreModel`]); webhook endpoints.
+//! - [`Client::wait`] follows hundreds of jobs with one batched status
+//!   request per interval.
+//! - [`Animate`] does upload → process → wait → download with progress
+//!   events a UI can draw.
+//! - [`webhook`] verifies and de-duplicates webhook deliveries.
+//!
+//! ```no_run
+//! use motionkit_deepmotion::{Animate, Client};
+//! use motionkit_validation::process::{OutputFormat, ProcessParams};
+//!
+//! # async fn run() -> Result<(), motionkit_deepmotion::Error> {
+//! let client = Client::builder("https://petest.deepmotion.com", "client-id", "client-secret".to_owned())
+//!     .build()?;
+//! let params = ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Mp4]);
+//! let animation = Animate::new("walk.mp4", "out").params(params).send(&client).await?;
+//! for file in animation.files {
+//!     println!("{}", file.display());
+//! }
+//! # Ok(()) }
+//! ```
 
+pub mod animate;
+pub mod batch;
+pub mod client;
+pub mod error;
+pub mod process;
+pub mod wait;
 pub mod webhook;
 
+pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
+pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
+pub use error::{Error, JobFailure};
+pub use process::Process;
+pub use wait::{JobEvent, JobOutcome, WaitOptions};
 pub use webhook::{JobCompleted, WebhookError};

@@ -555,7 +555,9 @@ pub struct JobStatusEntry {
 /// `step` and `total` are read as numbers so that a fractional progress value does not fail parsing.
 ///
 /// The document warns the RETRY/FAILURE format may change; unknown keys are ignored, and the failure code is read from `exc_message` when it carries one of the documented error codes.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct StatusDetails {
     /// Current step (PROGRESS).
     #[serde(
@@ -753,7 +755,9 @@ pub struct ModelUploadUrlResponse {
 }
 
 /// Body of POST /character/storeModel. Give `modelUrl` to store a new model, or `modelId` to update one.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct StoreModelRequest {
     /// Model URL returned by getModelUploadUrl (optional when `modelId` is given).
     #[serde(rename = "modelUrl", default, skip_serializing_if = "Option::is_none")]

@@ -597,7 +597,9 @@ pub struct GraphqlRequest {
 }
 
 /// A GraphQL response body.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct GraphqlResponse {
     /// Result, possibly partial.
     #[serde(

@@ -1,0 +1,223 @@
+//! The whole job in one call: upload, process, wait, download.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use motionkit_transport::{DownloadOptions, Progress, UploadOptions};
+use motionkit_validation::process::ProcessParams;
+
+use crate::client::{Client, Upload};
+use crate::error::Error;
+use crate::process::Process;
+use crate::wait::{JobEvent, WaitOptions};
+
+/// Progress of an [`Animate`] run, for a UI to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnimateEvent {
+    /// Bytes of the video uploaded so far.
+    Upload(Progress),
+    /// The job was accepted.
+    Submitted {
+        /// Its request id.
+        rid: String,
+    },
+    /// The job moved.
+    Job(JobEvent),
+    /// Bytes of one output file written so far.
+    Download {
+        /// The file's type as the server names it (bvh, fbx, mp4, ...).
+        kind: String,
+        /// Bytes written.
+        progress: Progress,
+    },
+    /// One output file is complete.
+    Saved {
+        /// Where it is.
+        path: PathBuf,
+    },
+}
+
+/// A callback receiving [`AnimateEvent`]s. It is called from the transfer
+/// tasks, so it must be cheap.
+pub type EventFn = Arc<dyn Fn(AnimateEvent) + Send + Sync>;
+
+/// A finished animation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Animation {
+    /// The job's request id.
+    pub rid: String,
+    /// The output files, in server order.
+    pub files: Vec<PathBuf>,
+}
+
+/// Upload a video, process it, wait for the job and download every output
+/// into a folder.
+///
+/// ```no_run
+/// # async fn demo(client: &motionkit_deepmotion::Client) -> Result<(), motionkit_deepmotion::Error> {
+/// use motionkit_deepmotion::Animate;
+/// use motionkit_validation::process::{OutputFormat, ProcessParams};
+///
+/// let animation = Animate::new("walk.mp4", "out/")
+///     .params(ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Fbx]))
+///     .on_event(|event| eprintln!("{event:?}"))
+///     .send(client)
+///     .await?;
+/// println!("{} -> {:?}", animation.rid, animation.files);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Animate {
+    video: PathBuf,
+    out_dir: PathBuf,
+    params: ProcessParams,
+    wait: WaitOptions,
+    upload: UploadOptions,
+    events: Option<EventFn>,
+}
+
+impl std::fmt::Debug for Animate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Animate")
+            .field("video", &self.video)
+            .field("out_dir", &self.out_dir)
+            .field("params", &self.params)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Animate {
+    /// Animate `video`, saving outputs under `out_dir`.
+    pub fn new(video: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+        Animate {
+            video: video.into(),
+            out_dir: out_dir.into(),
+            params: ProcessParams::default(),
+            wait: WaitOptions::default(),
+            upload: UploadOptions::default(),
+            events: None,
+        }
+    }
+
+    /// Processing parameters.
+    pub fn params(mut self, params: ProcessParams) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// How to wait for the job.
+    pub fn wait_options(mut self, wait: WaitOptions) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Upload chunk size and content type.
+    pub fn upload_options(mut self, upload: UploadOptions) -> Self {
+        self.upload = upload;
+        self
+    }
+
+    /// Receives progress events.
+    pub fn on_event(mut self, events: impl Fn(AnimateEvent) + Send + Sync + 'static) -> Self {
+        self.events = Some(Arc::new(events));
+        self
+    }
+
+    fn emit(&self, event: AnimateEvent) {
+        if let Some(events) = &self.events {
+            events(event);
+        }
+    }
+
+    /// Runs the whole job. Parameters are checked before the upload starts.
+    pub async fn send(&self, client: &Client) -> Result<Animation, Error> {
+        let probe = Upload {
+            url: String::new(),
+            name: self
+                .video
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned(),
+            size: 0,
+        };
+        Process::new(&probe)
+            .params(self.params.clone())
+            .to_request()?;
+
+        let mut upload_options = self.upload.clone();
+        if let Some(events) = self.events.clone() {
+            upload_options.progress = Some(Arc::new(move |p| events(AnimateEvent::Upload(p))));
+        }
+        let upload = client.upload(&self.video, &upload_options).await?;
+        let rid = Process::new(&upload)
+            .params(self.params.clone())
+            .send(client)
+            .await?;
+        self.emit(AnimateEvent::Submitted { rid: rid.clone() });
+
+        let outcomes = client
+            .wait(std::slice::from_ref(&rid), &self.wait, |event| {
+                self.emit(AnimateEvent::Job(event))
+            })
+            .await?;
+        if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
+            return Err(Error::JobFailed(failure));
+        }
+        let files = download_outputs(client, &rid, &self.out_dir, self.events.clone()).await?;
+        Ok(Animation { rid, files })
+    }
+}
+
+/// Downloads every output of the finished job `rid` into `out_dir`.
+pub async fn download_outputs(
+    client: &Client,
+    rid: &str,
+    out_dir: &Path,
+    events: Option<EventFn>,
+) -> Result<Vec<PathBuf>, Error> {
+    tokio::fs::create_dir_all(out_dir)
+        .await
+        .map_err(|source| Error::Io {
+            context: format!("creating {}", out_dir.display()),
+            source,
+        })?;
+    let links = client.download_links(&[rid.to_owned()]).await?;
+    let link = links
+        .into_iter()
+        .find(|l| l.rid == rid)
+        .ok_or_else(|| Error::UnknownJob {
+            rid: rid.to_owned(),
+        })?;
+    let files: Vec<(String, String)> = link
+        .files()
+        .map(|(kind, url)| (kind.to_owned(), url.to_owned()))
+        .collect();
+    if files.is_empty() {
+        return Err(Error::NothingToDownload {
+            rid: rid.to_owned(),
+        });
+    }
+    let mut saved = Vec::with_capacity(files.len());
+    for (kind, url) in files {
+        let mut options = DownloadOptions::default();
+        if let Some(events) = events.clone() {
+            let kind = kind.clone();
+            options.progress = Some(Arc::new(move |progress| {
+                events(AnimateEvent::Download {
+                    kind: kind.clone(),
+                    progress,
+                })
+            }));
+        }
+        let report = client.transport().download(&url, out_dir, &options).await?;
+        if let Some(events) = &events {
+            events(AnimateEvent::Saved {
+                path: report.path.clone(),
+            });
+        }
+        saved.push(report.path);
+    }
+    Ok(saved)
+}

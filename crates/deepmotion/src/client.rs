@@ -1,0 +1,554 @@
+//! The DeepMotion client: every documented call, typed.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use motionkit_models::deepmotion::{
+    CharacterModel, DeleteModelResponse, DeletedWebhookEndpoint, DownloadLink, DownloadResponse,
+    JobListEntry, JobStatus, JobStatusEntry, ListResponse, ModelUploadUrlResponse, StatusResponse,
+    StoreModelRequest, StoreModelResponse, UploadUrlResponse, VideoInfoRequest, VideoInfoResponse,
+    WebhookEndpoint, WebhookEndpointList, WebhookEndpointRequest, endpoints,
+};
+use motionkit_transport::{
+    Auth, Body, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
+};
+use motionkit_validation::{Rule, Violation};
+use secrecy::SecretString;
+
+use crate::batch::{MAX_PATH_BYTES, chunks};
+use crate::error::Error;
+
+/// A DeepMotion Animate 3D client. Cheap to clone; clones share the
+/// session, the rate limiter and the retry budget.
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Transport,
+    client_id: String,
+    claimed: Arc<Mutex<HashSet<String>>>,
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    client_id: String,
+    client_secret: SecretString,
+    retry: Option<RetryPolicy>,
+    timeouts: Option<Timeouts>,
+    rate_limit: Option<RateLimit>,
+}
+
+impl ClientBuilder {
+    /// Retry policy for idempotent calls.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Connect, attempt and total timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+
+    /// A client-side rate limit (none by default: the document states none).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = Some(rate_limit);
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<Client, Error> {
+        let mut builder = Transport::builder(self.base_url).auth(Auth::session(
+            endpoints::SESSION_AUTH,
+            self.client_id.clone(),
+            self.client_secret,
+        ));
+        if let Some(retry) = self.retry {
+            builder = builder.retry(retry);
+        }
+        if let Some(timeouts) = self.timeouts {
+            builder = builder.timeouts(timeouts);
+        }
+        if let Some(rate_limit) = self.rate_limit {
+            builder = builder.rate_limit(rate_limit);
+        }
+        Ok(Client {
+            transport: builder.build()?,
+            client_id: self.client_id,
+            claimed: Arc::default(),
+        })
+    }
+}
+
+/// A file uploaded to a signed URL, ready for `/process` or `/videoInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The signed URL the file was uploaded to, as `/upload` returned it.
+    pub url: String,
+    /// The name the upload was requested with.
+    pub name: String,
+    /// Bytes uploaded.
+    pub size: u64,
+}
+
+/// The upload URLs of a character model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelUpload {
+    /// Where the model file went.
+    pub model_url: String,
+    /// Where the thumbnail went, if one was uploaded.
+    pub thumb_url: Option<String>,
+}
+
+fn file_name(path: &Path) -> Result<String, Error> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Violation::new(
+                "video",
+                Rule::FileExtension,
+                path.display().to_string(),
+                "a file path with a UTF-8 file name",
+            )
+            .into()
+        })
+        .and_then(|name: String| {
+            motionkit_validation::text::file_extension(
+                "video",
+                &name,
+                &[
+                    "mp4", "mov", "avi", "webm", "mkv", "m4v", "png", "jpg", "jpeg",
+                ],
+            )
+            .map_err(|v| Error::Validation(v.into()))?;
+            Ok(name)
+        })
+}
+
+fn extension(path: &Path, field: &str, allowed: &[&str]) -> Result<String, Error> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    motionkit_validation::text::file_extension(field, name, allowed)
+        .map_err(|v| Error::Validation(v.into()))
+}
+
+impl Client {
+    /// A builder for the service at `base_url`, authenticating with the
+    /// client id and secret DeepMotion issued.
+    pub fn builder(
+        base_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+    ) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            retry: None,
+            timeouts: None,
+            rate_limit: None,
+        }
+    }
+
+    /// The underlying transport (stats, raw calls).
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The client id, which is also the webhook signature.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// `GET /upload`: a signed URL to upload `name` to.
+    pub async fn upload_url(&self, name: &str, resumable: bool) -> Result<String, Error> {
+        let resumable = if resumable { "1" } else { "0" };
+        let response: UploadUrlResponse = self
+            .transport
+            .send_json::<(), _>(
+                &endpoints::UPLOAD_URL,
+                &[],
+                &[("name", name), ("resumable", resumable)],
+                None,
+            )
+            .await?;
+        Ok(response.url)
+    }
+
+    /// Uploads a video or image: asks for a resumable URL and streams the
+    /// file to it in chunks, resuming after dropped connections.
+    pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
+        let name = file_name(path)?;
+        let url = self.upload_url(&name, true).await?;
+        let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
+        Ok(Upload {
+            url,
+            name,
+            size: report.bytes,
+        })
+    }
+
+    /// `GET /status/...` for any number of jobs, in as few requests as the
+    /// URL length allows. Entries come back in server order.
+    pub async fn status(&self, rids: &[String]) -> Result<Vec<JobStatusEntry>, Error> {
+        let mut out = Vec::with_capacity(rids.len());
+        for group in chunks("/status/", rids, MAX_PATH_BYTES) {
+            let joined = group.join(",");
+            let response: StatusResponse = self
+                .transport
+                .send_json::<(), _>(&endpoints::STATUS, &[("rids", &joined)], &[], None)
+                .await?;
+            out.extend(response.status);
+        }
+        Ok(out)
+    }
+
+    /// `GET /download/...` for any number of jobs. An unfinished or failed
+    /// job comes back with its `rid` only.
+    pub async fn download_links(&self, rids: &[String]) -> Result<Vec<DownloadLink>, Error> {
+        let mut out = Vec::with_capacity(rids.len());
+        for group in chunks("/download/", rids, MAX_PATH_BYTES) {
+            let joined = group.join(",");
+            let response: DownloadResponse = self
+                .transport
+                .send_json::<(), _>(&endpoints::DOWNLOAD, &[("rids", &joined)], &[], None)
+                .await?;
+            out.extend(response.links);
+        }
+        Ok(out)
+    }
+
+    /// `GET /list`, or `GET /list/S1,S2` when `statuses` is not empty.
+    pub async fn list(&self, statuses: &[JobStatus]) -> Result<Vec<JobListEntry>, Error> {
+        let response: ListResponse = if statuses.is_empty() {
+            self.transport
+                .send_json::<(), _>(&endpoints::LIST, &[], &[], None)
+                .await?
+        } else {
+            let joined = statuses
+                .iter()
+                .map(JobStatus::as_str)
+                .collect::<Vec<_>>()
+                .join(",");
+            self.transport
+                .send_json::<(), _>(
+                    &endpoints::LIST_BY_STATUS,
+                    &[("statuses", &joined)],
+                    &[],
+                    None,
+                )
+                .await?
+        };
+        Ok(response.list)
+    }
+
+    /// `GET /account/creditBalance`.
+    pub async fn credit_balance(&self) -> Result<f64, Error> {
+        let response: motionkit_models::deepmotion::CreditBalanceResponse = self
+            .transport
+            .send_json::<(), _>(&endpoints::CREDIT_BALANCE, &[], &[], None)
+            .await?;
+        Ok(response.credits)
+    }
+
+    /// `POST /videoInfo` for a file already uploaded to `url`.
+    pub async fn video_info(&self, url: &str) -> Result<VideoInfoResponse, Error> {
+        let request = VideoInfoRequest {
+            url: url.to_owned(),
+        };
+        Ok(self
+            .transport
+            .send_json(&endpoints::VIDEO_INFO, &[], &[], Some(&request))
+            .await?)
+    }
+
+    /// `GET /character/getModelUploadUrl`.
+    pub async fn model_upload_url(
+        &self,
+        name: Option<&str>,
+        model_ext: &str,
+        thumb_ext: Option<&str>,
+        resumable: bool,
+    ) -> Result<ModelUploadUrlResponse, Error> {
+        let mut query = vec![
+            ("modelExt", model_ext),
+            ("resumable", if resumable { "1" } else { "0" }),
+        ];
+        if let Some(name) = name {
+            query.push(("name", name));
+        }
+        if let Some(thumb_ext) = thumb_ext {
+            query.push(("thumbExt", thumb_ext));
+        }
+        Ok(self
+            .transport
+            .send_json::<(), _>(&endpoints::GET_MODEL_UPLOAD_URL, &[], &query, None)
+            .await?)
+    }
+
+    /// Uploads a model file (fbx, glb, gltf or vrm) and optionally its
+    /// thumbnail, returning the URLs to pass to [`StoreModel`].
+    pub async fn upload_model(
+        &self,
+        model: &Path,
+        thumbnail: Option<&Path>,
+        options: &UploadOptions,
+    ) -> Result<ModelUpload, Error> {
+        let model_ext = extension(model, "model", &["fbx", "glb", "gltf", "vrm"])?;
+        let thumb_ext = thumbnail
+            .map(|t| extension(t, "thumbnail", &["png", "jpg", "jpeg"]))
+            .transpose()?;
+        let stem = model.file_stem().and_then(|s| s.to_str());
+        let urls = self
+            .model_upload_url(stem, &model_ext, thumb_ext.as_deref(), true)
+            .await?;
+        self.transport
+            .upload_resumable(&urls.model_url, model, options)
+            .await?;
+        let thumb_url = match thumbnail {
+            Some(thumb) => {
+                self.transport
+                    .upload_resumable(&urls.thumb_url, thumb, options)
+                    .await?;
+                Some(urls.thumb_url)
+            }
+            None => None,
+        };
+        Ok(ModelUpload {
+            model_url: urls.model_url,
+            thumb_url,
+        })
+    }
+
+    /// `GET /character/listModels`, optionally one model or by search text.
+    pub async fn list_models(
+        &self,
+        model_id: Option<&str>,
+        search: Option<&str>,
+    ) -> Result<Vec<CharacterModel>, Error> {
+        let mut query = Vec::new();
+        if let Some(id) = model_id {
+            query.push(("modelId", id));
+        }
+        if let Some(search) = search {
+            query.push(("searchToken", search));
+        }
+        Ok(self
+            .transport
+            .send_json::<(), _>(&endpoints::LIST_MODELS, &[], &query, None)
+            .await?)
+    }
+
+    /// `DELETE /character/deleteModel/{id}`: how many models were deleted.
+    pub async fn delete_model(&self, model_id: &str) -> Result<i64, Error> {
+        let response: DeleteModelResponse = self
+            .transport
+            .send_json::<(), _>(
+                &endpoints::DELETE_MODEL,
+                &[("model_id", model_id)],
+                &[],
+                None,
+            )
+            .await?;
+        Ok(response.count)
+    }
+
+    /// `POST /webhook_endpoints`.
+    pub async fn create_webhook(
+        &self,
+        url: &str,
+        events: &[&str],
+    ) -> Result<WebhookEndpoint, Error> {
+        let request = webhook_request(url, events)?;
+        Ok(self
+            .transport
+            .send_json(
+                &endpoints::CREATE_WEBHOOK_ENDPOINT,
+                &[],
+                &[],
+                Some(&request),
+            )
+            .await?)
+    }
+
+    /// `GET /webhook_endpoints/{id}`.
+    pub async fn webhook(&self, id: &str) -> Result<WebhookEndpoint, Error> {
+        Ok(self
+            .transport
+            .send_json::<(), _>(
+                &endpoints::GET_WEBHOOK_ENDPOINT,
+                &[("endpoint_id", id)],
+                &[],
+                None,
+            )
+            .await?)
+    }
+
+    /// `GET /webhook_endpoints`.
+    pub async fn webhooks(&self) -> Result<Vec<WebhookEndpoint>, Error> {
+        let list: WebhookEndpointList = self
+            .transport
+            .send_json::<(), _>(&endpoints::LIST_WEBHOOK_ENDPOINTS, &[], &[], None)
+            .await?;
+        Ok(list.endpoints)
+    }
+
+    /// `POST /webhook_endpoints/{id}`.
+    pub async fn update_webhook(
+        &self,
+        id: &str,
+        url: &str,
+        events: &[&str],
+    ) -> Result<WebhookEndpoint, Error> {
+        let request = webhook_request(url, events)?;
+        Ok(self
+            .transport
+            .send_json(
+                &endpoints::UPDATE_WEBHOOK_ENDPOINT,
+                &[("endpoint_id", id)],
+                &[],
+                Some(&request),
+            )
+            .await?)
+    }
+
+    /// `DELETE /webhook_endpoints/{id}`.
+    pub async fn delete_webhook(&self, id: &str) -> Result<DeletedWebhookEndpoint, Error> {
+        Ok(self
+            .transport
+            .send_json::<(), _>(
+                &endpoints::DELETE_WEBHOOK_ENDPOINT,
+                &[("endpoint_id", id)],
+                &[],
+                None,
+            )
+            .await?)
+    }
+
+    /// Records that `rid` belongs to a submission of this client, so that
+    /// the double-charge check never adopts it for another one.
+    pub(crate) fn claim(&self, rid: &str) {
+        if let Ok(mut claimed) = self.claimed.lock() {
+            claimed.insert(rid.to_owned());
+        }
+    }
+
+    pub(crate) fn is_claimed(&self, rid: &str) -> bool {
+        self.claimed
+            .lock()
+            .map(|claimed| claimed.contains(rid))
+            .unwrap_or(false)
+    }
+
+    pub(crate) async fn raw_process(
+        &self,
+        request: &motionkit_models::deepmotion::ProcessRequest,
+    ) -> Result<String, motionkit_transport::Error> {
+        let body = Body::json(request)?;
+        let response = self
+            .transport
+            .send(&endpoints::PROCESS, &[], &[], body)
+            .await?;
+        let parsed: motionkit_models::deepmotion::ProcessResponse =
+            response.json("POST /process")?;
+        Ok(parsed.rid)
+    }
+}
+
+fn webhook_request(url: &str, events: &[&str]) -> Result<WebhookEndpointRequest, Error> {
+    let parsed = url::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
+    if parsed.is_none() {
+        return Err(Violation::new("url", Rule::Syntax, url, "an absolute http(s) URL").into());
+    }
+    let events = if events.is_empty() {
+        motionkit_models::deepmotion::WEBHOOK_EVENTS.to_vec()
+    } else {
+        events.to_vec()
+    };
+    Ok(WebhookEndpointRequest {
+        url: url.to_owned(),
+        events: events.into_iter().map(str::to_owned).collect(),
+    })
+}
+
+/// `POST /character/storeModel`: stores an uploaded model, or updates a
+/// stored one's name or thumbnail.
+///
+/// ```no_run
+/// # async fn demo(client: &motionkit_deepmotion::Client, upload: motionkit_deepmotion::ModelUpload) -> Result<(), motionkit_deepmotion::Error> {
+/// use motionkit_deepmotion::StoreModel;
+/// let id = StoreModel::new(&upload.model_url).name("hero").create_thumb(true).send(client).await?;
+/// StoreModel::update(&id).name("hero v2").send(client).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreModel {
+    request: StoreModelRequest,
+}
+
+impl StoreModel {
+    /// Stores the model uploaded to `model_url`.
+    pub fn new(model_url: impl Into<String>) -> Self {
+        StoreModel {
+            request: StoreModelRequest {
+                model_url: Some(model_url.into()),
+                model_name: None,
+                thumb_url: None,
+                model_id: None,
+                create_thumb: None,
+            },
+        }
+    }
+
+    /// Updates the stored model `model_id`.
+    pub fn update(model_id: impl Into<String>) -> Self {
+        StoreModel {
+            request: StoreModelRequest {
+                model_url: None,
+                model_name: None,
+                thumb_url: None,
+                model_id: Some(model_id.into()),
+                create_thumb: None,
+            },
+        }
+    }
+
+    /// The model's name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.request.model_name = Some(name.into());
+        self
+    }
+
+    /// A thumbnail uploaded with the model.
+    pub fn thumb_url(mut self, url: impl Into<String>) -> Self {
+        self.request.thumb_url = Some(url.into());
+        self
+    }
+
+    /// Whether the service should render a thumbnail.
+    pub fn create_thumb(mut self, create: bool) -> Self {
+        self.request.create_thumb = Some(i64::from(create));
+        self
+    }
+
+    /// Sends it; returns the model id.
+    pub async fn send(&self, client: &Client) -> Result<String, Error> {
+        if self.request.model_url.is_none() && self.request.model_id.is_none() {
+            return Err(
+                Violation::new("modelUrl", Rule::Required, "", "modelUrl or modelId").into(),
+            );
+        }
+        let response: StoreModelResponse = client
+            .transport
+            .send_json(&endpoints::STORE_MODEL, &[], &[], Some(&self.request))
+            .await?;
+        Ok(response.model_id)
+    }
+}

@@ -1,0 +1,121 @@
+//! Errors of the DeepMotion client.
+
+use std::time::Duration;
+
+use motionkit_models::FailureReason;
+use motionkit_models::deepmotion::ErrorCode;
+use motionkit_transport::Sent;
+use motionkit_validation::Violations;
+
+/// A job that ended in `FAILURE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFailure {
+    /// The job's request id.
+    pub rid: String,
+    /// Why, with the documented code when one was given.
+    pub reason: FailureReason,
+}
+
+impl JobFailure {
+    /// The documented code, if the server named one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.reason.code
+    }
+}
+
+impl std::fmt::Display for JobFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "job {} failed: {}", self.rid, self.reason)
+    }
+}
+
+/// Everything the DeepMotion client can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input rejected before anything was sent.
+    #[error(transparent)]
+    Validation(#[from] Violations),
+    /// The HTTP layer failed; see [`motionkit_transport::Error`].
+    #[error(transparent)]
+    Transport(#[from] motionkit_transport::Error),
+    /// A job ended in `FAILURE`.
+    #[error("{0}")]
+    JobFailed(JobFailure),
+    /// The server does not know this request id.
+    #[error(
+        "job {rid} is unknown to the server (wrong id, another account, or removed after the retention period)"
+    )]
+    UnknownJob {
+        /// The request id.
+        rid: String,
+    },
+    /// Jobs were still running when the wait's time ran out.
+    #[error("{} job(s) still running after {:.0}s: {}", .pending.len(), .after.as_secs_f64(), .pending.join(", "))]
+    WaitTimeout {
+        /// Request ids still running.
+        pending: Vec<String>,
+        /// How long the wait lasted.
+        after: Duration,
+    },
+    /// A finished job offered nothing to download.
+    #[error("job {rid} finished but offers no files to download")]
+    NothingToDownload {
+        /// The request id.
+        rid: String,
+    },
+    /// A local file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        /// What the client was doing.
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Whether the failed request may have reached the server.
+    pub fn sent(&self) -> Sent {
+        match self {
+            Error::Transport(e) => e.sent(),
+            Error::Validation(_) | Error::Io { .. } => Sent::NotSent,
+            _ => Sent::Sent,
+        }
+    }
+
+    /// True for failures worth retrying later (network, 429, 5xx, timeouts).
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            Error::Transport(e) => transport_is_temporary(e),
+            Error::WaitTimeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// True when credentials were missing, rejected or expired.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport(motionkit_transport::Error::Auth { .. })
+        )
+    }
+}
+
+/// Network failures, timeouts, 429 and 5xx are temporary; the rest is not.
+pub fn transport_is_temporary(error: &motionkit_transport::Error) -> bool {
+    use motionkit_transport::Error as E;
+    match error {
+        E::Timeout { .. } | E::Connect { .. } | E::RateLimited { .. } => true,
+        E::Http { status, .. } => *status >= 500 || matches!(status, 408 | 425 | 429),
+        E::Protocol { .. } => true,
+        _ => false,
+    }
+}
+
+impl From<motionkit_validation::Violation> for Error {
+    fn from(violation: motionkit_validation::Violation) -> Self {
+        Error::Validation(violation.into())
+    }
+}

@@ -1,0 +1,280 @@
+//! `POST /process`: start a job from an upload, or rerun a finished one,
+//! without ever being charged twice.
+//!
+//! `/process` is not idempotent. When a submission fails in a way that
+//! leaves it unknown whether the server started the job (a timeout or a
+//! broken connection after the request went out, or a 5xx), the client
+//! looks in `/list` for a job created for the same input since the
+//! submission began, and adopts it instead of submitting again.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use motionkit_models::deepmotion::{PROCESSOR_VIDEO2ANIM, ProcessRequest};
+use motionkit_transport::Sent;
+use motionkit_validation::Violations;
+use motionkit_validation::process::{InputKind, ProcessParams};
+
+use crate::client::{Client, Upload};
+use crate::error::Error;
+
+/// Server clocks may run behind ours; jobs created this long before the
+/// submission began still count as candidates.
+const CLOCK_SKEW_MS: f64 = 120_000.0;
+
+/// How many times an ambiguous submission is checked and re-sent.
+const SUBMIT_ATTEMPTS: u32 = 3;
+
+#[derive(Debug, Clone)]
+enum Source {
+    Upload { url: String, name: String },
+    Rerun { rid: String },
+}
+
+/// A `/process` request.
+///
+/// ```no_run
+/// # async fn demo(client: &motionkit_deepmotion::Client, upload: &motionkit_deepmotion::Upload) -> Result<(), motionkit_deepmotion::Error> {
+/// use motionkit_deepmotion::Process;
+/// use motionkit_validation::process::{OutputFormat, ProcessParams};
+///
+/// let params = ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Fbx]).sim(true);
+/// let rid = Process::new(upload).params(params).send(client).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Process {
+    source: Source,
+    params: ProcessParams,
+    input: InputKind,
+    duration: Option<f64>,
+}
+
+/// Whether a file name is an image (png/jpg) rather than a video.
+pub fn input_kind(name: &str) -> InputKind {
+    let lower = name.to_ascii_lowercase();
+    if [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e)) {
+        InputKind::Image
+    } else {
+        InputKind::Video
+    }
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as f64)
+        .unwrap_or(0.0)
+}
+
+/// Failures after which the job may or may not exist.
+fn ambiguous(error: &motionkit_transport::Error) -> bool {
+    match error {
+        motionkit_transport::Error::Http { status, .. } => *status >= 500,
+        other => other.sent() != Sent::NotSent,
+    }
+}
+
+impl Process {
+    /// A new job for an uploaded file.
+    pub fn new(upload: &Upload) -> Self {
+        Process {
+            input: input_kind(&upload.name),
+            source: Source::Upload {
+                url: upload.url.clone(),
+                name: upload.name.clone(),
+            },
+            params: ProcessParams::default(),
+            duration: None,
+        }
+    }
+
+    /// Reruns the finished job `rid` with other parameters (and charges
+    /// again).
+    pub fn rerun(rid: impl Into<String>) -> Self {
+        Process {
+            source: Source::Rerun { rid: rid.into() },
+            params: ProcessParams::default(),
+            input: InputKind::Video,
+            duration: None,
+        }
+    }
+
+    /// Processing parameters.
+    pub fn params(mut self, params: ProcessParams) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Whether the input is a video or an image; guessed from the file name
+    /// for uploads, video for reruns.
+    pub fn input(mut self, input: InputKind) -> Self {
+        self.input = input;
+        self
+    }
+
+    /// The input's duration in seconds, when known, so `trim` is checked
+    /// against it.
+    pub fn duration(mut self, seconds: f64) -> Self {
+        self.duration = Some(seconds);
+        self
+    }
+
+    /// The request body, after checking every parameter.
+    pub fn to_request(&self) -> Result<ProcessRequest, Violations> {
+        self.params.validate(self.input, self.duration)?;
+        let params = self.params.to_params();
+        let (url, rid) = match &self.source {
+            Source::Upload { url, .. } => (Some(url.clone()), None),
+            Source::Rerun { rid } => (None, Some(rid.clone())),
+        };
+        Ok(ProcessRequest {
+            url,
+            rid,
+            processor: PROCESSOR_VIDEO2ANIM.to_owned(),
+            params: (!params.is_empty()).then_some(params),
+        })
+    }
+
+    /// Submits the job and returns its request id. Invalid parameters are
+    /// reported before anything is sent.
+    pub async fn send(&self, client: &Client) -> Result<String, Error> {
+        let request = self.to_request()?;
+        let started = now_ms();
+        let mut last_error = None;
+        for attempt in 0..SUBMIT_ATTEMPTS {
+            if attempt > 0 {
+                if let Some(rid) = self.find_created(client, started).await? {
+                    tracing::info!(rid = %rid, "adopted the job an ambiguous submission created");
+                    return Ok(rid);
+                }
+                tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
+            }
+            match client.raw_process(&request).await {
+                Ok(rid) => {
+                    client.claim(&rid);
+                    return Ok(rid);
+                }
+                Err(e) if ambiguous(&e) => {
+                    tracing::warn!(error = %e, "submission outcome unknown; checking /list before resending");
+                    last_error = Some(e);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(rid) = self.find_created(client, started).await? {
+            return Ok(rid);
+        }
+        Err(last_error.map_or_else(
+            || Error::UnknownJob {
+                rid: "(none)".into(),
+            },
+            Error::from,
+        ))
+    }
+
+    /// A job created for the same input since `started`, not yet claimed by
+    /// this client.
+    async fn find_created(&self, client: &Client, started: f64) -> Result<Option<String>, Error> {
+        let jobs = client.list(&[]).await?;
+        let file_name = match &self.source {
+            Source::Upload { name, .. } => Some(name.clone()),
+            Source::Rerun { rid } => jobs
+                .iter()
+                .find(|j| &j.rid == rid)
+                .and_then(|j| j.file_name.clone()),
+        };
+        let Some(file_name) = file_name else {
+            return Ok(None);
+        };
+        let original = match &self.source {
+            Source::Rerun { rid } => Some(rid.as_str()),
+            Source::Upload { .. } => None,
+        };
+        let mut candidates: Vec<_> = jobs
+            .into_iter()
+            .filter(|j| j.file_name.as_deref() == Some(file_name.as_str()))
+            .filter(|j| Some(j.rid.as_str()) != original)
+            .filter(|j| j.ctime.is_some_and(|t| t >= started - CLOCK_SKEW_MS))
+            .filter(|j| !client.is_claimed(&j.rid))
+            .collect();
+        candidates.sort_by(|a, b| {
+            b.ctime
+                .partial_cmp(&a.ctime)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        Ok(candidates.first().map(|j| {
+            client.claim(&j.rid);
+            j.rid.clone()
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motionkit_validation::Rule;
+    use motionkit_validation::process::OutputFormat;
+
+    fn upload(name: &str) -> Upload {
+        Upload {
+            url: "https://storage.example/u?sig=x".into(),
+            name: name.into(),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn renders_params_and_picks_url_or_rid() {
+        let params = ProcessParams::new()
+            .formats([OutputFormat::Bvh, OutputFormat::Fbx, OutputFormat::Mp4])
+            .crop(0.239, 0.121, 0.742, 0.981);
+        let request = Process::new(&upload("walk.mp4"))
+            .params(params.clone())
+            .to_request()
+            .unwrap();
+        assert_eq!(request.processor, "video2anim");
+        assert!(request.url.is_some() && request.rid.is_none());
+        let rendered = request.params.unwrap();
+        assert!(
+            rendered.contains(&"formats=bvh,fbx,mp4".to_owned()),
+            "{rendered:?}"
+        );
+        assert!(
+            rendered.contains(&"crop=0.239,0.121,0.742,0.981".to_owned()),
+            "{rendered:?}"
+        );
+
+        let rerun = Process::rerun("r1").params(params).to_request().unwrap();
+        assert_eq!((rerun.url, rerun.rid.as_deref()), (None, Some("r1")));
+    }
+
+    #[test]
+    fn image_only_formats_are_refused_for_videos_before_sending() {
+        let params = ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Png]);
+        let err = Process::new(&upload("walk.mp4"))
+            .params(params.clone())
+            .to_request()
+            .unwrap_err();
+        assert!(err.iter().any(|v| v.rule == Rule::ImageInputOnly), "{err}");
+        assert!(
+            Process::new(&upload("pose.PNG"))
+                .params(params)
+                .to_request()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn trim_is_checked_against_a_known_duration() {
+        let params = ProcessParams::new().trim(1.0, 9.0);
+        let err = Process::new(&upload("walk.mp4"))
+            .params(params)
+            .duration(2.0)
+            .to_request()
+            .unwrap_err();
+        assert!(
+            err.iter().any(|v| v.rule == Rule::TrimBeyondDuration),
+            "{err}"
+        );
+    }
+}
