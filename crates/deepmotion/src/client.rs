@@ -199,11 +199,18 @@ impl Client {
         let mut out = Vec::with_capacity(rids.len());
         for group in chunks("/status/", rids, MAX_PATH_BYTES) {
             let joined = group.join(",");
-            let response: StatusResponse = self
+            let response: Result<StatusResponse, _> = self
                 .transport
                 .send_json::<(), _>(&endpoints::STATUS, &[("rids", &joined)], &[], None)
-                .await?;
-            out.extend(response.status);
+                .await;
+            match response {
+                Ok(response) => out.extend(response.status),
+                // None of the ids is known: name them rather than report a bare 404.
+                Err(motionkit_transport::Error::Http { status: 404, .. }) => {
+                    return Err(Error::UnknownJob { rid: joined });
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(out)
     }

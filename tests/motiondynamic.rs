@@ -1,0 +1,1 @@
+//! MotionDynamic client against the sandbox.
