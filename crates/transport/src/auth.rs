@@ -225,13 +225,24 @@ impl Credentials {
 pub(crate) struct Session {
     pub(crate) cookie: SecretString,
     pub(crate) expires_at: Option<Instant>,
+    pub(crate) issued_at: Instant,
     pub(crate) generation: u64,
+}
+
+/// How long before expiry a session of `lifetime` is renewed: the
+/// configured skew, but never more than a tenth of the lifetime, so that a
+/// short-lived session is not renewed on every call.
+pub(crate) fn effective_skew(skew: Duration, lifetime: Duration) -> Duration {
+    skew.min(lifetime / 10)
 }
 
 impl Session {
     fn is_fresh(&self, skew: Duration) -> bool {
-        self.expires_at
-            .is_none_or(|expires| Instant::now() + skew < expires)
+        let Some(expires) = self.expires_at else {
+            return true;
+        };
+        let skew = effective_skew(skew, expires.saturating_duration_since(self.issued_at));
+        Instant::now() + skew < expires
     }
 }
 
@@ -273,9 +284,11 @@ impl SessionStore {
     /// Stores a new cookie and returns it with its generation.
     pub(crate) fn store(&self, cookie: SecretString, lifetime: Option<Duration>) -> Arc<Session> {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let now = Instant::now();
         let session = Arc::new(Session {
             cookie,
-            expires_at: lifetime.map(|l| Instant::now() + l),
+            expires_at: lifetime.map(|l| now + l),
+            issued_at: now,
             generation,
         });
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(session.clone());
@@ -374,6 +387,29 @@ mod tests {
         auth: AuthKind::Basic,
         body: BodyEncoding::None,
     };
+
+    #[test]
+    fn short_sessions_are_renewed_near_their_end_not_on_every_call() {
+        let store = SessionStore::new();
+        let session = store.store(
+            SecretString::from("c".to_owned()),
+            Some(Duration::from_secs(2)),
+        );
+        assert!(
+            session.is_fresh(Duration::from_secs(60)),
+            "a fresh 2 s session is used"
+        );
+        assert_eq!(
+            effective_skew(Duration::from_secs(60), Duration::from_secs(2)),
+            Duration::from_millis(200)
+        );
+        assert_eq!(
+            effective_skew(Duration::from_secs(60), Duration::from_secs(3600)),
+            Duration::from_secs(60)
+        );
+        let expired = store.store(SecretString::from("c".to_owned()), Some(Duration::ZERO));
+        assert!(!expired.is_fresh(Duration::from_secs(60)));
+    }
 
     #[test]
     fn parses_the_documented_cookie() {

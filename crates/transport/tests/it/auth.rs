@@ -170,20 +170,36 @@ async fn an_expired_session_is_renewed_once_for_100_concurrent_calls() {
 
 #[tokio::test]
 async fn the_session_is_renewed_before_its_expires_date() {
-    let expires = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
-    let (base, state) = session_server(&format!("Expires={expires}")).await;
-
-    // 30 s left, refresh 60 s ahead: every call logs in again first.
-    let eager = session_transport(&base, Duration::from_secs(60));
-    for _ in 0..2 {
-        eager
+    // A 2 s session with a 60 s refresh skew: the skew is capped at a tenth
+    // of the lifetime, so the cookie is reused at first and renewed shortly
+    // before it expires, never after.
+    let (base, state) = session_server("Max-Age=2").await;
+    let short = session_transport(&base, Duration::from_secs(60));
+    for _ in 0..3 {
+        short
             .send(&PROTECTED, &[], &[], Body::empty())
             .await
             .unwrap();
     }
-    assert_eq!(state.logins.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        state.logins.load(Ordering::SeqCst),
+        1,
+        "a fresh session is reused"
+    );
+    tokio::time::sleep(Duration::from_millis(1850)).await;
+    short
+        .send(&PROTECTED, &[], &[], Body::empty())
+        .await
+        .unwrap();
+    assert_eq!(
+        state.logins.load(Ordering::SeqCst),
+        2,
+        "renewed within the last tenth of its life"
+    );
 
     // 30 s left, refresh 5 s ahead: the cookie is reused.
+    let expires = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+    let (base, state) = session_server(&format!("Expires={expires}")).await;
     let relaxed = session_transport(&base, Duration::from_secs(5));
     for _ in 0..3 {
         relaxed
@@ -191,7 +207,7 @@ async fn the_session_is_renewed_before_its_expires_date() {
             .await
             .unwrap();
     }
-    assert_eq!(state.logins.load(Ordering::SeqCst), 3);
+    assert_eq!(state.logins.load(Ordering::SeqCst), 1);
     assert_eq!(state.rejected.load(Ordering::SeqCst), 0);
 }
 
