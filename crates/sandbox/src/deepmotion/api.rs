@@ -331,9 +331,14 @@ pub async fn session_auth(State(inner): State<Arc<Inner>>, headers: HeaderMap) -
     }
     let ttl = inner.config.session_ttl();
     let token = random_hex(24);
-    let expires_ms = now_ms() + u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX / 2);
+    // `Expires` has whole seconds: round the expiry up to one and use that
+    // same instant on both sides, so clients know exactly when it ends.
+    let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX / 4);
+    let expires_ms = (now_ms().saturating_add(ttl_ms)).div_ceil(1000) * 1000;
     inner.store.insert_session(&token, expires_ms);
-    let expires = httpdate::fmt_http_date(std::time::SystemTime::now() + ttl);
+    let expires = httpdate::fmt_http_date(
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(expires_ms),
+    );
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; Expires={expires}; HttpOnly",
         inner.signer.session_cookie(&token)
