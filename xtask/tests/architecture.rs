@@ -1,0 +1,140 @@
+//! The dependency rules of ARCHITECTURE.md, checked against `cargo metadata`:
+//! dependencies between our crates point one way only, and the validation
+//! crate pulls in no HTTP or async machinery.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn metadata() -> Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(xtask::workspace_root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Package name → names of its normal (non-dev, non-build) dependencies.
+fn normal_graph(metadata: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    let names: BTreeMap<&str, &str> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    metadata["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| {
+            let deps = node["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| {
+                    d["dep_kinds"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|k| k["kind"].is_null())
+                })
+                .map(|d| names[d["pkg"].as_str().unwrap()].to_owned())
+                .collect();
+            (names[node["id"].as_str().unwrap()].to_owned(), deps)
+        })
+        .collect()
+}
+
+fn closure(graph: &BTreeMap<String, BTreeSet<String>>, root: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(name) = stack.pop() {
+        for dep in graph.get(&name).into_iter().flatten() {
+            if seen.insert(dep.clone()) {
+                stack.push(dep.clone());
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn our_crates_depend_on_each_other_one_way_only() {
+    let graph = normal_graph(&metadata());
+    let allowed: &[(&str, &[&str])] = &[
+        ("motionkit-validation", &[]),
+        ("motionkit-models", &["motionkit-validation"]),
+        (
+            "motionkit-transport",
+            &["motionkit-models", "motionkit-validation"],
+        ),
+        (
+            "motionkit-deepmotion",
+            &[
+                "motionkit-transport",
+                "motionkit-models",
+                "motionkit-validation",
+            ],
+        ),
+        (
+            "motionkit-motiondynamic",
+            &[
+                "motionkit-transport",
+                "motionkit-models",
+                "motionkit-validation",
+            ],
+        ),
+        (
+            "motionkit-sandbox",
+            &["motionkit-models", "motionkit-validation"],
+        ),
+        (
+            "motionkit-cli",
+            &[
+                "motionkit-deepmotion",
+                "motionkit-motiondynamic",
+                "motionkit-sandbox",
+                "motionkit-transport",
+                "motionkit-models",
+                "motionkit-validation",
+            ],
+        ),
+    ];
+    for (package, may_use) in allowed {
+        let ours: BTreeSet<&str> = graph[*package]
+            .iter()
+            .map(String::as_str)
+            .filter(|d| d.starts_with("motionkit-"))
+            .collect();
+        let extra: Vec<&&str> = ours.iter().filter(|d| !may_use.contains(d)).collect();
+        assert!(extra.is_empty(), "{package} must not depend on {extra:?}");
+    }
+}
+
+#[test]
+fn validation_pulls_in_no_http_or_async_crates() {
+    let graph = normal_graph(&metadata());
+    let deps = closure(&graph, "motionkit-validation");
+    for banned in [
+        "reqwest",
+        "tokio",
+        "hyper",
+        "axum",
+        "motionkit-models",
+        "motionkit-transport",
+    ] {
+        assert!(
+            !deps.contains(banned),
+            "motionkit-validation depends on {banned}: {deps:?}"
+        );
+    }
+    assert!(deps.contains("regex"), "the closure was computed: {deps:?}");
+}
