@@ -119,3 +119,8 @@ pub fn padded_mp4(bytes: &[u8], total: usize) -> Vec<u8> {
     out.resize(out.len() + pad - 8, 0);
     out
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
