@@ -1,9 +1,100 @@
 //! Typed REST and GraphQL client for MotionDynamic: fill a theme's
 //! parameters and receive a rendered MP4 through a webhook.
+//!
+//! MotionDynamic renders videos from themes (templates with texts,
+//! colours, pictures and an output variant). Its API accepts invalid
+//! values and silently discards the generation, rate-limits per IP address
+//! (5 requests per second, then a one-minute block), and announces the
+//! video with an unsigned webhook that does not say which generation it is
+//! about. This crate turns that into something hard to misuse:
+//!
+//! - [`Client`]: bearer JWT (never printed; an expired or rejected token is
+//!   an error for which [`Error::is_auth`] is true), a client-side rate
+//!   limit shared by every clone ([`default_rate_limit`]), PostgREST reads
+//!   with the typed [`query`] builder, and PostgREST error bodies as
+//!   [`Error::Postgrest`].
+//! - [`Generate`]: values named by layer (`l3_prix_01`) or id, checked
+//!   against the theme offline ([`Generate::validate`]) and pictures checked
+//!   from their first bytes ([`Generate::check`]) before anything is sent.
+//!   `POST /rest/generations` is never re-sent blindly: after an ambiguous
+//!   failure the generation is looked up by its unique callback URL.
+//! - [`WebhookReceiver`]: one HMAC-signed callback URL per generation,
+//!   forged deliveries refused, repeated deliveries acknowledged once.
+//!   [`Client::wait`] resolves on the delivery, reads the generation back
+//!   as a fallback, and allows for the documented 18-minute cold start.
+//! - [`Client::download`]: the MP4 streamed to disk atomically.
+//! - [`Client::graphql`]: the same operations over `/graphql` with the typed
+//!   documents of [`operations`].
+//!
+//! ```no_run
+//! use motionkit_motiondynamic::{Client, Generate, WebhookReceiver};
+//!
+//! # async fn run() -> Result<(), motionkit_motiondynamic::Error> {
+//! // Serve `receiver.router()` at this public URL (for example through ngrok).
+//! let receiver = WebhookReceiver::new("https://hooks.example.com/motiondynamic");
+//! let client = Client::builder("https://api.motiondynamic.tech", "PUT_YOUR_JWT_HERE".to_owned())
+//!     .webhooks(receiver.clone())
+//!     .build()?;
+//!
+//! let theme = client.demo_theme().await?;
+//! let submission = Generate::new(&theme)
+//!     .set("l6_ville_01", "city_01")
+//!     .set("l2_date_01", "date_01")
+//!     .set("l1_titre_01", "title")
+//!     .set("l3_prix_01", "12.1")
+//!     .set("l4_quantite_01", "quantite")
+//!     .set("l5_descriptif_01", "desc_01")
+//!     .set("l5_descriptif_02", "desc_02")
+//!     .set("l5_descriptif_03", "desc_03")
+//!     .set("background_color", "0000FF")
+//!     .set("image_produit", "https://imgur.com/download/uNcCrzv")
+//!     .set("Variante", "MASTER")
+//!     .send(&client)
+//!     .await?;
+//! let video = client.wait(&submission).await?;
+//! let saved = client.download(&video, std::path::Path::new(".")).await?;
+//! println!("{} bytes in {}", saved.bytes, saved.path.display());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Nothing is sent when a value is wrong, and every problem is named:
+//!
+//! ```
+//! use motionkit_motiondynamic::Generate;
+//! # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
+//! #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+//! let problems = Generate::new(&theme)
+//!     .set("l1_titre_01", "far too long")
+//!     .set("background_color", "#0000FF")
+//!     .validate()
+//!     .unwrap_err();
+//! let fields: Vec<&str> = problems.iter().map(|v| v.field.as_str()).collect();
+//! assert!(fields.contains(&"l1_titre_01"));
+//! assert!(fields.contains(&"background_color"));
+//! assert!(problems.to_string().contains("max_length"));
+//! ```
 
+#![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod generate;
+pub mod graphql;
 pub mod operations;
 pub mod query;
 pub mod values;
+mod wait;
 pub mod webhook;
 
+pub use client::{Client, ClientBuilder, DISCARD_REASON_HEADER, default_rate_limit};
+pub use error::Error;
+pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES, Submission};
+pub use graphql::{Graphql, ThemesPage};
+pub use query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
+pub use values::GenerationValues;
+pub use wait::{ReadyVia, Video, WaitOptions};
 pub use webhook::{Delivery, VideoReady, WebhookError, WebhookReceiver};
+
+pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
+pub use motionkit_transport::{DownloadOptions, DownloadReport, RateLimit, Sent};

@@ -163,6 +163,18 @@ impl<C: Column> Select<C> {
     }
 }
 
+impl Select<ThemeColumn> {
+    /// The document's select: `theme_id,title,description,parameters`.
+    pub fn documented() -> Self {
+        Select::columns([
+            ThemeColumn::ThemeId,
+            ThemeColumn::Title,
+            ThemeColumn::Description,
+            ThemeColumn::Parameters,
+        ])
+    }
+}
+
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -219,6 +231,11 @@ impl<C: Column> Query<C> {
     pub fn select(mut self, select: Select<C>) -> Self {
         self.select = Some(select);
         self
+    }
+
+    /// True when a `select` was given.
+    pub fn has_select(&self) -> bool {
+        self.select.is_some()
     }
 
     /// `column=eq.value`
@@ -295,12 +312,7 @@ mod tests {
 
     #[test]
     fn renders_the_documents_select() {
-        let select = Select::columns([
-            ThemeColumn::ThemeId,
-            ThemeColumn::Title,
-            ThemeColumn::Description,
-            ThemeColumn::Parameters,
-        ]);
+        let select = Select::documented();
         assert_eq!(select.render(), "theme_id,title,description,parameters");
         assert_eq!(
             Select::<ThemeColumn>::all()

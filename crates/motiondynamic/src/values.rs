@@ -46,6 +46,11 @@ impl GenerationValues {
         self
     }
 
+    /// The theme's id.
+    pub fn theme_id(&self) -> &str {
+        &self.theme_id
+    }
+
     /// The theme's rules.
     pub fn rules(&self) -> &[ThemeParameter] {
         &self.rules

@@ -120,6 +120,11 @@ impl WebhookReceiver {
         }
     }
 
+    /// The public base URL every callback URL starts with.
+    pub fn public_base(&self) -> &str {
+        &self.base
+    }
+
     /// Also sends every first delivery to `events`.
     pub fn with_events(mut self, events: mpsc::UnboundedSender<VideoReady>) -> Self {
         self.events = Some(events);

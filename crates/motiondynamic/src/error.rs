@@ -1,0 +1,359 @@
+//! The one error type of the MotionDynamic client.
+//!
+//! Every message is a single line and never contains the JWT, a webhook
+//! token or a signed query string.
+
+use std::time::Duration;
+
+use motionkit_models::motiondynamic::{GraphqlError, PostgrestError};
+use motionkit_transport::Sent;
+use motionkit_validation::Violations;
+
+/// PostgREST codes that mean the JWT is missing, invalid or expired.
+const AUTH_CODES: [&str; 3] = ["PGRST301", "PGRST302", "PGRST303"];
+
+/// Everything the MotionDynamic client can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was rejected before anything was sent to the API: every
+    /// violation names the field (a layer such as `l3_prix_01`), the rule
+    /// and the offending value.
+    #[error(transparent)]
+    Validation(#[from] Violations),
+    /// The HTTP layer failed: network, timeout, rate limit, an HTTP status
+    /// without a PostgREST body, or an expired/rejected JWT
+    /// ([`Error::is_auth`]).
+    #[error(transparent)]
+    Transport(#[from] motionkit_transport::Error),
+    /// PostgREST answered with an error body `{code, message, details, hint}`.
+    #[error("{request} returned HTTP {status}: {}", postgrest_summary(.error))]
+    Postgrest {
+        /// Method and path template of the request.
+        request: String,
+        /// The HTTP status.
+        status: u16,
+        /// The decoded error body.
+        error: Box<PostgrestError>,
+    },
+    /// A GraphQL response carried a non-empty `errors` list. `data` keeps
+    /// whatever partial result came with it.
+    #[error("GraphQL {operation} failed: {}", graphql_summary(.errors))]
+    Graphql {
+        /// The operation name, such as `CreateGeneration`.
+        operation: String,
+        /// The errors, as sent.
+        errors: Vec<GraphqlError>,
+        /// The partial `data`, if any.
+        data: Option<serde_json::Value>,
+    },
+    /// The theme or generation does not exist (or the token cannot see it).
+    #[error("{what} {id} not found (wrong id, or not visible to this token)")]
+    NotFound {
+        /// `theme` or `generation`.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// MotionDynamic accepted the generation but discarded it for invalid
+    /// inputs: it will never be rendered and no webhook will come.
+    #[error("generation {generation_id} was discarded by MotionDynamic (invalid inputs){}", reason_suffix(.reason))]
+    Discarded {
+        /// The generation id.
+        generation_id: String,
+        /// Why, when the server said so.
+        reason: Option<String>,
+    },
+    /// The video was not ready when the wait's time ran out.
+    #[error("generation {generation_id} not ready after {:.0}s; wait again or raise the wait timeout", .after.as_secs_f64())]
+    WaitTimeout {
+        /// The generation id.
+        generation_id: String,
+        /// How long the wait lasted.
+        after: Duration,
+    },
+    /// A success response that does not say what the API promises (for
+    /// example an empty row list after `Prefer: return=representation`).
+    #[error("{request}: unexpected answer: {message}")]
+    Unexpected {
+        /// Method and path template (or GraphQL operation) of the request.
+        request: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// Cuts a server-provided text to one line of bounded length.
+pub(crate) fn one_line(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (count, ch) in text.chars().enumerate() {
+        if count == max_chars {
+            out.push('…');
+            break;
+        }
+        out.push(if ch.is_control() { ' ' } else { ch });
+    }
+    out.trim().to_owned()
+}
+
+fn postgrest_summary(error: &PostgrestError) -> String {
+    let mut out = String::new();
+    if let Some(code) = &error.code {
+        out.push_str(&one_line(code, 16));
+        out.push_str(": ");
+    }
+    out.push_str(&one_line(&error.message, 200));
+    if let Some(Some(details)) = &error.details {
+        let details = match details {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if !details.is_empty() {
+            out.push_str(" (details: ");
+            out.push_str(&one_line(&details, 200));
+            out.push(')');
+        }
+    }
+    if let Some(Some(hint)) = &error.hint {
+        if !hint.is_empty() {
+            out.push_str(" (hint: ");
+            out.push_str(&one_line(hint, 200));
+            out.push(')');
+        }
+    }
+    out
+}
+
+fn graphql_summary(errors: &[GraphqlError]) -> String {
+    match errors {
+        [] => "an empty errors list".to_owned(),
+        [first, rest @ ..] => {
+            let mut out = one_line(&first.message, 200);
+            if let Some(code) = graphql_code(first) {
+                out = format!("{}: {out}", one_line(code, 16));
+            }
+            if !rest.is_empty() {
+                out.push_str(&format!(" (and {} more)", rest.len()));
+            }
+            out
+        }
+    }
+}
+
+fn graphql_code(error: &GraphqlError) -> Option<&str> {
+    error.extensions.as_ref()?.get("code")?.as_str()
+}
+
+fn reason_suffix(reason: &Option<String>) -> String {
+    match reason {
+        Some(reason) => format!(": {}", one_line(reason, 300)),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// Whether the failed request may have reached the server. After
+    /// anything but [`Sent::NotSent`], a non-idempotent request must not be
+    /// re-sent without checking its effect first (the client does this
+    /// itself for generations).
+    pub fn sent(&self) -> Sent {
+        match self {
+            Error::Transport(e) => e.sent(),
+            Error::Validation(_) => Sent::NotSent,
+            Error::WaitTimeout { .. } => Sent::NotSent,
+            _ => Sent::Sent,
+        }
+    }
+
+    /// True when the JWT is missing, rejected or expired: get a new token
+    /// and rebuild the client. Retrying does not help.
+    pub fn is_auth(&self) -> bool {
+        match self {
+            Error::Transport(motionkit_transport::Error::Auth { .. }) => true,
+            Error::Postgrest { status, error, .. } => {
+                *status == 401
+                    || error
+                        .code
+                        .as_deref()
+                        .is_some_and(|c| AUTH_CODES.contains(&c))
+            }
+            Error::Graphql { errors, .. } => errors
+                .iter()
+                .filter_map(graphql_code)
+                .any(|c| AUTH_CODES.contains(&c)),
+            _ => false,
+        }
+    }
+
+    /// True for failures worth trying again later: network trouble,
+    /// timeouts, rate limiting, 5xx answers and a wait that ran out.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            Error::Transport(e) => transport_is_temporary(e),
+            Error::Postgrest { status, .. } => is_temporary_status(*status),
+            Error::WaitTimeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, for errors that carry one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Transport(e) => e.status(),
+            Error::Postgrest { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The PostgREST or GraphQL error code (`PGRST303`, `23503`, ...), when
+    /// the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Transport(motionkit_transport::Error::Auth { code, .. }) => code.as_deref(),
+            Error::Postgrest { error, .. } => error.code.as_deref(),
+            Error::Graphql { errors, .. } => errors.iter().find_map(graphql_code),
+            _ => None,
+        }
+    }
+
+    /// The violations of a [`Error::Validation`].
+    pub fn violations(&self) -> Option<&Violations> {
+        match self {
+            Error::Validation(v) => Some(v),
+            Error::Transport(motionkit_transport::Error::Validation(v)) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+fn is_temporary_status(status: u16) -> bool {
+    status >= 500 || matches!(status, 408 | 425 | 429)
+}
+
+fn transport_is_temporary(error: &motionkit_transport::Error) -> bool {
+    use motionkit_transport::Error as E;
+    match error {
+        E::Timeout { .. } | E::Connect { .. } | E::RateLimited { .. } | E::Protocol { .. } => true,
+        E::Http { status, .. } => is_temporary_status(*status),
+        _ => false,
+    }
+}
+
+/// Turns a transport error into a PostgREST error when its body excerpt is
+/// a PostgREST error body; other errors pass through.
+pub(crate) fn from_transport(error: motionkit_transport::Error) -> Error {
+    if let motionkit_transport::Error::Http {
+        request,
+        status,
+        body,
+        ..
+    } = &error
+    {
+        if let Some(parsed) = parse_postgrest(body) {
+            return Error::Postgrest {
+                request: request.clone(),
+                status: *status,
+                error: Box::new(parsed),
+            };
+        }
+    }
+    Error::Transport(error)
+}
+
+/// Reads a PostgREST error body, also from an excerpt cut short: then the
+/// `code`, `message` and `hint` strings that are complete are kept.
+pub(crate) fn parse_postgrest(body: &str) -> Option<PostgrestError> {
+    if let Ok(parsed) = serde_json::from_str::<PostgrestError>(body) {
+        return Some(parsed);
+    }
+    if !body.trim_start().starts_with('{') {
+        return None;
+    }
+    let message = string_field(body, "message")?;
+    Some(PostgrestError {
+        code: string_field(body, "code"),
+        message,
+        details: None,
+        hint: string_field(body, "hint").map(Some),
+    })
+}
+
+/// The JSON string value of `"key":` in a possibly truncated JSON object.
+fn string_field(body: &str, key: &str) -> Option<String> {
+    let needle = format!("\"{key}\"");
+    let at = body.find(&needle)? + needle.len();
+    let rest = body[at..].trim_start().strip_prefix(':')?.trim_start();
+    let mut values = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+    values.next()?.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgrest_bodies_become_typed_errors_even_when_cut_short() {
+        let expired = motionkit_transport::Error::Http {
+            request: "GET /rest/themes".into(),
+            status: 400,
+            body: r#"{"code":"42703","message":"column themes.nope does not exist","details":null,"hint":"Perhaps you meant\nto reference \"title\"."}"#.into(),
+            request_id: None,
+        };
+        let error = from_transport(expired);
+        assert_eq!(error.code(), Some("42703"));
+        assert_eq!(error.status(), Some(400));
+        let text = error.to_string();
+        assert!(!text.contains('\n'), "{text}");
+        assert!(text.starts_with("GET /rest/themes returned HTTP 400: 42703: column themes.nope does not exist (hint: Perhaps you meant to reference \"title\".)"), "{text}");
+
+        let cut = format!(
+            r#"{{"code":"PGRST000","message":"upstream failed","details":"{}…"#,
+            "x".repeat(600)
+        );
+        let parsed = parse_postgrest(&cut).unwrap();
+        assert_eq!(parsed.code.as_deref(), Some("PGRST000"));
+        assert_eq!(parsed.message, "upstream failed");
+        assert!(parse_postgrest("<html>bad gateway</html>").is_none());
+        assert!(parse_postgrest("").is_none());
+    }
+
+    #[test]
+    fn helpers_classify_errors() {
+        let auth = Error::Transport(motionkit_transport::Error::Auth {
+            request: "GET /rest/themes".into(),
+            message: "JWT expired".into(),
+            code: Some("PGRST303".into()),
+            sent: Sent::Sent,
+        });
+        assert!(auth.is_auth());
+        assert!(!auth.is_temporary());
+        assert_eq!(auth.code(), Some("PGRST303"));
+        let busy = Error::Postgrest {
+            request: "POST /rest/generations".into(),
+            status: 503,
+            error: Box::new(PostgrestError {
+                code: Some("PGRST000".into()),
+                message: "unavailable".into(),
+                details: None,
+                hint: None,
+            }),
+        };
+        assert!(busy.is_temporary());
+        assert!(!busy.is_auth());
+        let gql = Error::Graphql {
+            operation: "Themes".into(),
+            errors: vec![GraphqlError {
+                message: "jwt expired\nagain".into(),
+                path: None,
+                locations: None,
+                extensions: Some(serde_json::json!({"code": "PGRST303"})),
+            }],
+            data: None,
+        };
+        assert!(gql.is_auth());
+        assert_eq!(
+            gql.to_string(),
+            "GraphQL Themes failed: PGRST303: jwt expired again"
+        );
+    }
+}

@@ -1,0 +1,392 @@
+//! [`Generate`]: one video generation, checked before it is sent.
+//!
+//! The API accepts invalid values and silently discards the generation, so
+//! nothing is sent until every value passes the theme's rules (offline,
+//! see [`crate::values`]) and every picture URL serves a picture of an
+//! accepted format and at least the minimum size, read from its first
+//! bytes only.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use http::HeaderValue;
+use http::header::{HeaderMap, RANGE};
+use motionkit_models::Method;
+use motionkit_models::motiondynamic::{
+    Generation, GenerationRequest, GenerationStatus, GenerationValue, Theme,
+};
+use motionkit_transport::{Body, Transport, redact_url};
+use motionkit_validation::picture::{Sniffed, check_picture_bytes, sniff_detailed};
+use motionkit_validation::theme::ThemeParameter;
+use motionkit_validation::{Rule, Violation, Violations};
+
+use crate::client::{Client, Via, ambiguous};
+use crate::error::{Error, one_line};
+use crate::values::GenerationValues;
+use crate::wait::Video;
+use crate::webhook::WebhookReceiver;
+
+/// Bytes asked for first when reading a picture's header.
+pub const PICTURE_HEADER_BYTES: usize = 64 * 1024;
+/// Most bytes read from a picture whose size sits far into the file (a
+/// JPEG with large metadata segments).
+pub const PICTURE_HEADER_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+enum Webhook {
+    /// The client's receiver.
+    Default,
+    /// A receiver of its own.
+    Receiver(WebhookReceiver),
+    /// A fixed URL.
+    Url(String),
+}
+
+/// One generation to create: a theme, the user's values and where the
+/// video-ready event goes.
+///
+/// ```
+/// use motionkit_motiondynamic::{Generate, WebhookReceiver};
+/// # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
+/// #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+/// let receiver = WebhookReceiver::new("https://hooks.example.com/motiondynamic");
+/// let generate = Generate::new(&theme)
+///     .set("l3_prix_01", "12,1") // the pattern allows digits and dots only
+///     .webhook(&receiver);
+/// let problems = generate.validate().unwrap_err();
+/// let price = problems.iter().find(|v| v.field == "l3_prix_01").unwrap();
+/// assert_eq!(price.value, "12,1");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Generate {
+    values: GenerationValues,
+    with_parameters: bool,
+    webhook: Webhook,
+}
+
+/// A generation the API accepted.
+#[derive(Clone)]
+pub struct Submission {
+    generation: Generation,
+    callback: Option<(WebhookReceiver, String)>,
+    adopted: bool,
+    attempts: u32,
+}
+
+impl fmt::Debug for Submission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Submission")
+            .field("generation_id", &self.generation.generation_id)
+            .field("status", &self.generation.status)
+            .field("webhook_key", &self.webhook_key())
+            .field("adopted", &self.adopted)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
+}
+
+impl Submission {
+    /// The generation id.
+    pub fn id(&self) -> &str {
+        &self.generation.generation_id
+    }
+
+    /// The created row.
+    pub fn generation(&self) -> &Generation {
+        &self.generation
+    }
+
+    /// The key of the generation's callback URL, when a
+    /// [`WebhookReceiver`] issued it.
+    pub fn webhook_key(&self) -> Option<&str> {
+        self.callback.as_ref().map(|(_, key)| key.as_str())
+    }
+
+    /// True when the submission failed ambiguously and the generation was
+    /// then found on the server by its callback URL.
+    pub fn adopted(&self) -> bool {
+        self.adopted
+    }
+
+    /// Requests it took (more than one after a 429 or an ambiguous failure).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    pub(crate) fn callback(&self) -> Option<(&WebhookReceiver, &str)> {
+        self.callback.as_ref().map(|(r, k)| (r, k.as_str()))
+    }
+
+    /// Waits for the video; see [`Client::wait`].
+    pub async fn wait(&self, client: &Client) -> Result<Video, Error> {
+        client.wait(self).await
+    }
+}
+
+impl Generate {
+    /// A generation of `theme`, which must have been read with its
+    /// parameters.
+    pub fn new(theme: &Theme) -> Self {
+        Generate {
+            values: GenerationValues::new(theme),
+            with_parameters: theme.parameters.is_some(),
+            webhook: Webhook::Default,
+        }
+    }
+
+    /// Sets a value; `key` is a layer name such as `l3_prix_01`, an output
+    /// parameter's title such as `Variante`, or a parameter id in any case.
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.values = self.values.set(key, value);
+        self
+    }
+
+    /// Sends the video-ready event to a callback URL of its own issued by
+    /// `receiver` (a clone shares its state). Without this, the client's
+    /// receiver ([`crate::ClientBuilder::webhooks`]) is used.
+    pub fn webhook(mut self, receiver: &WebhookReceiver) -> Self {
+        self.webhook = Webhook::Receiver(receiver.clone());
+        self
+    }
+
+    /// Sends the video-ready event to a fixed URL of your own.
+    ///
+    /// Such a URL may be shared by several generations, so after an
+    /// ambiguous failure the client cannot tell whether this generation
+    /// was created: it returns the error (its [`Error::sent`] says the
+    /// request may have reached the server) instead of re-submitting.
+    /// [`Client::wait`] then relies on reading the generation back.
+    pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
+        self.webhook = Webhook::Url(url.into());
+        self
+    }
+
+    /// The values set so far and the theme's rules.
+    pub fn values(&self) -> &GenerationValues {
+        &self.values
+    }
+
+    /// Checks everything that needs no network: every value against its
+    /// parameter (lengths, pattern, colour, output layer, picture URL
+    /// syntax and extension), missing and unknown parameters, and the
+    /// webhook URL if one was given. Returns the values as they will be
+    /// sent.
+    pub fn validate(&self) -> Result<Vec<GenerationValue>, Violations> {
+        let mut problems = Violations::new();
+        if !self.with_parameters {
+            problems.push(Violation::new(
+                "parameters",
+                Rule::Required,
+                "",
+                "a theme read with its parameters (select `parameters`)",
+            ));
+        }
+        if let Webhook::Url(url) = &self.webhook {
+            problems.record(motionkit_validation::text::http_url("webhook", url));
+        }
+        match self.values.validate() {
+            Ok(values) => problems.into_result(values),
+            Err(broken) => {
+                problems.extend(broken);
+                Err(problems)
+            }
+        }
+    }
+
+    /// [`Generate::validate`], then fetches the first bytes of every
+    /// picture URL (`Range: bytes=0-65535`, more when the size lies
+    /// further in) and checks format and minimum size. Sends nothing to
+    /// the API. All problems are reported at once.
+    pub async fn check(&self, client: &Client) -> Result<Vec<GenerationValue>, Error> {
+        let offline = self.validate();
+        let mut problems = offline.as_ref().err().cloned().unwrap_or_default();
+        let broken: HashSet<String> = problems.iter().map(|v| v.field.clone()).collect();
+        for (rule, url) in self.values.pictures() {
+            if broken.contains(&rule.layer) {
+                continue;
+            }
+            if let Err(picture) = check_picture(client.transport(), rule, url).await {
+                problems.extend(picture);
+            }
+        }
+        match offline {
+            Ok(values) if problems.is_empty() => Ok(values),
+            _ => Err(Error::Validation(problems)),
+        }
+    }
+
+    /// Checks (see [`Generate::check`]) and creates the generation with
+    /// `POST /rest/generations`. Never sends invalid values. After an
+    /// ambiguous failure the generation is looked up by its unique callback
+    /// URL and adopted if it exists, or submitted again if not.
+    ///
+    /// [`Error::Discarded`] when the API accepted but discarded it.
+    pub async fn send(&self, client: &Client) -> Result<Submission, Error> {
+        self.send_via(client, Via::Rest).await
+    }
+
+    /// Like [`Generate::send`], with the GraphQL `createGeneration`
+    /// mutation.
+    pub async fn send_graphql(&self, client: &Client) -> Result<Submission, Error> {
+        self.send_via(client, Via::Graphql).await
+    }
+
+    async fn send_via(&self, client: &Client, via: Via) -> Result<Submission, Error> {
+        // Decided before any network: `Err(url)` is a fixed URL.
+        let target: Result<WebhookReceiver, &str> = match &self.webhook {
+            Webhook::Receiver(receiver) => Ok(receiver.clone()),
+            Webhook::Url(url) => Err(url),
+            Webhook::Default => match client.webhooks() {
+                Some(receiver) => Ok(receiver.clone()),
+                None => {
+                    let mut problems = self.validate().err().unwrap_or_default();
+                    problems.push(Violation::new(
+                        "webhook",
+                        Rule::Required,
+                        "",
+                        "a WebhookReceiver (Generate::webhook or ClientBuilder::webhooks) or a \
+                         callback URL (Generate::webhook_url)",
+                    ));
+                    return Err(Error::Validation(problems));
+                }
+            },
+        };
+        let values = self.check(client).await?;
+        let (webhook, callback) = match target {
+            Ok(receiver) => {
+                let (key, url) = receiver.issue();
+                (url, Some((receiver, key)))
+            }
+            Err(url) => (url.to_owned(), None),
+        };
+        let request = GenerationRequest {
+            theme_id: self.values.theme_id().to_owned(),
+            webhook,
+            values,
+        };
+        let mutation_id = callback.as_ref().map(|(_, key)| key.clone());
+        let forget = |callback: &Option<(WebhookReceiver, String)>| {
+            if let Some((receiver, key)) = callback {
+                receiver.forget(key);
+            }
+        };
+        let submitted = match client
+            .submit(&request, via, mutation_id, callback.is_some())
+            .await
+        {
+            Ok(submitted) => submitted,
+            Err(error) => {
+                // Keep the key while the generation may exist, so that its
+                // delivery is still acknowledged.
+                if !ambiguous(&error) {
+                    forget(&callback);
+                }
+                return Err(error);
+            }
+        };
+        if submitted.generation.status == Some(GenerationStatus::Discarded) {
+            forget(&callback);
+            return Err(Error::Discarded {
+                generation_id: submitted.generation.generation_id,
+                reason: submitted.discard_reason,
+            });
+        }
+        Ok(Submission {
+            generation: submitted.generation,
+            callback,
+            adopted: submitted.adopted,
+            attempts: submitted.attempts,
+        })
+    }
+}
+
+/// Reads the first bytes of a picture and checks them against `rule`.
+async fn check_picture(
+    transport: &Transport,
+    rule: &ThemeParameter,
+    url: &str,
+) -> Result<(), Violations> {
+    let shown = redact_url(url);
+    let header = picture_header(transport, url).await.map_err(|reason| {
+        Violations::from(Violation::new(
+            &rule.layer,
+            Rule::PictureUnreadable,
+            &shown,
+            format!("a downloadable picture ({reason})"),
+        ))
+    })?;
+    check_picture_bytes(rule, &shown, &header).map(drop)
+}
+
+/// The first bytes of `url`: 64 KiB, then more while the picture's size
+/// lies further in, up to [`PICTURE_HEADER_MAX_BYTES`].
+async fn picture_header(transport: &Transport, url: &str) -> Result<Vec<u8>, String> {
+    let mut want = PICTURE_HEADER_BYTES;
+    loop {
+        let mut headers = HeaderMap::new();
+        let range = HeaderValue::from_str(&format!("bytes=0-{}", want - 1))
+            .map_err(|e| format!("bad range: {e}"))?;
+        headers.insert(RANGE, range);
+        let response = transport
+            .send_url(Method::Get, url, headers, Body::empty())
+            .await
+            .map_err(|e| one_line(&e.to_string(), 160))?;
+        let partial = response.status().as_u16() == 206;
+        let bytes = response.into_body().to_vec();
+        if !partial {
+            // The whole file (the server ignored the range).
+            return Ok(bytes);
+        }
+        match sniff_detailed(&bytes) {
+            Sniffed::NeedMoreBytes { at_least, .. }
+                if bytes.len() >= want && want < PICTURE_HEADER_MAX_BYTES =>
+            {
+                want = at_least.max(want * 2).min(PICTURE_HEADER_MAX_BYTES);
+            }
+            _ => return Ok(bytes),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Theme {
+        motionkit_models::decode(include_str!(
+            "../../../specs/examples/motiondynamic/demo_theme.json"
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn nothing_is_sent_without_somewhere_to_deliver_the_video() {
+        // Nothing listens on port 1: any request would fail differently.
+        let client = Client::builder("http://127.0.0.1:1", "t").build().unwrap();
+        let error = Generate::new(&demo())
+            .set("l1_titre_01", "title")
+            .send(&client)
+            .await
+            .unwrap_err();
+        let problems = error.violations().unwrap();
+        assert!(
+            problems
+                .iter()
+                .any(|v| v.field == "webhook" && v.rule == Rule::Required),
+            "{error}"
+        );
+        assert!(problems.iter().any(|v| v.field == "l6_ville_01"), "{error}");
+    }
+
+    #[test]
+    fn a_theme_read_without_parameters_cannot_be_filled() {
+        let mut theme = demo();
+        theme.parameters = None;
+        let problems = Generate::new(&theme)
+            .webhook_url("not a url")
+            .validate()
+            .unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["parameters", "webhook"]);
+    }
+}
