@@ -1,0 +1,569 @@
+//! `motionkit animate VIDEO...`: upload, process, wait and download, for
+//! many videos at once, resumable through the state file.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures::StreamExt as _;
+use motionkit_deepmotion::process::input_kind;
+use motionkit_deepmotion::{Process, Upload};
+use motionkit_validation::process::ProcessParams;
+use motionkit_validation::{Violation, Violations};
+use serde::Serialize;
+use serde_json::json;
+
+use super::jobs::{Saved, save_outputs, upload_file, wait_job};
+use super::{Ctx, DeepMotion};
+use crate::args::AnimateArgs;
+use crate::exit::{CliError, Exit};
+use crate::progress::ItemBar;
+use crate::state::{JobPhase, SourceStamp, StateFile, UploadRecord, VideoState};
+
+/// Extensions `/upload` accepts.
+const VIDEO_EXTENSIONS: &[&str] = &[
+    "mp4", "mov", "avi", "webm", "mkv", "m4v", "png", "jpg", "jpeg",
+];
+
+/// Jobs created this long before a recorded submission started still count
+/// when an interrupted submission is looked up (server clocks drift).
+const CLOCK_SKEW_MS: f64 = 120_000.0;
+
+/// One video of the batch, checked.
+#[derive(Debug, Clone)]
+struct Item {
+    path: PathBuf,
+    key: String,
+    label: String,
+    out_dir: PathBuf,
+    params: ProcessParams,
+    wire: Vec<String>,
+}
+
+/// How one video ended.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    video: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rid: Option<String>,
+    status: &'static str,
+    files: Vec<Saved>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip)]
+    exit: Exit,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Checks every video and the options before anything is sent.
+fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
+    let mut found = Violations::new();
+    let mut items: Vec<Item> = Vec::new();
+    let mut seen = HashSet::new();
+    let several = args.videos.len() > 1;
+    let mut dirs_used: HashSet<PathBuf> = HashSet::new();
+    for (index, path) in args.videos.iter().enumerate() {
+        let field = format!("VIDEO[{index}]");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if let Err(v) = motionkit_validation::text::file_extension(&field, &name, VIDEO_EXTENSIONS)
+        {
+            found.push(v);
+            continue;
+        }
+        let canonical = match path.canonicalize() {
+            Ok(p) if p.is_file() => p,
+            _ => {
+                found.push(Violation::new(
+                    field,
+                    motionkit_validation::Rule::Required,
+                    path.display().to_string(),
+                    "an existing, readable file",
+                ));
+                continue;
+            }
+        };
+        let key = canonical.to_string_lossy().into_owned();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let params = match args.process.to_params(input_kind(&name)) {
+            Ok(params) => params,
+            Err(violations) => {
+                found.extend(violations);
+                continue;
+            }
+        };
+        let out_dir = if several {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("video")
+                .to_owned();
+            let stem =
+                motionkit_transport::sanitize_file_name(&stem).unwrap_or_else(|_| "video".into());
+            let mut dir = args.out.join(&stem);
+            let mut n = 2;
+            while dirs_used.contains(&dir) {
+                dir = args.out.join(format!("{stem}-{n}"));
+                n += 1;
+            }
+            dir
+        } else {
+            args.out.clone()
+        };
+        dirs_used.insert(out_dir.clone());
+        items.push(Item {
+            label: path.display().to_string(),
+            path: path.clone(),
+            key,
+            out_dir,
+            wire: params.to_params(),
+            params,
+        });
+    }
+    // The same flag problem is reported once, not once per video.
+    let mut unique = Violations::new();
+    for v in found {
+        if !unique.iter().any(|u| u == &v) {
+            unique.push(v);
+        }
+    }
+    unique.into_result(items).map_err(CliError::from)
+}
+
+/// `motionkit animate`.
+pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
+    let items = plan(&args)?;
+    for advice in items
+        .first()
+        .map(|i| i.params.advisories())
+        .unwrap_or_default()
+    {
+        ctx.note(format!("note: {advice}"));
+    }
+    let state = StateFile::open(&args.out)?;
+    let dm = ctx.deepmotion().await?;
+    if let Some(url) = &args.webhook {
+        ensure_webhook(ctx, dm, url).await?;
+    }
+    let protect: Vec<PathBuf> = items.iter().map(|i| i.path.clone()).collect();
+    let batch = (items.len() > 1).then(|| ctx.bars.batch(items.len() as u64));
+    let run = Run {
+        ctx,
+        dm,
+        state: &state,
+        protect: &protect,
+        retry_failed: args.retry_failed,
+        batch: items.len() > 1,
+    };
+    let mut outcomes: Vec<(usize, Outcome)> = futures::stream::iter(items.iter().enumerate())
+        .map(|(index, item)| {
+            let run = &run;
+            let batch = batch.clone();
+            async move {
+                let outcome = Box::pin(run.video(item)).await;
+                if let Some(batch) = &batch {
+                    batch.inc(1);
+                }
+                run.report(&outcome);
+                (index, outcome)
+            }
+        })
+        .buffer_unordered(usize::from(args.concurrency))
+        .collect()
+        .await;
+    if let Some(batch) = &batch {
+        batch.finish();
+    }
+    outcomes.sort_by_key(|(index, _)| *index);
+    let outcomes: Vec<Outcome> = outcomes.into_iter().map(|(_, o)| o).collect();
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.exit != Exit::Ok).collect();
+    if ctx.json() {
+        ctx.print_json(&json!({
+            "ok": failed.is_empty(),
+            "state_file": state.path(),
+            "videos": outcomes,
+        }))?;
+    }
+    match failed.as_slice() {
+        [] => Ok(()),
+        [one] if outcomes.len() == 1 => Err(CliError::new(
+            one.exit,
+            format!(
+                "{}: {}",
+                one.video,
+                one.error.as_deref().unwrap_or("failed")
+            ),
+        )),
+        many => {
+            let exit = many.iter().fold(Exit::Ok, |acc, o| acc.worst(o.exit));
+            let hint = if exit == Exit::Permanent {
+                "see the lines above"
+            } else {
+                "run the same command again to resume"
+            };
+            Err(CliError::new(
+                exit,
+                format!("{} of {} videos failed; {hint}", many.len(), outcomes.len()),
+            ))
+        }
+    }
+}
+
+/// Registers `url` as a webhook endpoint unless one already has it.
+async fn ensure_webhook(ctx: &Ctx, dm: &DeepMotion, url: &str) -> Result<(), CliError> {
+    let endpoints = dm.client.webhooks().await?;
+    if let Some(endpoint) = endpoints.iter().find(|e| e.url == url) {
+        ctx.note(format!(
+            "webhook endpoint {} already receives events for {url}",
+            endpoint.id
+        ));
+        return Ok(());
+    }
+    let endpoint = dm.client.create_webhook(url, &[]).await?;
+    ctx.note(format!(
+        "registered webhook endpoint {} for {url} (events: {}); remove it with `motionkit webhooks delete {}`",
+        endpoint.id,
+        endpoint.events.join(","),
+        endpoint.id
+    ));
+    Ok(())
+}
+
+/// What every video's task shares.
+struct Run<'a> {
+    ctx: &'a Ctx,
+    dm: &'a DeepMotion,
+    state: &'a StateFile,
+    protect: &'a [PathBuf],
+    retry_failed: bool,
+    batch: bool,
+}
+
+impl Run<'_> {
+    /// Prints where a finished video's outputs went, or its error.
+    fn report(&self, outcome: &Outcome) {
+        if self.ctx.json() {
+            return;
+        }
+        match &outcome.error {
+            None => {
+                for file in &outcome.files {
+                    self.ctx.out(format!(
+                        "{}\t{}\t{}",
+                        outcome.video,
+                        file.kind,
+                        file.path.display()
+                    ));
+                }
+            }
+            // A single video's error is the command's error line; in a
+            // batch each failure gets its own line before the summary.
+            Some(error) if self.batch => {
+                let line = format!("{}: {error}", outcome.video);
+                self.ctx.bars.suspend(|| eprintln!("motionkit: {line}"));
+            }
+            Some(_) => {}
+        }
+    }
+
+    async fn video(&self, item: &Item) -> Outcome {
+        let name = item
+            .path
+            .file_name()
+            .map_or_else(|| item.label.clone(), |n| n.to_string_lossy().into_owned());
+        let bar = self.ctx.bars.item(&name);
+        let mut rid = None;
+        let result = self.steps(item, &bar, &mut rid).await;
+        let (status, files, error, exit) = match result {
+            Ok(files) => ("done", files, None, Exit::Ok),
+            Err(e) => ("failed", Vec::new(), Some(e.message), e.exit),
+        };
+        if self.batch {
+            bar.clear();
+        } else {
+            bar.finish(status);
+        }
+        Outcome {
+            video: item.label.clone(),
+            rid,
+            status,
+            files,
+            error,
+            exit,
+        }
+    }
+
+    /// The entry to work from: the recorded one when it still applies.
+    fn entry(&self, item: &Item, stamp: SourceStamp) -> Result<VideoState, CliError> {
+        let fresh = || VideoState::new(stamp, item.wire.clone(), item.out_dir.clone());
+        let mut entry = match self.state.get(&item.key) {
+            None => fresh(),
+            Some(old) if old.source != stamp => {
+                self.ctx.note(format!(
+                    "{}: the file changed since the last run; starting it over",
+                    item.label
+                ));
+                fresh()
+            }
+            Some(mut old) => {
+                if old.params != item.wire {
+                    self.ctx.note(format!(
+                        "{}: processing options changed since the last run; submitting a new job",
+                        item.label
+                    ));
+                    old.reset_job();
+                    old.params = item.wire.clone();
+                }
+                if old.job == Some(JobPhase::Failed) && self.retry_failed {
+                    old.reset_job();
+                }
+                if old.out_dir != item.out_dir {
+                    old.out_dir = item.out_dir.clone();
+                    old.downloads.clear();
+                    old.done = false;
+                }
+                old
+            }
+        };
+        if entry.done && entry.downloads.values().any(|p| !p.is_file()) {
+            entry.done = false;
+        }
+        self.state.put(&item.key, entry.clone())?;
+        Ok(entry)
+    }
+
+    async fn steps(
+        &self,
+        item: &Item,
+        bar: &ItemBar,
+        rid_out: &mut Option<String>,
+    ) -> Result<Vec<Saved>, CliError> {
+        let stamp = SourceStamp::of(&item.path)?;
+        let entry = self.entry(item, stamp)?;
+        *rid_out = entry.rid.clone();
+        if entry.done {
+            return Ok(entry
+                .downloads
+                .iter()
+                .map(|(kind, path)| Saved {
+                    kind: kind.clone(),
+                    path: path.clone(),
+                })
+                .collect());
+        }
+        if entry.job == Some(JobPhase::Failed) {
+            return Err(CliError::permanent(format!(
+                "{} (recorded by an earlier run; add --retry-failed to submit it again)",
+                entry.failure.as_deref().unwrap_or("the job failed")
+            )));
+        }
+        let client = &self.dm.client;
+        let rid = match entry.rid.clone() {
+            Some(rid) => rid,
+            None => {
+                let upload = match &entry.upload {
+                    Some(upload) => Upload {
+                        url: upload.url.clone(),
+                        name: upload.name.clone(),
+                        size: upload.size,
+                    },
+                    None => {
+                        let upload = upload_file(client, &item.path, bar).await?;
+                        self.state.update(&item.key, |v| {
+                            v.upload = Some(UploadRecord {
+                                url: upload.url.clone(),
+                                name: upload.name.clone(),
+                                size: upload.size,
+                            });
+                        })?;
+                        upload
+                    }
+                };
+                let rid = self.submit(item, &entry, &upload, bar).await?;
+                *rid_out = Some(rid.clone());
+                rid
+            }
+        };
+        if entry.job != Some(JobPhase::Succeeded) {
+            bar.steps("job", 0.0, 100.0);
+            match wait_job(self.dm, &rid, bar).await {
+                Ok(()) => self.state.update(&item.key, |v| {
+                    v.job = Some(JobPhase::Succeeded);
+                })?,
+                Err(e) if e.exit == Exit::Permanent => {
+                    self.state.update(&item.key, |v| {
+                        v.job = Some(JobPhase::Failed);
+                        v.failure = Some(e.message.clone());
+                    })?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let files = save_outputs(
+            client,
+            &rid,
+            &item.out_dir,
+            &entry.downloads,
+            self.protect,
+            Some(bar),
+            |saved| {
+                self.state.update(&item.key, |v| {
+                    v.downloads.insert(saved.kind.clone(), saved.path.clone());
+                })
+            },
+        )
+        .await
+        .map_err(|e| e.context(format!("job {rid}")))?;
+        self.state.update(&item.key, |v| v.done = true)?;
+        Ok(files)
+    }
+
+    /// Submits the job once: a submission an earlier run started but did
+    /// not record is looked up in `/list` first.
+    async fn submit(
+        &self,
+        item: &Item,
+        entry: &VideoState,
+        upload: &Upload,
+        bar: &ItemBar,
+    ) -> Result<String, CliError> {
+        let client = &self.dm.client;
+        bar.note("submit");
+        if let Some(since) = entry.submitting_since_ms {
+            if let Some(rid) = self.find_submitted(&upload.name, since).await? {
+                self.ctx.note(format!(
+                    "{}: found job {rid} submitted by an interrupted run; not submitting again",
+                    item.label
+                ));
+                self.record_rid(item, &rid)?;
+                return Ok(rid);
+            }
+        }
+        self.state
+            .update(&item.key, |v| v.submitting_since_ms = Some(now_ms()))?;
+        let sent = Process::new(upload)
+            .params(item.params.clone())
+            .send(client)
+            .await;
+        match sent {
+            Ok(rid) => {
+                self.record_rid(item, &rid)?;
+                Ok(rid)
+            }
+            Err(e) => {
+                let certainly_not_created = matches!(
+                    &e,
+                    motionkit_deepmotion::Error::Validation(_)
+                ) || matches!(
+                    &e,
+                    motionkit_deepmotion::Error::Transport(t) if t.status().is_some_and(|s| s < 500)
+                        || !t.may_have_reached_server()
+                );
+                if certainly_not_created {
+                    self.state
+                        .update(&item.key, |v| v.submitting_since_ms = None)?;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    fn record_rid(&self, item: &Item, rid: &str) -> Result<(), CliError> {
+        self.state.update(&item.key, |v| {
+            v.rid = Some(rid.to_owned());
+            v.job = Some(JobPhase::Running);
+            v.submitting_since_ms = None;
+        })
+    }
+
+    /// A job for `name` created around `since`, not claimed by another
+    /// entry of the state file.
+    async fn find_submitted(&self, name: &str, since: u64) -> Result<Option<String>, CliError> {
+        let jobs = self.dm.client.list(&[]).await?;
+        let claimed: HashSet<String> = self
+            .state
+            .snapshot()
+            .videos
+            .values()
+            .filter_map(|v| v.rid.clone())
+            .collect();
+        let since = since as f64;
+        let best = jobs
+            .into_iter()
+            .filter(|j| j.file_name.as_deref() == Some(name))
+            .filter(|j| !claimed.contains(&j.rid))
+            .filter_map(|j| j.ctime.map(|t| (t, j.rid)))
+            .filter(|(t, _)| *t >= since - CLOCK_SKEW_MS)
+            .min_by(|(a, _), (b, _)| {
+                (a - since)
+                    .abs()
+                    .partial_cmp(&(b - since).abs())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        Ok(best.map(|(_, rid)| rid))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::ProcessArgs;
+    use std::path::Path;
+
+    fn args(videos: &[&str], out: &Path) -> AnimateArgs {
+        AnimateArgs {
+            videos: videos.iter().map(PathBuf::from).collect(),
+            process: ProcessArgs::default(),
+            out: out.to_owned(),
+            concurrency: 2,
+            webhook: None,
+            retry_failed: false,
+        }
+    }
+
+    #[test]
+    fn plan_reports_every_bad_input_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("a.mp4");
+        std::fs::write(&good, b"x").unwrap();
+        let mut a = args(
+            &[good.to_str().unwrap(), "missing.mp4", "notes.txt"],
+            dir.path(),
+        );
+        a.process.speed_multiplier = Some("0".into());
+        let err = plan(&a).unwrap_err();
+        assert_eq!(err.exit, Exit::Permanent);
+        assert!(err.message.contains("missing.mp4"), "{err}");
+        assert!(err.message.contains("notes.txt"), "{err}");
+        assert!(err.message.contains("--speed-multiplier"), "{err}");
+    }
+
+    #[test]
+    fn several_videos_get_their_own_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["x", "y"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+            std::fs::write(dir.path().join(sub).join("walk.mp4"), b"x").unwrap();
+        }
+        let x = dir.path().join("x/walk.mp4");
+        let y = dir.path().join("y/walk.mp4");
+        let out = dir.path().join("out");
+        let items = plan(&args(&[x.to_str().unwrap(), y.to_str().unwrap()], &out)).unwrap();
+        assert_eq!(items[0].out_dir, out.join("walk"));
+        assert_eq!(items[1].out_dir, out.join("walk-2"));
+        assert!(items[1].out_dir.starts_with(&out));
+        let single = plan(&args(&[x.to_str().unwrap()], &out)).unwrap();
+        assert_eq!(single[0].out_dir, out);
+    }
+}

@@ -1,0 +1,395 @@
+//! `motionkit generate` and `motionkit validate`: theme values checked
+//! before anything is created; the video arrives through a built-in
+//! webhook receiver.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Path as UrlPath;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use motionkit_models::motiondynamic::{DEMO_THEME_ID, GenerationRequest};
+use motionkit_motiondynamic::{
+    DownloadOptions, Generate, ReadyVia, Theme, WaitOptions, WebhookReceiver,
+};
+use motionkit_validation::theme::{ParameterKind, ThemeParameter, resolve};
+use motionkit_validation::{Rule, Violation, Violations};
+use serde_json::json;
+
+use super::themes::default_color;
+use super::{Ctx, MotionDynamic, picture};
+use crate::args::{GenerateArgs, ThemeValues, ValidateArgs};
+use crate::exit::{CliError, io_error};
+
+/// The document's example generation for the demo theme: the defaults of
+/// its values.
+const DEMO_EXAMPLE: &str =
+    include_str!("../../../../specs/examples/motiondynamic/generation_request.json");
+
+/// Largest default picture served, per side.
+const MAX_PICTURE_SIDE: u32 = 4096;
+
+/// `--set LAYER=VALUE` values, in order.
+fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Violations> {
+    let mut found = Violations::new();
+    let mut out = Vec::new();
+    for set in sets {
+        match set.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                out.push((key.trim().to_owned(), value.to_owned()));
+            }
+            _ => found.push(Violation::new(
+                "--set",
+                Rule::Syntax,
+                set,
+                "LAYER=VALUE, for example l3_prix_01=12.1",
+            )),
+        }
+    }
+    found.into_result(out)
+}
+
+/// Where default pictures come from.
+#[derive(Debug, Clone)]
+enum Pictures {
+    /// The document's example URLs (the real API can fetch them).
+    Example,
+    /// Served by this process at `{base}/pictures/{w}x{h}.png`.
+    Local(String),
+}
+
+fn picture_default(rule: &ThemeParameter, pictures: &Pictures) -> Option<String> {
+    let Pictures::Local(base) = pictures else {
+        return None;
+    };
+    let ParameterKind::Picture {
+        accept,
+        min_width,
+        min_height,
+    } = &rule.kind
+    else {
+        return None;
+    };
+    if !accept.is_empty() && !accept.iter().any(|a| a.eq_ignore_ascii_case("png")) {
+        return None;
+    }
+    let w = min_width.unwrap_or(640).clamp(1, MAX_PICTURE_SIDE);
+    let h = min_height.unwrap_or(360).clamp(1, MAX_PICTURE_SIDE);
+    Some(format!("{base}/pictures/{w}x{h}.png"))
+}
+
+/// Values for the parameters the user left out: the theme's default
+/// colour, its only output variant, a picture served locally (sandbox
+/// only), and for the demo theme the document's example values.
+fn defaults(
+    theme: &Theme,
+    rules: &[ThemeParameter],
+    given: &[(String, String)],
+    pictures: &Pictures,
+) -> Vec<(String, String)> {
+    let example: Option<GenerationRequest> = theme
+        .theme_id
+        .eq_ignore_ascii_case(DEMO_THEME_ID)
+        .then(|| serde_json::from_str(DEMO_EXAMPLE).ok())
+        .flatten();
+    let mut out = Vec::new();
+    for rule in rules {
+        let set = given
+            .iter()
+            .any(|(key, _)| resolve(rules, key).is_some_and(|p| p.id == rule.id));
+        if set {
+            continue;
+        }
+        let from_example = || {
+            example.as_ref().and_then(|e| {
+                e.values
+                    .iter()
+                    .find(|v| rule.has_id(&v.parameter_id))
+                    .map(|v| v.value.clone())
+            })
+        };
+        let value = match &rule.kind {
+            ParameterKind::Color => default_color(theme, &rule.id)
+                .map(str::to_owned)
+                .or_else(from_example),
+            ParameterKind::Output { layers } if layers.len() == 1 => Some(layers[0].clone()),
+            ParameterKind::Picture { .. } => picture_default(rule, pictures).or_else(from_example),
+            _ => from_example(),
+        };
+        if let Some(value) = value {
+            out.push((rule.layer.clone(), value));
+        }
+    }
+    out
+}
+
+/// Fetches the theme and builds the generation from `--set` values and
+/// defaults.
+async fn prepare(
+    ctx: &Ctx,
+    md: &MotionDynamic,
+    values: &ThemeValues,
+    pictures: &Pictures,
+) -> Result<(Theme, Generate), CliError> {
+    let given = parse_sets(&values.set)?;
+    let theme_id = values.theme.as_deref().unwrap_or(DEMO_THEME_ID);
+    let theme = md.client.theme(theme_id).await?;
+    let (rules, _) = theme.rules();
+    let filled = if values.no_defaults {
+        Vec::new()
+    } else {
+        defaults(&theme, &rules, &given, pictures)
+    };
+    if !filled.is_empty() {
+        let list: Vec<String> = filled.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        ctx.note(format!(
+            "defaults for values not given (--no-defaults to turn off): {}",
+            list.join(" ")
+        ));
+    }
+    let mut generate = Generate::new(&theme);
+    for (key, value) in given.into_iter().chain(filled) {
+        generate = generate.set(key, value);
+    }
+    Ok((theme, generate))
+}
+
+fn problems_json(violations: &Violations) -> serde_json::Value {
+    json!(
+        violations
+            .iter()
+            .map(|v| json!({
+                "field": v.field,
+                "rule": v.rule.as_str(),
+                "value": v.value,
+                "limit": v.limit,
+            }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// `motionkit validate`: nothing is created.
+pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
+    let md = ctx.motiondynamic().await?;
+    let (theme, generate) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
+    let checked = if args.fetch_pictures {
+        generate.check(&md.client).await
+    } else {
+        generate
+            .validate()
+            .map_err(motionkit_motiondynamic::Error::from)
+    };
+    let values = match checked {
+        Ok(values) => values,
+        Err(error) => {
+            if let (true, Some(violations)) = (ctx.json(), error.violations()) {
+                ctx.print_json(&json!({
+                    "valid": false,
+                    "theme_id": theme.theme_id,
+                    "problems": problems_json(violations),
+                }))?;
+            }
+            return Err(error.into());
+        }
+    };
+    if ctx.json() {
+        return ctx.print_json(&json!({
+            "valid": true,
+            "theme_id": theme.theme_id,
+            "values": values,
+        }));
+    }
+    ctx.out(format!(
+        "valid: {} values for theme {} ({})",
+        values.len(),
+        theme.theme_id,
+        theme.title.as_deref().unwrap_or("untitled")
+    ));
+    Ok(())
+}
+
+async fn serve_picture(UrlPath(name): UrlPath<String>) -> axum::response::Response {
+    let size = name
+        .strip_suffix(".png")
+        .and_then(|s| s.split_once('x'))
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| (1..=MAX_PICTURE_SIDE).contains(w) && (1..=MAX_PICTURE_SIDE).contains(h));
+    match size {
+        Some((w, h)) => ([(header::CONTENT_TYPE, "image/png")], picture::png(w, h)).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such picture").into_response(),
+    }
+}
+
+/// The public base URL for a receiver listening on `addr`.
+fn public_base(addr: SocketAddr, public_url: Option<&str>) -> String {
+    match public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let ip = if addr.ip().is_unspecified() {
+                "127.0.0.1".parse().unwrap_or(addr.ip())
+            } else {
+                addr.ip()
+            };
+            format!("http://{}", SocketAddr::new(ip, addr.port()))
+        }
+    }
+}
+
+/// `motionkit generate`.
+pub async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<(), CliError> {
+    let given = parse_sets(&args.values.set)?;
+    drop(given);
+    if let Some(url) = &args.public_url {
+        motionkit_validation::text::http_url("--public-url", url)?;
+    }
+    let listener = tokio::net::TcpListener::bind(&args.webhook_listen)
+        .await
+        .map_err(|e| {
+            CliError::permanent(format!(
+                "--webhook-listen {}: cannot listen: {e}",
+                args.webhook_listen
+            ))
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| io_error("--webhook-listen", e))?;
+    let public = public_base(addr, args.public_url.as_deref());
+    let md = ctx.motiondynamic().await?;
+    let receiver = WebhookReceiver::new(format!("{public}/hooks"));
+    let router = axum::Router::new()
+        .nest("/hooks", receiver.router())
+        .route("/pictures/{name}", axum::routing::get(serve_picture));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let pictures = if md.local {
+        Pictures::Local(public.clone())
+    } else {
+        Pictures::Example
+    };
+    let result = run_generation(ctx, md, &args, &receiver, &pictures).await;
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    result
+}
+
+async fn run_generation(
+    ctx: &Ctx,
+    md: &MotionDynamic,
+    args: &GenerateArgs,
+    receiver: &WebhookReceiver,
+    pictures: &Pictures,
+) -> Result<(), CliError> {
+    let (theme, generate) = prepare(ctx, md, &args.values, pictures).await?;
+    let bar = ctx
+        .bars
+        .item(theme.title.as_deref().unwrap_or("generation"));
+    bar.note("checking values");
+    let result = async {
+        let submission = generate.webhook(receiver).send(&md.client).await?;
+        bar.note(&format!("rendering {}", submission.id()));
+        let mut options = WaitOptions::default().timeout(Duration::from_secs(args.timeout));
+        if md.local {
+            options = options.poll_every(Duration::from_secs(2), Duration::from_millis(500));
+        }
+        let video = md.client.wait_with(&submission, &options).await?;
+        tokio::fs::create_dir_all(&args.out)
+            .await
+            .map_err(|e| io_error(format!("creating {}", args.out.display()), e))?;
+        let bar_for_download = bar.clone();
+        let download = DownloadOptions {
+            file_name: Some(format!("{}.mp4", video.generation_id)),
+            progress: Some(Arc::new(move |p| bar_for_download.bytes("get mp4", p))),
+        };
+        let report = md
+            .client
+            .download_with(&video, &args.out, &download)
+            .await?;
+        Ok::<_, CliError>((video, report))
+    }
+    .await;
+    bar.finish(if result.is_ok() { "saved" } else { "failed" });
+    let (video, report) = result?;
+    let via = match video.via {
+        ReadyVia::Webhook => "webhook",
+        _ => "read-back",
+    };
+    if ctx.json() {
+        return ctx.print_json(&json!({
+            "generation_id": video.generation_id,
+            "theme_id": theme.theme_id,
+            "path": report.path,
+            "bytes": report.bytes,
+            "via": via,
+        }));
+    }
+    ctx.out(format!(
+        "{}\tmp4\t{}",
+        video.generation_id,
+        report.path.display()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Theme {
+        motionkit_models::decode(include_str!(
+            "../../../../specs/examples/motiondynamic/demo_theme.json"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn sets_need_an_equals_sign() {
+        assert_eq!(
+            parse_sets(&["a=b=c".into()]).unwrap(),
+            vec![("a".to_owned(), "b=c".to_owned())]
+        );
+        let err = parse_sets(&["novalue".into(), "=x".into()]).unwrap_err();
+        assert_eq!(err.len(), 2);
+        assert_eq!(err.0[0].field, "--set");
+    }
+
+    #[test]
+    fn the_demo_theme_is_complete_with_defaults() {
+        let theme = demo();
+        let (rules, _) = theme.rules();
+        let given = vec![("l1_titre_01".to_owned(), "Hello".to_owned())];
+        let filled = defaults(&theme, &rules, &given, &Pictures::Example);
+        assert_eq!(filled.len(), rules.len() - 1);
+        assert!(!filled.iter().any(|(k, _)| k == "l1_titre_01"));
+        let mut generate = Generate::new(&theme);
+        for (k, v) in given.into_iter().chain(filled) {
+            generate = generate.set(k, v);
+        }
+        generate.validate().unwrap();
+
+        let local = defaults(
+            &theme,
+            &rules,
+            &[],
+            &Pictures::Local("http://127.0.0.1:9".into()),
+        );
+        let picture = local.iter().find(|(k, _)| k == "image_produit").unwrap();
+        assert_eq!(picture.1, "http://127.0.0.1:9/pictures/1200x680.png");
+    }
+
+    #[test]
+    fn unspecified_listen_addresses_are_published_as_loopback() {
+        let addr: SocketAddr = "0.0.0.0:8123".parse().unwrap();
+        assert_eq!(public_base(addr, None), "http://127.0.0.1:8123");
+        assert_eq!(
+            public_base(addr, Some("https://hooks.example.com/x/")),
+            "https://hooks.example.com/x"
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! `motionkit themes`: every theme and its parameters with constraints.
+
+use motionkit_motiondynamic::{Theme, ThemesQuery};
+use motionkit_validation::theme::{ParameterKind, ThemeParameter};
+use serde_json::json;
+
+use super::Ctx;
+use crate::exit::CliError;
+
+/// The default colour the theme declares for a colour parameter.
+pub fn default_color<'a>(theme: &'a Theme, id: &str) -> Option<&'a str> {
+    theme
+        .parameters
+        .iter()
+        .flatten()
+        .find(|p| p.id().eq_ignore_ascii_case(id))
+        .and_then(|p| p.parameter.default_color.as_deref())
+}
+
+/// One line describing a parameter's type and constraints.
+pub fn describe(theme: &Theme, rule: &ThemeParameter) -> String {
+    match &rule.kind {
+        ParameterKind::Text {
+            min_length,
+            max_length,
+            pattern,
+        } => {
+            let mut out = "text".to_owned();
+            match (min_length, max_length) {
+                (Some(min), Some(max)) => out.push_str(&format!(", {min} to {max} characters")),
+                (Some(min), None) => out.push_str(&format!(", at least {min} characters")),
+                (None, Some(max)) => out.push_str(&format!(", at most {max} characters")),
+                (None, None) => {}
+            }
+            if let Some(pattern) = pattern {
+                out.push_str(&format!(", matching {pattern}"));
+            }
+            out
+        }
+        ParameterKind::Color => {
+            let mut out = "color, RRGGBB without #".to_owned();
+            if let Some(default) = default_color(theme, &rule.id) {
+                out.push_str(&format!(" (default {default})"));
+            }
+            out
+        }
+        ParameterKind::Picture {
+            accept,
+            min_width,
+            min_height,
+        } => {
+            let mut out = "picture URL".to_owned();
+            if !accept.is_empty() {
+                out.push_str(&format!(", {}", accept.join("/")));
+            }
+            match (min_width, min_height) {
+                (Some(w), Some(h)) => out.push_str(&format!(", at least {w}x{h} px")),
+                (Some(w), None) => out.push_str(&format!(", at least {w} px wide")),
+                (None, Some(h)) => out.push_str(&format!(", at least {h} px high")),
+                (None, None) => {}
+            }
+            out
+        }
+        ParameterKind::Output { layers } => format!("output, one of: {}", layers.join(", ")),
+    }
+}
+
+/// `motionkit themes [--json]`.
+pub async fn run(ctx: &Ctx) -> Result<(), CliError> {
+    let md = ctx.motiondynamic().await?;
+    let themes = md.client.themes(&ThemesQuery::new()).await?;
+    if ctx.json() {
+        let list: Vec<_> = themes
+            .iter()
+            .map(|theme| {
+                let (rules, unsupported) = theme.rules();
+                json!({
+                    "theme_id": theme.theme_id,
+                    "title": theme.title,
+                    "description": theme.description,
+                    "parameters": rules
+                        .iter()
+                        .map(|rule| {
+                            let mut value = serde_json::to_value(rule).unwrap_or_default();
+                            if let Some(default) = default_color(theme, &rule.id) {
+                                value["default"] = json!(default);
+                            }
+                            value
+                        })
+                        .collect::<Vec<_>>(),
+                    "unsupported_parameters": unsupported,
+                })
+            })
+            .collect();
+        return ctx.print_json(&json!({ "themes": list }));
+    }
+    for theme in &themes {
+        ctx.out(format!(
+            "{}\t{}",
+            theme.theme_id,
+            theme.title.as_deref().unwrap_or("(untitled)")
+        ));
+        if let Some(description) = theme.description.as_deref().filter(|d| !d.is_empty()) {
+            ctx.out(format!("  {description}"));
+        }
+        let (rules, unsupported) = theme.rules();
+        for rule in &rules {
+            ctx.out(format!("  {:<20} {}", rule.layer, describe(theme, rule)));
+        }
+        for name in &unsupported {
+            ctx.out(format!(
+                "  {name:<20} (a parameter type this motionkit does not know)"
+            ));
+        }
+    }
+    Ok(())
+}
