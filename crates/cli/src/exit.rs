@@ -117,41 +117,16 @@ impl From<motionkit_validation::Violation> for CliError {
 impl From<motionkit_deepmotion::Error> for CliError {
     fn from(error: motionkit_deepmotion::Error) -> Self {
         let message = error.to_string();
-        if error.is_auth() && !login_failed_temporarily(&error) {
+        if error.is_auth() {
             CliError::auth(format!(
                 "{message} (DeepMotion credentials: DEEPMOTION_CLIENT_ID, DEEPMOTION_CLIENT_SECRET or the config file)"
             ))
-        } else if error.is_temporary() || error.is_auth() {
+        } else if error.is_temporary() {
             CliError::temporary(format!("{message}; try again later"))
         } else {
             CliError::permanent(message)
         }
     }
-}
-
-/// The transport reports any failed login as an auth error, with the cause
-/// only in its text: a login that could not connect, timed out, or got a
-/// 5xx or 429 is a temporary problem, not a credentials one.
-fn login_failed_temporarily(error: &motionkit_deepmotion::Error) -> bool {
-    let motionkit_deepmotion::Error::Transport(motionkit_transport::Error::Auth {
-        message, ..
-    }) = error
-    else {
-        return false;
-    };
-    let Some(cause) = message.strip_prefix("logging in failed: ") else {
-        return false;
-    };
-    [
-        ": connection failed: ",
-        " timed out after ",
-        " returned HTTP 5",
-        " returned HTTP 429",
-        " returned HTTP 408",
-        " was rate limited",
-    ]
-    .iter()
-    .any(|marker| cause.contains(marker))
 }
 
 impl From<motionkit_motiondynamic::Error> for CliError {

@@ -29,7 +29,10 @@ impl std::fmt::Display for FailureReason {
             (None, None, Some(kind)) => write!(f, "{kind}")?,
             (None, None, None) => f.write_str("no reason given")?,
         }
-        if let (Some(_), Some(message)) = (&self.code, &self.exc_message) {
+        // Add the server's text only when it says more than the table does.
+        if let (Some(code), Some(message)) = (&self.code, &self.exc_message)
+            && !message.contains(code.message())
+        {
             write!(f, " ({message})")?;
         }
         Ok(())

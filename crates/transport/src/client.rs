@@ -1011,6 +1011,16 @@ pub(crate) fn http_error(request: &str, response: &Response) -> Error {
 /// A failed login, reported for the request that needed it: `sent` says
 /// whether that request itself reached the server.
 fn login_failed(request: &str, error: Error, sent: Sent) -> Error {
+    // A network failure, a timeout or a 5xx during login says nothing about
+    // the credentials: keep it, so callers see a temporary failure.
+    let credentials_problem = match &error {
+        Error::Auth { .. } => true,
+        Error::Http { status, .. } => *status < 500 && !matches!(status, 408 | 425 | 429),
+        _ => false,
+    };
+    if !credentials_problem {
+        return error;
+    }
     let code = match &error {
         Error::Auth { code, .. } => code.clone(),
         _ => None,

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use reqwest::header::{
     CONTENT_DISPOSITION, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE,
 };
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 use tokio::time::Instant;
 use tracing::Instrument as _;
 use url::Url;
@@ -31,6 +31,12 @@ use crate::retry::is_transient_status;
 
 /// Longest file name produced by [`sanitize_file_name`], in bytes.
 pub const MAX_FILE_NAME_BYTES: usize = 200;
+
+/// Received bytes are gathered into writes of this size. Every write to a
+/// `tokio::fs::File` is a trip to the blocking thread pool; writing each
+/// network chunk (often a few KiB) on its own made downloads spend their
+/// time switching threads, well below the speed of `curl -o`.
+const WRITE_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Names Windows reserves for devices, with or without an extension.
 const WINDOWS_RESERVED: [&str; 28] = [
@@ -199,7 +205,8 @@ pub struct DownloadReport {
 
 /// State of a download across attempts.
 struct Partial {
-    file: tokio::fs::File,
+    /// Flushed before every truncation, resume and the final sync.
+    file: BufWriter<tokio::fs::File>,
     written: u64,
     total: Option<u64>,
     validator: Option<reqwest::header::HeaderValue>,
@@ -219,8 +226,9 @@ impl Partial {
     async fn truncate(&mut self, context: &str) -> Result<(), Error> {
         let io = |e| Error::io(format!("truncating {context}"), e, Sent::Sent);
         self.file.flush().await.map_err(io)?;
-        self.file.set_len(0).await.map_err(io)?;
-        self.file.seek(SeekFrom::Start(0)).await.map_err(io)?;
+        let file = self.file.get_mut();
+        file.set_len(0).await.map_err(io)?;
+        file.seek(SeekFrom::Start(0)).await.map_err(io)?;
         self.written = 0;
         self.validator = None;
         Ok(())
@@ -243,7 +251,35 @@ impl Transport {
     /// Downloads `url` (a signed storage URL: no credentials are sent) into
     /// `dir`, atomically: the file appears under its final name only when
     /// complete and flushed to disk. Returns where it was saved.
+    ///
+    /// The transfer runs as a task of its own on the current Tokio runtime
+    /// (stopped if this future is dropped), so that every received chunk is
+    /// handed over between runtime tasks rather than waking the caller's
+    /// thread, such as the one `#[tokio::main]` blocks on.
     pub async fn download(
+        &self,
+        url: &str,
+        dir: &Path,
+        options: &DownloadOptions,
+    ) -> Result<DownloadReport, Error> {
+        let transport = self.clone();
+        let (url, dir, options) = (url.to_owned(), dir.to_owned(), options.clone());
+        let mut task = AbortOnDrop(tokio::spawn(
+            async move { transport.download_here(&url, &dir, &options).await }.in_current_span(),
+        ));
+        match (&mut task.0).await {
+            Ok(result) => result,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(join) => Err(Error::io(
+                "downloading",
+                std::io::Error::other(join),
+                Sent::MaybeSent,
+            )),
+        }
+    }
+
+    /// [`Transport::download`], in the caller's task.
+    async fn download_here(
         &self,
         url: &str,
         dir: &Path,
@@ -258,10 +294,16 @@ impl Transport {
             .transpose()?;
         let temp_dir = dir.to_owned();
         let temp = tokio::task::spawn_blocking(move || {
-            tempfile::Builder::new()
-                .prefix(".motionkit-")
-                .suffix(".part")
-                .tempfile_in(temp_dir)
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(".motionkit-").suffix(".part");
+            // Temporary files are private by default; the download is an
+            // ordinary file, so it gets the mode the umask gives new files.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(std::fs::Permissions::from_mode(0o666));
+            }
+            builder.tempfile_in(temp_dir)
         })
         .await
         .map_err(|e| {
@@ -280,7 +322,7 @@ impl Transport {
         })?;
         let (std_file, temp_path) = temp.into_parts();
         let mut partial = Partial {
-            file: tokio::fs::File::from_std(std_file),
+            file: BufWriter::with_capacity(WRITE_BUFFER_BYTES, tokio::fs::File::from_std(std_file)),
             written: 0,
             total: None,
             validator: None,
@@ -343,6 +385,7 @@ impl Transport {
             .map_err(io("writing the download"))?;
         partial
             .file
+            .get_ref()
             .sync_all()
             .await
             .map_err(io("syncing the download"))?;
@@ -524,6 +567,15 @@ impl Transport {
                 Ok(AttemptEnd::Complete)
             }
         }
+    }
+}
+
+/// Aborts the task when dropped, so that dropping a download stops it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

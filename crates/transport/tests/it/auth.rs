@@ -327,3 +327,21 @@ async fn an_expired_jwt_is_an_auth_error_with_the_postgrest_code() {
     let headers = server.headers.lock().unwrap()[0].clone();
     assert_eq!(headers["authorization"], format!("Bearer {jwt}").as_str());
 }
+
+#[tokio::test]
+async fn a_login_that_cannot_connect_is_a_network_error_not_an_auth_error() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let transport = session_transport(&format!("http://{closed}"), Duration::from_secs(60));
+    let error = transport
+        .send(&PROTECTED, &[], &[], Body::empty())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, motionkit_transport::Error::Connect { .. }),
+        "a refused connection during login is temporary: {error}"
+    );
+    assert!(!error.may_have_reached_server());
+}

@@ -207,6 +207,26 @@ async fn a_hostile_server_name_stays_in_the_directory() {
     assert_eq!(entries(&dir), vec!["evil.fbx".to_owned()]);
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn a_downloaded_file_gets_the_mode_of_an_ordinary_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let (url, _files) = file_server(Mode::HostileName).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = transport()
+        .download(&url, dir.path(), &DownloadOptions::default())
+        .await
+        .unwrap();
+    let ordinary = dir.path().join("ordinary");
+    std::fs::write(&ordinary, b"x").unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&report.path),
+        mode(&ordinary),
+        "not the private mode of a temporary file"
+    );
+}
+
 #[tokio::test]
 async fn a_missing_file_is_an_http_error_and_writes_nothing() {
     let (url, files) = file_server(Mode::Missing).await;
