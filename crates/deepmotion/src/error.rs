@@ -58,6 +58,12 @@ pub enum Error {
         /// How long the wait lasted.
         after: Duration,
     },
+    /// Job status could not be read, repeatedly; the jobs may still be running.
+    #[error("job status is unavailable: {message}")]
+    StatusUnavailable {
+        /// What the last status call failed with.
+        message: String,
+    },
     /// A finished job offered nothing to download.
     #[error("job {rid} finished but offers no files to download")]
     NothingToDownload {
@@ -89,7 +95,7 @@ impl Error {
     pub fn is_temporary(&self) -> bool {
         match self {
             Error::Transport(e) => transport_is_temporary(e),
-            Error::WaitTimeout { .. } => true,
+            Error::WaitTimeout { .. } | Error::StatusUnavailable { .. } => true,
             _ => false,
         }
     }

@@ -7,7 +7,8 @@
 //!   batched `/status` and `/download`; `/list`; credits; `/videoInfo`;
 //!   character models ([`StoreModel`]); webhook endpoints.
 //! - [`Client::wait`] follows hundreds of jobs with one batched status
-//!   request per interval.
+//!   request per interval; a [`Watcher`] shares that one request among many
+//!   independent tasks.
 //! - [`Animate`] does upload → process → wait → download with progress
 //!   events a UI can draw.
 //! - [`webhook`] verifies and de-duplicates webhook deliveries.
@@ -33,6 +34,7 @@ pub mod client;
 pub mod error;
 pub mod process;
 pub mod wait;
+pub mod watch;
 pub mod webhook;
 
 pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
@@ -40,4 +42,5 @@ pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
 pub use error::{Error, JobFailure};
 pub use process::Process;
 pub use wait::{JobEvent, JobOutcome, WaitOptions};
+pub use watch::Watcher;
 pub use webhook::{JobCompleted, WebhookError};

@@ -95,7 +95,7 @@ pub struct JobOutcome {
     pub result: Result<StatusDetails, JobFailure>,
 }
 
-fn jittered(interval: Duration, jitter: f64) -> Duration {
+pub(crate) fn jittered(interval: Duration, jitter: f64) -> Duration {
     let jitter = jitter.clamp(0.0, 1.0);
     let factor = 1.0 + rand::rng().random_range(-jitter..=jitter);
     interval.mul_f64(factor.max(0.0))

@@ -238,20 +238,22 @@ pub async fn download(ctx: &Ctx, rids: &[String], out: &Path) -> Result<(), CliE
 
 /// Waits for `rid` with a bar; a failed job is an error (exit 1).
 pub async fn wait_job(dm: &DeepMotion, rid: &str, bar: &ItemBar) -> Result<(), CliError> {
-    let outcomes = dm
-        .client
-        .wait(&[rid.to_owned()], &dm.wait, |event| {
+    // The shared watcher sends one status request per interval for every
+    // job of the run, however many videos wait at once.
+    let result = dm
+        .watcher
+        .wait(rid, |event| {
             if let motionkit_deepmotion::JobEvent::Progress { step, total, .. } = event {
                 bar.steps("job", step, total);
             }
         })
-        .await?;
-    match outcomes.into_iter().next().map(|o| o.result) {
-        Some(Ok(_)) => Ok(()),
-        Some(Err(failure)) => Err(CliError::permanent(failure.to_string())),
-        None => Err(CliError::permanent(format!(
-            "job {rid} is unknown to the server"
-        ))),
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(motionkit_deepmotion::Error::JobFailed(failure)) => {
+            Err(CliError::permanent(failure.to_string()))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

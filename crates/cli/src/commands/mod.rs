@@ -49,8 +49,9 @@ pub struct MotionDynamic {
 pub struct DeepMotion {
     /// The client.
     pub client: DeepMotionClient,
-    /// Polling for this server: brisk on loopback, gentle otherwise.
-    pub wait: WaitOptions,
+    /// One batched status poll shared by every job this run waits for,
+    /// brisk on loopback and gentle otherwise.
+    pub watcher: motionkit_deepmotion::Watcher,
 }
 
 /// True for `http://127.x`, `localhost` and `[::1]` URLs.
@@ -111,7 +112,8 @@ impl Ctx {
                     WaitOptions::default()
                 };
                 let client = DeepMotionClient::builder(url, id, secret).build()?;
-                Ok(DeepMotion { client, wait })
+                let watcher = client.watcher(wait);
+                Ok(DeepMotion { client, watcher })
             })
             .await
     }
