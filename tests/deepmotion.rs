@@ -400,7 +400,10 @@ async fn sessions_expiring_mid_batch_are_renewed_without_failures() {
         .unwrap();
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
     let logins = sandbox.deepmotion().successful_auths();
-    assert!(logins >= 2, "the session was renewed mid-batch: {logins} logins");
+    assert!(
+        logins >= 2,
+        "the session was renewed mid-batch: {logins} logins"
+    );
     assert_eq!(client.transport().stats().session_logins, logins);
     sandbox.shutdown().await;
 }
