@@ -37,14 +37,22 @@ pub fn excerpt(text: &str) -> String {
     text[..end].to_owned()
 }
 
-/// Decodes `json` as `T`, naming the JSON path of any mismatch.
+/// Decodes `json` as `T`, naming the JSON path of any mismatch. Anything
+/// but whitespace after the JSON value is an error, as in
+/// `serde_json::from_str`.
 pub fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, DecodeError> {
     let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de).map_err(|e| DecodeError {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| DecodeError {
         path: e.path().to_string(),
         message: e.inner().to_string(),
         excerpt: excerpt(json),
-    })
+    })?;
+    de.end().map_err(|e| DecodeError {
+        path: ".".into(),
+        message: e.to_string(),
+        excerpt: excerpt(json),
+    })?;
+    Ok(value)
 }
 
 /// Decodes `json` as `T` and encodes the value back to JSON.

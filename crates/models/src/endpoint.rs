@@ -133,6 +133,15 @@ pub enum PathError {
         /// Placeholder name.
         param: &'static str,
     },
+    /// A value was `.` or `..`, which a URL resolves as a dot segment to
+    /// another route (`/status/..` is `/`).
+    #[error("endpoint {endpoint}: path parameter `{param}` is `.` or `..`")]
+    DotSegment {
+        /// Endpoint name.
+        endpoint: &'static str,
+        /// Placeholder name.
+        param: &'static str,
+    },
     /// A value was given for a name the template does not have.
     #[error("endpoint {endpoint}: unknown path parameter `{param}`")]
     Unknown {
@@ -145,7 +154,8 @@ pub enum PathError {
 
 impl Endpoint {
     /// Fills the path template. Values are percent-encoded so that no value
-    /// can add a path segment, a query or a fragment; commas are kept.
+    /// can add a path segment, a query or a fragment; commas are kept. `.`
+    /// and `..` are refused, since a URL would resolve them away.
     pub fn render_path(&self, params: &[(&str, &str)]) -> Result<String, PathError> {
         if let Some((name, _)) = params
             .iter()
@@ -178,6 +188,12 @@ impl Endpoint {
                 })?;
             if value.is_empty() {
                 return Err(PathError::Empty {
+                    endpoint: self.name,
+                    param,
+                });
+            }
+            if value == "." || value == ".." {
+                return Err(PathError::DotSegment {
                     endpoint: self.name,
                     param,
                 });

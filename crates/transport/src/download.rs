@@ -85,17 +85,26 @@ pub fn sanitize_file_name(name: &str) -> Result<String, Error> {
     if cleaned.is_empty() {
         return Err(invalid_name(name));
     }
-    let stem = cleaned.split('.').next().unwrap_or("").trim_end();
-    if WINDOWS_RESERVED
-        .iter()
-        .any(|reserved| stem.eq_ignore_ascii_case(reserved) || stem == *reserved)
-    {
+    if is_device_name(&cleaned) {
         cleaned.insert(0, '_');
     }
     if cleaned.len() > MAX_FILE_NAME_BYTES {
         cleaned = shorten(&cleaned);
+        // Cutting and trimming can leave a device name (`LPT2` + spaces + more);
+        // such a result is short, so the prefix keeps it within the bound.
+        if is_device_name(&cleaned) {
+            cleaned.insert(0, '_');
+        }
     }
     Ok(cleaned)
+}
+
+/// True when `name`, before its first dot, is a Windows device name.
+fn is_device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end();
+    WINDOWS_RESERVED
+        .iter()
+        .any(|reserved| stem.eq_ignore_ascii_case(reserved) || stem == *reserved)
 }
 
 fn trim_name(name: &str) -> &str {
