@@ -241,12 +241,21 @@ impl Response {
             &self.body
         };
         let mut deserializer = serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| Error::Decode {
+        let value =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| Error::Decode {
+                request: request.to_owned(),
+                path: e.path().to_string(),
+                message: e.inner().to_string(),
+                body: excerpt(&self.body, BODY_EXCERPT_BYTES),
+            })?;
+        // Text after the value means the body is not the JSON it claims to be.
+        deserializer.end().map_err(|e| Error::Decode {
             request: request.to_owned(),
-            path: e.path().to_string(),
-            message: e.inner().to_string(),
+            path: ".".to_owned(),
+            message: e.to_string(),
             body: excerpt(&self.body, BODY_EXCERPT_BYTES),
-        })
+        })?;
+        Ok(value)
     }
 }
 

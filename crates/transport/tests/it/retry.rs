@@ -272,6 +272,17 @@ async fn decode_errors_name_the_json_path() {
 }
 
 #[tokio::test]
+async fn text_after_the_json_value_is_a_decode_error() {
+    let server = scripted(vec![ok_json(r#"{"count":1}"garbage"#)]).await;
+    let error = transport(&server.base)
+        .send_json::<(), serde_json::Value>(&GET_THING, &[], &[], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    assert!(error.to_string().contains("trailing"), "{error}");
+}
+
+#[tokio::test]
 async fn requests_follow_the_descriptor() {
     use motionkit_models::{AuthKind, BodyEncoding, Endpoint, Method, QueryParam, Service};
     const UPLOAD: Endpoint = Endpoint {
