@@ -62,7 +62,7 @@ fn error_code_table_is_complete() {
 
 #[test]
 fn only_process_style_posts_are_not_idempotent() {
-    assert!(!endpoints::PROCESS.idempotent);
+    const { assert!(!endpoints::PROCESS.idempotent) };
     assert_eq!(endpoints::PROCESS.method, Method::Post);
     assert_eq!(endpoints::SESSION_AUTH.auth, AuthKind::Basic);
     assert!(
@@ -70,7 +70,7 @@ fn only_process_style_posts_are_not_idempotent() {
             .iter()
             .all(|e| e.idempotent || e.method == Method::Post)
     );
-    assert!(!motionkit_models::motiondynamic::endpoints::CREATE_GENERATION.idempotent);
+    const { assert!(!motionkit_models::motiondynamic::endpoints::CREATE_GENERATION.idempotent) };
     assert_eq!(
         endpoints::DELETE_MODEL
             .render_path(&[("model_id", "m 1")])
