@@ -260,8 +260,9 @@ async fn retry_statuses_and_short_sessions() {
     assert_eq!(entry["status"], "RETRY");
     assert!(entry["details"]["exc_message"].is_string());
     assert!(entry["details"]["exc_type"].is_string());
-    // The session expires after the faults file's TTL.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The session expires after the faults file's TTL, rounded up to the
+    // whole second its `Expires` names.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     assert_eq!(dm.get("/list").await.status(), StatusCode::UNAUTHORIZED);
     let again = login(&sandbox.deepmotion_url()).await;
     assert_eq!(again.get("/list").await.status(), StatusCode::OK);
