@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]";
+mod bench;
+
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask bench [--quick]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +37,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["bench", rest @ ..] => bench::main(rest),
+        ["bench-worker", rest @ ..] => bench::worker::main(rest),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

@@ -650,6 +650,51 @@ mod tests {
         assert_eq!(content_disposition_name("inline"), None);
     }
 
+    /// Serves `router` on 127.0.0.1 and returns its base URL.
+    async fn serve(router: axum::Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        base
+    }
+
+    fn transport() -> Transport {
+        Transport::builder("http://127.0.0.1:1").build().unwrap()
+    }
+
+    #[tokio::test]
+    async fn dropping_a_download_stops_it_and_removes_the_partial_file() {
+        let router = axum::Router::new().route(
+            "/stuck.bin",
+            axum::routing::get(|| async {
+                let first = futures::stream::once(async {
+                    Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 1000]))
+                });
+                axum::response::Response::builder()
+                    .header("content-length", "1000000")
+                    .body(axum::body::Body::from_stream(
+                        first.chain(futures::stream::pending()),
+                    ))
+                    .unwrap()
+            }),
+        );
+        let base = serve(router).await;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("{base}/stuck.bin");
+        let transport = transport();
+        let options = DownloadOptions::default();
+        let download = transport.download(&url, dir.path(), &options);
+        let stopped = tokio::time::timeout(std::time::Duration::from_millis(300), download).await;
+        assert!(stopped.is_err(), "the download cannot finish");
+        for _ in 0..100 {
+            if std::fs::read_dir(dir.path()).unwrap().next().is_none() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the partial file is still there: the transfer task kept running");
+    }
+
     #[test]
     fn content_ranges() {
         assert_eq!(

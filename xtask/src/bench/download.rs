@@ -1,0 +1,145 @@
+//! Benchmark 2: downloading the test file from a signed `GET` URL of the
+//! sandbox, `Transport::download` (in `xtask bench-worker`) against
+//! `curl -o`, interleaved round by round.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use motionkit_deepmotion::{Process, Upload, WaitOptions};
+use motionkit_transport::UploadOptions;
+
+use super::child::run_measured;
+use super::upload::{Setup, Side, parse_curl, run_worker, size_label, transfer_rows};
+use super::{Plan, Section};
+
+/// A signed download URL of the test file: uploaded through the control
+/// client, then processed as a picture, whose job's `input` link is one.
+async fn download_url(setup: &Setup) -> Result<String, String> {
+    let client = &setup.client;
+    let name = "bench-download.png";
+    let url = client
+        .upload_url(name, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .transport()
+        .upload_file(&url, &setup.file, &UploadOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let upload = Upload {
+        url,
+        name: name.into(),
+        size: setup.size,
+    };
+    let rid = Process::new(&upload)
+        .send(client)
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .wait_one(&rid, &WaitOptions::fast())
+        .await
+        .map_err(|e| e.to_string())?;
+    let links = client
+        .download_links(&[rid])
+        .await
+        .map_err(|e| e.to_string())?;
+    links
+        .into_iter()
+        .next()
+        .and_then(|link| link.input)
+        .ok_or_else(|| "the job has no input download link".into())
+}
+
+/// Benchmark 2.
+pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
+    let url = download_url(setup).await?;
+    let size = setup.size;
+    let rounds = plan.rounds;
+    let base = setup.dir.path().to_owned();
+    let (ours, ours_to_last, curl, curl_synced) = tokio::task::spawn_blocking(move || {
+        let mut ours = Side::default();
+        let mut ours_to_last = Side::default();
+        let mut curl = Side::default();
+        let mut curl_synced = Side::default();
+        for round in 0..rounds {
+            for ours_now in [round % 2 == 0, round % 2 == 1] {
+                let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
+                let target = dir.path().to_string_lossy().into_owned();
+                if ours_now {
+                    let (mut measured, output) = run_worker(&["download", &url, &target], size)?;
+                    ours.record(&measured, Some(output.peak_kib));
+                    // Without what follows the last byte: flush, fsync, rename.
+                    let tail = (output.secs - output.last_byte_secs).max(0.0);
+                    measured.wall = measured.wall.saturating_sub(Duration::from_secs_f64(tail));
+                    ours_to_last.record(&measured, Some(output.peak_kib));
+                    continue;
+                }
+                let out = dir.path().join("curl.bin");
+                let mut command = Command::new("curl");
+                command
+                    .args(["-sS", "-f", "-w", "%{size_download} %{time_total}", "-o"])
+                    .arg(&out)
+                    .arg(&url);
+                let mut measured = run_measured(command)?;
+                let (bytes, _) = parse_curl(&measured.stdout)
+                    .ok_or_else(|| format!("unexpected curl output {:?}", measured.stdout))?;
+                if bytes != size {
+                    return Err(format!("curl downloaded {bytes} bytes, not {size}"));
+                }
+                curl.record(&measured, None);
+                // What the client does after the last byte: make it durable.
+                let synced = Instant::now();
+                std::fs::File::open(&out)
+                    .and_then(|f| f.sync_all())
+                    .map_err(|e| format!("fsync of curl's file: {e}"))?;
+                measured.wall += synced.elapsed();
+                curl_synced.record(&measured, None);
+            }
+        }
+        Ok::<_, String>((ours, ours_to_last, curl, curl_synced))
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let mut section = Section::new("2. Download");
+    section.rows = transfer_rows("Download", size, &ours, &curl, "curl -o");
+    let durable = transfer_rows("Download", size, &ours, &curl_synced, "curl -o, then fsync");
+    if let Some(mut row) = durable.into_iter().next() {
+        row.name = format!("Download {}: throughput, same durability", size_label(size));
+        section.rows.insert(1, row);
+    }
+    let to_last = transfer_rows("Download", size, &ours_to_last, &curl, "curl -o");
+    if let Some(mut row) = to_last.into_iter().next() {
+        row.name = format!(
+            "Download {}: throughput to the last byte written (before the fsync)",
+            size_label(size)
+        );
+        row.target = "-".into();
+        row.met = super::Met::Info;
+        section.rows.insert(2, row);
+    }
+    section.notes = vec![
+        format!(
+            "Method: the file is uploaded once more and processed as a picture; the job's \
+             `input` link from `GET /download/{{rid}}` is a signed `GET` URL of it. motionkit \
+             is `Transport::download` with default options (into a temporary file, fsync, \
+             rename, fsync of the folder), run by `xtask bench-worker download URL DIR`; the \
+             baseline is `curl -sS -f -o FILE URL`. {rounds} interleaved round(s), median \
+             throughput, wall time from spawn to exit; every download goes to a new folder, \
+             removed after the run."
+        ),
+        "curl does not fsync, motionkit does (a download is only renamed into place once it \
+         is on disk). The second throughput row adds to each curl run the time of an fsync of \
+         its file right after it exits, the same durability; the fsync is done after every \
+         curl run in any case, so no dirty pages spill into the next run."
+            .to_owned(),
+        format!(
+            "Wall times: motionkit {} (until the last byte was written, as its progress \
+             callback saw it: {}); curl {}; curl + fsync {}.",
+            ours.runs(),
+            ours_to_last.runs(),
+            curl.runs(),
+            curl_synced.runs()
+        ),
+    ];
+    Ok(section)
+}

@@ -1,0 +1,374 @@
+//! `cargo xtask bench [--quick]`: side-by-side benchmarks of the clients
+//! against the sandbox.
+//!
+//! Every figure is a ratio measured in one run against a baseline run next
+//! to it (curl, a bare reqwest call, a naive polling loop), because shared
+//! machines are noisy. The results are printed and written between the
+//! markers of `docs/BENCHMARKS.md`, with the machine description; the rest
+//! of that file is left as it is.
+//!
+//! `cargo xtask` builds in debug mode, so `bench` first builds `xtask` and
+//! `motionkit-sandbox` in release mode and runs the release `xtask bench`.
+//! Transfers run in child processes (the `motionkit-sandbox` binary, curl,
+//! and `xtask bench-worker`) so that each one's peak RSS is its own.
+
+pub mod child;
+pub mod download;
+pub mod machine;
+pub mod overhead;
+pub mod rate_limit;
+pub mod report;
+pub mod tracking;
+pub mod upload;
+pub mod validation;
+pub mod worker;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Whether a row meets its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Met {
+    /// The target is met.
+    Yes,
+    /// The target is missed.
+    No,
+    /// Informational: no target.
+    Info,
+}
+
+impl Met {
+    /// `Yes` when `ok`, else `No`.
+    pub fn from(ok: bool) -> Met {
+        if ok { Met::Yes } else { Met::No }
+    }
+
+    /// The word shown in the table.
+    pub fn word(self) -> &'static str {
+        match self {
+            Met::Yes => "yes",
+            Met::No => "**no**",
+            Met::Info => "info",
+        }
+    }
+}
+
+/// One line of the results table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What is measured.
+    pub name: String,
+    /// The motionkit figure.
+    pub ours: String,
+    /// The baseline figure.
+    pub baseline: String,
+    /// motionkit against the baseline.
+    pub ratio: String,
+    /// The target, or `-`.
+    pub target: String,
+    /// Whether the target is met.
+    pub met: Met,
+}
+
+impl Row {
+    /// A row; `ratio`, `target` and `met` are filled by the builder methods.
+    pub fn new(name: impl Into<String>, ours: impl Into<String>) -> Row {
+        Row {
+            name: name.into(),
+            ours: ours.into(),
+            baseline: "-".into(),
+            ratio: "-".into(),
+            target: "-".into(),
+            met: Met::Info,
+        }
+    }
+
+    /// Sets the baseline figure.
+    pub fn baseline(mut self, baseline: impl Into<String>) -> Row {
+        self.baseline = baseline.into();
+        self
+    }
+
+    /// Sets the ratio column.
+    pub fn ratio(mut self, ratio: impl Into<String>) -> Row {
+        self.ratio = ratio.into();
+        self
+    }
+
+    /// Sets the target and whether it is met.
+    pub fn target(mut self, target: impl Into<String>, ok: bool) -> Row {
+        self.target = target.into();
+        self.met = Met::from(ok);
+        self
+    }
+}
+
+/// What one benchmark found: table rows and notes for the details section.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Heading, such as `1. Upload 1 GiB`.
+    pub title: String,
+    /// Table rows.
+    pub rows: Vec<Row>,
+    /// Method and extra figures, one bullet each.
+    pub notes: Vec<String>,
+}
+
+impl Section {
+    /// An empty section.
+    pub fn new(title: impl Into<String>) -> Section {
+        Section {
+            title: title.into(),
+            rows: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A section for a benchmark that could not run.
+    pub fn failed(title: impl Into<String>, error: &str) -> Section {
+        let mut section = Section::new(title);
+        section
+            .rows
+            .push(Row::new("did not run", "-").target("run", false));
+        section.notes.push(format!("Error: {error}"));
+        section
+    }
+}
+
+/// Sizes of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// `--quick`.
+    pub quick: bool,
+    /// Size of the transfer test file.
+    pub file_bytes: u64,
+    /// Interleaved rounds of each transfer.
+    pub rounds: usize,
+    /// Jobs tracked in flight.
+    pub jobs: usize,
+    /// Requests per side of the overhead benchmark.
+    pub requests: usize,
+    /// MotionDynamic generations.
+    pub generations: usize,
+}
+
+impl Plan {
+    /// The full run, or the quick one.
+    pub fn new(quick: bool) -> Plan {
+        if quick {
+            Plan {
+                quick,
+                file_bytes: 256 << 20,
+                rounds: 1,
+                jobs: 1000,
+                requests: 2_000,
+                generations: 100,
+            }
+        } else {
+            Plan {
+                quick,
+                file_bytes: 1 << 30,
+                rounds: 3,
+                jobs: 1000,
+                requests: 10_000,
+                generations: 500,
+            }
+        }
+    }
+
+    /// The command that reproduces this run.
+    pub fn command(&self) -> &'static str {
+        if self.quick {
+            "cargo xtask bench --quick"
+        } else {
+            "cargo xtask bench"
+        }
+    }
+}
+
+/// `cargo xtask bench [--quick]`.
+pub fn main(args: &[&str]) -> ExitCode {
+    let quick = match args {
+        [] => false,
+        ["--quick"] => true,
+        _ => {
+            eprintln!("usage: cargo xtask bench [--quick]");
+            return ExitCode::from(2);
+        }
+    };
+    if cfg!(debug_assertions) {
+        return relaunch_in_release(quick);
+    }
+    let plan = Plan::new(quick);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    let sections = runtime.block_on(run_all(&plan));
+    let report = report::Report {
+        plan,
+        machine: machine::Machine::describe(),
+        sections,
+        elapsed: started.elapsed(),
+    };
+    print!("{}", report.table());
+    let path = xtask::workspace_root().join("docs/BENCHMARKS.md");
+    match report.write(&path) {
+        Ok(()) => eprintln!("bench: wrote {}", path.display()),
+        Err(e) => {
+            eprintln!("bench: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Builds the release binaries and runs the release `xtask bench`.
+fn relaunch_in_release(quick: bool) -> ExitCode {
+    let root = xtask::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("bench: building xtask and motionkit-sandbox in release mode");
+    let built = Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "xtask",
+            "-p",
+            "motionkit-sandbox",
+        ])
+        .current_dir(&root)
+        .status();
+    match built {
+        Ok(status) if status.success() => {}
+        Ok(status) => {
+            eprintln!("bench: the release build failed ({status})");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("bench: cannot run {cargo}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut release = Command::new(target.join("release").join("xtask"));
+    release.arg("bench").current_dir(&root);
+    if quick {
+        release.arg("--quick");
+    }
+    match release.status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bench: cannot run the release xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs every benchmark; one that fails becomes a failed section. The
+/// benchmarks that share the sandbox process run first.
+async fn run_all(plan: &Plan) -> Vec<Section> {
+    let mut sections = Vec::new();
+    eprintln!("bench: starting the sandbox process, writing the test file");
+    match upload::Setup::start(plan).await {
+        Ok(setup) => {
+            eprintln!("bench: 1. upload");
+            sections.push(or_failed("1. Upload", upload::run(&setup, plan).await));
+            eprintln!("bench: 2. download");
+            sections.push(or_failed("2. Download", download::run(&setup, plan).await));
+            eprintln!("bench: 4. per-request overhead");
+            let mut overhead = or_failed(
+                "4. Per-request overhead",
+                overhead::run(&setup.sandbox.deepmotion_url, plan).await,
+            );
+            if let Some(kib) = setup.sandbox.peak_rss_kib() {
+                overhead.notes.push(format!(
+                    "Peak RSS of the sandbox process that served benchmarks 1, 2 and 4: {}.",
+                    mib(kib)
+                ));
+            }
+            sections.push(overhead);
+        }
+        Err(e) => {
+            for title in ["1. Upload", "2. Download", "4. Per-request overhead"] {
+                sections.push(Section::failed(title, &e));
+            }
+        }
+    }
+    eprintln!("bench: 3. tracking jobs in flight");
+    sections.push(or_failed(
+        "3. Tracking jobs in flight",
+        tracking::run(plan).await,
+    ));
+    eprintln!("bench: 5. MotionDynamic under the rate limit");
+    sections.push(or_failed(
+        "5. MotionDynamic under the rate limit",
+        rate_limit::run(plan).await,
+    ));
+    eprintln!("bench: 6. validation");
+    sections.push(or_failed("6. Validation", validation::run()));
+    sections.sort_by(|a, b| a.title.cmp(&b.title));
+    sections
+}
+
+fn or_failed(title: &str, result: Result<Section, String>) -> Section {
+    result.unwrap_or_else(|e| {
+        eprintln!("bench: {title} failed: {e}");
+        Section::failed(title, &e)
+    })
+}
+
+/// `kib` as MiB with one decimal.
+pub fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// The `p`-th percentile (0..=100) of sorted values, nearest rank.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The median of `values` (sorted in place).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    percentile(values, 50.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let mut values = vec![5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(median(&mut values), 3.0);
+        assert_eq!(percentile(&values, 99.0), 5.0);
+        assert_eq!(percentile(&values, 0.0), 1.0);
+        assert!(percentile(&[], 50.0).is_nan());
+    }
+
+    #[test]
+    fn worker_output_parses() {
+        let out =
+            worker::parse_output("bytes=10 secs=1.5 last_byte_secs=1.25 vmhwm_kib=900\n").unwrap();
+        assert_eq!((out.bytes, out.peak_kib), (10, 900));
+        assert_eq!((out.secs, out.last_byte_secs), (1.5, 1.25));
+        assert!(worker::parse_output("bytes=10").is_none());
+        assert_eq!(upload::parse_curl("1073741824 2.5"), Some((1 << 30, 2.5)));
+    }
+}
