@@ -668,3 +668,46 @@ async fn a_shared_watcher_polls_once_per_interval_for_many_independent_waiters()
     assert!(matches!(err, Error::UnknownJob { .. }), "{err}");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_server_with_a_short_url_limit_gets_shorter_batches_after_a_414() {
+    let sandbox = sandbox(|args: &mut SandboxArgs| args.max_uri_bytes = 300).await;
+    let client = client(&sandbox);
+    let upload = client
+        .upload(&fixture("pose.png"), &UploadOptions::default())
+        .await
+        .unwrap();
+    let mut rids = Vec::new();
+    for _ in 0..40 {
+        rids.push(Process::new(&upload).send(&client).await.unwrap());
+    }
+    let statuses = client.status(&rids).await.unwrap();
+    let seen: BTreeSet<&str> = statuses.iter().map(|s| s.rid.as_str()).collect();
+    let wanted: BTreeSet<&str> = rids.iter().map(String::as_str).collect();
+    assert_eq!(seen, wanted, "every job answered despite the refusals");
+    let refusals = sandbox.deepmotion().uri_too_long();
+    assert!(
+        (1..=5).contains(&refusals),
+        "{refusals} refusals to find a 300-byte limit"
+    );
+    let limit = client.max_path_bytes();
+    assert!(limit <= 300, "limit learnt: {limit}");
+
+    // The limit is kept: later calls fit at once, in as few requests as it allows.
+    let before = sandbox.deepmotion().requests("status");
+    client.status(&rids).await.unwrap();
+    let links = client.download_links(&rids).await.unwrap();
+    assert_eq!(links.len(), 40);
+    assert_eq!(sandbox.deepmotion().uri_too_long(), refusals, "no new 414");
+    let per_request = (limit - "/status/".len() + 1) / 27;
+    assert_eq!(
+        sandbox.deepmotion().requests("status") - before,
+        40u64.div_ceil(per_request as u64)
+    );
+    client
+        .wait(&rids, &WaitOptions::fast(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(sandbox.deepmotion().uri_too_long(), refusals);
+    sandbox.shutdown().await;
+}

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use motionkit_models::deepmotion::{
@@ -16,7 +17,7 @@ use motionkit_transport::{
 use motionkit_validation::{Rule, Violation};
 use secrecy::SecretString;
 
-use crate::batch::{MAX_PATH_BYTES, chunks};
+use crate::batch::{self, MAX_PATH_BYTES};
 use crate::error::Error;
 
 /// A DeepMotion Animate 3D client. Cheap to clone; clones share the
@@ -26,6 +27,7 @@ pub struct Client {
     transport: Transport,
     client_id: String,
     claimed: Arc<Mutex<HashSet<String>>>,
+    max_path_bytes: Arc<AtomicUsize>,
 }
 
 /// Builds a [`Client`].
@@ -37,6 +39,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     timeouts: Option<Timeouts>,
     rate_limit: Option<RateLimit>,
+    max_path_bytes: usize,
 }
 
 impl ClientBuilder {
@@ -55,6 +58,14 @@ impl ClientBuilder {
     /// A client-side rate limit (none by default: the document states none).
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = Some(rate_limit);
+        self
+    }
+
+    /// Longest `/status/...` or `/download/...` path to build, when the
+    /// server or a gateway before it is known to take less (or more) than
+    /// [`MAX_PATH_BYTES`]. A 414 answer lowers it on its own.
+    pub fn max_path_bytes(mut self, bytes: usize) -> Self {
+        self.max_path_bytes = bytes;
         self
     }
 
@@ -78,6 +89,7 @@ impl ClientBuilder {
             transport: builder.build()?,
             client_id: self.client_id,
             claimed: Arc::default(),
+            max_path_bytes: Arc::new(AtomicUsize::new(self.max_path_bytes)),
         })
     }
 }
@@ -152,6 +164,7 @@ impl Client {
             retry: None,
             timeouts: None,
             rate_limit: None,
+            max_path_bytes: MAX_PATH_BYTES,
         }
     }
 
@@ -196,36 +209,78 @@ impl Client {
     /// `GET /status/...` for any number of jobs, in as few requests as the
     /// URL length allows. Entries come back in server order.
     pub async fn status(&self, rids: &[String]) -> Result<Vec<JobStatusEntry>, Error> {
-        let mut out = Vec::with_capacity(rids.len());
-        for group in chunks("/status/", rids, MAX_PATH_BYTES) {
-            let joined = group.join(",");
+        self.batched("/status/", rids, |joined: String| async move {
             let response: Result<StatusResponse, _> = self
                 .transport
                 .send_json::<(), _>(&endpoints::STATUS, &[("rids", &joined)], &[], None)
                 .await;
             match response {
-                Ok(response) => out.extend(response.status),
+                Ok(response) => Ok(response.status),
                 // None of the ids is known: name them rather than report a bare 404.
                 Err(motionkit_transport::Error::Http { status: 404, .. }) => {
-                    return Err(Error::UnknownJob { rid: joined });
+                    Err(Error::UnknownJob { rid: joined })
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => Err(e.into()),
             }
-        }
-        Ok(out)
+        })
+        .await
     }
 
     /// `GET /download/...` for any number of jobs. An unfinished or failed
     /// job comes back with its `rid` only.
     pub async fn download_links(&self, rids: &[String]) -> Result<Vec<DownloadLink>, Error> {
-        let mut out = Vec::with_capacity(rids.len());
-        for group in chunks("/download/", rids, MAX_PATH_BYTES) {
-            let joined = group.join(",");
+        self.batched("/download/", rids, |joined: String| async move {
             let response: DownloadResponse = self
                 .transport
                 .send_json::<(), _>(&endpoints::DOWNLOAD, &[("rids", &joined)], &[], None)
                 .await?;
-            out.extend(response.links);
+            Ok(response.links)
+        })
+        .await
+    }
+
+    /// The longest `/status/...` or `/download/...` path this client builds
+    /// now: [`ClientBuilder::max_path_bytes`], or less after a 414.
+    pub fn max_path_bytes(&self) -> usize {
+        self.max_path_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Sends `rids` in as few requests as the path limit allows. A 414 for
+    /// a request of several rids lowers the limit for this client and its
+    /// clones, and that part is sent again in shorter requests.
+    async fn batched<T, F>(
+        &self,
+        prefix: &str,
+        rids: &[String],
+        send: impl Fn(String) -> F,
+    ) -> Result<Vec<T>, Error>
+    where
+        F: Future<Output = Result<Vec<T>, Error>>,
+    {
+        let mut out = Vec::with_capacity(rids.len());
+        let mut rest = rids;
+        while !rest.is_empty() {
+            let n = batch::fitting(prefix, rest, self.max_path_bytes());
+            let (group, tail) = rest.split_at(n);
+            match send(group.join(",")).await {
+                Ok(items) => {
+                    out.extend(items);
+                    rest = tail;
+                }
+                Err(Error::Transport(motionkit_transport::Error::Http { status: 414, .. }))
+                    if n > 1 =>
+                {
+                    let refused = batch::path_len(prefix, group);
+                    let limit = batch::shorter_limit(prefix, refused);
+                    self.max_path_bytes.fetch_min(limit, Ordering::Relaxed);
+                    tracing::warn!(
+                        refused,
+                        limit,
+                        "the server refused a {refused}-byte path (414 URI Too Long); sending shorter batches"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(out)
     }

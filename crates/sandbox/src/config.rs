@@ -47,6 +47,10 @@ pub struct SandboxArgs {
     /// Seconds a client that exceeded the rate limit stays blocked.
     #[arg(long, default_value_t = 60.0)]
     pub rate_limit_block: f64,
+    /// Longest DeepMotion request target (path and query) in bytes; longer
+    /// ones get `414 URI Too Long`, as from a server or gateway in front.
+    #[arg(long, default_value_t = 8192)]
+    pub max_uri_bytes: usize,
 }
 
 impl Default for SandboxArgs {
@@ -65,6 +69,7 @@ impl Default for SandboxArgs {
             cold_start: false,
             rate_limit: 5,
             rate_limit_block: 60.0,
+            max_uri_bytes: 8192,
         }
     }
 }

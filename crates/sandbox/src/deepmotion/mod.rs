@@ -95,6 +95,7 @@ struct Counters {
     webhook_attempts: AtomicU64,
     webhook_deliveries: AtomicU64,
     faults: AtomicU64,
+    uri_too_long: AtomicU64,
 }
 
 /// Shared state of the emulator.
@@ -201,13 +202,27 @@ impl Inner {
 }
 
 /// The one middleware in front of every API route: counts the request,
-/// applies faults, checks the session.
+/// refuses over-long URLs, applies faults, checks the session.
 async fn guard(
     State((inner, endpoint)): State<(Arc<Inner>, &'static Endpoint)>,
     request: Request,
     next: Next,
 ) -> Response {
     inner.count(endpoint.name);
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |t| t.as_str().len());
+    if target > inner.config.args.max_uri_bytes {
+        inner.counters.uri_too_long.fetch_add(1, Ordering::Relaxed);
+        return api::error(
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "request target of {target} bytes is over the limit of {}",
+                inner.config.args.max_uri_bytes
+            ),
+        );
+    }
     if let Some(response) = inner.inject(endpoint.name, endpoint.idempotent).await {
         return response;
     }
@@ -404,6 +419,11 @@ impl DeepMotion {
             .counters
             .webhook_deliveries
             .load(Ordering::Relaxed)
+    }
+
+    /// Requests refused with 414 because their URL was over `--max-uri-bytes`.
+    pub fn uri_too_long(&self) -> u64 {
+        self.inner.counters.uri_too_long.load(Ordering::Relaxed)
     }
 
     /// Faults injected since start (errors, resets, 429s, cut transfers).
