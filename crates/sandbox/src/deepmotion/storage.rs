@@ -50,6 +50,9 @@ use super::{Inner, now_ms};
 
 /// Resumable chunks are kept in multiples of this many bytes.
 pub const CHUNK_ALIGN: u64 = 256 * 1024;
+/// Bytes per file read or write when moving objects: each one is a trip to
+/// Tokio's blocking pool, so small ones made large transfers CPU-bound.
+const IO_CHUNK: usize = 256 * 1024;
 /// Lifetime of a resumable session.
 pub const SESSION_LIFETIME_MS: u64 = 7 * 24 * 3600 * 1000;
 /// Storage bucket name shown in object resources.
@@ -171,9 +174,24 @@ enum BodyEnd {
 /// Copies the request body into `file` (already positioned), dropping the
 /// first `skip` body bytes, stopping after `cut_at` body bytes when set
 /// and after more than `max` bytes. Returns the body bytes consumed.
+/// Writes are gathered into [`IO_CHUNK`] blocks: each write to a
+/// `tokio::fs::File` is a trip to the blocking pool.
 async fn copy_body(
     body: Body,
     file: &mut tokio::fs::File,
+    skip: u64,
+    cut_at: Option<u64>,
+    max: Option<u64>,
+) -> std::io::Result<(u64, BodyEnd)> {
+    let mut out = tokio::io::BufWriter::with_capacity(IO_CHUNK, file);
+    let copied = copy_chunks(body, &mut out, skip, cut_at, max).await;
+    out.flush().await?;
+    copied
+}
+
+async fn copy_chunks(
+    body: Body,
+    out: &mut (impl tokio::io::AsyncWrite + Unpin),
     skip: u64,
     cut_at: Option<u64>,
     max: Option<u64>,
@@ -199,7 +217,7 @@ async fn copy_body(
         }
         if read > skip {
             let from = skip.saturating_sub(start) as usize;
-            file.write_all(&chunk[from..]).await?;
+            out.write_all(&chunk[from..]).await?;
         }
         if cut {
             return Ok((read, BodyEnd::Cut));
@@ -804,10 +822,10 @@ async fn download_object(
     let cut = (len > 0 && rate > 0.0 && inner.config.faults.draw() < rate)
         .then(|| inner.config.faults.below(len));
     let stream = match cut {
-        None => tokio_util::io::ReaderStream::new(opened.take(len)).boxed(),
+        None => tokio_util::io::ReaderStream::with_capacity(opened.take(len), IO_CHUNK).boxed(),
         Some(at) => {
             inner.counters.faults.fetch_add(1, Ordering::Relaxed);
-            tokio_util::io::ReaderStream::new(opened.take(at))
+            tokio_util::io::ReaderStream::with_capacity(opened.take(at), IO_CHUNK)
                 .chain(futures::stream::once(async {
                     Err::<Bytes, _>(std::io::Error::other("sandbox: download cut on purpose"))
                 }))
