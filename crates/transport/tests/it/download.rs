@@ -90,7 +90,11 @@ async fn file(State(files): State<Arc<Files>>, headers: HeaderMap) -> Response {
 }
 
 async fn file_server(mode: Mode) -> (String, Arc<Files>) {
-    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    file_server_sized(mode, 300_000).await
+}
+
+async fn file_server_sized(mode: Mode, len: u32) -> (String, Arc<Files>) {
+    let data: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
     let files = Arc::new(Files {
         data: Bytes::from(data),
         mode,
@@ -189,6 +193,24 @@ async fn a_server_ignoring_range_gets_a_full_restart() {
         .unwrap();
     assert_eq!(report.restarted, 1);
     assert!(std::fs::read(&report.path).unwrap() == files.data[..]);
+}
+
+/// Large enough for the file to be synced in the background several times
+/// while it arrives, across a resume and across a restart from zero.
+#[tokio::test]
+async fn large_downloads_synced_while_arriving_are_byte_exact_after_resume_and_restart() {
+    for mode in [Mode::CutOnceThenRange, Mode::CutOnceThenFull] {
+        let (url, files) = file_server_sized(mode, 80 << 20).await;
+        let dir = tempfile::tempdir().unwrap();
+        let report = transport()
+            .download(&url, dir.path(), &DownloadOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(report.bytes, 80 << 20);
+        assert_eq!(report.resumed + report.restarted, 1);
+        assert!(std::fs::read(&report.path).unwrap() == files.data[..]);
+        assert_eq!(entries(dir.path()), vec!["anim.fbx".to_owned()]);
+    }
 }
 
 #[tokio::test]
