@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use motionkit_deepmotion::{Process, Upload, WaitOptions};
 use motionkit_transport::UploadOptions;
 
-use super::child::run_measured;
+use super::child::{Measured, run_measured};
 use super::upload::{Setup, Side, parse_curl, run_worker, size_label, transfer_rows};
 use super::{Plan, Section};
 
@@ -56,12 +56,15 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
     let size = setup.size;
     let rounds = plan.rounds;
     let base = setup.dir.path().to_owned();
-    let (ours, ours_to_last, curl, curl_synced) = tokio::task::spawn_blocking(move || {
+    let source = setup.file.clone();
+    let (ours, ours_to_last, curl, curl_synced, disk) = tokio::task::spawn_blocking(move || {
         let mut ours = Side::default();
         let mut ours_to_last = Side::default();
         let mut curl = Side::default();
         let mut curl_synced = Side::default();
+        let mut disk = Side::default();
         for round in 0..rounds {
+            disk.record(&durable_copy(&source, &base)?, None);
             for ours_now in [round % 2 == 0, round % 2 == 1] {
                 let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
                 let target = dir.path().to_string_lossy().into_owned();
@@ -96,7 +99,7 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
                 curl_synced.record(&measured, None);
             }
         }
-        Ok::<_, String>((ours, ours_to_last, curl, curl_synced))
+        Ok::<_, String>((ours, ours_to_last, curl, curl_synced, disk))
     })
     .await
     .map_err(|e| e.to_string())??;
@@ -107,6 +110,16 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
         row.name = format!("Download {}: throughput, same durability", size_label(size));
         section.rows.insert(1, row);
     }
+    let limit = transfer_rows("Download", size, &ours, &disk, "dd conv=fsync");
+    if let Some(mut row) = limit.into_iter().next() {
+        row.name = format!(
+            "Download {}: throughput against writing the same bytes to disk",
+            size_label(size)
+        );
+        row.target = "-".into();
+        row.met = super::Met::Info;
+        section.rows.insert(2, row);
+    }
     let to_last = transfer_rows("Download", size, &ours_to_last, &curl, "curl -o");
     if let Some(mut row) = to_last.into_iter().next() {
         row.name = format!(
@@ -115,7 +128,7 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
         );
         row.target = "-".into();
         row.met = super::Met::Info;
-        section.rows.insert(2, row);
+        section.rows.insert(3, row);
     }
     section.notes = vec![
         format!(
@@ -132,14 +145,31 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
          its file right after it exits, the same durability; the fsync is done after every \
          curl run in any case, so no dirty pages spill into the next run."
             .to_owned(),
+        "The disk row stores the same bytes durably without any network, the way a plain \
+         tool does: `dd if=FILE of=COPY bs=1M conv=fsync` writes the test file (read from \
+         the page cache) to a new file in the same folder, then syncs it; once per round."
+            .to_owned(),
         format!(
             "Wall times: motionkit {} (until the last byte was written, as its progress \
-             callback saw it: {}); curl {}; curl + fsync {}.",
+             callback saw it: {}); curl {}; curl + fsync {}; dd {}.",
             ours.runs(),
             ours_to_last.runs(),
             curl.runs(),
-            curl_synced.runs()
+            curl_synced.runs(),
+            disk.runs()
         ),
     ];
     Ok(section)
+}
+
+/// Writes `source` to a new file in `dir` with `dd ... conv=fsync`: what
+/// storing the bytes durably costs without any network.
+fn durable_copy(source: &std::path::Path, dir: &std::path::Path) -> Result<Measured, String> {
+    let target = tempfile::tempdir_in(dir).map_err(|e| e.to_string())?;
+    let mut command = Command::new("dd");
+    command
+        .arg(format!("if={}", source.display()))
+        .arg(format!("of={}", target.path().join("copy.bin").display()))
+        .args(["bs=1M", "conv=fsync", "status=none"]);
+    run_measured(command)
 }
