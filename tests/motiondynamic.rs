@@ -1280,6 +1280,60 @@ async fn pictures_are_checked_from_their_first_bytes_before_sending() {
     sandbox.shutdown().await;
 }
 
+#[tokio::test]
+async fn pictures_out_of_this_machines_reach_can_be_left_to_the_api() {
+    let sandbox = start(|_| {}).await;
+    let pictures = pictures().await;
+    let receiver = hooks().await;
+    let client = builder(&sandbox).webhooks(receiver).build().unwrap();
+    let theme = client.theme(PHOTO).await.unwrap();
+    let photo = |url: &str| {
+        Generate::new(&theme)
+            .set("photo_01", url)
+            .set("caption", "Our shop")
+            .set("Variante", "MASTER")
+    };
+
+    // By default the client reads the picture before the service does.
+    photo(&pictures.url("photo.png"))
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(pictures.ranges("photo.png").len(), 2);
+    // Without the fetch, only the service reads it.
+    photo(&pictures.url("photo.png"))
+        .fetch_pictures(false)
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(pictures.ranges("photo.png").len(), 3);
+
+    // A host no one here can resolve: sent as is, rendered, delivered.
+    let remote = photo("https://pictures.invalid/shop.png")
+        .fetch_pictures(false)
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(client.wait(&remote).await.unwrap().via, ReadyVia::Webhook);
+
+    // What needs no network is still checked before sending.
+    let error = photo("https://pictures.invalid/shop.gif")
+        .fetch_pictures(false)
+        .send(&client)
+        .await
+        .unwrap_err();
+    let found = violations(&error);
+    assert!(
+        found
+            .iter()
+            .any(|(field, _, value)| field == "photo_01"
+                && value == "https://pictures.invalid/shop.gif"),
+        "{error}"
+    );
+    assert_eq!(stat(&sandbox, "generations"), 3);
+    sandbox.shutdown().await;
+}
+
 // ---------------------------------------------------------------- waiting
 
 #[tokio::test]

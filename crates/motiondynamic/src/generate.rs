@@ -62,6 +62,7 @@ pub struct Generate {
     values: GenerationValues,
     with_parameters: bool,
     webhook: Webhook,
+    fetch_pictures: bool,
 }
 
 /// A generation the API accepted.
@@ -131,6 +132,7 @@ impl Generate {
             values: GenerationValues::new(theme),
             with_parameters: theme.parameters.is_some(),
             webhook: Webhook::Default,
+            fetch_pictures: true,
         }
     }
 
@@ -158,6 +160,18 @@ impl Generate {
     /// [`Client::wait`] then relies on reading the generation back.
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
         self.webhook = Webhook::Url(url.into());
+        self
+    }
+
+    /// Whether [`Generate::send`] reads the first bytes of every picture
+    /// URL to check its format and size ([`Generate::check`]); on by
+    /// default. Turn it off when the pictures are out of this machine's
+    /// reach but not of the API's, such as a CI job without internet
+    /// access running against the sandbox. The URLs' syntax and extension
+    /// are still checked ([`Generate::validate`]); a picture of the wrong
+    /// size or format is then left to the API to refuse.
+    pub fn fetch_pictures(mut self, fetch: bool) -> Self {
+        self.fetch_pictures = fetch;
         self
     }
 
@@ -215,7 +229,8 @@ impl Generate {
         }
     }
 
-    /// Checks (see [`Generate::check`]) and creates the generation with
+    /// Checks (see [`Generate::check`], or only [`Generate::validate`]
+    /// without [`Generate::fetch_pictures`]) and creates the generation with
     /// `POST /rest/generations`. Never sends invalid values. After an
     /// ambiguous failure the generation is looked up by its unique callback
     /// URL and adopted if it exists, or submitted again if not.
@@ -251,7 +266,11 @@ impl Generate {
                 }
             },
         };
-        let values = self.check(client).await?;
+        let values = if self.fetch_pictures {
+            self.check(client).await?
+        } else {
+            self.validate()?
+        };
         let (webhook, callback) = match target {
             Ok(receiver) => {
                 let (key, url) = receiver.issue();
