@@ -370,6 +370,11 @@ pub struct GenerateArgs {
     /// Give up waiting after this many seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECS")]
     pub timeout: u64,
+    /// Do not download the first bytes of every picture before sending, for
+    /// pictures that only the API can reach; their format and size are then
+    /// left to the API to check.
+    #[arg(long)]
+    pub no_fetch_pictures: bool,
 }
 
 #[cfg(test)]

@@ -313,6 +313,27 @@ async fn generate_receives_the_webhook_and_downloads_the_mp4() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_can_leave_a_picture_out_of_reach_to_the_api() {
+    let sandbox = sandbox(|_| {}).await;
+    let home = TempDir::new().unwrap();
+    let picture = "https://pictures.invalid/product.png";
+    let output = motionkit(home.path())
+        .envs(motiondynamic_env(&sandbox))
+        .args(["--json", "generate", "--no-fetch-pictures", "--set"])
+        .arg(format!("image_produit={picture}"))
+        .arg("--out")
+        .arg(home.path().join("videos"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let generations = sandbox.motiondynamic().store().generations();
+    assert_eq!(generations.len(), 1);
+    let sent = serde_json::to_string(&generations[0]).unwrap();
+    assert!(sent.contains(picture), "{sent}");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_checks_values_and_creates_no_generation() {
     let sandbox = sandbox(|_| {}).await;
     let home = TempDir::new().unwrap();

@@ -292,7 +292,11 @@ async fn run_generation(
         .item(theme.title.as_deref().unwrap_or("generation"));
     bar.note("checking values");
     let result = async {
-        let submission = generate.webhook(receiver).send(&md.client).await?;
+        let submission = generate
+            .webhook(receiver)
+            .fetch_pictures(!args.no_fetch_pictures)
+            .send(&md.client)
+            .await?;
         bar.note(&format!("rendering {}", submission.id()));
         let mut options = WaitOptions::default().timeout(Duration::from_secs(args.timeout));
         if md.local {
