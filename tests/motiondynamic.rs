@@ -1194,20 +1194,23 @@ async fn ambiguous_failures_are_resolved_by_reading_back_never_by_blind_resendin
 
 // ------------------------------------------------------------------ pictures
 
+/// The photo slideshow theme: `photo_01` accepts png and jpg of at least
+/// 800x600.
+fn photo_generation(theme: &Theme, url: &str) -> Generate {
+    Generate::new(theme)
+        .set("photo_01", url)
+        .set("caption", "Our shop")
+        .set("Variante", "MASTER")
+}
+
 #[tokio::test]
 async fn pictures_are_checked_from_their_first_bytes_before_sending() {
     let sandbox = start(|_| {}).await;
     let pictures = pictures().await;
     let receiver = hooks().await;
     let client = builder(&sandbox).webhooks(receiver).build().unwrap();
-    // Photo slideshow: photo_01 accepts png and jpg of at least 800x600.
     let theme = client.theme(PHOTO).await.unwrap();
-    let photo = |url: String| {
-        Generate::new(&theme)
-            .set("photo_01", url)
-            .set("caption", "Our shop")
-            .set("Variante", "MASTER")
-    };
+    let photo = |url: String| photo_generation(&theme, &url);
 
     let cases = [
         ("small.png", Rule::PictureSize, "640x480".to_owned()),
@@ -1287,12 +1290,7 @@ async fn pictures_out_of_this_machines_reach_can_be_left_to_the_api() {
     let receiver = hooks().await;
     let client = builder(&sandbox).webhooks(receiver).build().unwrap();
     let theme = client.theme(PHOTO).await.unwrap();
-    let photo = |url: &str| {
-        Generate::new(&theme)
-            .set("photo_01", url)
-            .set("caption", "Our shop")
-            .set("Variante", "MASTER")
-    };
+    let photo = |url: &str| photo_generation(&theme, url);
 
     // By default the client reads the picture before the service does.
     photo(&pictures.url("photo.png"))

@@ -105,30 +105,44 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
     .map_err(|e| e.to_string())??;
     let mut section = Section::new("2. Download");
     section.rows = transfer_rows("Download", size, &ours, &curl, "curl -o");
-    let durable = transfer_rows("Download", size, &ours, &curl_synced, "curl -o, then fsync");
-    if let Some(mut row) = durable.into_iter().next() {
-        row.name = format!("Download {}: throughput, same durability", size_label(size));
-        section.rows.insert(1, row);
-    }
-    let limit = transfer_rows("Download", size, &ours, &disk, "dd conv=fsync");
-    if let Some(mut row) = limit.into_iter().next() {
-        row.name = format!(
-            "Download {}: throughput against writing the same bytes to disk",
-            size_label(size)
-        );
-        row.target = "-".into();
-        row.met = super::Met::Info;
-        section.rows.insert(2, row);
-    }
-    let to_last = transfer_rows("Download", size, &ours_to_last, &curl, "curl -o");
-    if let Some(mut row) = to_last.into_iter().next() {
-        row.name = format!(
-            "Download {}: throughput to the last byte written (before the fsync)",
-            size_label(size)
-        );
-        row.target = "-".into();
-        row.met = super::Met::Info;
-        section.rows.insert(3, row);
+    let label = size_label(size);
+    // Extra throughput rows: (what, motionkit side, baseline, its name, has a target).
+    let extra = [
+        (
+            "same durability",
+            &ours,
+            &curl_synced,
+            "curl -o, then fsync",
+            true,
+        ),
+        (
+            "against writing the same bytes to disk",
+            &ours,
+            &disk,
+            "dd conv=fsync",
+            false,
+        ),
+        (
+            "to the last byte written (before the fsync)",
+            &ours_to_last,
+            &curl,
+            "curl -o",
+            false,
+        ),
+    ];
+    for (at, (what, ours, baseline, name, targeted)) in (1..).zip(extra) {
+        let Some(mut row) = transfer_rows("Download", size, ours, baseline, name)
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        row.name = format!("Download {label}: throughput, {what}");
+        if !targeted {
+            row.target = "-".into();
+            row.met = super::Met::Info;
+        }
+        section.rows.insert(at, row);
     }
     section.notes = vec![
         format!(
