@@ -4,7 +4,6 @@ mod auth;
 mod common;
 mod download;
 mod rate_limit;
-mod redaction;
 mod retry;
 mod sanitize;
 mod upload;

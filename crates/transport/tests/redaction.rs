@@ -1,4 +1,13 @@
 //! No secret reaches Debug, Display, error messages or tracing output.
+//!
+//! A test binary of its own: the log capture is a thread-local subscriber,
+//! and tracing caches per call site whether anyone listens. Tests running
+//! at the same time in other threads could register a call site as
+//! unobserved before this subscriber exists, and its spans went missing.
+
+#[path = "it/common.rs"]
+#[allow(dead_code)]
+mod common;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +23,7 @@ use motionkit_transport::{
     Auth, Body, DownloadOptions, Error, RateLimit, Transport, UploadOptions,
 };
 
-use crate::common::*;
+use common::*;
 
 const CLIENT_ID: &str = "client-id-1";
 const CLIENT_SECRET: &str = "client-secret-XYZZY";
