@@ -554,16 +554,22 @@ async fn a_resumable_upload_survives_dropped_connections() {
 /// A proxy in front of the sandbox that lets the first `POST /process`
 /// through but answers 502 instead of passing the server's answer back: the
 /// job exists, the client does not know its rid.
-async fn lossy_proxy(upstream: String) -> String {
+///
+/// With `then_die`, the proxy also stops listening right after: the client
+/// can neither get the answer nor look the job up.
+async fn lossy_proxy(upstream: String, then_die: bool) -> String {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, Method, StatusCode, Uri};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     let dropped = Arc::new(AtomicBool::new(false));
+    let died = Arc::new(tokio::sync::Notify::new());
+    let die = died.clone();
     let http = reqwest::Client::new();
     let app = axum::Router::new().fallback(
         move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let (http, upstream, dropped) = (http.clone(), upstream.clone(), dropped.clone());
+            let die = die.clone();
             async move {
                 let url = format!(
                     "{upstream}{}",
@@ -586,6 +592,9 @@ async fn lossy_proxy(upstream: String) -> String {
                     && uri.path() == "/process"
                     && !dropped.swap(true, Ordering::SeqCst)
                 {
+                    if then_die {
+                        die.notify_one();
+                    }
                     return (StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::new());
                 }
                 (status, out_headers, bytes)
@@ -594,14 +603,18 @@ async fn lossy_proxy(upstream: String) -> String {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { died.notified().await })
+            .await
+    });
     url
 }
 
 #[tokio::test]
 async fn a_lost_process_answer_is_recovered_from_the_list_not_resubmitted() {
     let sandbox = sandbox(|_| {}).await;
-    let proxy = lossy_proxy(sandbox.deepmotion_url()).await;
+    let proxy = lossy_proxy(sandbox.deepmotion_url(), false).await;
     let client = Client::builder(proxy, "sandbox", "sandbox-secret".to_owned())
         .build()
         .unwrap();
@@ -623,6 +636,47 @@ async fn a_lost_process_answer_is_recovered_from_the_list_not_resubmitted() {
     );
     assert_eq!(before - sandbox.deepmotion().credits(), 2.0, "charged once");
     client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lost_process_answer_that_cannot_be_looked_up_is_reported_as_maybe_created() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = client(&sandbox);
+    let upload = client
+        .upload(&fixture("walk.mp4"), &UploadOptions::default())
+        .await
+        .unwrap();
+    let proxy = lossy_proxy(sandbox.deepmotion_url(), true).await;
+    let through_proxy = Client::builder(proxy, "sandbox", "sandbox-secret".to_owned())
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(20),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let error = Process::new(&upload)
+        .send(&through_proxy)
+        .await
+        .unwrap_err();
+    // The job exists but `/list` is out of reach: the caller must learn
+    // that the job may exist (so it looks before resubmitting), not that
+    // nothing was sent, which the failed lookup alone would say.
+    assert_ne!(
+        error.sent(),
+        motionkit_transport::Sent::NotSent,
+        "{error:?}"
+    );
+    assert!(
+        matches!(
+            error,
+            Error::Transport(motionkit_transport::Error::Http { status: 502, .. })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(sandbox.deepmotion().process_submissions(), 1);
     sandbox.shutdown().await;
 }
 

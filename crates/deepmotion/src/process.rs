@@ -66,6 +66,15 @@ fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The error to report when `/list` could not be read after a submission
+/// whose `outcome` is unknown: that outcome, since the job may exist. The
+/// lookup's own error (often "not sent") would tell the caller that
+/// submitting again is safe.
+fn cannot_tell(outcome: motionkit_transport::Error, lookup: &Error) -> Error {
+    tracing::warn!(error = %lookup, "cannot look for the job an ambiguous submission may have created");
+    outcome.into()
+}
+
 /// Failures after which the job may or may not exist.
 fn ambiguous(error: &motionkit_transport::Error) -> bool {
     match error {
@@ -140,12 +149,16 @@ impl Process {
     pub async fn send(&self, client: &Client) -> Result<String, Error> {
         let request = self.to_request()?;
         let started = now_ms();
-        let mut last_error = None;
+        let mut unknown: Option<motionkit_transport::Error> = None;
         for attempt in 0..SUBMIT_ATTEMPTS {
-            if attempt > 0 {
-                if let Some(rid) = self.find_created(client, started).await? {
-                    tracing::info!(rid = %rid, "adopted the job an ambiguous submission created");
-                    return Ok(rid);
+            if let Some(outcome) = unknown.take() {
+                match self.find_created(client, started).await {
+                    Ok(Some(rid)) => {
+                        tracing::info!(rid = %rid, "adopted the job an ambiguous submission created");
+                        return Ok(rid);
+                    }
+                    Ok(None) => {}
+                    Err(lookup) => return Err(cannot_tell(outcome, &lookup)),
                 }
                 tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
             }
@@ -156,20 +169,21 @@ impl Process {
                 }
                 Err(e) if ambiguous(&e) => {
                     tracing::warn!(error = %e, "submission outcome unknown; checking /list before resending");
-                    last_error = Some(e);
+                    unknown = Some(e);
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        if let Some(rid) = self.find_created(client, started).await? {
-            return Ok(rid);
-        }
-        Err(last_error.map_or_else(
-            || Error::UnknownJob {
+        let Some(outcome) = unknown else {
+            return Err(Error::UnknownJob {
                 rid: "(none)".into(),
-            },
-            Error::from,
-        ))
+            });
+        };
+        match self.find_created(client, started).await {
+            Ok(Some(rid)) => Ok(rid),
+            Ok(None) => Err(outcome.into()),
+            Err(lookup) => Err(cannot_tell(outcome, &lookup)),
+        }
     }
 
     /// A job created for the same input since `started`, not yet claimed by
