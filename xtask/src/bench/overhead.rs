@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use motionkit_deepmotion::{Client, Process};
 use motionkit_models::deepmotion::{SESSION_COOKIE, StatusResponse};
-use motionkit_transport::{USER_AGENT, UploadOptions};
+use motionkit_transport::USER_AGENT;
 use reqwest::header::{COOKIE, SET_COOKIE};
 
 use super::{Plan, Row, Section, median, percentile};
@@ -21,13 +21,7 @@ pub async fn run(base: &str, plan: &Plan) -> Result<Section, String> {
     let client = Client::builder(base, "sandbox", "sandbox-secret".to_owned())
         .build()
         .map_err(|e| e.to_string())?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let picture = dir.path().join("pose.png");
-    super::upload::write_test_file(&picture, 64).map_err(|e| e.to_string())?;
-    let upload = client
-        .upload(&picture, &UploadOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (_dir, upload) = super::upload::uploaded_picture(&client).await?;
     let rid = Process::new(&upload)
         .send(&client)
         .await

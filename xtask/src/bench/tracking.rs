@@ -11,7 +11,6 @@ use motionkit_deepmotion::batch::{MAX_PATH_BYTES, chunks};
 use motionkit_deepmotion::{Client, JobEvent, Process, Upload, WaitOptions};
 use motionkit_models::deepmotion::JobStatus;
 use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
-use motionkit_transport::UploadOptions;
 
 use super::{Plan, Row, Section, median, percentile};
 
@@ -80,13 +79,7 @@ async fn measure(sandbox: &Sandbox, plan: &Plan) -> Result<Section, String> {
     )
     .build()
     .map_err(|e| e.to_string())?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let picture = dir.path().join("pose.png");
-    super::upload::write_test_file(&picture, 64).map_err(|e| e.to_string())?;
-    let upload = client
-        .upload(&picture, &UploadOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (_dir, upload) = super::upload::uploaded_picture(&client).await?;
     let batched = phase(sandbox, &client, &upload, plan.jobs, Tracker::Batched).await?;
     let naive = phase(sandbox, &client, &upload, plan.jobs, Tracker::Naive).await?;
     Ok(section(plan, &batched, &naive))

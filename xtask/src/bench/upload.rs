@@ -6,7 +6,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use motionkit_deepmotion::Client;
+use motionkit_deepmotion::{Client, Upload};
+use motionkit_transport::UploadOptions;
 
 use super::child::{Measured, SandboxProcess, run_measured};
 use super::{Plan, Row, Section, median, mib, worker};
@@ -63,6 +64,19 @@ impl Setup {
             dir,
         })
     }
+}
+
+/// A small test picture, uploaded with `client`: what benchmarks 3 and 4
+/// submit jobs for. The returned folder holds the file; keep it alive.
+pub async fn uploaded_picture(client: &Client) -> Result<(tempfile::TempDir, Upload), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let picture = dir.path().join("pose.png");
+    write_test_file(&picture, 64).map_err(|e| e.to_string())?;
+    let upload = client
+        .upload(&picture, &UploadOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((dir, upload))
 }
 
 /// Writes `size` bytes: a PNG signature and `IHDR` (64×64), so that the
