@@ -49,13 +49,6 @@ const PROTECTED: motionkit_models::Endpoint = motionkit_models::Endpoint {
         AuthKind::Session,
     )
 };
-const THEMES: motionkit_models::Endpoint = endpoint(
-    "themes",
-    Method::Get,
-    "/rest/themes",
-    true,
-    AuthKind::Bearer,
-);
 
 fn secrets() -> Vec<String> {
     let basic =

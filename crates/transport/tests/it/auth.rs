@@ -29,13 +29,6 @@ const PROTECTED_POST: motionkit_models::Endpoint = endpoint(
     false,
     AuthKind::Session,
 );
-const THEMES: motionkit_models::Endpoint = endpoint(
-    "themes",
-    Method::Get,
-    "/rest/themes",
-    true,
-    AuthKind::Bearer,
-);
 
 const CLIENT_ID: &str = "client-1";
 const CLIENT_SECRET: &str = "s3cret-value";

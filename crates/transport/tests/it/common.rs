@@ -166,6 +166,15 @@ pub async fn scripted(steps: Vec<Step>) -> Scripted {
     }
 }
 
+/// A PostgREST read behind a bearer token.
+pub const THEMES: Endpoint = endpoint(
+    "themes",
+    Method::Get,
+    "/rest/themes",
+    true,
+    AuthKind::Bearer,
+);
+
 pub const fn endpoint(
     name: &'static str,
     method: Method,
