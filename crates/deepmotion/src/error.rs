@@ -94,7 +94,7 @@ impl Error {
     /// True for failures worth retrying later (network, 429, 5xx, timeouts).
     pub fn is_temporary(&self) -> bool {
         match self {
-            Error::Transport(e) => transport_is_temporary(e),
+            Error::Transport(e) => e.is_temporary(),
             Error::WaitTimeout { .. } | Error::StatusUnavailable { .. } => true,
             _ => false,
         }
@@ -106,17 +106,6 @@ impl Error {
             self,
             Error::Transport(motionkit_transport::Error::Auth { .. })
         )
-    }
-}
-
-/// Network failures, timeouts, 429 and 5xx are temporary; the rest is not.
-pub fn transport_is_temporary(error: &motionkit_transport::Error) -> bool {
-    use motionkit_transport::Error as E;
-    match error {
-        E::Timeout { .. } | E::Connect { .. } | E::RateLimited { .. } => true,
-        E::Http { status, .. } => *status >= 500 || matches!(status, 408 | 425 | 429),
-        E::Protocol { .. } => true,
-        _ => false,
     }
 }
 

@@ -10,7 +10,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use motionkit_models::deepmotion::{PROCESSOR_VIDEO2ANIM, ProcessRequest};
-use motionkit_transport::Sent;
+
 use motionkit_validation::Violations;
 use motionkit_validation::process::{InputKind, ProcessParams};
 
@@ -75,12 +75,10 @@ fn cannot_tell(outcome: motionkit_transport::Error, lookup: &Error) -> Error {
     outcome.into()
 }
 
-/// Failures after which the job may or may not exist.
+/// Failures after which the job may or may not exist (the transport's
+/// classifier decides).
 fn ambiguous(error: &motionkit_transport::Error) -> bool {
-    match error {
-        motionkit_transport::Error::Http { status, .. } => *status >= 500,
-        other => other.sent() != Sent::NotSent,
-    }
+    error.may_have_acted()
 }
 
 impl Process {

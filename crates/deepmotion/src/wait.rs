@@ -14,7 +14,7 @@ use motionkit_models::deepmotion::{JobStatus, StatusDetails};
 use rand::Rng;
 
 use crate::client::Client;
-use crate::error::{Error, JobFailure, transport_is_temporary};
+use crate::error::{Error, JobFailure};
 
 /// How to wait.
 #[derive(Debug, Clone)]
@@ -183,8 +183,7 @@ impl Client {
                     pending.retain(|rid| !done.contains_key(rid));
                 }
                 Err(Error::Transport(e))
-                    if transport_is_temporary(&e)
-                        && failures < options.max_consecutive_failures =>
+                    if e.is_temporary() && failures < options.max_consecutive_failures =>
                 {
                     failures += 1;
                     tracing::warn!(error = %e, failures, "status poll failed; will try again");

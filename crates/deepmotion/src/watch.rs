@@ -14,7 +14,7 @@ use motionkit_models::deepmotion::{JobStatus, StatusDetails};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Client;
-use crate::error::{Error, JobFailure, transport_is_temporary};
+use crate::error::{Error, JobFailure};
 use crate::wait::{JobEvent, WaitOptions, jittered};
 
 struct Registration {
@@ -200,7 +200,7 @@ async fn poll(
                 continue;
             }
             Err(Error::Transport(e))
-                if transport_is_temporary(&e) && failures < options.max_consecutive_failures =>
+                if e.is_temporary() && failures < options.max_consecutive_failures =>
             {
                 failures += 1;
                 tracing::warn!(error = %e, failures, "shared status poll failed; will try again");

@@ -10,7 +10,7 @@ use motionkit_models::motiondynamic::{
     DEMO_THEME_ID, Generation, GenerationRequest, PREFER_RETURN_REPRESENTATION, Theme, endpoints,
 };
 use motionkit_transport::{
-    Auth, Body, RateLimit, RetryPolicy, Sent, Timeouts, Transport, TransportStats,
+    Acted, Auth, Body, RateLimit, RetryPolicy, Timeouts, Transport, TransportStats, status_verdict,
 };
 use motionkit_validation::Violations;
 use secrecy::SecretString;
@@ -180,20 +180,12 @@ pub(crate) fn check_uuid(field: &str, value: &str) -> Result<String, Error> {
         .map_err(|v| Error::Validation(Violations::from(v)))
 }
 
-/// A failure after which the generation may or may not exist.
+/// A failure after which the generation may or may not exist (the
+/// transport's classifier decides).
 pub(crate) fn ambiguous(error: &Error) -> bool {
-    use motionkit_transport::Error as T;
     match error {
-        Error::Transport(t) => match t {
-            T::Http { status, .. } => *status >= 500,
-            T::Decode { .. } => true,
-            T::Timeout { sent, .. }
-            | T::Connect { sent, .. }
-            | T::Protocol { sent, .. }
-            | T::Io { sent, .. } => *sent != Sent::NotSent,
-            _ => false,
-        },
-        Error::Postgrest { status, .. } => *status >= 500,
+        Error::Transport(t) => t.may_have_acted(),
+        Error::Postgrest { status, .. } => status_verdict(*status).acted != Acted::No,
         Error::Unexpected { .. } => true,
         _ => false,
     }
@@ -486,7 +478,7 @@ mod tests {
 
     #[test]
     fn only_failures_that_may_have_created_something_are_ambiguous() {
-        use motionkit_transport::Error as T;
+        use motionkit_transport::{Error as T, Sent};
         let http = |status| {
             from_transport(T::Http {
                 request: "POST /rest/generations".into(),
@@ -514,5 +506,14 @@ mod tests {
         });
         assert!(!ambiguous(&limited));
         assert!(refused_for_rate(&limited));
+        assert!(
+            !ambiguous(&http(429)),
+            "a 429 is a refusal: nothing was created"
+        );
+        assert!(!ambiguous(&Error::Transport(T::Refused {
+            request: "POST /rest/generations".into(),
+            message: "cannot be built".into(),
+            sent: Sent::NotSent,
+        })));
     }
 }

@@ -224,7 +224,7 @@ impl Client {
     pub async fn download(&self, video: &Video, dir: &Path) -> Result<DownloadReport, Error> {
         let options = DownloadOptions {
             file_name: Some(format!("{}.mp4", video.generation_id)),
-            progress: None,
+            ..DownloadOptions::default()
         };
         self.download_with(video, dir, &options).await
     }
