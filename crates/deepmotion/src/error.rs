@@ -100,6 +100,17 @@ impl Error {
         }
     }
 
+    /// True when the server may have acted on the failed request (created a
+    /// job, charged a credit): check `/list` before submitting it again.
+    /// Decided by the transport's classifier.
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.may_have_acted(),
+            Error::Validation(_) | Error::Io { .. } => false,
+            _ => true,
+        }
+    }
+
     /// True when credentials were missing, rejected or expired.
     pub fn is_auth(&self) -> bool {
         matches!(

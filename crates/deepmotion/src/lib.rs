@@ -40,6 +40,9 @@ pub mod webhook;
 pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
 pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
 pub use error::{Error, JobFailure};
+pub use motionkit_transport::{
+    Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
+};
 pub use process::Process;
 pub use wait::{JobEvent, JobOutcome, WaitOptions};
 pub use watch::Watcher;

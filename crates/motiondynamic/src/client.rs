@@ -10,7 +10,8 @@ use motionkit_models::motiondynamic::{
     DEMO_THEME_ID, Generation, GenerationRequest, PREFER_RETURN_REPRESENTATION, Theme, endpoints,
 };
 use motionkit_transport::{
-    Acted, Auth, Body, RateLimit, RetryPolicy, Timeouts, Transport, TransportStats, status_verdict,
+    Acted, Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, TransportStats,
+    status_verdict,
 };
 use motionkit_validation::Violations;
 use secrecy::SecretString;
@@ -55,6 +56,8 @@ pub struct ClientBuilder {
     wait: WaitOptions,
     max_resubmits: u32,
     recovery_delay: Duration,
+    limits: Limits,
+    allow_local_addresses: bool,
 }
 
 impl ClientBuilder {
@@ -76,6 +79,21 @@ impl ClientBuilder {
     /// The timeouts (default: [`Timeouts::default`]).
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// Size limits on answers and downloads (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Lets URLs that come from servers or users reach loopback, private
+    /// and link-local addresses (default: only when the base URL itself is
+    /// such an address); see
+    /// [`TransportBuilder::allow_local_addresses`](motionkit_transport::TransportBuilder::allow_local_addresses).
+    pub fn allow_local_addresses(mut self, allow: bool) -> Self {
+        self.allow_local_addresses = allow;
         self
     }
 
@@ -128,6 +146,8 @@ impl ClientBuilder {
             .rate_limit(self.rate_limit)
             .retry(self.retry)
             .timeouts(self.timeouts)
+            .limits(self.limits)
+            .allow_local_addresses(self.allow_local_addresses)
             .build()?;
         Ok(Client {
             transport,
@@ -214,6 +234,8 @@ impl Client {
             wait: WaitOptions::default(),
             max_resubmits: 2,
             recovery_delay: Duration::from_secs(1),
+            limits: Limits::default(),
+            allow_local_addresses: false,
         }
     }
 

@@ -9,13 +9,10 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use http::HeaderValue;
-use http::header::{HeaderMap, RANGE};
-use motionkit_models::Method;
 use motionkit_models::motiondynamic::{
     Generation, GenerationRequest, GenerationStatus, GenerationValue, Theme,
 };
-use motionkit_transport::{Body, Transport, redact_url};
+use motionkit_transport::{Transport, redact_url};
 use motionkit_validation::picture::{Sniffed, check_picture_bytes, sniff_detailed};
 use motionkit_validation::theme::ThemeParameter;
 use motionkit_validation::{Rule, Violation, Violations};
@@ -342,18 +339,14 @@ async fn check_picture(
 async fn picture_header(transport: &Transport, url: &str) -> Result<Vec<u8>, String> {
     let mut want = PICTURE_HEADER_BYTES;
     loop {
-        let mut headers = HeaderMap::new();
-        let range = HeaderValue::from_str(&format!("bytes=0-{}", want - 1))
-            .map_err(|e| format!("bad range: {e}"))?;
-        headers.insert(RANGE, range);
         let response = transport
-            .send_url(Method::Get, url, headers, Body::empty())
+            .fetch_head(url, want as u64)
             .await
             .map_err(|e| one_line(&e.to_string(), 160))?;
         let partial = response.status().as_u16() == 206;
         let bytes = response.into_body().to_vec();
-        if !partial {
-            // The whole file (the server ignored the range).
+        if !partial && bytes.len() < want {
+            // The whole file (the server ignored the range, and it is short).
             return Ok(bytes);
         }
         match sniff_detailed(&bytes) {

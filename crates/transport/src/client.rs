@@ -359,6 +359,8 @@ pub(crate) struct Call {
     pub(crate) timing: Timing,
     /// Who chose the URL, for absolute URLs; `None` for the API base.
     pub(crate) origin: Option<Origin>,
+    /// Keep only this many bytes of a success body (a file header).
+    pub(crate) head_only: Option<u64>,
 }
 
 impl Call {
@@ -377,6 +379,7 @@ impl Call {
             gated: false,
             timing,
             origin: Some(Origin::Server),
+            head_only: None,
         }
     }
 }
@@ -690,6 +693,7 @@ impl Transport {
             gated: true,
             timing,
             origin: None,
+            head_only: None,
         };
         self.execute(&call, &Meter::default()).await
     }
@@ -728,6 +732,29 @@ impl Transport {
     ) -> Result<Response, Error> {
         let url = parse_absolute(url)?;
         let call = Call::absolute(method, url, headers, body);
+        self.execute(&call, &Meter::default()).await
+    }
+
+    /// Reads the first `max_bytes` of `url`, a URL given by a user rather
+    /// than by the API (for example a picture whose header is checked). It
+    /// asks for that range and stops reading there whether or not the
+    /// server honours `Range`, so a huge file costs `max_bytes` of memory.
+    /// The URL may reach loopback, private or link-local addresses only
+    /// when the base URL does or when the builder allows it
+    /// ([`TransportBuilder::allow_local_addresses`]); otherwise the result
+    /// is an [`Error::Refused`]. Redirects are followed (at most 5, http(s)
+    /// only, checked the same way). The answer's status is returned as is.
+    pub async fn fetch_head(&self, url: &str, max_bytes: u64) -> Result<Response, Error> {
+        let url = parse_absolute(url)?;
+        let mut headers = HeaderMap::new();
+        if max_bytes > 0 {
+            let range = HeaderValue::from_str(&format!("bytes=0-{}", max_bytes - 1))
+                .map_err(|e| Error::config(format!("range header: {e}")))?;
+            headers.insert(reqwest::header::RANGE, range);
+        }
+        let mut call = Call::absolute(Method::Get, url, headers, Body::empty());
+        call.origin = Some(Origin::User);
+        call.head_only = Some(max_bytes);
         self.execute(&call, &Meter::default()).await
     }
 
@@ -983,7 +1010,9 @@ impl Transport {
             let status = response.status();
             let headers = response.headers().clone();
             let limits = &inner.limits;
-            let cap = if status.is_success() {
+            let cap = if let (true, Some(head)) = (status.is_success(), call.head_only) {
+                Cap::Head(head)
+            } else if status.is_success() {
                 Cap::Whole(limits.response_bytes)
             } else {
                 Cap::Head(limits.error_body_bytes)
@@ -1106,6 +1135,7 @@ impl Transport {
             gated: true,
             timing: Timing::Api,
             origin: None,
+            head_only: None,
         };
         self.inner.session.logins.fetch_add(1, Ordering::Relaxed);
         let response = Box::pin(self.execute(&call, &Meter::default())).await?;
