@@ -96,9 +96,26 @@ pub struct JobOutcome {
 }
 
 pub(crate) fn jittered(interval: Duration, jitter: f64) -> Duration {
-    let jitter = jitter.clamp(0.0, 1.0);
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let factor = 1.0 + rand::rng().random_range(-jitter..=jitter);
-    interval.mul_f64(factor.max(0.0))
+    Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(interval)
+}
+
+/// `interval` times `growth` (at least 1), at most `max`; never panics,
+/// whatever the options say.
+pub(crate) fn grown(interval: Duration, growth: f64, max: Duration) -> Duration {
+    let growth = if growth.is_finite() {
+        growth.max(1.0)
+    } else {
+        1.0
+    };
+    Duration::try_from_secs_f64(interval.as_secs_f64() * growth)
+        .unwrap_or(max)
+        .min(max)
 }
 
 impl Client {
@@ -203,11 +220,10 @@ impl Client {
             interval = if moved {
                 options.first_interval
             } else {
-                interval
-                    .mul_f64(options.growth.max(1.0))
-                    .min(options.max_interval)
+                grown(interval, options.growth, options.max_interval)
             };
-            let sleep = jittered(interval, options.jitter).min(options.timeout - elapsed);
+            let sleep =
+                jittered(interval, options.jitter).min(options.timeout.saturating_sub(elapsed));
             tokio::time::sleep(sleep).await;
         }
         Ok(rids
@@ -243,6 +259,19 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interval_arithmetic_never_panics() {
+        let max = Duration::from_secs(30);
+        for growth in [f64::INFINITY, f64::NAN, -1.0, 1e300, 2.0] {
+            assert!(grown(Duration::MAX, growth, max) <= max);
+            assert!(grown(Duration::from_secs(1), growth, max) <= max);
+        }
+        for jitter in [f64::NAN, f64::INFINITY, -5.0, 0.5] {
+            let _ = jittered(Duration::MAX, jitter);
+            assert!(jittered(Duration::from_secs(1), jitter) <= Duration::from_secs(2));
+        }
+    }
 
     #[test]
     fn jitter_stays_within_bounds() {

@@ -236,9 +236,7 @@ async fn poll(
         interval = if moved {
             options.first_interval
         } else {
-            interval
-                .mul_f64(options.growth.max(1.0))
-                .min(options.max_interval)
+            crate::wait::grown(interval, options.growth, options.max_interval)
         };
     }
 }

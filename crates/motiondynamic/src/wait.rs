@@ -14,7 +14,7 @@ use motionkit_models::motiondynamic::{
     GENERATION_COLD_START_FIRST_MAX_SECONDS, GENERATION_USUAL_MAX_SECONDS, GenerationStatus,
     WEBHOOK_RETRY_INTERVAL_SECONDS,
 };
-use motionkit_transport::{DownloadOptions, DownloadReport, redact_url};
+use motionkit_transport::{DownloadOptions, DownloadReport, instant_after, redact_url};
 use tokio::time::Instant;
 
 use crate::client::Client;
@@ -137,7 +137,7 @@ impl Client {
         options: &WaitOptions,
     ) -> Result<Video, Error> {
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        let deadline = instant_after(started, options.timeout);
         let mut webhook_live = callback.is_some();
         let webhook = async {
             match &callback {
@@ -154,7 +154,7 @@ impl Client {
             }
         };
         let mut next_poll = if webhook_live {
-            started + options.poll_with_webhook
+            instant_after(started, options.poll_with_webhook)
         } else {
             started
         };
@@ -178,7 +178,7 @@ impl Client {
                     if let Some(video) = self.read_back(generation_id).await? {
                         return Ok(video);
                     }
-                    next_poll = Instant::now() + interval(webhook_live);
+                    next_poll = instant_after(Instant::now(), interval(webhook_live));
                 }
                 () = tokio::time::sleep_until(deadline) => {
                     if let Some(video) = self.read_back(generation_id).await? {

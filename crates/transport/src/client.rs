@@ -500,10 +500,16 @@ pub(crate) fn to_reqwest_method(method: Method) -> reqwest::Method {
 /// duration the configuration or a server gives is added with this, so none
 /// can overflow.
 pub(crate) fn later(wait: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(wait)
-        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
-        .unwrap_or(now)
+    instant_after(Instant::now(), wait)
+}
+
+/// `from + wait`, or a moment a century after `from` when that does not
+/// fit. For deadlines computed from configuration, user input or server
+/// numbers: `Duration::MAX` means "practically never", not a panic.
+pub fn instant_after(from: Instant, wait: Duration) -> Instant {
+    from.checked_add(wait)
+        .or_else(|| from.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(from)
 }
 
 /// Runs `exchange`, failing only when the meter has not moved for `stall`,

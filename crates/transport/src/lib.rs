@@ -87,7 +87,9 @@ pub use classify::{
     Acted, Outcome, RetryDecision, TRANSIENT_STATUSES, Verdict, classify, is_transient_status,
     status_verdict,
 };
-pub use client::{Response, Transport, TransportBuilder, TransportStats, USER_AGENT};
+pub use client::{
+    Response, Transport, TransportBuilder, TransportStats, USER_AGENT, instant_after,
+};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
