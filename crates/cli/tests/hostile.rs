@@ -277,3 +277,88 @@ async fn an_empty_rid_is_resolved_through_list_on_the_next_run_without_a_second_
     assert_eq!(server.count("POST", "/process"), 1, "never submitted twice");
     assert!(dir.path().join("out").read_dir().unwrap().count() >= 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_download_leaves_no_part_file() {
+    let server = Hostile::start(with_login(|seen| {
+        let base = seen.header("host").map(|h| format!("http://{h}")).unwrap_or_default();
+        if seen.path().starts_with("/download/") {
+            Reply::json(
+                200,
+                format!(
+                    r#"{{"count":1,"links":[{{"rid":"{RID}","urls":[{{"files":[{{"fbx":"{base}/out/a.fbx?sig=s"}}]}}]}}]}}"#
+                ),
+            )
+        } else {
+            Reply::new(200, Payload::Trickle { n: 1_000_000, every: Duration::from_millis(50) })
+        }
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let home = dir.path().join(".home");
+    let mut child = Command::new(BIN)
+        .args(["download", RID, "--out"])
+        .arg(&out)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("DEEPMOTION_API_URL", &server.base)
+        .env("DEEPMOTION_CLIENT_ID", "client-id")
+        .env("DEEPMOTION_CLIENT_SECRET", "client-secret")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let part_files = |out: &Path| {
+        std::fs::read_dir(out)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while part_files(&out) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no part file appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(130), "{status:?}");
+    assert_eq!(part_files(&out), 0, "the part file is removed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_text_file_named_mp4_is_refused_before_anything_is_uploaded() {
+    let server = Hostile::start(with_login(|_| Reply::json(500, "{}"))).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.mp4"), "shopping list: milk, eggs\n").unwrap();
+    std::fs::write(dir.path().join("empty.mp4"), "").unwrap();
+    for file in ["notes.mp4", "empty.mp4"] {
+        let run = run_async(
+            server.base.clone(),
+            dir.path().to_owned(),
+            vec!["animate", file],
+        )
+        .await;
+        assert_eq!(run.code, Some(1), "{run:?}");
+        assert!(run.stderr.contains("not media"), "{run:?}");
+    }
+    assert_eq!(server.count("GET", "/upload"), 0, "nothing uploaded");
+    assert_eq!(server.count("POST", "/process"), 0, "nothing charged");
+}
