@@ -436,3 +436,43 @@ async fn error_pages_are_cut_to_their_head() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(server.body_bytes_sent() < 32 * 1024 * 1024);
 }
+
+fn motiondynamic(base: &str) -> motionkit_motiondynamic::Client {
+    motionkit_motiondynamic::Client::builder(base, "header.payload.signature".to_owned())
+        .timeouts(quick_timeouts())
+        .limits(Limits {
+            response_bytes: 1024 * 1024,
+            ..Limits::default()
+        })
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn motiondynamic_answers_are_capped_and_classified_like_deepmotion_ones() {
+    let server = Hostile::start(|_| Reply::new(200, Payload::Endless(b'['))).await;
+    let err = motiondynamic(&server.base).demo_theme().await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            motionkit_motiondynamic::Error::Transport(motionkit_transport::Error::TooLarge { .. })
+        ),
+        "{err}"
+    );
+    assert!(!err.is_temporary(), "{err}");
+
+    // The same status means the same thing in both clients.
+    for (status, temporary) in [
+        (429, true),
+        (503, true),
+        (507, true),
+        (501, false),
+        (404, false),
+    ] {
+        let server = Hostile::start(move |_| Reply::json(status, r#"{"message":"no"}"#)).await;
+        let md = motiondynamic(&server.base).demo_theme().await.unwrap_err();
+        let dm = client(&server.base).credit_balance().await.unwrap_err();
+        assert_eq!(md.is_temporary(), temporary, "{status}: {md}");
+        assert_eq!(dm.is_temporary(), temporary, "{status}: {dm}");
+    }
+}

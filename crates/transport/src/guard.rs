@@ -286,6 +286,30 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_resolver_checks_the_addresses_a_name_resolves_to() {
+        use reqwest::dns::Resolve as _;
+        let name = |n: &str| n.parse::<reqwest::dns::Name>().unwrap();
+        let public =
+            AddressPolicy::for_base(&Url::parse("https://api.example.com").unwrap(), false);
+        let local = AddressPolicy::for_base(&Url::parse("http://127.0.0.1:1").unwrap(), false);
+        // `localhost` is resolved by the system here, not matched as text.
+        let refused = resolver(public, Origin::User)
+            .resolve(name("localhost"))
+            .await
+            .err()
+            .expect("a loopback answer is refused");
+        let blocked = find_blocked(refused.as_ref()).expect("the refusal is a Blocked");
+        assert!(blocked.0.contains("loopback or private"), "{blocked}");
+        let addresses: Vec<_> = resolver(local, Origin::User)
+            .resolve(name("localhost"))
+            .await
+            .unwrap()
+            .collect();
+        assert!(!addresses.is_empty());
+        assert!(addresses.iter().all(|a| a.ip().is_loopback()));
+    }
+
     #[test]
     fn urls_are_checked_by_scheme_and_literal_host() {
         let policy =
