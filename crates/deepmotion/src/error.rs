@@ -16,10 +16,31 @@ pub struct JobFailure {
     pub reason: FailureReason,
 }
 
+/// The exception type of [`JobFailure::unknown`].
+const UNKNOWN_JOB: &str = "motionkit.UnknownJob";
+
 impl JobFailure {
     /// The documented code, if the server named one.
     pub fn code(&self) -> Option<ErrorCode> {
         self.reason.code
+    }
+
+    /// The failure of a rid the server does not know (its status answer
+    /// had no entry for it).
+    pub fn unknown(rid: &str) -> Self {
+        JobFailure {
+            rid: rid.to_owned(),
+            reason: FailureReason {
+                code: None,
+                exc_type: Some(UNKNOWN_JOB.to_owned()),
+                exc_message: Some("the server does not know this job".to_owned()),
+            },
+        }
+    }
+
+    /// True for [`JobFailure::unknown`].
+    pub fn is_unknown(&self) -> bool {
+        self.reason.exc_type.as_deref() == Some(UNKNOWN_JOB)
     }
 }
 

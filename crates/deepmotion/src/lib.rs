@@ -33,6 +33,7 @@ pub mod batch;
 pub mod client;
 pub mod error;
 pub mod process;
+mod tracker;
 pub mod wait;
 pub mod watch;
 pub mod webhook;

@@ -1,20 +1,20 @@
 //! Waiting for many jobs at once.
 //!
 //! Every interval, one batched `GET /status/rid1,rid2,...` asks about all
-//! jobs still pending (split only when the URL would get too long). The
-//! interval starts short, grows while nothing changes and snaps back when a
-//! job moves; each sleep is jittered so that many waiters do not poll in
-//! step. `RETRY` counts as still running. A rid the server does not know is
-//! an error, and the overall timeout bounds the whole wait.
+//! jobs still pending (split only when the URL would get too long). What
+//! the answers mean, and how the interval moves, is the
+//! [`tracker`](crate::tracker)'s to decide. `RETRY` counts as still
+//! running. A rid the server does not know fails that rid only, and the
+//! overall timeout bounds the whole wait.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use motionkit_models::deepmotion::{JobStatus, StatusDetails};
-use rand::Rng;
+use motionkit_models::deepmotion::StatusDetails;
 
 use crate::client::Client;
 use crate::error::{Error, JobFailure};
+use crate::tracker::{Observation, Tracker};
 
 /// How to wait.
 #[derive(Debug, Clone)]
@@ -95,35 +95,12 @@ pub struct JobOutcome {
     pub result: Result<StatusDetails, JobFailure>,
 }
 
-pub(crate) fn jittered(interval: Duration, jitter: f64) -> Duration {
-    let jitter = if jitter.is_finite() {
-        jitter.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let factor = 1.0 + rand::rng().random_range(-jitter..=jitter);
-    Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(interval)
-}
-
-/// `interval` times `growth` (at least 1), at most `max`; never panics,
-/// whatever the options say.
-pub(crate) fn grown(interval: Duration, growth: f64, max: Duration) -> Duration {
-    let growth = if growth.is_finite() {
-        growth.max(1.0)
-    } else {
-        1.0
-    };
-    Duration::try_from_secs_f64(interval.as_secs_f64() * growth)
-        .unwrap_or(max)
-        .min(max)
-}
-
 impl Client {
     /// Waits until every job in `rids` has finished, calling `on_event` as
-    /// they move. Outcomes come back in the order of `rids`; a failed job is
-    /// an outcome, not an error. Errors: an unknown rid, the timeout, or
-    /// the status call failing more than `max_consecutive_failures` times
-    /// in a row.
+    /// they move. Outcomes come back in the order of `rids`; a failed job,
+    /// and a rid the server does not know ([`JobFailure::is_unknown`]), is
+    /// an outcome, not an error. Errors: the timeout, or the status call
+    /// failing more than `max_consecutive_failures` times in a row.
     pub async fn wait(
         &self,
         rids: &[String],
@@ -138,74 +115,27 @@ impl Client {
             }
         }
         let mut done: HashMap<String, Result<StatusDetails, JobFailure>> = HashMap::new();
-        let mut seen: HashMap<String, (f64, f64, bool)> = HashMap::new();
-        let mut interval = options.first_interval;
-        let mut failures = 0u32;
+        let mut tracker = Tracker::new(options.clone());
         while !pending.is_empty() {
-            let mut moved = false;
             match self.status(&pending).await {
                 Ok(entries) => {
-                    failures = 0;
-                    let by_rid: HashMap<&str, _> =
-                        entries.iter().map(|e| (e.rid.as_str(), e)).collect();
-                    for rid in &pending {
-                        let Some(entry) = by_rid.get(rid.as_str()) else {
-                            return Err(Error::UnknownJob { rid: rid.clone() });
-                        };
-                        let details = entry.details.clone().unwrap_or_default();
-                        match &entry.status {
-                            JobStatus::Success => {
-                                on_event(JobEvent::Finished {
-                                    rid: rid.clone(),
-                                    succeeded: true,
-                                });
-                                done.insert(rid.clone(), Ok(details));
-                                moved = true;
-                            }
-                            JobStatus::Failure => {
-                                on_event(JobEvent::Finished {
-                                    rid: rid.clone(),
-                                    succeeded: false,
-                                });
-                                let failure = JobFailure {
-                                    rid: rid.clone(),
-                                    reason: details.failure(),
-                                };
-                                done.insert(rid.clone(), Err(failure));
-                                moved = true;
-                            }
-                            status => {
-                                let retrying = *status == JobStatus::Retry;
-                                let (step, total) = details.progress().unwrap_or((0.0, 0.0));
-                                let now = (step, total, retrying);
-                                if seen.get(rid) != Some(&now) {
-                                    moved = true;
-                                    seen.insert(rid.clone(), now);
-                                    if retrying {
-                                        on_event(JobEvent::Retrying {
-                                            rid: rid.clone(),
-                                            reason: details.failure().to_string(),
-                                        });
-                                    } else if total > 0.0 {
-                                        on_event(JobEvent::Progress {
-                                            rid: rid.clone(),
-                                            step,
-                                            total,
-                                        });
-                                    }
-                                }
+                    for (rid, observation) in tracker.observe(&pending, &entries) {
+                        match observation {
+                            Observation::Moved(event) => on_event(event),
+                            Observation::Ended(result) => {
+                                done.insert(rid, result);
                             }
                         }
                     }
                     pending.retain(|rid| !done.contains_key(rid));
                 }
-                Err(Error::Transport(e))
-                    if e.is_temporary() && failures < options.max_consecutive_failures =>
-                {
-                    failures += 1;
-                    tracing::warn!(error = %e, failures, "status poll failed; will try again");
+                // None of the ids is known: each fails alone, as below.
+                Err(Error::UnknownJob { .. }) => {
+                    for rid in pending.drain(..) {
+                        done.insert(rid.clone(), Err(JobFailure::unknown(&rid)));
+                    }
                 }
-                Err(e) => return Err(e),
+                Err(e) => tracker.poll_failed(e)?,
             }
             if pending.is_empty() {
                 break;
@@ -217,13 +147,9 @@ impl Client {
                     after: elapsed,
                 });
             }
-            interval = if moved {
-                options.first_interval
-            } else {
-                grown(interval, options.growth, options.max_interval)
-            };
-            let sleep =
-                jittered(interval, options.jitter).min(options.timeout.saturating_sub(elapsed));
+            let sleep = tracker
+                .next_wait()
+                .min(options.timeout.saturating_sub(elapsed));
             tokio::time::sleep(sleep).await;
         }
         Ok(rids
@@ -248,43 +174,14 @@ impl Client {
             Some(JobOutcome {
                 result: Err(failure),
                 ..
+            }) if failure.is_unknown() => Err(Error::UnknownJob { rid: failure.rid }),
+            Some(JobOutcome {
+                result: Err(failure),
+                ..
             }) => Err(Error::JobFailed(failure)),
             None => Err(Error::UnknownJob {
                 rid: rid.to_owned(),
             }),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interval_arithmetic_never_panics() {
-        let max = Duration::from_secs(30);
-        for growth in [f64::INFINITY, f64::NAN, -1.0, 1e300, 2.0] {
-            assert!(grown(Duration::MAX, growth, max) <= max);
-            assert!(grown(Duration::from_secs(1), growth, max) <= max);
-        }
-        for jitter in [f64::NAN, f64::INFINITY, -5.0, 0.5] {
-            let _ = jittered(Duration::MAX, jitter);
-            assert!(jittered(Duration::from_secs(1), jitter) <= Duration::from_secs(2));
-        }
-    }
-
-    #[test]
-    fn jitter_stays_within_bounds() {
-        for _ in 0..1000 {
-            let d = jittered(Duration::from_secs(10), 0.2);
-            assert!(
-                d >= Duration::from_secs(8) && d <= Duration::from_secs(12),
-                "{d:?}"
-            );
-        }
-        assert_eq!(
-            jittered(Duration::from_secs(3), 0.0),
-            Duration::from_secs(3)
-        );
     }
 }
