@@ -297,7 +297,7 @@ async fn ctrl_c_during_a_download_leaves_no_part_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let home = dir.path().join(".home");
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["download", RID, "--out"])
         .arg(&out)
         .current_dir(dir.path())

@@ -9,7 +9,7 @@ use motionkit_validation::process::ProcessParams;
 use crate::client::{Client, Upload};
 use crate::error::Error;
 use crate::process::Process;
-use crate::wait::{JobEvent, WaitOptions};
+use crate::tracker::{JobEvent, WaitOptions};
 
 /// Progress of an [`Animate`] run, for a UI to draw.
 #[derive(Debug, Clone, PartialEq)]

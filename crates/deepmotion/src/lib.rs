@@ -45,6 +45,7 @@ pub use motionkit_transport::{
     Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
 pub use process::Process;
-pub use wait::{JobEvent, JobOutcome, WaitOptions};
+pub use tracker::{JobEvent, WaitOptions};
+pub use wait::JobOutcome;
 pub use watch::Watcher;
 pub use webhook::{JobCompleted, WebhookError};

@@ -26,7 +26,76 @@ use motionkit_models::deepmotion::{JobStatus, JobStatusEntry, StatusDetails};
 use rand::Rng;
 
 use crate::error::{Error, JobFailure};
-use crate::wait::{JobEvent, WaitOptions};
+
+/// How to wait.
+#[derive(Debug, Clone)]
+pub struct WaitOptions {
+    /// First interval, and the interval after any job moved.
+    pub first_interval: Duration,
+    /// Longest interval.
+    pub max_interval: Duration,
+    /// Growth of the interval while nothing changes.
+    pub growth: f64,
+    /// Share of the interval added or removed at random (0.2 = ±20%).
+    pub jitter: f64,
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// Consecutive temporary failures of the status call tolerated.
+    pub max_consecutive_failures: u32,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            first_interval: Duration::from_secs(2),
+            max_interval: Duration::from_secs(30),
+            growth: 1.5,
+            jitter: 0.2,
+            timeout: Duration::from_secs(3 * 3600),
+            max_consecutive_failures: 5,
+        }
+    }
+}
+
+impl WaitOptions {
+    /// Short intervals, for tests and local sandboxes.
+    pub fn fast() -> Self {
+        WaitOptions {
+            first_interval: Duration::from_millis(50),
+            max_interval: Duration::from_millis(400),
+            timeout: Duration::from_secs(120),
+            ..WaitOptions::default()
+        }
+    }
+}
+
+/// Something a waiting UI can draw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    /// A job moved: `step` of `total`.
+    Progress {
+        /// Request id.
+        rid: String,
+        /// Current step.
+        step: f64,
+        /// Expected number of steps.
+        total: f64,
+    },
+    /// The server is retrying a job after an error.
+    Retrying {
+        /// Request id.
+        rid: String,
+        /// The error it reported.
+        reason: String,
+    },
+    /// A job finished.
+    Finished {
+        /// Request id.
+        rid: String,
+        /// Whether it succeeded.
+        succeeded: bool,
+    },
+}
 
 /// What one poll says about one rid.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,8 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Client;
 use crate::error::{Error, JobFailure};
-use crate::tracker::{Observation, Tracker};
-use crate::wait::{JobEvent, WaitOptions};
+use crate::tracker::{JobEvent, Observation, Tracker, WaitOptions};
 
 struct Registration {
     rid: String,

@@ -1,48 +1,12 @@
 //! The one error type of the crate, and whether a failed request may have
 //! reached the server.
 
-use std::fmt;
 use std::time::Duration;
 
 use motionkit_validation::Violations;
 
+pub use crate::classify::Sent;
 use crate::classify::{Acted, Outcome, RetryDecision, Verdict, classify, status_verdict};
-
-/// Whether a failed request may have reached the server.
-///
-/// The service layer uses this before re-submitting a non-idempotent call
-/// (`POST /process`, `POST /rest/generations`): after [`Sent::NotSent`] it
-/// may simply send again; after [`Sent::MaybeSent`] or [`Sent::Sent`] it must
-/// first check whether the server acted on the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sent {
-    /// The request never left the client (connect failure, bad input,
-    /// client-side rate limit): re-sending is safe.
-    NotSent,
-    /// The request may or may not have reached the server (timeout or
-    /// connection lost after sending started).
-    MaybeSent,
-    /// The server received the request and answered.
-    Sent,
-}
-
-impl Sent {
-    fn hint(self) -> &'static str {
-        match self {
-            Sent::NotSent => "the request was not sent; it is safe to retry",
-            Sent::MaybeSent => {
-                "the request may have reached the server; check its effect before re-sending"
-            }
-            Sent::Sent => "the request reached the server",
-        }
-    }
-}
-
-impl fmt::Display for Sent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.hint())
-    }
-}
 
 /// Everything that can go wrong in the transport.
 ///
