@@ -204,30 +204,44 @@ pub(crate) fn open_part_file(
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     let file = options.open(&path)?;
-    match file.try_lock() {
-        Ok(()) => {
-            file.set_len(0)?;
-            Ok(PartFile {
-                file,
-                path: TempPath::try_from_path(path)?,
-            })
-        }
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut builder = tempfile::Builder::new();
-            builder.prefix(".motionkit-").suffix(".part");
-            // Temporary files are private by default; a download is an
-            // ordinary file, so it gets the mode the umask gives new files.
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                builder.permissions(std::fs::Permissions::from_mode(0o666));
-            }
-            let (file, path) = builder.tempfile_in(dir)?.into_parts();
-            file.lock()?;
-            Ok(PartFile { file, path })
-        }
-        Err(std::fs::TryLockError::Error(error)) => Err(error),
+    if try_lock(&file)? {
+        file.set_len(0)?;
+        return Ok(PartFile {
+            file,
+            path: TempPath::try_from_path(path)?,
+        });
     }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".motionkit-").suffix(".part");
+    // Temporary files are private by default; a download is an ordinary
+    // file, so it gets the mode the umask gives new files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let (file, path) = builder.tempfile_in(dir)?.into_parts();
+    try_lock(&file)?;
+    Ok(PartFile { file, path })
+}
+
+/// Takes an exclusive advisory lock on `file` without waiting; false when
+/// another process holds it. The OS releases it when the file is closed,
+/// so a killed process never leaves it held.
+#[cfg(unix)]
+fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
+    use rustix::fs::{FlockOperation, flock};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without advisory locks, a part file is always taken over.
+#[cfg(not(unix))]
+fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
+    Ok(true)
 }
 
 /// Moves the finished part file to `dir/name` following `on_existing`.
