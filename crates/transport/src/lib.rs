@@ -97,3 +97,8 @@ pub use limits::{Limits, MinRate};
 pub use redact::redact_url;
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
