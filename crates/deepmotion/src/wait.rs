@@ -3,7 +3,7 @@
 //! Every interval, one batched `GET /status/rid1,rid2,...` asks about all
 //! jobs still pending (split only when the URL would get too long). What
 //! the answers mean, and how the interval moves, is the
-//! [`tracker`](crate::tracker)'s to decide. `RETRY` counts as still
+//! job tracker's to decide (see [`WaitOptions`]). `RETRY` counts as still
 //! running. A rid the server does not know fails that rid only, and the
 //! overall timeout bounds the whole wait.
 

@@ -6,7 +6,7 @@
 //! economy: every task registers its rid, and one background task sends a
 //! single batched `GET /status/...` per interval for all of them, handing
 //! each task its own events and outcome. What the answers mean is the
-//! [`tracker`](crate::tracker)'s to decide, as for [`Client::wait`].
+//! job tracker's to decide, as for [`Client::wait`].
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -63,32 +63,32 @@
 //! # }
 //! ```
 
-pub mod auth;
-pub mod body;
+mod auth;
+mod body;
 mod builder;
 mod call;
-pub mod classify;
-pub mod client;
-pub mod config;
-pub mod download;
-pub mod error;
+mod classify;
+mod client;
+mod config;
+mod download;
+mod error;
 mod guard;
 mod limits;
 mod orchestrator;
 mod partial;
 mod rate_limit;
 mod read;
-pub mod redact;
+mod redact;
 mod response;
-pub mod retry;
+mod retry;
 mod save;
 mod session;
-pub mod upload;
+mod upload;
 
 pub use auth::{
     Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, MAX_SESSION_LIFETIME, SessionAuth, cookie_lifetime,
 };
-pub use body::{Body, Progress, ProgressFn};
+pub use body::{Body, FILE_READ_CHUNK, Progress, ProgressFn};
 pub use builder::TransportBuilder;
 pub use classify::{
     Acted, Outcome, RetryDecision, TRANSIENT_STATUSES, Verdict, classify, is_transient_status,
@@ -100,8 +100,9 @@ pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
 pub use limits::{Limits, MinRate};
 pub use orchestrator::instant_after;
-pub use redact::redact_url;
+pub use redact::{BODY_EXCERPT_BYTES, excerpt, redact_url};
 pub use response::Response;
+pub use retry::{MAX_RETRY_AFTER, backoff_delay, parse_retry_after};
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
 
