@@ -789,3 +789,26 @@ async fn a_server_with_a_short_url_limit_gets_shorter_batches_after_a_414() {
     assert_eq!(sandbox.deepmotion().uri_too_long(), refusals);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn parameters_the_client_does_not_know_reach_the_server_as_given() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = client(&sandbox);
+    let upload = client
+        .upload(&fixture("walk.mp4"), &UploadOptions::default())
+        .await
+        .unwrap();
+    let params = ProcessParams::parse(&["formats=bvh", "camera=1"]).unwrap();
+    assert_eq!(params.advisories().len(), 1, "a warning, not an error");
+    let rid = Process::new(&upload)
+        .params(params)
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(
+        sandbox.deepmotion().job_params(&rid).unwrap(),
+        ["formats=bvh", "camera=1"]
+    );
+    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
+    sandbox.shutdown().await;
+}

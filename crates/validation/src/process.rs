@@ -347,12 +347,24 @@ pub struct ProcessParams {
     pub render_include_audio: Option<bool>,
     /// `render.CamMode`; [`CamMode::Cinematic`] by default.
     pub render_cam_mode: Option<CamMode>,
+    /// Parameters this crate does not know (a newer API's, or ones the
+    /// documents only mention, such as `camera`), sent exactly as given
+    /// after the typed ones. They are not checked; each is reported by
+    /// [`ProcessParams::advisories`].
+    pub extra: Vec<(String, String)>,
 }
 
 impl ProcessParams {
     /// No parameters: every server default applies.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Adds a parameter this crate does not know, sent as `key=value`
+    /// exactly as given (see [`ProcessParams::extra`]).
+    pub fn extra(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra.push((key.into(), value.into()));
+        self
     }
 
     /// Sets `config`.
@@ -558,6 +570,9 @@ impl ProcessParams {
         if let Some(backdrop) = &self.render_backdrop {
             found.record(token(keys::RENDER_BACKDROP, backdrop));
         }
+        for (index, (key, value)) in self.extra.iter().enumerate() {
+            found.record(check_extra(&self.extra[..index], key, value));
+        }
         found.into_result(())
     }
 
@@ -573,7 +588,11 @@ impl ProcessParams {
     /// - `sim=1` with a `model`: DeepMotion error 505 says the physics
     ///   filter is incompatible with custom characters.
     pub fn advisories(&self) -> Vec<Violation> {
-        let mut out = Vec::new();
+        let mut out: Vec<Violation> = self
+            .extra
+            .iter()
+            .map(|(key, value)| unknown_key(key, &format!("{key}={value}")))
+            .collect();
         if self.render_sbs != Some(false) {
             if let Some(color) = self.render_bg_color {
                 out.push(Violation::new(
@@ -683,6 +702,9 @@ impl ProcessParams {
         if let Some(v) = self.render_cam_mode {
             put(keys::RENDER_CAM_MODE, v.to_string());
         }
+        for (key, value) in &self.extra {
+            put(key, value.clone());
+        }
         out
     }
 
@@ -731,7 +753,10 @@ impl ProcessParams {
                 continue;
             }
             let Some(canonical) = canonical_key(key) else {
-                found.push(unknown_key(key, raw));
+                match check_extra(&out.extra, key, value) {
+                    Ok(()) => out.extra.push((key.to_owned(), value.to_owned())),
+                    Err(problem) => found.push(problem),
+                }
                 continue;
             };
             if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
@@ -822,19 +847,73 @@ fn parse_formats(field: &str, value: &str) -> Result<Vec<OutputFormat>, Violatio
         .collect()
 }
 
+/// The advisory for a parameter this crate does not know: it is sent as
+/// given, and the message suggests the documented spelling when only the
+/// case differs.
 fn unknown_key(key: &str, raw: &str) -> Violation {
     let suggestion = PARAMETER_KEYS
         .iter()
         .flat_map(|(canonical, aliases)| std::iter::once(canonical).chain(aliases.iter()))
         .find(|k| k.eq_ignore_ascii_case(key));
     let limit = match suggestion {
-        Some(k) => format!("a /process parameter (did you mean {k}?)"),
-        None => {
-            let names: Vec<&str> = PARAMETER_KEYS.iter().map(|(k, _)| *k).collect();
-            format!("one of: {}", names.join(", "))
-        }
+        Some(k) => format!("a documented /process parameter (did you mean {k}?); sent as given"),
+        None => "a documented /process parameter; not one, so it is sent as given".to_owned(),
     };
     Violation::new(excerpt_field(key), Rule::UnknownParameter, raw, limit)
+}
+
+/// Longest key of a parameter this crate does not know.
+pub const MAX_EXTRA_KEY_CHARS: usize = 128;
+/// Longest value of a parameter this crate does not know.
+pub const MAX_EXTRA_VALUE_CHARS: usize = 4096;
+
+/// Checks a parameter this crate does not know before it is sent: a key
+/// without `=`, spaces or control characters, a value without control
+/// characters, not a documented key (that one has a typed setter), and
+/// not given twice.
+fn check_extra(earlier: &[(String, String)], key: &str, value: &str) -> Result<(), Violation> {
+    let raw = format!("{key}={value}");
+    if key.chars().count() > MAX_EXTRA_KEY_CHARS || value.chars().count() > MAX_EXTRA_VALUE_CHARS {
+        return Err(Violation::new(
+            excerpt_field(key),
+            Rule::MaxLength,
+            raw,
+            format!(
+                "a key of at most {MAX_EXTRA_KEY_CHARS} and a value of at most \
+                 {MAX_EXTRA_VALUE_CHARS} characters"
+            ),
+        ));
+    }
+    if key.is_empty()
+        || key
+            .chars()
+            .any(|c| c == '=' || c.is_whitespace() || c.is_control())
+        || value.chars().any(char::is_control)
+    {
+        return Err(Violation::new(
+            excerpt_field(key),
+            Rule::Syntax,
+            raw,
+            "key=value without spaces or control characters in the key",
+        ));
+    }
+    if let Some(canonical) = canonical_key(key) {
+        return Err(Violation::new(
+            key,
+            Rule::Duplicate,
+            raw,
+            format!("{canonical} through its typed setter, not as an extra parameter"),
+        ));
+    }
+    if earlier.iter().any(|(k, _)| k == key) {
+        return Err(Violation::new(
+            key,
+            Rule::Duplicate,
+            raw,
+            format!("{key} at most once"),
+        ));
+    }
+    Ok(())
 }
 
 /// A free-form identifier value (`config`, `model`, `render.backdrop`):
@@ -970,8 +1049,6 @@ mod tests {
             ("sim", Rule::Syntax),
             ("params[1]", Rule::Syntax),
             ("params[2]", Rule::Syntax),
-            ("trackface", Rule::UnknownParameter),
-            ("bogus", Rule::UnknownParameter),
             ("poseEstimation.footLockingMode", Rule::Duplicate),
             ("formats", Rule::Syntax),
             ("render.CamMode", Rule::OneOf),
@@ -987,10 +1064,53 @@ mod tests {
         .map(|(f, r)| (f.to_owned(), r))
         .collect();
         assert_eq!(rules_and_fields(&err), expected);
+    }
+
+    #[test]
+    fn unknown_parameters_pass_through_with_a_warning() {
+        let parsed = ProcessParams::parse(&["formats=bvh", "camera=1", "trackface=1"]).unwrap();
         assert_eq!(
-            err.0[3].limit,
-            "a /process parameter (did you mean trackFace?)"
+            parsed.extra,
+            [
+                ("camera".to_owned(), "1".to_owned()),
+                ("trackface".to_owned(), "1".to_owned())
+            ]
         );
+        assert!(parsed.validate(InputKind::Video, None).is_ok());
+        assert_eq!(
+            parsed.to_params(),
+            ["formats=bvh", "camera=1", "trackface=1"]
+        );
+        let warnings = parsed.advisories();
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(warnings[0].rule, Rule::UnknownParameter);
+        assert_eq!(warnings[0].field, "camera");
+        assert!(
+            warnings[1].limit.contains("did you mean trackFace?"),
+            "{}",
+            warnings[1]
+        );
+        let built = ProcessParams::new().extra("camera", "1");
+        assert_eq!(built.to_params(), ["camera=1"]);
+        assert_eq!(ProcessParams::parse(&built.to_params()).unwrap(), built);
+        // A documented key goes through its typed setter; an extra is given once.
+        let err = ProcessParams::new()
+            .extra("sim", "1")
+            .extra("camera", "1")
+            .extra("camera", "2")
+            .extra("bad key", "x")
+            .validate(InputKind::Video, None)
+            .unwrap_err();
+        assert_eq!(
+            rules_and_fields(&err),
+            [
+                ("sim".to_owned(), Rule::Duplicate),
+                ("camera".to_owned(), Rule::Duplicate),
+                ("bad key".to_owned(), Rule::Syntax),
+            ]
+        );
+        let err = ProcessParams::parse(&["camera=1", "camera=2"]).unwrap_err();
+        assert_eq!(err.0[0].rule, Rule::Duplicate);
     }
 
     #[test]

@@ -435,4 +435,9 @@ impl DeepMotion {
     pub fn job_ids(&self) -> Vec<String> {
         self.inner.store.jobs().into_iter().map(|j| j.rid).collect()
     }
+
+    /// The `params` a job was submitted with, as received.
+    pub fn job_params(&self, rid: &str) -> Option<Vec<String>> {
+        self.inner.store.job(rid).map(|j| j.params)
+    }
 }

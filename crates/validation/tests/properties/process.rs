@@ -85,6 +85,7 @@ fn valid_params() -> impl Strategy<Value = (InputKind, ProcessParams)> {
                 render_shadow: t.6,
                 render_include_audio: t.7,
                 render_cam_mode: t.8,
+                extra: Vec::new(),
             };
             (input, params)
         })
@@ -186,10 +187,12 @@ proptest! {
     }
 
     #[test]
-    fn unknown_keys_are_reported(key in "[a-zA-Z.]{1,20}", value in "[0-9a-z]{1,5}") {
+    fn unknown_keys_pass_through_with_a_warning(key in "[a-zA-Z.]{1,20}", value in "[0-9a-z]{1,5}") {
         prop_assume!(!all_key_spellings().contains(&key.as_str()));
-        let err = ProcessParams::parse(&[format!("{key}={value}")]).unwrap_err();
-        prop_assert_eq!(frs(&err), one(&key, Rule::UnknownParameter));
+        let raw = format!("{key}={value}");
+        let parsed = ProcessParams::parse(std::slice::from_ref(&raw)).unwrap();
+        prop_assert_eq!(parsed.to_params(), vec![raw]);
+        prop_assert_eq!(frs(&motionkit_validation::Violations(parsed.advisories())), one(&key, Rule::UnknownParameter));
     }
 
     #[test]
