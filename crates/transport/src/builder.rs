@@ -26,8 +26,16 @@ pub struct TransportBuilder {
     allow_local_addresses: bool,
 }
 
+impl Transport {
+    /// Starts building a transport for the API at `base_url`, for example
+    /// `https://petest.deepmotion.com`. Endpoint paths are appended to it.
+    pub fn builder(base_url: impl Into<String>) -> TransportBuilder {
+        TransportBuilder::new(base_url.into())
+    }
+}
+
 impl TransportBuilder {
-    pub(crate) fn new(base_url: String) -> Self {
+    fn new(base_url: String) -> Self {
         TransportBuilder {
             base_url,
             auth: Auth::None,

@@ -16,7 +16,6 @@ use url::Url;
 
 use crate::auth::{Auth, SessionStore};
 use crate::body::{Body, Meter};
-use crate::builder::TransportBuilder;
 use crate::call::{Call, Timing, parse_absolute, to_reqwest_method};
 use crate::config::{RetryPolicy, Timeouts};
 use crate::error::Error;
@@ -119,12 +118,6 @@ fn path_violation(endpoint: &Endpoint, error: PathError) -> Violation {
 }
 
 impl Transport {
-    /// Starts building a transport for the API at `base_url`, for example
-    /// `https://petest.deepmotion.com`. Endpoint paths are appended to it.
-    pub fn builder(base_url: impl Into<String>) -> TransportBuilder {
-        TransportBuilder::new(base_url.into())
-    }
-
     /// The base URL requests are built on.
     pub fn base_url(&self) -> &Url {
         &self.inner.base_url

@@ -362,14 +362,16 @@ mod tests {
             code(plan_for(
                 "a.mp4",
                 Some(Probe::Unsupported("text".into())),
-                &["bogus=1"]
+                &["sim=2"]
             )),
             Some(202)
         );
         assert_eq!(
-            code(plan_for("a-fail-513.mp4", Some(video()), &["bogus=1"])),
+            code(plan_for("a-fail-513.mp4", Some(video()), &["sim=2"])),
             Some(503)
         );
+        // A parameter the documents do not name is ignored, as servers do.
+        assert_eq!(code(plan_for("a.mp4", Some(video()), &["camera=1"])), None);
         assert_eq!(
             code(plan_for("a.mp4", Some(video()), &["formats=png"])),
             Some(503)
