@@ -191,8 +191,8 @@ pub fn mask(secret: &str) -> String {
 }
 
 /// The config file, read and parsed once; services are resolved from it
-/// on demand.
-#[derive(Debug, Clone, Default)]
+/// on demand. `Debug` shows the file's tables, never its values.
+#[derive(Clone, Default)]
 pub struct Config {
     global: GlobalArgsView,
     /// The file, when one was read.
@@ -200,6 +200,16 @@ pub struct Config {
     table: toml::Table,
     /// The selected profile.
     pub profile: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("path", &self.path)
+            .field("tables", &self.table.keys().collect::<Vec<_>>())
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The parts of the global flags configuration needs (flags and

@@ -296,9 +296,12 @@ pub async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<(), CliError> {
     let public = public_base(addr, args.public_url.as_deref());
     let md = ctx.motiondynamic().await?;
     let receiver = WebhookReceiver::new(format!("{public}/hooks"));
-    let router = axum::Router::new()
-        .nest("/hooks", receiver.router())
-        .route("/pictures/{name}", axum::routing::get(serve_picture));
+    let mut router = axum::Router::new().nest("/hooks", receiver.router());
+    if md.local {
+        // Only a MotionDynamic on this machine (a sandbox) needs the
+        // default pictures; nobody else gets to ask this process for one.
+        router = router.route("/pictures/{name}", axum::routing::get(serve_picture));
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router)

@@ -121,7 +121,7 @@ impl Ctx {
 
     fn connected(&self, service: &str, url: &str) {
         let host = host_port(url);
-        self.span.record("host", host.as_str());
+        self.span.record("host", tracing::field::display(&host));
         let _ = self.api.set(format!("{service} API at {host}"));
         tracing::debug!(service, %host, "using");
     }

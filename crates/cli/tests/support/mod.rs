@@ -125,7 +125,7 @@ pub fn validate(schema: &str, value: &Value) {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let errors: Vec<String> = validator
         .iter_errors(value)
-        .map(|e| format!("{} at {}", e, e.instance_path))
+        .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{schema}: {errors:?}\n{value:#}");
 }
