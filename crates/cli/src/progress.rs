@@ -41,10 +41,12 @@ pub struct Bars {
     total: Arc<Mutex<Option<ProgressBar>>>,
 }
 
-const BYTES: &str = "{prefix:>16.bold} {msg:9} [{wide_bar:.cyan/blue}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}";
-const JOB: &str =
-    "{prefix:>16.bold} {msg} [{wide_bar:.green/blue}] {pos}/{len} {elapsed} eta {eta}";
-const SPINNER: &str = "{prefix:>16.bold} {spinner} {msg} {elapsed}";
+// Every template fits 80 columns, and the part that can grow (the job's
+// rid, a note) is a `wide_msg` that indicatif cuts to the terminal's width:
+// a line that wrapped would leave stale copies behind.
+const BYTES: &str = "{prefix:>16.bold} {msg:9} [{wide_bar:.cyan/blue}] {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}";
+const JOB: &str = "{prefix:>16.bold} [{bar:20.green/blue}] {pos}/{len} {percent:>3}% {elapsed} eta {eta} {wide_msg}";
+const SPINNER: &str = "{prefix:>16.bold} {spinner} {elapsed:>4} {wide_msg}";
 const BATCH: &str =
     "{prefix:>16.bold} [{wide_bar:.magenta/blue}] {pos}/{len} done, {elapsed} elapsed, eta {eta}";
 const CHARS: &str = "=> ";
@@ -80,12 +82,10 @@ impl Bars {
 
     /// The batch total, `done/len`, kept as the last line.
     pub fn batch(&self, len: u64) -> BatchBar {
-        let bar = self.multi.add(ProgressBar::new(len));
-        bar.set_style(style(BATCH));
-        bar.set_prefix("total");
-        if self.mode == Mode::Terminal {
-            bar.enable_steady_tick(Duration::from_millis(500));
-        }
+        let bar = self
+            .multi
+            .add(detached(len).with_style(style(BATCH)).with_prefix("total"));
+        tick(&bar, self.mode, Duration::from_millis(500));
         *self.total.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
         BatchBar {
             bar,
@@ -105,7 +105,8 @@ impl Bars {
     pub fn item(&self, label: &str) -> ItemBar {
         let label = safe(label).into_owned();
         let prefix = shorten(&label, 16);
-        let bar = self.place(spinner(&prefix, "waiting", self.mode));
+        let bar = self.place(spinner(&prefix, "waiting"));
+        tick(&bar, self.mode, Duration::from_millis(120));
         ItemBar {
             multi: self.multi.clone(),
             mode: self.mode,
@@ -173,15 +174,27 @@ enum Phase {
     Steps,
 }
 
-fn spinner(prefix: &str, message: &str, mode: Mode) -> ProgressBar {
-    let bar = ProgressBar::new(0)
+/// A bar that draws nowhere until it is added to the `MultiProgress`: a
+/// bar drawing on its own (a ticking spinner not yet added) would write
+/// lines the `MultiProgress` does not know about, which then stay on
+/// screen as stale copies.
+fn detached(len: u64) -> ProgressBar {
+    ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden())
+}
+
+fn spinner(prefix: &str, message: &str) -> ProgressBar {
+    detached(0)
         .with_style(style(SPINNER))
         .with_prefix(prefix.to_owned())
-        .with_message(message.to_owned());
+        .with_message(message.to_owned())
+}
+
+/// Starts ticking a bar that is already in the `MultiProgress`, so its
+/// elapsed time moves between updates.
+fn tick(bar: &ProgressBar, mode: Mode, every: Duration) {
     if mode == Mode::Terminal {
-        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.enable_steady_tick(every);
     }
-    bar
 }
 
 #[derive(Debug)]
@@ -220,18 +233,20 @@ impl ItemBar {
     ) -> &'a ProgressBar {
         if state.phase != phase || state.message != message {
             let fresh = match phase {
-                Phase::Spinner => spinner(&self.prefix, message, self.mode),
-                Phase::Bytes | Phase::Steps => ProgressBar::new(len)
+                Phase::Spinner => spinner(&self.prefix, message),
+                Phase::Bytes | Phase::Steps => detached(len)
                     .with_style(style(if phase == Phase::Bytes { BYTES } else { JOB }))
                     .with_prefix(self.prefix.clone())
                     .with_message(message.to_owned())
                     .with_position(pos),
             };
-            if phase == Phase::Steps && self.mode == Mode::Terminal {
-                // Keeps the elapsed time ticking between status polls.
-                fresh.enable_steady_tick(Duration::from_millis(500));
-            }
             let fresh = self.multi.insert_after(&state.bar, fresh);
+            match phase {
+                Phase::Spinner => tick(&fresh, self.mode, Duration::from_millis(120)),
+                // Keeps the elapsed time and the ETA moving between status polls.
+                Phase::Steps => tick(&fresh, self.mode, Duration::from_millis(500)),
+                Phase::Bytes => {}
+            }
             state.bar.finish_and_clear();
             self.multi.remove(&state.bar);
             state.bar = fresh;

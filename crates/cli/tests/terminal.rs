@@ -17,9 +17,6 @@ const ROWS: u16 = 40;
 /// Runs `command` under a pseudo-terminal of COLS × ROWS; returns every byte
 /// it wrote and its exit code.
 fn at_terminal(mut command: std::process::Command, home: &std::path::Path) -> (Vec<u8>, i32) {
-    for var in CLEARED {
-        command.env_remove(var);
-    }
     command
         .env("TERM", "xterm-256color")
         .env("HOME", home)
@@ -35,14 +32,15 @@ fn at_terminal(mut command: std::process::Command, home: &std::path::Path) -> (V
     let bytes = captures.as_bytes().to_vec();
     let status = session.get_process().wait().unwrap();
     let code = match status {
-        expectrl::WaitStatus::Exited(_, code) => code,
+        expectrl::process::unix::WaitStatus::Exited(_, code) => code,
         _ => -1,
     };
     (bytes, code)
 }
 
 fn screen(bytes: &[u8]) -> String {
-    let mut parser = vt100::Parser::new(ROWS, COLS, 0);
+    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+    let mut parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
     parser.process(bytes);
     parser.screen().contents()
 }
@@ -58,6 +56,9 @@ async fn batch_bars_show_eta_rid_and_state_and_leave_no_stale_line() {
     }
     let out = home.path().join("out");
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("motionkit"));
+    for var in CLEARED {
+        command.env_remove(var);
+    }
     command
         .args(["animate", "--formats", "bvh"])
         .arg(videos.join("a.mp4"))
@@ -204,7 +205,7 @@ async fn deletes_ask_for_confirmation_at_a_terminal() {
             session.send_line(reply).unwrap();
             session.expect(expectrl::Eof).unwrap();
             match session.get_process().wait().unwrap() {
-                expectrl::WaitStatus::Exited(_, code) => code,
+                expectrl::process::unix::WaitStatus::Exited(_, code) => code,
                 _ => -1,
             }
         }
