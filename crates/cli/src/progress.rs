@@ -289,11 +289,11 @@ impl ItemBar {
         }
         bar.set_position(progress.bytes);
         self.plain(&mut state, message, || {
-            let percent = if len > 0 {
-                progress.bytes.saturating_mul(100) / len
-            } else {
-                100
-            };
+            let percent = progress
+                .bytes
+                .saturating_mul(100)
+                .checked_div(len)
+                .unwrap_or(100);
             format!(
                 "{message} {percent}% ({}/{})",
                 HumanBytes(progress.bytes),
