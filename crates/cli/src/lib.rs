@@ -123,11 +123,27 @@ pub fn main() -> ExitCode {
             return finish(Err(error), json);
         }
     };
-    let result = runtime.block_on(commands::run(cli));
-    // Background tasks (bars ticking, receivers) must not hold the exit.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    finish(result, json)
+    // Ctrl-C drops the command: transfers stop, and their part files are
+    // removed as the runtime shuts down (a killed process leaves one that
+    // the next run finds and starts over).
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = commands::run(cli) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match outcome {
+        Some(result) => finish(result, json),
+        None => {
+            eprintln!("motionkit: interrupted; run the same command again to resume");
+            ExitCode::from(INTERRUPTED)
+        }
+    }
 }
+
+/// The exit code after Ctrl-C, as shells report a SIGINT (128 + 2).
+const INTERRUPTED: u8 = 130;
 
 /// Prints the error (one line on stderr; with `--json` also the error
 /// document on stdout) and gives the exit code.

@@ -51,6 +51,7 @@
 //! ```
 
 pub mod error;
+pub mod media;
 pub mod number;
 pub mod output;
 pub mod picture;
