@@ -202,6 +202,10 @@ pub enum Command {
         /// Print the parameters that would be sent, and send nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Replace files in --out that have an output's name (default: keep both,
+        /// the new one with a -2, -3... suffix).
+        #[arg(long)]
+        clobber: bool,
     },
     /// Show the account's credit balance.
     #[command(after_long_help = examples!("motionkit credits" "motionkit --json credits"))]
@@ -337,6 +341,10 @@ pub struct AnimateArgs {
     /// Check everything and print what would be uploaded and sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace files in --out that have an output's name (default: keep both, the new
+    /// one with a -2, -3... suffix; inputs and this batch's outputs are never replaced).
+    #[arg(long)]
+    pub clobber: bool,
 }
 
 /// Every `/process` option as a flag. Options left out are not sent, so

@@ -21,6 +21,10 @@ pub struct SavedFile {
     pub kind: String,
     /// Where it is.
     pub path: PathBuf,
+    /// The name it would have had, when a file already had that name and
+    /// this one was saved with a `-2`, `-3`... suffix instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<PathBuf>,
 }
 
 /// How far a job is.

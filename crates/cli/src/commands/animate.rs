@@ -210,6 +210,11 @@ pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
         dm,
         state: &state,
         protect: &protect,
+        on_existing: if args.clobber {
+            motionkit_transport::OnExisting::Replace
+        } else {
+            motionkit_transport::OnExisting::KeepBoth
+        },
         retry_failed: args.retry_failed,
         batch: items.len() > 1,
     };
@@ -301,6 +306,7 @@ struct Run<'a> {
     dm: &'a DeepMotion,
     state: &'a StateFile,
     protect: &'a [PathBuf],
+    on_existing: motionkit_transport::OnExisting,
     retry_failed: bool,
     batch: bool,
 }
@@ -313,6 +319,7 @@ impl Run<'_> {
         }
         match &outcome.error {
             None => {
+                super::jobs::note_renamed(self.ctx, &outcome.input.files);
                 for file in &outcome.input.files {
                     self.ctx.out(format!(
                         "{}\t{}\t{}",
@@ -418,6 +425,7 @@ impl Run<'_> {
                 .map(|(kind, path)| Saved {
                     kind: kind.clone(),
                     path: path.clone(),
+                    renamed_from: None,
                 })
                 .collect());
         }
@@ -480,6 +488,7 @@ impl Run<'_> {
             &item.out_dir,
             &entry.downloads,
             self.protect,
+            self.on_existing,
             Some(bar),
             |saved| {
                 self.state.update(&item.key, |v| {
@@ -587,6 +596,7 @@ mod tests {
             webhook: None,
             retry_failed: false,
             dry_run: false,
+            clobber: false,
         }
     }
 

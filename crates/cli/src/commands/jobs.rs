@@ -17,7 +17,7 @@ use crate::progress::ItemBar;
 use crate::term::safe;
 use motionkit_deepmotion::{Client, Process, Upload};
 use motionkit_models::deepmotion::{JobStatus, JobStatusEntry};
-use motionkit_transport::{DownloadOptions, UploadOptions};
+use motionkit_transport::{DownloadOptions, OnExisting, UploadOptions};
 use motionkit_validation::process::InputKind;
 use motionkit_validation::{Rule, Violation};
 
@@ -92,6 +92,7 @@ pub async fn save_outputs(
     dir: &Path,
     done: &BTreeMap<String, PathBuf>,
     protect: &[PathBuf],
+    on_existing: OnExisting,
     bar: Option<&ItemBar>,
     mut saved: impl FnMut(&Saved) -> Result<(), CliError>,
 ) -> Result<Vec<Saved>, CliError> {
@@ -105,10 +106,14 @@ pub async fn save_outputs(
             out.push(Saved {
                 kind,
                 path: path.clone(),
+                renamed_from: None,
             });
             continue;
         }
-        let mut options = DownloadOptions::default();
+        let mut options = DownloadOptions {
+            on_existing,
+            ..DownloadOptions::default()
+        };
         if let Some(name) = url_file_name(&url) {
             let target = dir.join(&name);
             if protect.iter().any(|p| same_file(p, &target)) {
@@ -121,10 +126,23 @@ pub async fn save_outputs(
             let label = format!("get {kind}");
             options.progress = Some(Arc::new(move |p| bar.bytes(&label, p)));
         }
-        let report = client.transport().download(&url, dir, &options).await?;
+        let report = match client.transport().download(&url, dir, &options).await {
+            Ok(report) => report,
+            Err(motionkit_transport::Error::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
+                return Err(CliError::conflict(format!(
+                    "a file in {} already has the name of job {rid}'s {kind} output",
+                    dir.display()
+                ))
+                .hint("add --clobber to replace existing files, or choose another --out"));
+            }
+            Err(e) => return Err(e.into()),
+        };
         let file = Saved {
             kind,
             path: report.path,
+            renamed_from: report.renamed_from,
         };
         saved(&file)?;
         out.push(file);
@@ -238,6 +256,19 @@ fn job_dir(out: &Path, rid: &str, several: bool) -> PathBuf {
     }
 }
 
+/// Notes each output saved under a suffixed name because its name was taken.
+pub fn note_renamed(ctx: &Ctx, files: &[Saved]) {
+    for file in files {
+        if let Some(wanted) = &file.renamed_from {
+            ctx.note(format!(
+                "{} already exists; saved as {} (add --clobber to replace instead)",
+                wanted.display(),
+                file.path.display()
+            ));
+        }
+    }
+}
+
 /// `motionkit download RID... --out DIR [--clobber]`.
 pub async fn download(
     ctx: &Ctx,
@@ -257,12 +288,18 @@ pub async fn download(
     for rid in rids {
         let bar = ctx.bars.item(rid);
         let dir = job_dir(out, rid, several);
+        let on_existing = if clobber {
+            OnExisting::Replace
+        } else {
+            OnExisting::Fail
+        };
         let files = save_outputs(
             &dm.client,
             rid,
             &dir,
             &BTreeMap::new(),
             &[],
+            on_existing,
             Some(&bar),
             |_| Ok(()),
         )
@@ -340,6 +377,7 @@ pub async fn rerun(
     process: &ProcessArgs,
     out: Option<&Path>,
     dry_run: bool,
+    clobber: bool,
 ) -> Result<(), CliError> {
     let params = process.to_params(InputKind::Video)?;
     let warnings = warnings(&params);
@@ -398,6 +436,11 @@ pub async fn rerun(
             out,
             &BTreeMap::new(),
             &[],
+            if clobber {
+                OnExisting::Replace
+            } else {
+                OnExisting::KeepBoth
+            },
             Some(&bar),
             |_| Ok(()),
         )
@@ -406,6 +449,7 @@ pub async fn rerun(
     .await;
     bar.finish(if result.is_ok() { "saved" } else { "failed" });
     let files = result.map_err(|e| e.context(format!("job {new_rid}")))?;
+    note_renamed(ctx, &files);
     if ctx.json() {
         return ctx.print_json(&RerunOutput {
             simulated: ctx.simulated(),
