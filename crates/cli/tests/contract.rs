@@ -427,6 +427,26 @@ async fn download_refuses_to_overwrite_without_clobber() {
         json_output(&output, "download")["error"]["kind"],
         "conflict"
     );
+    // animate keeps both: the user's file stays, the output gets a suffix.
+    let output = motionkit(home.path())
+        .envs(deepmotion_env(&sandbox))
+        .args(["--json", "animate", "--formats", "bvh", "--out"])
+        .arg(&dir)
+        .arg(fixture("walk.mp4"))
+        .output()
+        .unwrap();
+    let json = json_output(&output, "animate");
+    let file = &json["videos"][0]["files"][0];
+    assert_eq!(
+        file["path"].as_str().unwrap(),
+        dir.join("walk-2.bvh").to_str().unwrap(),
+        "{json}"
+    );
+    assert_eq!(
+        file["renamed_from"].as_str().unwrap(),
+        mine.to_str().unwrap()
+    );
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my own file");
     let output = download(&["--clobber"]);
     assert_eq!(code(&output), 0, "{}", text(&output.stderr));
     assert!(
