@@ -486,9 +486,11 @@ impl Run<'_> {
             client,
             &rid,
             &item.out_dir,
-            &entry.downloads,
-            self.protect,
-            self.on_existing,
+            super::jobs::SavePolicy {
+                done: &entry.downloads,
+                protect: self.protect,
+                on_existing: self.on_existing,
+            },
             Some(bar),
             |saved| {
                 self.state.update(&item.key, |v| {

@@ -81,6 +81,29 @@ async fn check_no_clobber(client: &Client, rid: &str, dir: &Path) -> Result<(), 
     Ok(())
 }
 
+/// What `save_outputs` may skip, must protect, and does with taken names.
+#[derive(Debug, Clone, Copy)]
+pub struct SavePolicy<'a> {
+    /// File types already saved (skipped while their file exists).
+    pub done: &'a BTreeMap<String, PathBuf>,
+    /// Files never to overwrite (the batch's inputs).
+    pub protect: &'a [PathBuf],
+    /// What to do when an output's name is taken.
+    pub on_existing: OnExisting,
+}
+
+impl SavePolicy<'static> {
+    /// Nothing done, nothing protected beyond `on_existing`.
+    pub fn fresh(on_existing: OnExisting) -> Self {
+        static NONE: BTreeMap<String, PathBuf> = BTreeMap::new();
+        SavePolicy {
+            done: &NONE,
+            protect: &[],
+            on_existing,
+        }
+    }
+}
+
 /// Downloads every output of the finished job `rid` into `dir`, skipping
 /// the file types in `done` whose file still exists. `protect` lists files
 /// that must never be overwritten (the batch's inputs): an output that
@@ -90,9 +113,7 @@ pub async fn save_outputs(
     client: &Client,
     rid: &str,
     dir: &Path,
-    done: &BTreeMap<String, PathBuf>,
-    protect: &[PathBuf],
-    on_existing: OnExisting,
+    policy: SavePolicy<'_>,
     bar: Option<&ItemBar>,
     mut saved: impl FnMut(&Saved) -> Result<(), CliError>,
 ) -> Result<Vec<Saved>, CliError> {
@@ -102,7 +123,7 @@ pub async fn save_outputs(
     let files = output_links(client, rid).await?;
     let mut out = Vec::with_capacity(files.len());
     for (kind, url) in files {
-        if let Some(path) = done.get(&kind).filter(|p| p.is_file()) {
+        if let Some(path) = policy.done.get(&kind).filter(|p| p.is_file()) {
             out.push(Saved {
                 kind,
                 path: path.clone(),
@@ -111,12 +132,12 @@ pub async fn save_outputs(
             continue;
         }
         let mut options = DownloadOptions {
-            on_existing,
+            on_existing: policy.on_existing,
             ..DownloadOptions::default()
         };
         if let Some(name) = url_file_name(&url) {
             let target = dir.join(&name);
-            if protect.iter().any(|p| same_file(p, &target)) {
+            if policy.protect.iter().any(|p| same_file(p, &target)) {
                 let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), &kind));
                 options.file_name = Some(format!("{stem}.animation.{ext}"));
             }
@@ -297,9 +318,7 @@ pub async fn download(
             &dm.client,
             rid,
             &dir,
-            &BTreeMap::new(),
-            &[],
-            on_existing,
+            SavePolicy::fresh(on_existing),
             Some(&bar),
             |_| Ok(()),
         )
@@ -434,13 +453,11 @@ pub async fn rerun(
             &dm.client,
             &new_rid,
             out,
-            &BTreeMap::new(),
-            &[],
-            if clobber {
+            SavePolicy::fresh(if clobber {
                 OnExisting::Replace
             } else {
                 OnExisting::KeepBoth
-            },
+            }),
             Some(&bar),
             |_| Ok(()),
         )
