@@ -546,6 +546,10 @@ async fn progress_bars_are_drawn_on_a_terminal_only() {
         stderr.contains("walk.mp4: upload"),
         "plain lines instead: {stderr}"
     );
+    assert!(
+        stderr.contains("walk.mp4: job ") && stderr.contains(" rid="),
+        "the job's state and rid: {stderr}"
+    );
 
     // With --quiet nothing is drawn at all.
     let output = motionkit(home.path())
