@@ -49,3 +49,8 @@ pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;
 pub use webhook::{JobCompleted, WebhookError};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -102,3 +102,8 @@ pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
 pub use motionkit_transport::{
     DownloadOptions, DownloadReport, Limits, MinRate, OnExisting, RateLimit, Sent, Timeouts,
 };
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

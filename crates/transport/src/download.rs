@@ -13,7 +13,6 @@
 //! `Timeouts::transfer_deadline` when set.
 
 use std::fmt;
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
@@ -21,19 +20,23 @@ use reqwest::StatusCode;
 use reqwest::header::{
     CONTENT_DISPOSITION, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE,
 };
-use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::time::Instant;
 use tracing::Instrument as _;
 use url::Url;
 
 use crate::body::{Progress, ProgressFn};
+use crate::call::{Failure, parse_absolute};
 use crate::classify::{Outcome, is_transient_status};
-use crate::client::{Failure, Response, Transport, http_error, later, parse_absolute};
+use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::guard::Origin;
 use crate::limits::RateWatch;
+use crate::orchestrator::later;
+use crate::partial::{Partial, Writeback, parse_content_range};
 use crate::read::{Cap, read_body};
 use crate::redact::redact_parsed;
+use crate::response::{Response, http_error};
 use crate::save::{
     OnExisting, content_disposition_name, name_from_url, open_part_file, sanitize_file_name, save,
 };
@@ -43,9 +46,6 @@ use crate::save::{
 /// network chunk (often a few KiB) on its own made downloads spend their
 /// time switching threads, well below the speed of `curl -o`.
 const WRITE_BUFFER_BYTES: usize = 1024 * 1024;
-
-/// Received bytes between two background syncs (see [`Writeback`]).
-const WRITE_BEHIND_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How to download.
 #[derive(Clone, Default)]
@@ -87,19 +87,6 @@ pub struct DownloadReport {
     pub renamed_from: Option<PathBuf>,
 }
 
-/// State of a download across attempts.
-struct Partial {
-    /// Flushed before every truncation, resume and the final sync.
-    file: BufWriter<tokio::fs::File>,
-    written: u64,
-    total: Option<u64>,
-    validator: Option<reqwest::header::HeaderValue>,
-    name: Option<String>,
-    resumed: u32,
-    restarted: u32,
-    writeback: Writeback,
-}
-
 /// How one attempt ended.
 enum AttemptEnd {
     Complete,
@@ -110,63 +97,6 @@ enum AttemptEnd {
     TooSlow(Failure),
     /// The whole download's deadline passed.
     PastDeadline(Failure),
-}
-
-/// Syncs what has been received while the transfer goes on, so that the
-/// final fsync only waits for the last few MiB rather than for the whole
-/// file, which for 1 GiB on a fast link took longer than the transfer.
-#[derive(Default)]
-struct Writeback {
-    running: Option<tokio::task::JoinHandle<()>>,
-    started_at: u64,
-}
-
-impl Partial {
-    /// Starts a background `fdatasync` every [`WRITE_BEHIND_BYTES`], one
-    /// at a time. Its errors are left to the final, awaited sync.
-    async fn write_behind(&mut self) -> Result<(), Error> {
-        let writeback = &mut self.writeback;
-        if self.written < writeback.started_at + WRITE_BEHIND_BYTES
-            || writeback.running.as_ref().is_some_and(|r| !r.is_finished())
-        {
-            return Ok(());
-        }
-        let io = |e| Error::io("writing the download", e, Sent::Sent);
-        self.file.flush().await.map_err(io)?;
-        let file = self.file.get_ref().try_clone().await.map_err(io)?;
-        let file = file.into_std().await;
-        writeback.running = Some(tokio::task::spawn_blocking(move || {
-            if let Err(e) = file.sync_data() {
-                tracing::debug!(error = %e, "background sync of the download failed");
-            }
-        }));
-        writeback.started_at = self.written;
-        Ok(())
-    }
-
-    async fn truncate(&mut self, context: &str) -> Result<(), Error> {
-        let io = |e| Error::io(format!("truncating {context}"), e, Sent::Sent);
-        self.file.flush().await.map_err(io)?;
-        let file = self.file.get_mut();
-        file.set_len(0).await.map_err(io)?;
-        file.seek(SeekFrom::Start(0)).await.map_err(io)?;
-        self.written = 0;
-        self.validator = None;
-        self.writeback.started_at = 0;
-        Ok(())
-    }
-}
-
-/// `Content-Range: bytes START-END/TOTAL` → (START, TOTAL if known).
-fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
-    let (range, total) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
-    let (start, _end) = range.split_once('-')?;
-    let total = if total.trim() == "*" {
-        None
-    } else {
-        Some(total.trim().parse().ok()?)
-    };
-    Some((start.trim().parse().ok()?, total))
 }
 
 impl Transport {
@@ -646,15 +576,5 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         panic!("the partial file is still there: the transfer task kept running");
-    }
-
-    #[test]
-    fn content_ranges() {
-        assert_eq!(
-            parse_content_range("bytes 100-199/200"),
-            Some((100, Some(200)))
-        );
-        assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, None)));
-        assert_eq!(parse_content_range("items 1-2/3"), None);
     }
 }

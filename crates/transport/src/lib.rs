@@ -65,6 +65,8 @@
 
 pub mod auth;
 pub mod body;
+mod builder;
+mod call;
 pub mod classify;
 pub mod client;
 pub mod config;
@@ -72,28 +74,38 @@ pub mod download;
 pub mod error;
 mod guard;
 mod limits;
+mod orchestrator;
+mod partial;
 mod rate_limit;
 mod read;
 pub mod redact;
+mod response;
 pub mod retry;
 mod save;
+mod session;
 pub mod upload;
 
 pub use auth::{
     Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, MAX_SESSION_LIFETIME, SessionAuth, cookie_lifetime,
 };
 pub use body::{Body, Progress, ProgressFn};
+pub use builder::TransportBuilder;
 pub use classify::{
     Acted, Outcome, RetryDecision, TRANSIENT_STATUSES, Verdict, classify, is_transient_status,
     status_verdict,
 };
-pub use client::{
-    Response, Transport, TransportBuilder, TransportStats, USER_AGENT, instant_after,
-};
+pub use client::{Transport, TransportStats, USER_AGENT};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
 pub use limits::{Limits, MinRate};
+pub use orchestrator::instant_after;
 pub use redact::redact_url;
+pub use response::Response;
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -21,10 +21,12 @@ use url::Url;
 
 use crate::auth::Credentials;
 use crate::body::{Body, Meter, Progress, ProgressFn};
+use crate::call::{Call, Failure, Timing, parse_absolute};
 use crate::classify::is_transient_status;
-use crate::client::{Call, Failure, Response, Timing, Transport, http_error, parse_absolute};
+use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::redact::redact_parsed;
+use crate::response::{Response, http_error};
 use crate::retry::backoff_delay;
 
 /// Resumable chunks must be multiples of this size (256 KiB), except the
