@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 mod bench;
+mod cli_docs;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask bench [--quick]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask bench [--quick] | cargo xtask man [DIR] | cargo xtask cli-schemas";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +39,8 @@ fn main() -> ExitCode {
             }
         },
         ["bench", rest @ ..] => bench::main(rest),
+        ["man", rest @ ..] => cli_docs::man_main(&root, rest),
+        ["cli-schemas"] => cli_docs::schemas_main(&root),
         ["bench-worker", rest @ ..] => bench::worker::main(rest),
         _ => {
             eprintln!("{USAGE}");

@@ -1,5 +1,6 @@
-//! Credentials and service URLs: flags, then environment variables (both
-//! through clap), then the TOML config file.
+//! Credentials and service URLs, per service: each value comes from its
+//! flag, then its environment variable, then the selected profile of the
+//! TOML config file, then the file's top-level section.
 //!
 //! ```toml
 //! # CONFIG_DIR/motionkit/config.toml (Linux: ~/.config/motionkit/config.toml)
@@ -11,20 +12,32 @@
 //! [motiondynamic]
 //! api_url = "https://api.motiondynamic.tech"
 //! token = "..."
+//!
+//! # --profile staging (or MOTIONKIT_PROFILE=staging)
+//! [profiles.staging.deepmotion]
+//! api_url = "https://staging.example.com"
 //! ```
 //!
-//! Secrets are held in [`SecretString`] and never printed: `Debug` is
-//! written by hand, and a config file that does not parse is reported with
-//! its line number and the parser's message only, never the offending text.
+//! A command resolves only the service it uses: a half-set or broken
+//! section of the other service never affects it. The file must be a
+//! regular file of at most [`MAX_FILE_BYTES`]. Secrets are held in
+//! [`SecretString`] and never printed: `Debug` is written by hand, `config
+//! show` masks them, and a file that does not parse is reported with its
+//! line number and the parser's message only, never the offending text.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use crate::args::GlobalArgs;
 use crate::exit::CliError;
+
+/// Largest config file read: 1 MiB.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Default DeepMotion base URL (from the spec).
 pub fn default_deepmotion_url() -> &'static str {
@@ -40,25 +53,21 @@ pub fn default_motiondynamic_url() -> &'static str {
         .map_or("https://api.motiondynamic.tech", |(_, url)| url)
 }
 
+/// The shape of a `[deepmotion]` table, deserialised only to check its
+/// keys and types (values are read from the table itself, with sources).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileConfig {
-    #[serde(default)]
-    deepmotion: FileDeepMotion,
-    #[serde(default)]
-    motiondynamic: FileMotionDynamic,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct FileDeepMotion {
     api_url: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
 }
 
+/// The shape of a `[motiondynamic]` table (checked like [`FileDeepMotion`]).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct FileMotionDynamic {
     api_url: Option<String>,
     token: Option<String>,
@@ -103,14 +112,121 @@ impl fmt::Debug for MotionDynamicConfig {
     }
 }
 
-/// What is configured for each service; `None` means "use the embedded
-/// sandbox".
-#[derive(Debug, Clone, Default)]
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag.
+    Flag(&'static str),
+    /// An environment variable.
+    Env(&'static str),
+    /// The config file, with the table it was read from.
+    File(String),
+    /// The built-in default.
+    Default,
+    /// Not set anywhere.
+    Unset,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(flag) => write!(f, "flag {flag}"),
+            Source::Env(var) => write!(f, "environment {var}"),
+            Source::File(table) => write!(f, "config file [{table}]"),
+            Source::Default => f.write_str("default"),
+            Source::Unset => f.write_str("not set"),
+        }
+    }
+}
+
+/// One effective setting.
+#[derive(Clone)]
+pub struct Setting {
+    /// `deepmotion.client_id` and so on.
+    pub key: &'static str,
+    /// The value, when set.
+    pub value: Option<SecretString>,
+    /// Where it came from.
+    pub source: Source,
+    /// True for secrets (masked by `config show`).
+    pub secret: bool,
+}
+
+impl fmt::Debug for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Setting")
+            .field("key", &self.key)
+            .field("value", &self.shown())
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl Setting {
+    /// The value as `config show` prints it: secrets masked.
+    pub fn shown(&self) -> Option<String> {
+        let value = self.value.as_ref()?.expose_secret();
+        Some(if self.secret {
+            mask(value)
+        } else {
+            value.to_owned()
+        })
+    }
+
+    fn text(&self) -> Option<String> {
+        self.value.as_ref().map(|v| v.expose_secret().to_owned())
+    }
+}
+
+/// `****` and, for long secrets, their last 4 characters (as `aws configure
+/// list` does), so two secrets can be told apart without being shown.
+pub fn mask(secret: &str) -> String {
+    let count = secret.chars().count();
+    if count >= 16 {
+        let tail: String = secret.chars().skip(count - 4).collect();
+        format!("****{tail}")
+    } else {
+        "****".to_owned()
+    }
+}
+
+/// The config file, read and parsed once; services are resolved from it
+/// on demand. `Debug` shows the file's tables, never its values.
+#[derive(Clone, Default)]
 pub struct Config {
-    /// DeepMotion, when configured.
-    pub deepmotion: Option<DeepMotionConfig>,
-    /// MotionDynamic, when configured.
-    pub motiondynamic: Option<MotionDynamicConfig>,
+    global: GlobalArgsView,
+    /// The file, when one was read.
+    pub path: Option<PathBuf>,
+    table: toml::Table,
+    /// The selected profile.
+    pub profile: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("path", &self.path)
+            .field("tables", &self.table.keys().collect::<Vec<_>>())
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The parts of the global flags configuration needs (flags and
+/// environment are merged by clap).
+#[derive(Clone, Default)]
+struct GlobalArgsView {
+    deepmotion_url: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    motiondynamic_url: Option<String>,
+    token: Option<String>,
+}
+
+impl fmt::Debug for GlobalArgsView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GlobalArgsView").finish_non_exhaustive()
+    }
 }
 
 /// Where the config file is looked for when neither `--config-file` nor
@@ -119,29 +235,52 @@ pub fn default_path() -> Option<PathBuf> {
     dirs::config_dir().map(|dir| dir.join("motionkit").join("config.toml"))
 }
 
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty())
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
 }
 
-fn read_file(path: &Path, explicit: bool) -> Result<FileConfig, CliError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-            return Ok(FileConfig::default());
+/// Reads at most [`MAX_FILE_BYTES`] of a regular file; `Ok(None)` when an
+/// implicit file does not exist.
+pub fn read_limited(path: &Path, explicit: bool) -> Result<Option<String>, CliError> {
+    let context =
+        |what: String| CliError::config(format!("config file {}: {what}", path.display()));
+    // Checked before opening: opening a FIFO would block.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(context("not a regular file".into()));
         }
-        Err(e) => {
-            return Err(CliError::permanent(format!(
-                "config file {}: {e}",
-                path.display()
-            )));
-        }
-    };
-    toml::from_str(&text).map_err(|e| {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
+        Err(e) => return Err(context(e.to_string())),
+    }
+    let file = std::fs::File::open(path).map_err(|e| context(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| context(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(context("not a regular file".into()));
+    }
+    let too_big = || context(format!("larger than {} KiB", MAX_FILE_BYTES / 1024));
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| context(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| context("not UTF-8 text".into()))
+}
+
+fn parse(path: &Path, text: &str) -> Result<toml::Table, CliError> {
+    text.parse::<toml::Table>().map_err(|e| {
         let line = e
             .span()
             .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
         let at = line.map(|l| format!(" line {l}:")).unwrap_or_default();
-        CliError::permanent(format!(
+        CliError::config(format!(
             "config file {}:{at} {}",
             path.display(),
             e.message()
@@ -150,63 +289,294 @@ fn read_file(path: &Path, explicit: bool) -> Result<FileConfig, CliError> {
 }
 
 impl Config {
-    /// Resolves every source. Partial credentials (an id without a secret,
-    /// a URL without credentials) are an auth error (exit 3) rather than a
-    /// silent switch to the sandbox.
+    /// Reads the config file (if any) and selects the profile. Services
+    /// are checked later, one at a time.
     pub fn load(global: &GlobalArgs) -> Result<Config, CliError> {
-        let file = match &global.config_file {
-            Some(path) => read_file(path, true)?,
-            None => match default_path() {
-                Some(path) => read_file(&path, false)?,
-                None => FileConfig::default(),
-            },
+        let (path, explicit) = match &global.config_file {
+            Some(path) => (Some(path.clone()), true),
+            None => (default_path(), false),
         };
-        let dm_url =
-            non_empty(global.deepmotion_url.clone()).or(non_empty(file.deepmotion.api_url));
-        let client_id =
-            non_empty(global.client_id.clone()).or(non_empty(file.deepmotion.client_id));
-        let secret =
-            non_empty(global.client_secret.clone()).or(non_empty(file.deepmotion.client_secret));
-        let deepmotion = match (client_id, secret) {
-            (Some(client_id), Some(secret)) => Some(DeepMotionConfig {
-                url: dm_url.unwrap_or_else(|| default_deepmotion_url().to_owned()),
-                client_id,
-                client_secret: SecretString::from(secret),
-            }),
-            (None, None) if dm_url.is_none() => None,
-            (id, secret) => {
-                let missing = match (id.is_none(), secret.is_none()) {
-                    (true, true) => "DEEPMOTION_CLIENT_ID and DEEPMOTION_CLIENT_SECRET",
-                    (true, false) => "DEEPMOTION_CLIENT_ID",
-                    _ => "DEEPMOTION_CLIENT_SECRET",
-                };
-                return Err(CliError::auth(format!(
-                    "DeepMotion credentials are incomplete: set {missing} (flag, environment or config file), \
-                     or unset DEEPMOTION_API_URL to use the embedded sandbox"
-                )));
+        let mut table = toml::Table::new();
+        let mut read_from = None;
+        if let Some(path) = &path {
+            if let Some(text) = read_limited(path, explicit)? {
+                table = parse(path, &text)?;
+                read_from = Some(path.clone());
             }
-        };
-        let md_url =
-            non_empty(global.motiondynamic_url.clone()).or(non_empty(file.motiondynamic.api_url));
-        let token = non_empty(global.token.clone()).or(non_empty(file.motiondynamic.token));
-        let motiondynamic = match (token, md_url) {
-            (Some(token), url) => Some(MotionDynamicConfig {
-                url: url.unwrap_or_else(|| default_motiondynamic_url().to_owned()),
-                token: SecretString::from(token),
-            }),
-            (None, None) => None,
-            (None, Some(_)) => {
-                return Err(CliError::auth(
-                    "MotionDynamic credentials are incomplete: set MOTIONDYNAMIC_TOKEN (flag, environment or \
-                     config file), or unset MOTIONDYNAMIC_API_URL to use the embedded sandbox",
-                ));
+        }
+        let profile = non_empty(global.profile.as_deref());
+        if let Some(name) = &profile {
+            let found = table
+                .get("profiles")
+                .and_then(|p| p.as_table())
+                .is_some_and(|p| p.contains_key(name));
+            if !found {
+                let known: Vec<String> = table
+                    .get("profiles")
+                    .and_then(|p| p.as_table())
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default();
+                let file = read_from
+                    .as_ref()
+                    .map_or("no config file".to_owned(), |p| p.display().to_string());
+                return Err(CliError::config(format!(
+                    "profile {name:?} is not in the config file ({file}); profiles there: {}",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ))
+                .hint("add a [profiles.NAME.deepmotion] or [profiles.NAME.motiondynamic] table, or drop --profile / MOTIONKIT_PROFILE"));
             }
-        };
+        }
         Ok(Config {
-            deepmotion,
-            motiondynamic,
+            global: GlobalArgsView {
+                deepmotion_url: global.deepmotion_url.clone(),
+                client_id: global.client_id.clone(),
+                client_secret: global.client_secret.clone(),
+                motiondynamic_url: global.motiondynamic_url.clone(),
+                token: global.token.clone(),
+            },
+            path: read_from,
+            table,
+            profile,
         })
     }
+
+    /// The `[service]` tables that apply, most specific first: the
+    /// profile's, then the top level's, with their names.
+    fn tables(&self, service: &str) -> Vec<(String, &toml::Table)> {
+        let mut out = Vec::new();
+        if let Some(profile) = &self.profile {
+            let table = self
+                .table
+                .get("profiles")
+                .and_then(|p| p.get(profile))
+                .and_then(|p| p.get(service))
+                .and_then(|t| t.as_table());
+            if let Some(table) = table {
+                out.push((format!("profiles.{profile}.{service}"), table));
+            }
+        }
+        if let Some(table) = self.table.get(service).and_then(|t| t.as_table()) {
+            out.push((service.to_owned(), table));
+        }
+        out
+    }
+
+    /// Checks the service's tables against their schema (unknown keys,
+    /// wrong types), naming the file and the table.
+    fn check_tables<T: for<'de> Deserialize<'de>>(&self, service: &str) -> Result<(), CliError> {
+        for (name, table) in self.tables(service) {
+            let value = toml::Value::Table(table.clone());
+            if let Err(e) = value.try_into::<T>() {
+                let file = self
+                    .path
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.display().to_string());
+                return Err(CliError::config(format!(
+                    "config file {file}: [{name}]: {}",
+                    crate::exit::one_line(e.message())
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn setting(
+        &self,
+        key: &'static str,
+        flag: (&'static str, &'static str, Option<&str>),
+        service: &str,
+        file_key: &str,
+        secret: bool,
+    ) -> Setting {
+        let (flag_name, env, given) = flag;
+        if let Some(value) = non_empty(given) {
+            let from_env = std::env::var(env).is_ok_and(|v| v == value);
+            return Setting {
+                key,
+                value: Some(SecretString::from(value)),
+                source: if from_env {
+                    Source::Env(env)
+                } else {
+                    Source::Flag(flag_name)
+                },
+                secret,
+            };
+        }
+        for (name, table) in self.tables(service) {
+            if let Some(value) = non_empty(table.get(file_key).and_then(|v| v.as_str())) {
+                return Setting {
+                    key,
+                    value: Some(SecretString::from(value)),
+                    source: Source::File(name),
+                    secret,
+                };
+            }
+        }
+        Setting {
+            key,
+            value: None,
+            source: Source::Unset,
+            secret,
+        }
+    }
+
+    /// The DeepMotion settings: api_url, client_id, client_secret.
+    pub fn deepmotion_settings(&self) -> [Setting; 3] {
+        let g = &self.global;
+        let mut url = self.setting(
+            "deepmotion.api_url",
+            (
+                "--deepmotion-url",
+                "DEEPMOTION_API_URL",
+                g.deepmotion_url.as_deref(),
+            ),
+            "deepmotion",
+            "api_url",
+            false,
+        );
+        if url.value.is_none() {
+            url.value = Some(SecretString::from(default_deepmotion_url()));
+            url.source = Source::Default;
+        }
+        [
+            url,
+            self.setting(
+                "deepmotion.client_id",
+                (
+                    "--client-id",
+                    "DEEPMOTION_CLIENT_ID",
+                    g.client_id.as_deref(),
+                ),
+                "deepmotion",
+                "client_id",
+                false,
+            ),
+            self.setting(
+                "deepmotion.client_secret",
+                (
+                    "--client-secret",
+                    "DEEPMOTION_CLIENT_SECRET",
+                    g.client_secret.as_deref(),
+                ),
+                "deepmotion",
+                "client_secret",
+                true,
+            ),
+        ]
+    }
+
+    /// The MotionDynamic settings: api_url, token.
+    pub fn motiondynamic_settings(&self) -> [Setting; 2] {
+        let g = &self.global;
+        let mut url = self.setting(
+            "motiondynamic.api_url",
+            (
+                "--motiondynamic-url",
+                "MOTIONDYNAMIC_API_URL",
+                g.motiondynamic_url.as_deref(),
+            ),
+            "motiondynamic",
+            "api_url",
+            false,
+        );
+        if url.value.is_none() {
+            url.value = Some(SecretString::from(default_motiondynamic_url()));
+            url.source = Source::Default;
+        }
+        [
+            url,
+            self.setting(
+                "motiondynamic.token",
+                ("--token", "MOTIONDYNAMIC_TOKEN", g.token.as_deref()),
+                "motiondynamic",
+                "token",
+                true,
+            ),
+        ]
+    }
+
+    /// DeepMotion credentials; `Ok(None)` when none at all are set (the
+    /// caller then asks for them or for `--sandbox`). Only DeepMotion's
+    /// sources are read and checked.
+    pub fn deepmotion(&self) -> Result<Option<DeepMotionConfig>, CliError> {
+        self.check_tables::<FileDeepMotion>("deepmotion")?;
+        let [url, id, secret] = self.deepmotion_settings();
+        match (id.text(), secret.value) {
+            (Some(client_id), Some(client_secret)) => Ok(Some(DeepMotionConfig {
+                url: url
+                    .text()
+                    .unwrap_or_else(|| default_deepmotion_url().to_owned()),
+                client_id,
+                client_secret,
+            })),
+            (None, None) => Ok(None),
+            (id, _) => {
+                let (var, key) = if id.is_none() {
+                    ("DEEPMOTION_CLIENT_ID", "client_id")
+                } else {
+                    ("DEEPMOTION_CLIENT_SECRET", "client_secret")
+                };
+                Err(CliError::auth(format!(
+                    "DeepMotion credentials are incomplete: {var} is not set"
+                ))
+                .hint(format!(
+                    "set {var} (or `{key}` under [deepmotion] in the config file), or add \
+                     --sandbox to try offline with simulated results"
+                )))
+            }
+        }
+    }
+
+    /// MotionDynamic credentials; `Ok(None)` when no token is set. Only
+    /// MotionDynamic's sources are read and checked.
+    pub fn motiondynamic(&self) -> Result<Option<MotionDynamicConfig>, CliError> {
+        self.check_tables::<FileMotionDynamic>("motiondynamic")?;
+        let [url, token] = self.motiondynamic_settings();
+        Ok(token.value.map(|token| MotionDynamicConfig {
+            url: url
+                .text()
+                .unwrap_or_else(|| default_motiondynamic_url().to_owned()),
+            token,
+        }))
+    }
+
+    /// Top-level tables the file has that motionkit does not know (typos).
+    pub fn unknown_tables(&self) -> Vec<String> {
+        self.table
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "deepmotion" | "motiondynamic" | "profiles"))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The file `config init` writes.
+pub fn render_file(values: &BTreeMap<&str, String>) -> String {
+    let mut out =
+        String::from("# motionkit config; see docs/CLI.md. Keep this file private (0600).\n");
+    for (section, keys) in [
+        ("deepmotion", &["api_url", "client_id", "client_secret"][..]),
+        ("motiondynamic", &["api_url", "token"][..]),
+    ] {
+        let set: Vec<(&str, &String)> = keys
+            .iter()
+            .filter_map(|k| {
+                values
+                    .get(format!("{section}.{k}").as_str())
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (*k, v))
+            })
+            .collect();
+        if set.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n[{section}]\n"));
+        for (key, value) in set {
+            let quoted = toml::Value::String(value.clone()).to_string();
+            out.push_str(&format!("{key} = {quoted}\n"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -215,62 +585,136 @@ mod tests {
 
     fn global(file: Option<PathBuf>) -> GlobalArgs {
         GlobalArgs {
-            json: false,
-            quiet: false,
             config_file: file,
-            deepmotion_url: None,
-            client_id: None,
-            client_secret: None,
-            motiondynamic_url: None,
-            token: None,
+            ..GlobalArgs::default()
         }
+    }
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        path
     }
 
     #[test]
     fn file_then_flags_and_debug_hides_secrets() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        std::fs::write(
-            &path,
+        let path = write(
+            dir.path(),
             "[deepmotion]\nclient_id = \"file-id\"\nclient_secret = \"file-secret-123\"\n\
              [motiondynamic]\ntoken = \"tok-456\"\n",
-        )
-        .unwrap();
+        );
         let mut args = global(Some(path));
         args.client_id = Some("flag-id".into());
         let config = Config::load(&args).unwrap();
-        let dm = config.deepmotion.clone().unwrap();
+        let dm = config.deepmotion().unwrap().unwrap();
         assert_eq!(dm.client_id, "flag-id");
         assert_eq!(dm.url, default_deepmotion_url());
-        let debug = format!("{config:?}");
-        assert!(!debug.contains("file-secret-123") && !debug.contains("tok-456"));
+        let md = config.motiondynamic().unwrap().unwrap();
+        let debug = format!(
+            "{config:?} {dm:?} {md:?} {:?}",
+            config.deepmotion_settings()
+        );
+        assert!(
+            !debug.contains("file-secret-123") && !debug.contains("tok-456"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn bad_file_names_the_line_but_not_the_text() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        std::fs::write(
-            &path,
+        let path = write(
+            dir.path(),
             "[deepmotion]\nclient_id = \"a\"\nclient_secret = \"s3cr3t\" x\n",
-        )
-        .unwrap();
+        );
         let err = Config::load(&global(Some(path))).unwrap_err();
         assert!(err.message.contains("line 3"), "{err}");
         assert!(!err.message.contains("s3cr3t"), "{err}");
     }
 
     #[test]
-    fn partial_credentials_are_an_auth_error() {
-        let mut args = global(Some(PathBuf::from("/nonexistent/motionkit.toml")));
+    fn one_services_broken_section_does_not_affect_the_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "[deepmotion]\nclient_id = \"only-id\"\nclent_secret = \"typo\"\n\
+             [motiondynamic]\ntoken = \"tok\"\n",
+        );
+        let config = Config::load(&global(Some(path))).unwrap();
+        assert_eq!(
+            config.motiondynamic().unwrap().unwrap().url,
+            default_motiondynamic_url()
+        );
+        let err = config.deepmotion().unwrap_err();
+        assert!(err.message.contains("clent_secret"), "{err}");
+    }
+
+    #[test]
+    fn partial_credentials_are_an_auth_error_naming_what_to_set() {
+        let args = global(Some(PathBuf::from("/nonexistent/motionkit.toml")));
         assert!(Config::load(&args).is_err());
         let dir = tempfile::tempdir().unwrap();
-        let empty = dir.path().join("empty.toml");
-        std::fs::write(&empty, "").unwrap();
-        args.config_file = Some(empty);
+        let mut args = global(Some(write(dir.path(), "")));
         args.client_id = Some("id".into());
-        let err = Config::load(&args).unwrap_err();
+        let config = Config::load(&args).unwrap();
+        let err = config.deepmotion().unwrap_err();
         assert_eq!(err.exit, crate::exit::Exit::Auth);
-        assert!(err.message.contains("DEEPMOTION_CLIENT_SECRET"));
+        assert!(err.message.contains("DEEPMOTION_CLIENT_SECRET"), "{err}");
+        assert!(err.hint.unwrap().contains("--sandbox"));
+        assert!(config.motiondynamic().unwrap().is_none());
+    }
+
+    #[test]
+    fn profiles_override_the_top_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "[deepmotion]\nclient_id = \"top\"\nclient_secret = \"s\"\n\
+             [profiles.staging.deepmotion]\napi_url = \"http://staging.invalid\"\nclient_id = \"stg\"\n",
+        );
+        let mut args = global(Some(path));
+        args.profile = Some("staging".into());
+        let config = Config::load(&args).unwrap();
+        let dm = config.deepmotion().unwrap().unwrap();
+        assert_eq!(
+            (dm.url.as_str(), dm.client_id.as_str()),
+            ("http://staging.invalid", "stg")
+        );
+        let [_, id, secret] = config.deepmotion_settings();
+        assert_eq!(
+            id.source,
+            Source::File("profiles.staging.deepmotion".into())
+        );
+        assert_eq!(secret.source, Source::File("deepmotion".into()));
+        args.profile = Some("prod".into());
+        let err = Config::load(&args).unwrap_err();
+        assert!(err.message.contains("staging"), "{err}");
+    }
+
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let err = Config::load(&global(Some("/dev/zero".into()))).unwrap_err();
+        assert!(err.message.contains("not a regular file"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES as usize + 1]).unwrap();
+        let err = Config::load(&global(Some(big))).unwrap_err();
+        assert!(err.message.contains("larger than"), "{err}");
+        let err = Config::load(&global(Some(dir.path().to_owned()))).unwrap_err();
+        assert!(err.message.contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn masks_keep_at_most_four_characters() {
+        assert_eq!(mask("short"), "****");
+        assert_eq!(mask("abcdefghijklmnopWXYZ"), "****WXYZ");
+        let text = render_file(&BTreeMap::from([
+            ("deepmotion.client_id", "id \"q\"".to_owned()),
+            ("motiondynamic.token", String::new()),
+        ]));
+        let table: toml::Table = text.parse().unwrap();
+        assert_eq!(table["deepmotion"]["client_id"].as_str(), Some("id \"q\""));
+        assert!(table.get("motiondynamic").is_none());
     }
 }

@@ -1,5 +1,8 @@
-//! The embedded sandbox: when a service has no credentials, the CLI starts
-//! both emulators in-process on free loopback ports and uses them.
+//! The embedded sandbox: with `--sandbox` (or `MOTIONKIT_SANDBOX=1`), and
+//! only then, the CLI starts both emulators in-process on free loopback
+//! ports and uses them. Everything it produces is marked as simulated: a
+//! line on stderr that `--quiet` does not hide, and `"simulated": true` in
+//! `--json` output.
 //!
 //! Its DeepMotion state is kept under `CACHE_DIR/motionkit/sandbox` (Linux:
 //! `~/.cache/motionkit/sandbox`), so a later command (`status`, `download`,
@@ -80,9 +83,10 @@ impl Lazy {
                     Ok(embedded) => embedded,
                     Err(_) => start(None).await?,
                 };
+                // Not a note: `--quiet` does not hide that results are simulated.
                 eprintln!(
-                    "motionkit: no {service} credentials configured; using the embedded sandbox \
-                     (simulated results, nothing leaves this machine; see `motionkit --help`)"
+                    "motionkit: sandbox: {service} results are simulated by the embedded sandbox \
+                     (--sandbox); nothing leaves this machine"
                 );
                 Ok(embedded)
             })

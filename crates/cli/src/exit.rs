@@ -6,18 +6,33 @@
 //! | 1 | permanent error: invalid input, unknown id, a job that failed; running the same command again will fail again |
 //! | 2 | temporary error: network, timeout, HTTP 429 or 5xx; running the same command again later may work |
 //! | 3 | authentication: credentials missing, rejected or expired |
+//!
+//! With `--json` a failure is also printed on stdout as
+//! `{"error": {"kind": ..., "message": ..., "exit_code": N, ...}}` (merged
+//! into the command's own document when it has partial results), and the
+//! exit code is the same as without `--json`.
 
 use std::fmt;
 
+use motionkit_models::deepmotion::ErrorCode;
 use motionkit_validation::Violations;
+use schemars::JsonSchema;
+use serde::Serialize;
 
-/// Text appended to `--help`.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
+/// The exit-code table, as a string literal for `concat!`.
+macro_rules! exit_codes_help {
+    () => {
+        "Exit codes:
   0  success
   1  permanent error: invalid input, unknown id, job failed (retrying will not help)
   2  temporary error: network, timeout, HTTP 429 or 5xx (try again later)
-  3  authentication failed: credentials missing, rejected or expired";
+  3  authentication failed: credentials missing, rejected or expired"
+    };
+}
+pub(crate) use exit_codes_help;
+
+/// Text appended to `--help`.
+pub const EXIT_CODES_HELP: &str = exit_codes_help!();
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,43 +60,198 @@ impl Exit {
     }
 }
 
+/// What kind of failure, in `--json` errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The command line does not parse (exit 1).
+    Usage,
+    /// A value was refused before anything was sent (exit 1).
+    InvalidInput,
+    /// The config file is unreadable or wrong (exit 1).
+    Config,
+    /// The object does not exist (exit 1).
+    NotFound,
+    /// A job or generation failed on the server (exit 1).
+    JobFailed,
+    /// A file would be replaced, or a delete was not confirmed (exit 1).
+    Conflict,
+    /// A local file or folder problem (exit 1).
+    Local,
+    /// The server refused the request (a 4xx answer) or broke the protocol (exit 1).
+    Rejected,
+    /// The network failed or timed out (exit 2).
+    Network,
+    /// HTTP 429, 5xx, or a wait that ran out (exit 2).
+    Temporary,
+    /// Credentials missing, rejected or expired (exit 3).
+    Auth,
+}
+
+/// One problem of an invalid input.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Problem {
+    /// The flag, argument or theme parameter, for example `--speed-multiplier`.
+    pub field: String,
+    /// The rule, for example `range`.
+    pub rule: String,
+    /// The value as given.
+    pub value: String,
+    /// What is allowed.
+    pub limit: String,
+}
+
 /// A command's failure: one line, no secrets, and its exit code.
 #[derive(Debug, Clone)]
 pub struct CliError {
     /// The exit code.
     pub exit: Exit,
-    /// One line saying what failed and what to do.
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// One line saying what failed.
     pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// The problems of an invalid input.
+    pub problems: Vec<Problem>,
+    /// DeepMotion's documented error code, for a failed job.
+    pub error_code: Option<u32>,
+    /// The command's partial `--json` document, printed with the error in it.
+    pub output: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The `error` object of `--json` failures.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// One line saying what failed.
+    pub message: String,
+    /// The process exit code (1, 2 or 3).
+    pub exit_code: u8,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// Every problem of an invalid input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub problems: Vec<Problem>,
+    /// DeepMotion's documented error code, for a failed job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u32>,
+}
+
+/// A `--json` failure: `{"error": {...}}`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorOutput {
+    /// The failure.
+    pub error: ErrorBody,
 }
 
 impl CliError {
-    /// A permanent error (exit 1).
+    /// An error with an explicit exit code and kind; newlines become spaces.
+    pub fn with_kind(exit: Exit, kind: ErrorKind, message: impl Into<String>) -> Self {
+        CliError {
+            exit,
+            kind,
+            message: one_line(&message.into()),
+            hint: None,
+            problems: Vec::new(),
+            error_code: None,
+            output: None,
+        }
+    }
+
+    /// A permanent error (exit 1) the server or the job caused.
     pub fn permanent(message: impl Into<String>) -> Self {
-        CliError::new(Exit::Permanent, message)
+        CliError::with_kind(Exit::Permanent, ErrorKind::Rejected, message)
     }
 
     /// A temporary error (exit 2).
     pub fn temporary(message: impl Into<String>) -> Self {
-        CliError::new(Exit::Temporary, message)
+        CliError::with_kind(Exit::Temporary, ErrorKind::Temporary, message)
     }
 
     /// An authentication error (exit 3).
     pub fn auth(message: impl Into<String>) -> Self {
-        CliError::new(Exit::Auth, message)
+        CliError::with_kind(Exit::Auth, ErrorKind::Auth, message)
     }
 
-    /// An error with an explicit exit code; newlines become spaces.
+    /// A command-line problem (exit 1).
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::with_kind(Exit::Permanent, ErrorKind::Usage, message)
+    }
+
+    /// An unknown object (exit 1); `list` is the command that lists them.
+    pub fn not_found(message: impl Into<String>, list: &str) -> Self {
+        CliError::with_kind(Exit::Permanent, ErrorKind::NotFound, message)
+            .hint(format!("see `{list}`"))
+    }
+
+    /// A local problem (exit 1).
+    pub fn local(message: impl Into<String>) -> Self {
+        CliError::with_kind(Exit::Permanent, ErrorKind::Local, message)
+    }
+
+    /// A refused overwrite or an unconfirmed delete (exit 1).
+    pub fn conflict(message: impl Into<String>) -> Self {
+        CliError::with_kind(Exit::Permanent, ErrorKind::Conflict, message)
+    }
+
+    /// A config file problem (exit 1).
+    pub fn config(message: impl Into<String>) -> Self {
+        CliError::with_kind(Exit::Permanent, ErrorKind::Config, message)
+    }
+
+    /// An error with an explicit exit code (the kind follows from it).
     pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        CliError {
-            exit,
-            message: one_line(&message.into()),
-        }
+        let kind = match exit {
+            Exit::Auth => ErrorKind::Auth,
+            Exit::Temporary => ErrorKind::Temporary,
+            _ => ErrorKind::Rejected,
+        };
+        CliError::with_kind(exit, kind, message)
+    }
+
+    /// Sets what to do about it.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(one_line(&hint.into()));
+        self
     }
 
     /// Adds context in front of the message.
     pub fn context(mut self, context: impl fmt::Display) -> Self {
         self.message = format!("{context}: {}", self.message);
         self
+    }
+
+    /// Attaches the command's partial `--json` document.
+    pub fn with_output(mut self, output: &impl Serialize) -> Self {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(output) {
+            self.output = Some(map);
+        }
+        self
+    }
+
+    /// The `error` object.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            kind: self.kind,
+            message: self.message.clone(),
+            exit_code: self.exit.code(),
+            hint: self.hint.clone(),
+            problems: self.problems.clone(),
+            error_code: self.error_code,
+        }
+    }
+
+    /// The `--json` document of this failure.
+    pub fn to_json_text(&self) -> String {
+        let mut doc = self.output.clone().unwrap_or_default();
+        let body = serde_json::to_value(self.body()).unwrap_or_default();
+        doc.insert("error".to_owned(), body);
+        serde_json::to_string_pretty(&serde_json::Value::Object(doc))
+            .unwrap_or_else(|_| "{\"error\":{}}".to_owned())
     }
 }
 
@@ -104,7 +274,22 @@ impl std::error::Error for CliError {}
 
 impl From<Violations> for CliError {
     fn from(violations: Violations) -> Self {
-        CliError::permanent(violations.to_string())
+        let problems = violations
+            .iter()
+            .map(|v| Problem {
+                field: v.field.clone(),
+                rule: v.rule.as_str().to_owned(),
+                value: v.value.clone(),
+                limit: v.limit.clone(),
+            })
+            .collect();
+        let mut error = CliError::with_kind(
+            Exit::Permanent,
+            ErrorKind::InvalidInput,
+            violations.to_string(),
+        );
+        error.problems = problems;
+        error
     }
 }
 
@@ -114,32 +299,145 @@ impl From<motionkit_validation::Violation> for CliError {
     }
 }
 
+/// What to try for a documented DeepMotion error code. The document's
+/// table gives meanings only; these are our readings of them.
+pub fn code_hint(code: ErrorCode) -> Option<&'static str> {
+    Some(match code.code() {
+        201 | 202 | 1304 | 1305 | 1308 => {
+            "check that the file plays and is a supported video or picture format"
+        }
+        503 => "check the processing flags (`motionkit animate --help`)",
+        505 => "drop --sim, or animate with a stock character instead of --model",
+        508 | 513 => {
+            "use a clip where one person is fully visible, well lit and not cut by the frame"
+        }
+        599 | 799 | 999 | 1399 => "try a shorter clip, or --trim FROM,TO",
+        901..=909 => "check the custom character (`motionkit models list`) or upload it again",
+        _ => return None,
+    })
+}
+
+/// "DeepMotion error code 503 (Error processing the parameters)".
+pub fn describe_failure(reason: &motionkit_models::FailureReason) -> String {
+    match (&reason.code, &reason.exc_message) {
+        (Some(code), message) => {
+            let mut out = format!("DeepMotion error code {} ({})", code.code(), code.message());
+            if let Some(message) = message.as_deref().filter(|m| says_more(m, *code)) {
+                out.push_str(&format!("; the server said: {message}"));
+            }
+            out
+        }
+        _ => reason.to_string(),
+    }
+}
+
+/// True when the server's text adds something to the table's meaning
+/// (not just "error 503").
+fn says_more(message: &str, code: ErrorCode) -> bool {
+    let words: String = message
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_lowercase();
+    !message.contains(code.message())
+        && !matches!(words.as_str(), "" | "error" | "errorcode" | "code")
+}
+
+fn failed_job(failure: &motionkit_deepmotion::JobFailure) -> CliError {
+    let mut error = CliError::with_kind(
+        Exit::Permanent,
+        ErrorKind::JobFailed,
+        format!(
+            "job {} failed: {}",
+            failure.rid,
+            describe_failure(&failure.reason)
+        ),
+    );
+    if let Some(code) = failure.code() {
+        error.error_code = Some(code.code());
+        if let Some(hint) = code_hint(code) {
+            error = error.hint(hint);
+        }
+    }
+    error
+}
+
+/// The transport's failures in CLI terms.
+fn from_transport(error: &motionkit_transport::Error, temporary: bool) -> CliError {
+    use motionkit_transport::Error as E;
+    let message = error.to_string();
+    let (exit, kind) = match error {
+        E::Validation(_) => (Exit::Permanent, ErrorKind::InvalidInput),
+        E::Io { .. } => (Exit::Permanent, ErrorKind::Local),
+        E::Config { .. } => (Exit::Permanent, ErrorKind::Config),
+        E::Connect { .. } | E::Timeout { .. } if temporary => (Exit::Temporary, ErrorKind::Network),
+        E::Http { status: 404, .. } => (Exit::Permanent, ErrorKind::NotFound),
+        _ if temporary => (Exit::Temporary, ErrorKind::Temporary),
+        _ => (Exit::Permanent, ErrorKind::Rejected),
+    };
+    let mut out = CliError::with_kind(exit, kind, message);
+    if let E::Validation(v) = error {
+        out = CliError::from(v.clone());
+    }
+    if exit == Exit::Temporary {
+        out = out.hint("try again later");
+    }
+    out
+}
+
 impl From<motionkit_deepmotion::Error> for CliError {
     fn from(error: motionkit_deepmotion::Error) -> Self {
-        let message = error.to_string();
+        use motionkit_deepmotion::Error as E;
         if error.is_auth() {
-            CliError::auth(format!(
-                "{message} (DeepMotion credentials: DEEPMOTION_CLIENT_ID, DEEPMOTION_CLIENT_SECRET or the config file)"
-            ))
-        } else if error.is_temporary() {
-            CliError::temporary(format!("{message}; try again later"))
-        } else {
-            CliError::permanent(message)
+            return CliError::auth(error.to_string()).hint(
+                "check DEEPMOTION_CLIENT_ID and DEEPMOTION_CLIENT_SECRET (flags, environment or \
+                 config file; `motionkit config show` shows which are used)",
+            );
+        }
+        match &error {
+            E::Validation(v) => v.clone().into(),
+            E::JobFailed(failure) => failed_job(failure),
+            E::UnknownJob { .. } => CliError::not_found(error.to_string(), "motionkit list"),
+            E::Transport(t) => from_transport(t, error.is_temporary()),
+            E::Io { .. } => CliError::local(error.to_string()),
+            _ if error.is_temporary() => {
+                CliError::temporary(error.to_string()).hint("try again later")
+            }
+            _ => CliError::permanent(error.to_string()),
         }
     }
 }
 
 impl From<motionkit_motiondynamic::Error> for CliError {
     fn from(error: motionkit_motiondynamic::Error) -> Self {
-        let message = error.to_string();
+        use motionkit_motiondynamic::Error as E;
         if error.is_auth() {
-            CliError::auth(format!(
-                "{message} (MotionDynamic credentials: MOTIONDYNAMIC_TOKEN or the config file)"
-            ))
-        } else if error.is_temporary() {
-            CliError::temporary(format!("{message}; try again later"))
-        } else {
-            CliError::permanent(message)
+            let message = error
+                .to_string()
+                .replace("get a new JWT and rebuild the client", "get a new token");
+            return CliError::auth(message).hint(
+                "check MOTIONDYNAMIC_TOKEN (flag, environment or config file; `motionkit config \
+                 show` shows which is used)",
+            );
+        }
+        match &error {
+            E::Validation(v) => v.clone().into(),
+            E::NotFound { what, .. } => {
+                let list = if what.contains("theme") {
+                    "motionkit themes"
+                } else {
+                    "motionkit --help"
+                };
+                CliError::not_found(error.to_string(), list)
+            }
+            E::Discarded { .. } => {
+                CliError::with_kind(Exit::Permanent, ErrorKind::JobFailed, error.to_string())
+            }
+            E::Transport(t) => from_transport(t, error.is_temporary()),
+            _ if error.is_temporary() => {
+                CliError::temporary(error.to_string()).hint("try again later")
+            }
+            _ => CliError::permanent(error.to_string()),
         }
     }
 }
@@ -152,7 +450,7 @@ impl From<motionkit_transport::Error> for CliError {
 
 /// A local file problem (permanent).
 pub fn io_error(context: impl fmt::Display, error: std::io::Error) -> CliError {
-    CliError::permanent(format!("{context}: {error}"))
+    CliError::local(format!("{context}: {error}"))
 }
 
 #[cfg(test)]
@@ -170,5 +468,33 @@ mod tests {
     fn messages_are_one_line() {
         let e = CliError::permanent("a\n  b\r\nc");
         assert_eq!(e.message, "a b c");
+    }
+
+    #[test]
+    fn failures_name_the_documented_code() {
+        let reason = motionkit_models::FailureReason {
+            code: ErrorCode::from_code(503),
+            exc_type: None,
+            exc_message: Some("error 503".into()),
+        };
+        assert_eq!(
+            describe_failure(&reason),
+            "DeepMotion error code 503 (Error processing the parameters)"
+        );
+        let error = failed_job(&motionkit_deepmotion::JobFailure {
+            rid: "r1".into(),
+            reason,
+        });
+        assert_eq!(error.error_code, Some(503));
+        assert!(error.hint.unwrap().contains("--help"));
+    }
+
+    #[test]
+    fn json_errors_carry_kind_and_exit_code() {
+        let error = CliError::not_found("model m1 not found", "motionkit models list");
+        let doc: serde_json::Value = serde_json::from_str(&error.to_json_text()).unwrap();
+        assert_eq!(doc["error"]["kind"], "not_found");
+        assert_eq!(doc["error"]["exit_code"], 1);
+        assert_eq!(doc["error"]["hint"], "see `motionkit models list`");
     }
 }

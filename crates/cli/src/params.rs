@@ -50,6 +50,63 @@ pub fn name_flags(violations: Violations) -> Violations {
     )
 }
 
+/// Rewrites wire keys in `text` as the flags that set them:
+/// `takes effect only with render.sbs=0` becomes `takes effect only with
+/// --render-sbs 0`. Short keys (`sim`, `model`) are rewritten only where
+/// they are clearly keys (followed by `=`, `:` or a backquote).
+pub fn flagify(text: &str) -> String {
+    let is_key_char = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_';
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_key_char(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && is_key_char(chars[i]) {
+            i += 1;
+        }
+        let token: String = chars[start..i].iter().collect();
+        let token_trimmed = token.trim_end_matches('.');
+        let next = chars.get(start + token_trimmed.chars().count()).copied();
+        let prev = start.checked_sub(1).and_then(|p| chars.get(p)).copied();
+        let distinctive =
+            token_trimmed.contains('.') || token_trimmed.chars().any(|c| c.is_ascii_uppercase());
+        let keyish = distinctive || matches!(next, Some('=' | ':' | '`')) || prev == Some('`');
+        let flag = FLAGS
+            .iter()
+            .find(|(_, key)| *key == token_trimmed)
+            .map(|(flag, _)| *flag)
+            .filter(|_| keyish);
+        match flag {
+            Some(flag) => {
+                out.push_str(flag);
+                out.push_str(&token[token_trimmed.len()..]);
+                if next == Some('=') && token.len() == token_trimmed.len() {
+                    out.push(' ');
+                    i += 1;
+                }
+            }
+            None => out.push_str(&token),
+        }
+    }
+    out
+}
+
+/// The advisories of `params` (never blocking), naming flags.
+pub fn advisories(params: &ProcessParams) -> Vec<String> {
+    name_flags(Violations(params.advisories()))
+        .into_iter()
+        .map(|mut v| {
+            v.limit = flagify(&v.limit);
+            v.to_string()
+        })
+        .collect()
+}
+
 impl ProcessArgs {
     /// The wire strings these flags stand for, `--param` values last.
     pub fn to_wire(&self) -> Vec<String> {
@@ -119,6 +176,31 @@ mod tests {
             params.to_params(),
             ["formats=bvh,fbx", "sim=1", "trim=1,2", "render.CamMode=2"]
         );
+    }
+
+    #[test]
+    fn wire_keys_in_text_become_flags() {
+        assert_eq!(
+            flagify("takes effect only with render.sbs=0"),
+            "takes effect only with --render-sbs 0"
+        );
+        assert_eq!(
+            flagify("`render.bgColor` and simulation"),
+            "`--render-bg-color` and simulation"
+        );
+        assert_eq!(flagify("set sim=1."), "set --sim 1.");
+        let args = ProcessArgs {
+            render_bg_color: Some("0,177,64,0".into()),
+            ..ProcessArgs::default()
+        };
+        let notes = advisories(&args.to_params(InputKind::Video).unwrap());
+        assert!(!notes.is_empty());
+        for note in notes {
+            assert!(
+                note.contains("--render-bg-color") && note.contains("--render-sbs 0"),
+                "{note}"
+            );
+        }
     }
 
     #[test]

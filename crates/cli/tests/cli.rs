@@ -38,6 +38,10 @@ fn motionkit(home: &Path) -> Command {
         "MOTIONDYNAMIC_TOKEN",
         "MOTIONDYNAMIC_API_URL",
         "MOTIONKIT_CONFIG",
+        "MOTIONKIT_SANDBOX",
+        "MOTIONKIT_PROFILE",
+        "MOTIONKIT_LOG",
+        "RUST_LOG",
     ] {
         cmd.env_remove(var);
     }
@@ -112,11 +116,11 @@ fn help_documents_the_exit_codes() {
 }
 
 #[test]
-fn animate_uses_the_embedded_sandbox_and_leaves_a_60_frame_bvh() {
+fn animate_with_sandbox_uses_the_embedded_sandbox_and_leaves_a_60_frame_bvh() {
     let home = TempDir::new().unwrap();
     let out = home.path().join("out");
     let output = motionkit(home.path())
-        .arg("animate")
+        .args(["--sandbox", "--quiet", "animate"])
         .arg(fixture("walk.mp4"))
         .arg("--out")
         .arg(&out)
@@ -124,7 +128,8 @@ fn animate_uses_the_embedded_sandbox_and_leaves_a_60_frame_bvh() {
         .unwrap();
     let stderr = text(&output.stderr);
     assert_eq!(code(&output), 0, "{stderr}");
-    assert_eq!(stderr.matches("embedded sandbox").count(), 1, "{stderr}");
+    // `--quiet` does not hide that the results are simulated.
+    assert_eq!(stderr.matches("simulated").count(), 1, "{stderr}");
     assert_eq!(bvh_frames(&out.join("walk.bvh")), 60);
     let stdout = text(&output.stdout);
     for kind in ["bvh", "fbx", "mp4"] {
@@ -253,7 +258,10 @@ async fn server_and_network_failures_exit_2() {
         .output()
         .unwrap();
     assert_eq!(code(&output), 2, "{}", text(&output.stderr));
-    assert!(error_line(&output).contains("connection failed"));
+    let line = error_line(&output);
+    assert!(line.contains("connection failed"), "{line}");
+    // The error names the host and port that could not be reached.
+    assert!(line.contains(&closed.to_string()), "{line}");
 
     // Every answer a 5xx.
     let faults = home.path().join("faults.toml");
@@ -529,11 +537,31 @@ async fn progress_bars_are_drawn_on_a_terminal_only() {
         .output()
         .unwrap();
     assert_eq!(code(&output), 0);
+    let stderr = text(&output.stderr);
     assert!(
-        !text(&output.stderr).contains('%'),
-        "{}",
-        text(&output.stderr)
+        !stderr.contains('\u{1b}'),
+        "no escape codes off a terminal: {stderr}"
     );
+    assert!(
+        stderr.contains("walk.mp4: upload"),
+        "plain lines instead: {stderr}"
+    );
+    assert!(
+        stderr.contains("walk.mp4: job ") && stderr.contains(" rid="),
+        "the job's state and rid: {stderr}"
+    );
+
+    // With --quiet nothing is drawn at all.
+    let output = motionkit(home.path())
+        .envs(deepmotion_env(&sandbox))
+        .args(["--quiet", "animate"])
+        .arg(fixture("walk.mp4"))
+        .arg("--out")
+        .arg(home.path().join("out3"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0);
+    assert_eq!(text(&output.stderr), "");
     sandbox.shutdown().await;
 }
 
@@ -634,10 +662,15 @@ async fn a_failed_job_exits_1_and_is_not_charged_again_on_a_rerun() {
     };
     let output = run(&[]);
     assert_eq!(code(&output), 1);
-    assert!(error_line(&output).contains("513"));
+    let line = error_line(&output);
+    assert!(
+        line.contains("DeepMotion error code 513 (Failed to detect character"),
+        "{line}"
+    );
     let output = run(&[]);
     assert_eq!(code(&output), 1);
-    assert!(error_line(&output).contains("--retry-failed"));
+    error_line(&output);
+    assert!(text(&output.stderr).contains("hint: add --retry-failed"));
     assert_eq!(sandbox.deepmotion().process_submissions(), 1);
     let output = run(&["--retry-failed"]);
     assert_eq!(code(&output), 1);

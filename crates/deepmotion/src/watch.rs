@@ -46,10 +46,16 @@ impl std::fmt::Debug for Registration {
 }
 
 impl Client {
-    /// Starts a shared poller for this client (on the current tokio runtime).
+    /// Starts a shared poller for this client (on the current tokio runtime),
+    /// in the caller's tracing span, so its requests are logged with the
+    /// caller's context.
     pub fn watcher(&self, options: WaitOptions) -> Watcher {
         let (registrations, incoming) = mpsc::unbounded_channel();
-        tokio::spawn(poll(self.clone(), options, incoming));
+        tokio::spawn(tracing::Instrument::in_current_span(poll(
+            self.clone(),
+            options,
+            incoming,
+        )));
         Watcher { registrations }
     }
 }

@@ -5,20 +5,20 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::jobs::{Saved, save_outputs, upload_file, wait_job};
+use super::{Ctx, DeepMotion};
+use crate::args::AnimateArgs;
+use crate::exit::{CliError, Exit};
+use crate::output::{AnimateOutput, AnimatedInput, PlannedInput, ProcessPlan};
+use crate::params::advisories;
+use crate::progress::ItemBar;
+use crate::state::{JobPhase, SourceStamp, StateFile, UploadRecord, VideoState};
+use crate::term::safe;
 use futures::StreamExt as _;
 use motionkit_deepmotion::process::input_kind;
 use motionkit_deepmotion::{Process, Upload};
 use motionkit_validation::process::ProcessParams;
 use motionkit_validation::{Violation, Violations};
-use serde::Serialize;
-use serde_json::json;
-
-use super::jobs::{Saved, save_outputs, upload_file, wait_job};
-use super::{Ctx, DeepMotion};
-use crate::args::AnimateArgs;
-use crate::exit::{CliError, Exit};
-use crate::progress::ItemBar;
-use crate::state::{JobPhase, SourceStamp, StateFile, UploadRecord, VideoState};
 
 /// Extensions `/upload` accepts.
 const VIDEO_EXTENSIONS: &[&str] = &[
@@ -41,17 +41,11 @@ struct Item {
 }
 
 /// How one video ended.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct Outcome {
-    video: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rid: Option<String>,
-    status: &'static str,
-    files: Vec<Saved>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    #[serde(skip)]
+    input: AnimatedInput,
     exit: Exit,
+    error: Option<CliError>,
 }
 
 fn now_ms() -> u64 {
@@ -140,17 +134,71 @@ fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
     unique.into_result(items).map_err(CliError::from)
 }
 
+/// `motionkit animate --dry-run`: what would be uploaded and submitted.
+fn dry_run(ctx: &Ctx, items: &[Item], warnings: Vec<String>) -> Result<(), CliError> {
+    let plan = ProcessPlan {
+        simulated: ctx.simulated(),
+        dry_run: true,
+        rerun_of: None,
+        videos: items
+            .iter()
+            .map(|item| PlannedInput {
+                input: item.label.clone(),
+                bytes: std::fs::metadata(&item.path).map_or(0, |m| m.len()),
+                out_dir: item.out_dir.clone(),
+                params: item.wire.clone(),
+            })
+            .collect(),
+        warnings,
+    };
+    if ctx.json() {
+        return ctx.print_json(&plan);
+    }
+    for video in &plan.videos {
+        ctx.out(format!(
+            "would upload {} ({} bytes), then POST /process with: {} (outputs into {})",
+            safe(&video.input),
+            video.bytes,
+            if video.params.is_empty() {
+                "(no parameters: the service's defaults)".to_owned()
+            } else {
+                video.params.join(" ")
+            },
+            video.out_dir.display()
+        ));
+    }
+    for warning in &plan.warnings {
+        ctx.out(format!("warning: {warning}"));
+    }
+    Ok(())
+}
+
 /// `motionkit animate`.
 pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
     let items = plan(&args)?;
-    for advice in items
+    let warnings = items
         .first()
-        .map(|i| i.params.advisories())
-        .unwrap_or_default()
-    {
-        ctx.note(format!("note: {advice}"));
+        .map(|i| advisories(&i.params))
+        .unwrap_or_default();
+    if args.dry_run {
+        return dry_run(ctx, &items, warnings);
+    }
+    for warning in &warnings {
+        ctx.note(format!("warning: {warning}"));
     }
     let state = StateFile::open(&args.out)?;
+    let known: Vec<bool> = items
+        .iter()
+        .filter_map(|i| state.get(&i.key).map(|v| v.done))
+        .collect();
+    if !known.is_empty() {
+        let done = known.iter().filter(|d| **d).count();
+        ctx.note(format!(
+            "resuming: {done} done, {} to go (state file {})",
+            items.len() - done,
+            state.path().display()
+        ));
+    }
     let dm = ctx.deepmotion().await?;
     if let Some(url) = &args.webhook {
         ensure_webhook(ctx, dm, url).await?;
@@ -162,6 +210,11 @@ pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
         dm,
         state: &state,
         protect: &protect,
+        on_existing: if args.clobber {
+            motionkit_transport::OnExisting::Replace
+        } else {
+            motionkit_transport::OnExisting::KeepBoth
+        },
         retry_failed: args.retry_failed,
         batch: items.len() > 1,
     };
@@ -172,7 +225,7 @@ pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
             async move {
                 let outcome = Box::pin(run.video(item)).await;
                 if let Some(batch) = &batch {
-                    batch.inc(1);
+                    batch.inc();
                 }
                 run.report(&outcome);
                 (index, outcome)
@@ -187,23 +240,29 @@ pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
     outcomes.sort_by_key(|(index, _)| *index);
     let outcomes: Vec<Outcome> = outcomes.into_iter().map(|(_, o)| o).collect();
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.exit != Exit::Ok).collect();
-    if ctx.json() {
-        ctx.print_json(&json!({
-            "ok": failed.is_empty(),
-            "state_file": state.path(),
-            "videos": outcomes,
-        }))?;
-    }
-    match failed.as_slice() {
-        [] => Ok(()),
-        [one] if outcomes.len() == 1 => Err(CliError::new(
-            one.exit,
-            format!(
-                "{}: {}",
-                one.video,
-                one.error.as_deref().unwrap_or("failed")
-            ),
-        )),
+    let output = AnimateOutput {
+        simulated: ctx.simulated(),
+        ok: failed.is_empty(),
+        state_file: state.path().to_owned(),
+        videos: outcomes.iter().map(|o| o.input.clone()).collect(),
+        warnings,
+    };
+    let error = match failed.as_slice() {
+        [] => {
+            return if ctx.json() {
+                ctx.print_json(&output)
+            } else {
+                Ok(())
+            };
+        }
+        [one] if outcomes.len() == 1 => {
+            let mut error = one
+                .error
+                .clone()
+                .unwrap_or_else(|| CliError::new(one.exit, "failed"));
+            error.message = format!("{}: {}", one.input.input, error.message);
+            error
+        }
         many => {
             let exit = many.iter().fold(Exit::Ok, |acc, o| acc.worst(o.exit));
             let hint = if exit == Exit::Permanent {
@@ -211,12 +270,14 @@ pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
             } else {
                 "run the same command again to resume"
             };
-            Err(CliError::new(
+            CliError::new(
                 exit,
-                format!("{} of {} videos failed; {hint}", many.len(), outcomes.len()),
-            ))
+                format!("{} of {} videos failed", many.len(), outcomes.len()),
+            )
+            .hint(hint)
         }
-    }
+    };
+    Err(error.with_output(&output))
 }
 
 /// Registers `url` as a webhook endpoint unless one already has it.
@@ -245,6 +306,7 @@ struct Run<'a> {
     dm: &'a DeepMotion,
     state: &'a StateFile,
     protect: &'a [PathBuf],
+    on_existing: motionkit_transport::OnExisting,
     retry_failed: bool,
     batch: bool,
 }
@@ -257,19 +319,20 @@ impl Run<'_> {
         }
         match &outcome.error {
             None => {
-                for file in &outcome.files {
+                super::jobs::note_renamed(self.ctx, &outcome.input.files);
+                for file in &outcome.input.files {
                     self.ctx.out(format!(
                         "{}\t{}\t{}",
-                        outcome.video,
-                        file.kind,
-                        file.path.display()
+                        safe(&outcome.input.input),
+                        safe(&file.kind),
+                        safe(&file.path.display().to_string())
                     ));
                 }
             }
             // A single video's error is the command's error line; in a
             // batch each failure gets its own line before the summary.
             Some(error) if self.batch => {
-                let line = format!("{}: {error}", outcome.video);
+                let line = safe(&format!("{}: {error}", outcome.input.input)).into_owned();
                 self.ctx.bars.suspend(|| eprintln!("motionkit: {line}"));
             }
             Some(_) => {}
@@ -286,7 +349,7 @@ impl Run<'_> {
         let result = self.steps(item, &bar, &mut rid).await;
         let (status, files, error, exit) = match result {
             Ok(files) => ("done", files, None, Exit::Ok),
-            Err(e) => ("failed", Vec::new(), Some(e.message), e.exit),
+            Err(e) => ("failed", Vec::new(), Some(e.clone()), e.exit),
         };
         if self.batch {
             bar.clear();
@@ -294,12 +357,16 @@ impl Run<'_> {
             bar.finish(status);
         }
         Outcome {
-            video: item.label.clone(),
-            rid,
-            status,
-            files,
-            error,
+            input: AnimatedInput {
+                input: item.label.clone(),
+                rid,
+                status: status.to_owned(),
+                files,
+                error_code: error.as_ref().and_then(|e| e.error_code),
+                error_message: error.as_ref().map(|e| e.message.clone()),
+            },
             exit,
+            error,
         }
     }
 
@@ -358,14 +425,20 @@ impl Run<'_> {
                 .map(|(kind, path)| Saved {
                     kind: kind.clone(),
                     path: path.clone(),
+                    renamed_from: None,
                 })
                 .collect());
         }
         if entry.job == Some(JobPhase::Failed) {
-            return Err(CliError::permanent(format!(
-                "{} (recorded by an earlier run; add --retry-failed to submit it again)",
-                entry.failure.as_deref().unwrap_or("the job failed")
-            )));
+            return Err(CliError::with_kind(
+                Exit::Permanent,
+                crate::exit::ErrorKind::JobFailed,
+                format!(
+                    "{} (recorded by an earlier run)",
+                    entry.failure.as_deref().unwrap_or("the job failed")
+                ),
+            )
+            .hint("add --retry-failed to submit it again"));
         }
         let client = &self.dm.client;
         let rid = match entry.rid.clone() {
@@ -395,7 +468,6 @@ impl Run<'_> {
             }
         };
         if entry.job != Some(JobPhase::Succeeded) {
-            bar.steps("job", 0.0, 100.0);
             match wait_job(self.dm, &rid, bar).await {
                 Ok(()) => self.state.update(&item.key, |v| {
                     v.job = Some(JobPhase::Succeeded);
@@ -414,8 +486,11 @@ impl Run<'_> {
             client,
             &rid,
             &item.out_dir,
-            &entry.downloads,
-            self.protect,
+            super::jobs::SavePolicy {
+                done: &entry.downloads,
+                protect: self.protect,
+                on_existing: self.on_existing,
+            },
             Some(bar),
             |saved| {
                 self.state.update(&item.key, |v| {
@@ -522,6 +597,8 @@ mod tests {
             concurrency: 2,
             webhook: None,
             retry_failed: false,
+            dry_run: false,
+            clobber: false,
         }
     }
 

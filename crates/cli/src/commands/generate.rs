@@ -15,12 +15,13 @@ use motionkit_motiondynamic::{
 };
 use motionkit_validation::theme::{ParameterKind, ThemeParameter, resolve};
 use motionkit_validation::{Rule, Violation, Violations};
-use serde_json::json;
 
 use super::themes::default_color;
 use super::{Ctx, MotionDynamic, picture};
 use crate::args::{GenerateArgs, ThemeValues, ValidateArgs};
 use crate::exit::{CliError, io_error};
+use crate::output::{GenerateOutput, GeneratePlan, ValidateOutput, ValueView};
+use crate::term::safe;
 
 /// The document's example generation for the demo theme: the defaults of
 /// its values.
@@ -125,13 +126,13 @@ fn defaults(
 }
 
 /// Fetches the theme and builds the generation from `--set` values and
-/// defaults.
+/// defaults; the notes say which defaults were filled in.
 async fn prepare(
     ctx: &Ctx,
     md: &MotionDynamic,
     values: &ThemeValues,
     pictures: &Pictures,
-) -> Result<(Theme, Generate), CliError> {
+) -> Result<(Theme, Generate, Vec<String>), CliError> {
     let given = parse_sets(&values.set)?;
     let theme_id = values.theme.as_deref().unwrap_or(DEMO_THEME_ID);
     let theme = md.client.theme(theme_id).await?;
@@ -141,38 +142,40 @@ async fn prepare(
     } else {
         defaults(&theme, &rules, &given, pictures)
     };
+    let mut notes = Vec::new();
     if !filled.is_empty() {
-        let list: Vec<String> = filled.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        ctx.note(format!(
+        let list: Vec<String> = filled
+            .iter()
+            .map(|(k, v)| format!("--set {k}={v}"))
+            .collect();
+        let note = format!(
             "defaults for values not given (--no-defaults to turn off): {}",
             list.join(" ")
-        ));
+        );
+        ctx.note(&note);
+        notes.push(note);
     }
     let mut generate = Generate::new(&theme);
     for (key, value) in given.into_iter().chain(filled) {
         generate = generate.set(key, value);
     }
-    Ok((theme, generate))
+    Ok((theme, generate, notes))
 }
 
-fn problems_json(violations: &Violations) -> serde_json::Value {
-    json!(
-        violations
-            .iter()
-            .map(|v| json!({
-                "field": v.field,
-                "rule": v.rule.as_str(),
-                "value": v.value,
-                "limit": v.limit,
-            }))
-            .collect::<Vec<_>>()
-    )
+fn value_views(values: &[motionkit_models::motiondynamic::GenerationValue]) -> Vec<ValueView> {
+    values
+        .iter()
+        .map(|v| ValueView {
+            parameter_id: v.parameter_id.clone(),
+            value: v.value.clone(),
+        })
+        .collect()
 }
 
 /// `motionkit validate`: nothing is created.
 pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
     let md = ctx.motiondynamic().await?;
-    let (theme, generate) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
+    let (theme, generate, _) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
     let checked = if args.fetch_pictures {
         generate.check(&md.client).await
     } else {
@@ -183,29 +186,62 @@ pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
     let values = match checked {
         Ok(values) => values,
         Err(error) => {
-            if let (true, Some(violations)) = (ctx.json(), error.violations()) {
-                ctx.print_json(&json!({
-                    "valid": false,
-                    "theme_id": theme.theme_id,
-                    "problems": problems_json(violations),
-                }))?;
-            }
-            return Err(error.into());
+            let error = CliError::from(error);
+            let output = ValidateOutput {
+                simulated: ctx.simulated(),
+                valid: false,
+                theme_id: theme.theme_id.clone(),
+                values: Vec::new(),
+                problems: error.problems.clone(),
+            };
+            return Err(error.with_output(&output));
         }
     };
     if ctx.json() {
-        return ctx.print_json(&json!({
-            "valid": true,
-            "theme_id": theme.theme_id,
-            "values": values,
-        }));
+        return ctx.print_json(&ValidateOutput {
+            simulated: ctx.simulated(),
+            valid: true,
+            theme_id: theme.theme_id.clone(),
+            values: value_views(&values),
+            problems: Vec::new(),
+        });
     }
     ctx.out(format!(
         "valid: {} values for theme {} ({})",
         values.len(),
-        theme.theme_id,
-        theme.title.as_deref().unwrap_or("untitled")
+        safe(&theme.theme_id),
+        safe(theme.title.as_deref().unwrap_or("untitled"))
     ));
+    Ok(())
+}
+
+/// `motionkit generate --dry-run`: the theme is read, nothing is created.
+async fn dry_run(ctx: &Ctx, args: &GenerateArgs) -> Result<(), CliError> {
+    let md = ctx.motiondynamic().await?;
+    let (theme, generate, notes) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
+    let values = generate.validate()?;
+    let plan = GeneratePlan {
+        simulated: ctx.simulated(),
+        dry_run: true,
+        theme_id: theme.theme_id.clone(),
+        values: value_views(&values),
+        warnings: notes,
+    };
+    if ctx.json() {
+        return ctx.print_json(&plan);
+    }
+    ctx.out(format!(
+        "would POST /rest/generations for theme {} with {} values:",
+        safe(&plan.theme_id),
+        plan.values.len()
+    ));
+    for value in &plan.values {
+        ctx.out(format!(
+            "  {}\t{}",
+            safe(&value.parameter_id),
+            safe(&value.value)
+        ));
+    }
     Ok(())
 }
 
@@ -240,6 +276,9 @@ fn public_base(addr: SocketAddr, public_url: Option<&str>) -> String {
 pub async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<(), CliError> {
     let given = parse_sets(&args.values.set)?;
     drop(given);
+    if args.dry_run {
+        return dry_run(ctx, &args).await;
+    }
     if let Some(url) = &args.public_url {
         motionkit_validation::text::http_url("--public-url", url)?;
     }
@@ -257,9 +296,12 @@ pub async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<(), CliError> {
     let public = public_base(addr, args.public_url.as_deref());
     let md = ctx.motiondynamic().await?;
     let receiver = WebhookReceiver::new(format!("{public}/hooks"));
-    let router = axum::Router::new()
-        .nest("/hooks", receiver.router())
-        .route("/pictures/{name}", axum::routing::get(serve_picture));
+    let mut router = axum::Router::new().nest("/hooks", receiver.router());
+    if md.local {
+        // Only a MotionDynamic on this machine (a sandbox) needs the
+        // default pictures; nobody else gets to ask this process for one.
+        router = router.route("/pictures/{name}", axum::routing::get(serve_picture));
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router)
@@ -286,7 +328,7 @@ async fn run_generation(
     receiver: &WebhookReceiver,
     pictures: &Pictures,
 ) -> Result<(), CliError> {
-    let (theme, generate) = prepare(ctx, md, &args.values, pictures).await?;
+    let (theme, generate, _) = prepare(ctx, md, &args.values, pictures).await?;
     let bar = ctx
         .bars
         .item(theme.title.as_deref().unwrap_or("generation"));
@@ -298,7 +340,7 @@ async fn run_generation(
             .send(&md.client)
             .await?;
         bar.note(&format!("rendering {}", submission.id()));
-        let mut options = WaitOptions::default().timeout(Duration::from_secs(args.timeout));
+        let mut options = WaitOptions::default().timeout(args.timeout);
         if md.local {
             options = options.poll_every(Duration::from_secs(2), Duration::from_millis(500));
         }
@@ -323,21 +365,22 @@ async fn run_generation(
     let (video, report) = result?;
     let via = match video.via {
         ReadyVia::Webhook => "webhook",
-        _ => "read-back",
+        _ => "read_back",
     };
     if ctx.json() {
-        return ctx.print_json(&json!({
-            "generation_id": video.generation_id,
-            "theme_id": theme.theme_id,
-            "path": report.path,
-            "bytes": report.bytes,
-            "via": via,
-        }));
+        return ctx.print_json(&GenerateOutput {
+            simulated: ctx.simulated(),
+            generation_id: video.generation_id.clone(),
+            theme_id: theme.theme_id.clone(),
+            path: report.path.clone(),
+            bytes: report.bytes,
+            via: via.to_owned(),
+        });
     }
     ctx.out(format!(
         "{}\tmp4\t{}",
-        video.generation_id,
-        report.path.display()
+        safe(&video.generation_id),
+        safe(&report.path.display().to_string())
     ));
     Ok(())
 }

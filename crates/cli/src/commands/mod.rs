@@ -1,6 +1,7 @@
 //! The commands, and what they share: configuration, clients, output.
 
 pub mod animate;
+pub mod config;
 pub mod generate;
 pub mod jobs;
 pub mod models;
@@ -9,29 +10,36 @@ pub mod sandbox;
 pub mod themes;
 pub mod webhooks;
 
+use std::io::IsTerminal as _;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use motionkit_deepmotion::{Client as DeepMotionClient, WaitOptions};
 use serde::Serialize;
 use tokio::sync::OnceCell;
+use tracing::Instrument as _;
 
 use crate::args::{Cli, Command, GlobalArgs};
 use crate::config::Config;
 use crate::embedded::Lazy;
-use crate::exit::CliError;
+use crate::exit::{CliError, ErrorKind};
 use crate::progress::Bars;
+use crate::term::safe;
 
 /// What every command gets: options, configuration, clients and output.
 #[derive(Debug)]
 pub struct Ctx {
     /// The global options.
     pub global: GlobalArgs,
-    /// Progress bars (hidden when not a terminal or `--quiet`).
+    /// Progress on stderr: bars on a terminal, plain lines otherwise.
     pub bars: Bars,
     config: Config,
     embedded: Lazy,
     deepmotion: OnceCell<DeepMotion>,
     motiondynamic: OnceCell<MotionDynamic>,
+    /// "DeepMotion API at HOST:PORT", for network errors.
+    api: OnceLock<String>,
+    span: tracing::Span,
 }
 
 /// A MotionDynamic client and where it points.
@@ -68,10 +76,32 @@ pub fn is_loopback(url: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// `host:port` of a base URL.
+fn host_port(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| url.to_owned())
+}
+
 impl Ctx {
-    /// Loads the configuration.
-    pub fn new(global: GlobalArgs) -> Result<Ctx, CliError> {
+    /// Reads the config file; services are resolved when first used.
+    pub fn new(global: GlobalArgs, span: tracing::Span) -> Result<Ctx, CliError> {
         let config = Config::load(&global)?;
+        for table in config.unknown_tables() {
+            if !global.quiet {
+                eprintln!(
+                    "motionkit: warning: the config file has an unknown table [{}] (ignored)",
+                    safe(&table)
+                );
+            }
+        }
         Ok(Ctx {
             bars: Bars::new(global.quiet),
             global,
@@ -79,28 +109,55 @@ impl Ctx {
             embedded: Lazy::default(),
             deepmotion: OnceCell::new(),
             motiondynamic: OnceCell::new(),
+            api: OnceLock::new(),
+            span,
         })
     }
 
-    /// The DeepMotion client: configured, or the embedded sandbox's.
+    /// True when results come from the embedded sandbox.
+    pub fn simulated(&self) -> bool {
+        self.global.sandbox
+    }
+
+    fn connected(&self, service: &str, url: &str) {
+        let host = host_port(url);
+        self.span.record("host", tracing::field::display(&host));
+        let _ = self.api.set(format!("{service} API at {host}"));
+        tracing::debug!(service, %host, "using");
+    }
+
+    fn missing_credentials(service: &str, vars: &str, keys: &str) -> CliError {
+        CliError::auth(format!("no {service} credentials: set {vars}")).hint(format!(
+            "set {vars} (or {keys} in the config file; see `motionkit config init`), or add \
+                 --sandbox (or MOTIONKIT_SANDBOX=1) to try motionkit offline with simulated results"
+        ))
+    }
+
+    /// The DeepMotion client: the configured service, or the embedded
+    /// sandbox with `--sandbox`. Only DeepMotion's configuration is read.
     pub async fn deepmotion(&self) -> Result<&DeepMotion, CliError> {
         self.deepmotion
             .get_or_try_init(|| async {
-                let (url, id, secret) = match &self.config.deepmotion {
-                    Some(dm) => (
-                        dm.url.clone(),
-                        dm.client_id.clone(),
-                        dm.client_secret.clone(),
-                    ),
-                    None => {
-                        let embedded = self.embedded.get("DeepMotion").await?;
-                        (
-                            embedded.deepmotion_url(),
-                            embedded.client_id().to_owned(),
-                            embedded.client_secret().to_owned().into(),
-                        )
+                let (url, id, secret) = if self.global.sandbox {
+                    let embedded = self.embedded.get("DeepMotion").await?;
+                    (
+                        embedded.deepmotion_url(),
+                        embedded.client_id().to_owned(),
+                        embedded.client_secret().to_owned().into(),
+                    )
+                } else {
+                    match self.config.deepmotion()? {
+                        Some(dm) => (dm.url, dm.client_id, dm.client_secret),
+                        None => {
+                            return Err(Self::missing_credentials(
+                                "DeepMotion",
+                                "DEEPMOTION_CLIENT_ID and DEEPMOTION_CLIENT_SECRET",
+                                "client_id and client_secret under [deepmotion]",
+                            ));
+                        }
                     }
                 };
+                self.connected("DeepMotion", &url);
                 let wait = if is_loopback(&url) {
                     WaitOptions {
                         first_interval: Duration::from_millis(100),
@@ -118,17 +175,27 @@ impl Ctx {
             .await
     }
 
-    /// The MotionDynamic client: configured, or the embedded sandbox's.
+    /// The MotionDynamic client: the configured service, or the embedded
+    /// sandbox with `--sandbox`. Only MotionDynamic's configuration is read.
     pub async fn motiondynamic(&self) -> Result<&MotionDynamic, CliError> {
         self.motiondynamic
             .get_or_try_init(|| async {
-                let (url, token) = match &self.config.motiondynamic {
-                    Some(md) => (md.url.clone(), md.token.clone()),
-                    None => {
-                        let embedded = self.embedded.get("MotionDynamic").await?;
-                        (embedded.motiondynamic_url(), embedded.token().into())
+                let (url, token) = if self.global.sandbox {
+                    let embedded = self.embedded.get("MotionDynamic").await?;
+                    (embedded.motiondynamic_url(), embedded.token().into())
+                } else {
+                    match self.config.motiondynamic()? {
+                        Some(md) => (md.url, md.token),
+                        None => {
+                            return Err(Self::missing_credentials(
+                                "MotionDynamic",
+                                "MOTIONDYNAMIC_TOKEN",
+                                "token under [motiondynamic]",
+                            ));
+                        }
                     }
                 };
+                self.connected("MotionDynamic", &url);
                 let local = is_loopback(&url);
                 let client = motionkit_motiondynamic::Client::builder(url, token).build()?;
                 Ok(MotionDynamic { client, local })
@@ -150,7 +217,7 @@ impl Ctx {
     /// Prints `value` as pretty JSON on stdout.
     pub fn print_json(&self, value: &impl Serialize) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(value)
-            .map_err(|e| CliError::permanent(format!("encoding JSON: {e}")))?;
+            .map_err(|e| CliError::local(format!("encoding JSON: {e}")))?;
         self.out(text);
         Ok(())
     }
@@ -158,41 +225,80 @@ impl Ctx {
     /// A note on stderr, unless `--quiet`.
     pub fn note(&self, line: impl AsRef<str>) {
         if !self.global.quiet {
-            let line = line.as_ref();
+            let line = safe(line.as_ref()).into_owned();
             self.bars.suspend(|| eprintln!("motionkit: {line}"));
+        }
+    }
+
+    /// Asks "PROMPT [y/N]" at a terminal; without one, `--yes` is required.
+    pub fn confirm(&self, prompt: &str, yes: bool) -> Result<(), CliError> {
+        if yes {
+            return Ok(());
+        }
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(CliError::conflict(format!(
+                "{prompt}: not confirmed (no terminal to ask at)"
+            ))
+            .hint("add --yes to confirm"));
+        }
+        let answer = self.bars.suspend(|| {
+            eprint!("{prompt}? [y/N] ");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map(|_| line)
+        });
+        match answer {
+            Ok(line) if matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") => Ok(()),
+            _ => Err(CliError::conflict(format!("{prompt}: not confirmed"))),
         }
     }
 }
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    if let Command::Sandbox(args) = cli.command {
-        return sandbox::run(args, &cli.global).await;
-    }
-    if let Command::ConfigPath = cli.command {
-        match crate::config::default_path() {
-            Some(path) => println!("{}", path.display()),
-            None => println!("(no config directory on this platform; use --config-file)"),
-        }
-        return Ok(());
-    }
-    let ctx = Ctx::new(cli.global)?;
     match cli.command {
-        Command::Animate(args) => animate::run(&ctx, args).await,
-        Command::Status { rids } => jobs::status(&ctx, &rids).await,
-        Command::List { status } => jobs::list(&ctx, &status).await,
-        Command::Download { rids, out } => jobs::download(&ctx, &rids, &out).await,
-        Command::Rerun { rid, process, out } => {
-            jobs::rerun(&ctx, &rid, &process, out.as_deref()).await
+        Command::Sandbox(args) => return sandbox::run(args, &cli.global).await,
+        Command::ConfigPath => return config::path(),
+        Command::Config { command } => return config::run(&cli.global, command),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "motionkit", &mut std::io::stdout());
+            return Ok(());
         }
-        Command::Credits => jobs::credits(&ctx).await,
-        Command::VideoInfo { input } => jobs::video_info(&ctx, &input).await,
-        Command::Models { command } => models::run(&ctx, command).await,
-        Command::Webhooks { command } => webhooks::run(&ctx, command).await,
-        Command::Themes => themes::run(&ctx).await,
-        Command::Generate(args) => generate::generate(&ctx, args).await,
-        Command::Validate(args) => generate::validate(&ctx, args).await,
-        Command::Sandbox(_) | Command::ConfigPath => Ok(()),
+        _ => {}
+    }
+    let span = tracing::info_span!("api", host = tracing::field::Empty);
+    let ctx = Ctx::new(cli.global, span.clone())?;
+    let result = dispatch(&ctx, cli.command).instrument(span).await;
+    result.map_err(|e| match (e.kind, ctx.api.get()) {
+        (ErrorKind::Network, Some(api)) => e.context(api),
+        _ => e,
+    })
+}
+
+async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Animate(args) => animate::run(ctx, args).await,
+        Command::Status { rids } => jobs::status(ctx, &rids).await,
+        Command::List { status } => jobs::list(ctx, &status).await,
+        Command::Download { rids, out, clobber } => jobs::download(ctx, &rids, &out, clobber).await,
+        Command::Rerun {
+            rid,
+            process,
+            out,
+            dry_run,
+            clobber,
+        } => jobs::rerun(ctx, &rid, &process, out.as_deref(), dry_run, clobber).await,
+        Command::Credits => jobs::credits(ctx).await,
+        Command::VideoInfo { input } => jobs::video_info(ctx, &input).await,
+        Command::Models { command } => models::run(ctx, command).await,
+        Command::Webhooks { command } => webhooks::run(ctx, command).await,
+        Command::Themes => themes::run(ctx).await,
+        Command::Generate(args) => generate::generate(ctx, args).await,
+        Command::Validate(args) => generate::validate(ctx, args).await,
+        Command::Sandbox(_)
+        | Command::ConfigPath
+        | Command::Config { .. }
+        | Command::Completions { .. } => Ok(()),
     }
 }
 
@@ -207,5 +313,14 @@ mod tests {
         assert!(is_loopback("http://[::1]:1"));
         assert!(!is_loopback("https://petest.deepmotion.com:443"));
         assert!(!is_loopback("not a url"));
+    }
+
+    #[test]
+    fn hosts_keep_their_port() {
+        assert_eq!(host_port("http://127.0.0.1:9/x"), "127.0.0.1:9");
+        assert_eq!(
+            host_port("https://api.motiondynamic.tech"),
+            "api.motiondynamic.tech:443"
+        );
     }
 }

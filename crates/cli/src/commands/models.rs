@@ -1,28 +1,42 @@
 //! `motionkit models list|upload|delete`.
 
-use motionkit_deepmotion::StoreModel;
-use motionkit_transport::UploadOptions;
-use serde_json::json;
-
 use super::Ctx;
 use crate::args::ModelsCommand;
 use crate::exit::CliError;
+use crate::output::{DeleteOutput, ModelUploadOutput, ModelView, ModelsOutput};
+use crate::term::safe;
+use motionkit_deepmotion::StoreModel;
+use motionkit_transport::UploadOptions;
 
 /// Runs a `models` subcommand.
 pub async fn run(ctx: &Ctx, command: ModelsCommand) -> Result<(), CliError> {
+    if let ModelsCommand::Delete { id, yes } = &command {
+        ctx.confirm(&format!("delete model {}", safe(id)), *yes)?;
+    }
     let dm = ctx.deepmotion().await?;
     let client = &dm.client;
     match command {
         ModelsCommand::List { search } => {
             let models = client.list_models(None, search.as_deref()).await?;
             if ctx.json() {
-                return ctx.print_json(&json!({ "models": models }));
+                return ctx.print_json(&ModelsOutput {
+                    simulated: ctx.simulated(),
+                    models: models
+                        .iter()
+                        .map(|m| ModelView {
+                            id: m.id.clone(),
+                            name: m.name.clone(),
+                            thumb_url: m.thumb.clone(),
+                            rig_id: m.rig_id.clone(),
+                        })
+                        .collect(),
+                });
             }
             for model in &models {
                 ctx.out(format!(
                     "{}\t{}",
-                    model.id,
-                    model.name.as_deref().unwrap_or("")
+                    safe(&model.id),
+                    safe(model.name.as_deref().unwrap_or(""))
                 ));
             }
         }
@@ -66,19 +80,39 @@ pub async fn run(ctx: &Ctx, command: ModelsCommand) -> Result<(), CliError> {
             }
             let id = store.send(client).await?;
             if ctx.json() {
-                return ctx.print_json(&json!({ "id": id, "name": name }));
+                return ctx.print_json(&ModelUploadOutput {
+                    simulated: ctx.simulated(),
+                    id,
+                    name,
+                });
             }
-            ctx.out(id);
+            ctx.out(safe(&id));
         }
-        ModelsCommand::Delete { id } => {
-            let count = client.delete_model(&id).await?;
-            if ctx.json() {
-                return ctx.print_json(&json!({ "id": id, "deleted": count }));
-            }
+        ModelsCommand::Delete { id, .. } => {
+            let not_found =
+                || CliError::not_found(format!("model {id} not found"), "motionkit models list");
+            let count = match client.delete_model(&id).await {
+                Ok(count) => count,
+                Err(e) => {
+                    let e = CliError::from(e);
+                    return Err(if e.kind == crate::exit::ErrorKind::NotFound {
+                        not_found()
+                    } else {
+                        e
+                    });
+                }
+            };
             if count == 0 {
-                return Err(CliError::permanent(format!("no model {id} to delete")));
+                return Err(not_found());
             }
-            ctx.out(format!("deleted {id}"));
+            if ctx.json() {
+                return ctx.print_json(&DeleteOutput {
+                    simulated: ctx.simulated(),
+                    id,
+                    deleted: true,
+                });
+            }
+            ctx.out(format!("deleted {}", safe(&id)));
         }
     }
     Ok(())

@@ -4,10 +4,10 @@
 use std::io::Write as _;
 
 use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, motiondynamic};
-use serde_json::json;
 
 use crate::args::GlobalArgs;
 use crate::exit::CliError;
+use crate::output::SandboxOutput;
 
 /// Starts both emulators, prints their URLs and a MotionDynamic token, and
 /// serves until Ctrl-C.
@@ -21,14 +21,15 @@ pub async fn run(args: SandboxArgs, global: &GlobalArgs) -> Result<(), CliError>
     {
         let mut stdout = std::io::stdout().lock();
         if global.json {
+            let output = SandboxOutput {
+                deepmotion: sandbox.deepmotion_url(),
+                motiondynamic: sandbox.motiondynamic_url(),
+                motiondynamic_token: token.clone(),
+            };
             let _ = writeln!(
                 stdout,
                 "{}",
-                json!({
-                    "deepmotion": sandbox.deepmotion_url(),
-                    "motiondynamic": sandbox.motiondynamic_url(),
-                    "motiondynamic_token": token,
-                })
+                serde_json::to_string(&output).unwrap_or_default()
             );
         } else {
             let _ = writeln!(stdout, "deepmotion {}", sandbox.deepmotion_url());

@@ -6,6 +6,8 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::exit::CliError;
+use crate::output::{ThemeView, ThemesOutput};
+use crate::term::safe;
 
 /// The default colour the theme declares for a colour parameter.
 pub fn default_color<'a>(theme: &'a Theme, id: &str) -> Option<&'a str> {
@@ -74,11 +76,11 @@ pub async fn run(ctx: &Ctx) -> Result<(), CliError> {
             .iter()
             .map(|theme| {
                 let (rules, unsupported) = theme.rules();
-                json!({
-                    "theme_id": theme.theme_id,
-                    "title": theme.title,
-                    "description": theme.description,
-                    "parameters": rules
+                ThemeView {
+                    theme_id: theme.theme_id.clone(),
+                    title: theme.title.clone(),
+                    description: theme.description.clone(),
+                    parameters: rules
                         .iter()
                         .map(|rule| {
                             let mut value = serde_json::to_value(rule).unwrap_or_default();
@@ -88,28 +90,36 @@ pub async fn run(ctx: &Ctx) -> Result<(), CliError> {
                             value
                         })
                         .collect::<Vec<_>>(),
-                    "unsupported_parameters": unsupported,
-                })
+                    unsupported_parameters: unsupported.iter().map(|u| u.to_string()).collect(),
+                }
             })
             .collect();
-        return ctx.print_json(&json!({ "themes": list }));
+        return ctx.print_json(&ThemesOutput {
+            simulated: ctx.simulated(),
+            themes: list,
+        });
     }
     for theme in &themes {
         ctx.out(format!(
             "{}\t{}",
-            theme.theme_id,
-            theme.title.as_deref().unwrap_or("(untitled)")
+            safe(&theme.theme_id),
+            safe(theme.title.as_deref().unwrap_or("(untitled)"))
         ));
         if let Some(description) = theme.description.as_deref().filter(|d| !d.is_empty()) {
-            ctx.out(format!("  {description}"));
+            ctx.out(format!("  {}", safe(description)));
         }
         let (rules, unsupported) = theme.rules();
         for rule in &rules {
-            ctx.out(format!("  {:<20} {}", rule.layer, describe(theme, rule)));
+            ctx.out(format!(
+                "  {:<20} {}",
+                safe(&rule.layer),
+                safe(&describe(theme, rule))
+            ));
         }
         for name in &unsupported {
             ctx.out(format!(
-                "  {name:<20} (a parameter type this motionkit does not know)"
+                "  {:<20} (a parameter type this motionkit does not know)",
+                safe(&name.to_string())
             ));
         }
     }
