@@ -95,22 +95,26 @@ common=(--checks "$checks" --max-examples "$max_examples" --max-time "$max_time"
     --seed "$seed" --workers 2 --no-color --request-timeout 10
     --generation-database none --warnings off)
 
+# Schemathesis keeps a cache in the folder it runs from: run it in $work.
+root="$PWD"
+st_run() { (cd "$work" && "$st" run "$@"); }
+
 echo "-- schemathesis: DeepMotion ($dm/openapi.json)"
-"$st" run "$dm/openapi.json" --url "$dm" "${common[@]}" \
+st_run "$dm/openapi.json" --url "$dm" "${common[@]}" \
     --auth ci:ci-secret --header "Cookie: dmsess=$cookie"
 
 # OpenAPI cannot tie the 201 body of POST /rest/generations to the Prefer
 # header: without it PostgREST answers an empty 201. Ask for the rows, so
 # every documented body is checked.
 echo "-- schemathesis: MotionDynamic REST ($md/rest/)"
-"$st" run "$md/rest/" --url "$md" "${common[@]}" \
+st_run "$md/rest/" --url "$md" "${common[@]}" \
     --header "Authorization: Bearer $token" --header "Prefer: return=representation"
 
 # The hooks give the GraphQL `JSON` scalar a strategy.
 export SCHEMATHESIS_HOOKS=schemathesis_hooks
-export PYTHONPATH=".ci${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH="$root/.ci${PYTHONPATH:+:$PYTHONPATH}"
 echo "-- schemathesis: MotionDynamic GraphQL ($md/graphql, specs/motiondynamic.graphql)"
-"$st" run specs/motiondynamic.graphql --url "$md/graphql" \
+st_run "$root/specs/motiondynamic.graphql" --url "$md/graphql" \
     --checks not_a_server_error --max-examples "$max_examples" --max-time "$max_time" \
     --seed "$seed" --workers 2 --no-color --request-timeout 10 \
     --generation-database none --warnings off \

@@ -18,7 +18,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # No credentials: the embedded sandbox answers.
 unset MOTIONDYNAMIC_API_URL MOTIONDYNAMIC_TOKEN
-export MOTIONKIT_CONFIG="$work/none.toml"
+: >"$work/empty.toml"
+export MOTIONKIT_CONFIG="$work/empty.toml"
 demo=8239de5c-5cbd-4e39-a102-220e5354a551
 "$motionkit" --quiet themes "$demo" --json-schema >"$work/demo.json"
 "$bin_dir/python" - "$work/demo.json" specs/examples/motiondynamic/generation_request.json <<'PY'

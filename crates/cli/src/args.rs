@@ -154,7 +154,7 @@ pub enum Command {
         command: WebhooksCommand,
     },
     /// List MotionDynamic themes and their parameters with constraints.
-    Themes,
+    Themes(ThemesArgs),
     /// Create a MotionDynamic video from a theme and download the MP4.
     Generate(GenerateArgs),
     /// Check theme values without creating a generation (fetches the theme; with the
@@ -164,6 +164,18 @@ pub enum Command {
     Sandbox(motionkit_sandbox::SandboxArgs),
     /// Print where the config file is looked for.
     ConfigPath,
+}
+
+/// `motionkit themes`.
+#[derive(Debug, Clone, Args)]
+pub struct ThemesArgs {
+    /// Show only this theme.
+    #[arg(value_name = "THEME_ID")]
+    pub id: Option<String>,
+    /// Print the JSON Schema (draft 2020-12) of the theme's values: an object keyed by
+    /// parameter id, as a form fills it.
+    #[arg(long, requires = "id")]
+    pub json_schema: bool,
 }
 
 /// `motionkit animate`.
