@@ -54,6 +54,7 @@
 
 pub mod error;
 pub mod json_schema;
+pub mod media;
 pub mod number;
 pub mod output;
 pub mod picture;
@@ -63,3 +64,8 @@ pub mod theme;
 pub mod video;
 
 pub use error::{Rule, Violation, Violations};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
