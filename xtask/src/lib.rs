@@ -1,13 +1,16 @@
 //! Project automation for motionkit.
 //!
 //! `cargo xtask codegen` turns the hand-written specs in `specs/` into the
-//! Rust modules in `crates/models/src/generated/` and the spec format's own
-//! JSON Schema, `specs/spec.schema.json`. `cargo xtask codegen --check`
+//! Rust modules in `crates/models/src/generated/`, the spec format's own
+//! JSON Schema, `specs/spec.schema.json`, and the OpenAPI 3.1 document of
+//! each service, `specs/openapi/{service}.json` (with a copy the sandbox
+//! embeds in `crates/sandbox/src/openapi/`). `cargo xtask codegen --check`
 //! writes nothing and fails when a committed file differs from what the
 //! specs produce.
 
 pub mod emit;
 pub mod load;
+pub mod openapi;
 pub mod spec;
 pub mod types;
 
@@ -23,6 +26,13 @@ pub const SPECS: &[(&str, &str)] = &[
 
 /// Where generated Rust goes, relative to the workspace root.
 pub const GENERATED_DIR: &str = "crates/models/src/generated";
+
+/// Folders that hold only generated files: anything else in them is stale.
+pub const GENERATED_DIRS: &[&str] = &[
+    GENERATED_DIR,
+    openapi::OPENAPI_DIR,
+    openapi::SANDBOX_COPY_DIR,
+];
 
 /// The workspace root (the parent of `xtask/`).
 pub fn workspace_root() -> PathBuf {
@@ -60,6 +70,13 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<Output>, String> {
                     path: Path::new(GENERATED_DIR).join(format!("{module}.rs")),
                     contents: code,
                 });
+                let document = openapi::document(&spec, file, specs_dir)?;
+                for dir in [openapi::OPENAPI_DIR, openapi::SANDBOX_COPY_DIR] {
+                    outputs.push(Output {
+                        path: Path::new(dir).join(format!("{module}.json")),
+                        contents: document.clone(),
+                    });
+                }
             }
             Err(spec_errors) => errors.extend(spec_errors.iter().map(ToString::to_string)),
         }
@@ -119,11 +136,13 @@ pub fn stale(root: &Path, outputs: &[Output]) -> Vec<String> {
             Err(_) => problems.push(format!("{} is missing", output.path.display())),
         }
     }
-    if let Ok(entries) = std::fs::read_dir(root.join(GENERATED_DIR)) {
-        for entry in entries.flatten() {
-            let path = Path::new(GENERATED_DIR).join(entry.file_name());
-            if !outputs.iter().any(|o| o.path == path) {
-                problems.push(format!("{} is not produced by the specs", path.display()));
+    for dir in GENERATED_DIRS {
+        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+            for entry in entries.flatten() {
+                let path = Path::new(dir).join(entry.file_name());
+                if !outputs.iter().any(|o| o.path == path) {
+                    problems.push(format!("{} is not produced by the specs", path.display()));
+                }
             }
         }
     }
@@ -150,16 +169,18 @@ pub fn check(root: &Path, specs_dir: &Path) -> Result<(), String> {
 pub fn write(root: &Path) -> Result<Vec<PathBuf>, String> {
     let outputs = generate(&root.join("specs"))?;
     let mut changed = Vec::new();
-    let generated = root.join(GENERATED_DIR);
-    std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
-    for entry in std::fs::read_dir(&generated)
-        .map_err(|e| e.to_string())?
-        .flatten()
-    {
-        let path = Path::new(GENERATED_DIR).join(entry.file_name());
-        if !outputs.iter().any(|o| o.path == path) {
-            std::fs::remove_file(entry.path()).map_err(|e| e.to_string())?;
-            changed.push(path);
+    for dir in GENERATED_DIRS {
+        let generated = root.join(dir);
+        std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
+        for entry in std::fs::read_dir(&generated)
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            let path = Path::new(dir).join(entry.file_name());
+            if !outputs.iter().any(|o| o.path == path) {
+                std::fs::remove_file(entry.path()).map_err(|e| e.to_string())?;
+                changed.push(path);
+            }
         }
     }
     for output in outputs {

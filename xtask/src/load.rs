@@ -342,6 +342,40 @@ fn check(spec: &Spec, file: &Path, specs_dir: &Path) -> Vec<SpecError> {
     if let Some(webhook) = &spec.webhook {
         c.type_ref("webhook.payload".into(), &webhook.payload, &defined);
     }
+
+    for (i, endpoint) in spec.endpoints.iter().enumerate() {
+        if let Some(status) = endpoint.status
+            && !(200..300).contains(&status)
+        {
+            c.fail(
+                format!("endpoints[{i}].status"),
+                format!("{status} is not a success status (200 to 299)"),
+            );
+        }
+    }
+    if let Some(errors) = &spec.http_errors {
+        c.type_ref("http_errors.body".into(), &errors.body, &defined);
+        let names: BTreeSet<&str> = spec.endpoints.iter().map(|e| e.name.as_str()).collect();
+        for (i, response) in errors.responses.iter().enumerate() {
+            if !(400..600).contains(&response.status) {
+                c.fail(
+                    format!("http_errors.responses[{i}].status"),
+                    format!("{} is not an error status (400 to 599)", response.status),
+                );
+            }
+            if let Some(body) = &response.body {
+                c.type_ref(format!("http_errors.responses[{i}].body"), body, &defined);
+            }
+            for (j, name) in response.endpoints.iter().enumerate() {
+                if !names.contains(name.as_str()) {
+                    c.fail(
+                        format!("http_errors.responses[{i}].endpoints[{j}]"),
+                        format!("no endpoint is named `{name}`"),
+                    );
+                }
+            }
+        }
+    }
     c.errors
 }
 

@@ -40,6 +40,47 @@ pub struct Spec {
     pub error_codes: Vec<ErrorCodeSpec>,
     /// Webhook events the service sends.
     pub webhook: Option<WebhookSpec>,
+    /// HTTP error answers, for the OpenAPI document.
+    pub http_errors: Option<HttpErrorsSpec>,
+}
+
+/// The HTTP error answers of a service.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpErrorsSpec {
+    /// Body type of an error answer, a name in `types`.
+    pub body: String,
+    /// Readings of the document about errors.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// The error answers and the endpoints they apply to.
+    pub responses: Vec<HttpErrorSpec>,
+}
+
+/// One HTTP error status and where it can be answered.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpErrorSpec {
+    /// HTTP status code, 400 to 599.
+    pub status: u16,
+    /// When it is answered.
+    pub description: String,
+    /// Body type when it is not the service's usual error body.
+    pub body: Option<String>,
+    /// Only endpoints that authenticate this way; every endpoint when absent.
+    pub auth: Option<Auth>,
+    /// Only these endpoints (by name); every endpoint when empty.
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// Only endpoints with path parameters.
+    #[serde(default)]
+    pub with_path_params: bool,
+    /// Only endpoints with a request body or query parameters.
+    #[serde(default)]
+    pub with_input: bool,
+    /// Response headers that carry data, such as `retry-after`.
+    #[serde(default)]
+    pub headers: Vec<String>,
 }
 
 /// A documented base URL.
@@ -139,6 +180,8 @@ pub struct EndpointSpec {
     pub idempotent: bool,
     /// Request body type, if any.
     pub request: Option<String>,
+    /// Status of a successful answer; 200 when absent.
+    pub status: Option<u16>,
     /// Response body type, if any.
     pub response: Option<String>,
     /// Readings of the document.

@@ -243,8 +243,12 @@ pub enum Command {
         command: WebhooksCommand,
     },
     /// List MotionDynamic themes and their parameters with constraints.
-    #[command(after_long_help = examples!("motionkit themes" "motionkit --json themes"))]
-    Themes,
+    #[command(after_long_help = examples!(
+        "motionkit themes"
+        "motionkit --json themes"
+        "motionkit themes 8239de5c-5cbd-4e39-a102-220e5354a551 --json-schema"
+    ))]
+    Themes(ThemesArgs),
     /// Create a MotionDynamic video from a theme and download the MP4.
     #[command(after_long_help = examples!(
         "motionkit --sandbox generate --set l1_titre_01=Hello --out videos/"
@@ -314,6 +318,18 @@ pub enum ConfigCommand {
     /// Print where the config file is looked for.
     #[command(after_long_help = examples!("motionkit config path"))]
     Path,
+}
+
+/// `motionkit themes`.
+#[derive(Debug, Clone, Args)]
+pub struct ThemesArgs {
+    /// Show only this theme.
+    #[arg(value_name = "THEME_ID")]
+    pub id: Option<String>,
+    /// Print the JSON Schema (draft 2020-12) of the theme's values: an object keyed by
+    /// parameter id, as a form fills it.
+    #[arg(long, requires = "id")]
+    pub json_schema: bool,
 }
 
 /// `motionkit animate`.

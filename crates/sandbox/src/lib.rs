@@ -21,6 +21,7 @@ pub mod config;
 pub mod deepmotion;
 pub mod faults;
 pub mod motiondynamic;
+pub mod openapi;
 pub mod server;
 
 use std::net::SocketAddr;

@@ -18,6 +18,8 @@
 //!   rendered to and parsed from `key=value` strings.
 //! - [`theme`]: MotionDynamic generation values checked against a theme's
 //!   parameters.
+//! - [`json_schema`]: a theme's values as a JSON Schema (draft 2020-12), for
+//!   forms and tools in other languages.
 //!
 //! ```
 //! use motionkit_validation::process::{InputKind, OutputFormat, ProcessParams};
@@ -51,6 +53,7 @@
 //! ```
 
 pub mod error;
+pub mod json_schema;
 pub mod media;
 pub mod number;
 pub mod output;

@@ -292,7 +292,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::VideoInfo { input } => jobs::video_info(ctx, &input).await,
         Command::Models { command } => models::run(ctx, command).await,
         Command::Webhooks { command } => webhooks::run(ctx, command).await,
-        Command::Themes => themes::run(ctx).await,
+        Command::Themes(args) => themes::run(ctx, args).await,
         Command::Generate(args) => generate::generate(ctx, args).await,
         Command::Validate(args) => generate::validate(ctx, args).await,
         Command::Sandbox(_)

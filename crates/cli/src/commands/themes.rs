@@ -1,10 +1,12 @@
 //! `motionkit themes`: every theme and its parameters with constraints.
 
 use motionkit_motiondynamic::{Theme, ThemesQuery};
+use motionkit_validation::json_schema::{Annotations, values_schema};
 use motionkit_validation::theme::{ParameterKind, ThemeParameter};
 use serde_json::json;
 
 use super::Ctx;
+use crate::args::ThemesArgs;
 use crate::exit::CliError;
 use crate::output::{ThemeView, ThemesOutput};
 use crate::term::safe;
@@ -67,10 +69,39 @@ pub fn describe(theme: &Theme, rule: &ThemeParameter) -> String {
     }
 }
 
-/// `motionkit themes [--json]`.
-pub async fn run(ctx: &Ctx) -> Result<(), CliError> {
+/// The JSON Schema of a theme's values, annotated with the theme's titles
+/// and default colours.
+pub fn json_schema(theme: &Theme) -> serde_json::Value {
+    let (rules, _) = theme.rules();
+    let mut notes = Annotations::new(&theme.theme_id);
+    if let Some(title) = &theme.title {
+        notes = notes.title(title);
+    }
+    if let Some(description) = &theme.description {
+        notes = notes.description(description);
+    }
+    for parameter in theme.parameters.iter().flatten() {
+        let def = &parameter.parameter;
+        notes = notes.parameter(
+            parameter.id(),
+            def.title.as_deref(),
+            def.default_color.as_deref(),
+        );
+    }
+    values_schema(&rules, &notes)
+}
+
+/// `motionkit themes [ID] [--json] [--json-schema]`.
+pub async fn run(ctx: &Ctx, args: ThemesArgs) -> Result<(), CliError> {
     let md = ctx.motiondynamic().await?;
-    let themes = md.client.themes(&ThemesQuery::new()).await?;
+    let themes = match &args.id {
+        Some(id) => vec![md.client.theme(id).await?],
+        None => md.client.themes(&ThemesQuery::new()).await?,
+    };
+    if args.json_schema {
+        // `requires = "id"` makes this exactly one theme.
+        return ctx.print_json(&json_schema(&themes[0]));
+    }
     if ctx.json() {
         let list: Vec<_> = themes
             .iter()

@@ -869,6 +869,18 @@ pub struct DeletedWebhookEndpoint {
     pub deleted: bool,
 }
 
+/// Body of an HTTP error answer.
+///
+/// The document prints no HTTP error body. Our reading is a JSON object with an `error` message; clients rely only on the status and keep any body as text.
+#[derive(
+    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct ErrorBody {
+    /// What went wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// Body of an event POSTed to a webhook endpoint.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct WebhookEvent {
@@ -1418,6 +1430,7 @@ pub const TYPE_NAMES: &[&str] = &[
     "WebhookEndpoint",
     "WebhookEndpointList",
     "DeletedWebhookEndpoint",
+    "ErrorBody",
     "WebhookEvent",
     "WebhookEventType",
     "WebhookEventData",
@@ -1483,6 +1496,7 @@ pub fn type_schemas() -> Vec<(&'static str, schemars::Schema)> {
             "DeletedWebhookEndpoint",
             schemars::schema_for!(DeletedWebhookEndpoint),
         ),
+        ("ErrorBody", schemars::schema_for!(ErrorBody)),
         ("WebhookEvent", schemars::schema_for!(WebhookEvent)),
         ("WebhookEventType", schemars::schema_for!(WebhookEventType)),
         ("WebhookEventData", schemars::schema_for!(WebhookEventData)),
@@ -1520,6 +1534,7 @@ pub fn reencode(
         "WebhookEndpoint" => crate::reencode::<WebhookEndpoint>(json),
         "WebhookEndpointList" => crate::reencode::<WebhookEndpointList>(json),
         "DeletedWebhookEndpoint" => crate::reencode::<DeletedWebhookEndpoint>(json),
+        "ErrorBody" => crate::reencode::<ErrorBody>(json),
         "WebhookEvent" => crate::reencode::<WebhookEvent>(json),
         "WebhookEventType" => crate::reencode::<WebhookEventType>(json),
         "WebhookEventData" => crate::reencode::<WebhookEventData>(json),

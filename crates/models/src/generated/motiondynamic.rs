@@ -412,12 +412,13 @@ pub struct GenerationRequest {
 }
 
 /// A user value for one theme parameter.
+///
+/// `parameter_id` carries no `uuid` format: the API stores the values as sent and discards, without an error, a generation whose values do not fit the theme, so a row read back may hold any string. Which ids and values are valid depends on the theme: see `motionkit themes ID --json-schema`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct GenerationValue {
     /// Text, hex colour, picture URL or output layer.
     pub value: String,
     /// The parameter's parameterType_id.
-    #[schemars(extend("format" = "uuid"))]
     pub parameter_id: String,
 }
 

@@ -25,6 +25,7 @@
 //! | `GET`/`POST`/`DELETE /webhook_endpoints/{endpoint_id}` | `get_`, `update_`, `delete_webhook_endpoint` |
 //! | `PUT`/`POST`/`DELETE /storage/{key}` | `storage_upload` |
 //! | `GET`/`HEAD /storage/{key}` | `storage_download` |
+//! | `GET /openapi.json` | this API's OpenAPI 3.1 document, no session needed |
 //!
 //! Paths come from `motionkit_models::deepmotion::endpoints`. Every API
 //! route goes through one middleware (`guard`) that counts the request,
@@ -361,6 +362,12 @@ impl DeepMotion {
                 ep(&e::DELETE_WEBHOOK_ENDPOINT, delete(api::delete_webhook)),
             )
             .route("/storage/{*key}", any(storage::storage))
+            .route(
+                "/openapi.json",
+                get(|State(inner): State<Arc<Inner>>| async move {
+                    crate::openapi::respond(crate::openapi::DEEPMOTION, &inner.base_url)
+                }),
+            )
             .fallback(|| async {
                 api::error(StatusCode::NOT_FOUND, "no such endpoint").into_response()
             })

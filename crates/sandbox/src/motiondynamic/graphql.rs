@@ -258,10 +258,10 @@ fn connection(
     let int = |name: &str| -> async_graphql::Result<Option<usize>> {
         match ctx.args.try_get(name) {
             Ok(v) if !v.is_null() => {
-                let n = v.i64()?;
-                usize::try_from(n).map(Some).map_err(|_| {
-                    async_graphql::Error::new(format!("`{name}` must not be negative"))
-                })
+                let n = v.i64().map_err(|e| bad_input(e.message))?;
+                usize::try_from(n)
+                    .map(Some)
+                    .map_err(|_| bad_input(format!("`{name}` must not be negative")))
             }
             _ => Ok(None),
         }
@@ -343,8 +343,22 @@ fn by_key(rows: Vec<Obj>, field: &str, key: &str) -> Option<Obj> {
     })
 }
 
+/// A string argument. `ID` arguments may also be written as integers, which
+/// GraphQL coerces to their decimal text (found by schemathesis: `node(nodeId:
+/// 4)` failed with "internal: not a string").
 fn arg_string(ctx: &ResolverContext<'_>, name: &str) -> async_graphql::Result<String> {
-    Ok(ctx.args.try_get(name)?.string()?.to_owned())
+    let value = ctx.args.try_get(name)?;
+    match value.as_value() {
+        GqlValue::Number(n) => Ok(n.to_string()),
+        _ => Ok(value.string().map_err(|e| bad_input(e.message))?.to_owned()),
+    }
+}
+
+/// An error caused by the request's own arguments, labelled as such
+/// (`extensions.code = BAD_USER_INPUT`, as Apollo servers do) so generic
+/// clients and fuzzers do not take it for a server failure.
+fn bad_input(message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", "BAD_USER_INPUT"))
 }
 
 fn theme_of(store: &Store, row: &Obj) -> Option<Obj> {
@@ -418,8 +432,14 @@ async fn resolve(
                 body["generation_id"] = id.clone();
             }
             let (row, _) = store.create(&body).await.map_err(|e| {
+                let client = e.status.is_client_error();
                 async_graphql::Error::new(e.message.clone()).extend_with(|_, ext| {
                     ext.set("code", e.code.clone());
+                    if client {
+                        // The PostgreSQL code stays in `code`; the
+                        // classification says the request was at fault.
+                        ext.set("classification", "BAD_REQUEST");
+                    }
                 })
             })?;
             let row = serde_json::to_value(row)?;

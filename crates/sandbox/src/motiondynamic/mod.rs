@@ -2,8 +2,10 @@
 //! `/rest/generations`, `/graphql`, JWT auth, the per-IP rate limit,
 //! rendering on a scalable clock and webhook delivery.
 //!
-//! Besides the API it serves `GET /videos/{file}` (rendered MP4s, with
-//! `Range`) and `GET /sandbox/stats` (counters, no auth) for tests and CI.
+//! Besides the API it serves `GET /rest/` (the OpenAPI 3.1 document at the
+//! REST root, as PostgREST does; no auth), `GET /videos/{file}` (rendered
+//! MP4s, with `Range`) and `GET /sandbox/stats` (counters, no auth) for
+//! tests and CI.
 
 pub mod auth;
 pub mod graphql;
@@ -44,6 +46,7 @@ pub struct MotionDynamic {
 
 struct Inner {
     config: Arc<SandboxConfig>,
+    base_url: String,
     store: Arc<Store>,
     limiter: RateLimiter,
     schema: async_graphql::dynamic::Schema,
@@ -80,6 +83,7 @@ impl MotionDynamic {
         Ok(MotionDynamic {
             inner: Arc::new(Inner {
                 config,
+                base_url: base_url.trim_end_matches('/').to_owned(),
                 store,
                 limiter,
                 schema,
@@ -95,6 +99,7 @@ impl MotionDynamic {
             .layer(axum::middleware::from_fn_with_state(self.clone(), guard));
         Router::new()
             .merge(api)
+            .route("/rest/", get(openapi))
             .route("/videos/{file}", get(video))
             .route("/sandbox/stats", get(stats))
             .with_state(self.clone())
@@ -368,6 +373,12 @@ async fn video(
         headers.insert(header::CONTENT_RANGE, value);
     }
     response
+}
+
+/// `GET /rest/`: the OpenAPI document at the REST root, as PostgREST serves
+/// its own; like PostgREST's it needs no token.
+async fn openapi(State(md): State<MotionDynamic>) -> Response {
+    crate::openapi::respond(crate::openapi::MOTIONDYNAMIC, &md.inner.base_url)
 }
 
 async fn stats(State(md): State<MotionDynamic>) -> Response {
