@@ -25,6 +25,7 @@ use crate::body::{Body, Meter};
 use crate::config::{RateLimit, RetryPolicy, Timeouts};
 use crate::error::{Error, Sent};
 use crate::rate_limit::Gate;
+use crate::rate_limit_store::RateLimitStore;
 use crate::redact::{BODY_EXCERPT_BYTES, excerpt, redact_parsed, redact_url};
 use crate::retry::{Budget, Outcome, RetryDecision, backoff_delay, classify, parse_retry_after};
 
@@ -99,6 +100,7 @@ pub struct TransportBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     rate_limit: RateLimit,
+    rate_limit_store: RateLimitStore,
 }
 
 impl TransportBuilder {
@@ -124,6 +126,13 @@ impl TransportBuilder {
     /// pause).
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Where the rate limit and the 429 pause are kept (default:
+    /// [`RateLimitStore::process`]); see [`RateLimitStore`].
+    pub fn rate_limit_store(mut self, store: RateLimitStore) -> Self {
+        self.rate_limit_store = store;
         self
     }
 
@@ -162,6 +171,7 @@ impl TransportBuilder {
         };
         let http = client(reqwest::redirect::Policy::none())?;
         let download_http = client(reqwest::redirect::Policy::limited(5))?;
+        let gate = Gate::with_store(self.rate_limit, &self.rate_limit_store, &base_url)?;
         Ok(Transport {
             inner: Arc::new(Inner {
                 base_url,
@@ -172,7 +182,7 @@ impl TransportBuilder {
                 budget: Budget::new(self.retry.budget),
                 retry: self.retry,
                 timeouts: self.timeouts,
-                gate: Gate::new(self.rate_limit),
+                gate,
                 counters: Counters::default(),
             }),
         })
@@ -480,6 +490,7 @@ impl Transport {
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             rate_limit: RateLimit::default(),
+            rate_limit_store: RateLimitStore::default(),
         }
     }
 
@@ -688,7 +699,7 @@ impl Transport {
                 }
                 if response.status == StatusCode::TOO_MANY_REQUESTS && call.gated {
                     let pause = response.retry_after().unwrap_or(inner.gate.pause_on_429);
-                    inner.gate.pause(pause);
+                    inner.gate.pause(pause).await;
                     inner
                         .counters
                         .rate_limit_pauses

@@ -18,7 +18,11 @@
 //!   and a retry budget shared by all clones. Every [`Error`] says whether
 //!   the request may have reached the server ([`Sent`]).
 //! - Rate limit ([`RateLimit`]): a GCRA limiter and a client-wide pause
-//!   after a 429, shared by all clones.
+//!   after a 429, shared by all clones; with a [`RateLimitStore`], shared
+//!   by every process on the machine (a locked file) or a fleet (Redis,
+//!   cargo feature `redis`).
+//! - [`DedupeStore`]: which webhook deliveries were already acted on, in
+//!   this process (bounded) or across replicas (Redis `SET NX EX`).
 //! - Transfers: [`Transport::upload_file`], [`Transport::upload_resumable`]
 //!   and [`Transport::download`] stream from and to disk in constant memory;
 //!   downloads are atomic and resumable, and server-given names go through
@@ -67,10 +71,15 @@ pub mod auth;
 pub mod body;
 pub mod client;
 pub mod config;
+pub mod dedupe;
 pub mod download;
 pub mod error;
 mod rate_limit;
+mod rate_limit_file;
+mod rate_limit_store;
 pub mod redact;
+#[cfg(feature = "redis")]
+mod redis_store;
 pub mod retry;
 pub mod upload;
 
@@ -78,8 +87,10 @@ pub use auth::{Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, SessionAuth};
 pub use body::{Body, Progress, ProgressFn};
 pub use client::{Response, Transport, TransportBuilder, TransportStats, USER_AGENT};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
+pub use dedupe::{DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport, MAX_FILE_NAME_BYTES, sanitize_file_name};
 pub use error::{Error, Sent};
+pub use rate_limit_store::RateLimitStore;
 pub use redact::redact_url;
 pub use retry::{Outcome, RetryDecision, classify};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
