@@ -10,7 +10,7 @@ use motionkit_models::motiondynamic::{
     DEMO_THEME_ID, Generation, GenerationRequest, PREFER_RETURN_REPRESENTATION, Theme, endpoints,
 };
 use motionkit_transport::{
-    Auth, Body, RateLimit, RetryPolicy, Sent, Timeouts, Transport, TransportStats,
+    Auth, Body, RateLimit, RateLimitStore, RetryPolicy, Sent, Timeouts, Transport, TransportStats,
 };
 use motionkit_validation::Violations;
 use secrecy::SecretString;
@@ -49,6 +49,7 @@ pub struct ClientBuilder {
     base_url: String,
     token: SecretString,
     rate_limit: RateLimit,
+    rate_limit_store: RateLimitStore,
     retry: RetryPolicy,
     timeouts: Timeouts,
     webhooks: Option<WebhookReceiver>,
@@ -63,6 +64,16 @@ impl ClientBuilder {
     /// address: processes sharing an IP must share the budget.
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Where the rate limit and the 429 pause are kept (default: this
+    /// process). Processes that send from one IP address share one budget
+    /// with [`RateLimitStore::machine_wide`] (one machine) or
+    /// `RateLimitStore::redis` (a fleet; cargo feature `redis`); a 429 seen
+    /// by one then pauses all of them. See `docs/FLEET.md`.
+    pub fn rate_limit_store(mut self, store: RateLimitStore) -> Self {
+        self.rate_limit_store = store;
         self
     }
 
@@ -126,6 +137,7 @@ impl ClientBuilder {
         let transport = Transport::builder(self.base_url)
             .auth(Auth::bearer(self.token))
             .rate_limit(self.rate_limit)
+            .rate_limit_store(self.rate_limit_store)
             .retry(self.retry)
             .timeouts(self.timeouts)
             .build()?;
@@ -216,6 +228,7 @@ impl Client {
             base_url: base_url.into(),
             token: token.into(),
             rate_limit: default_rate_limit(),
+            rate_limit_store: RateLimitStore::default(),
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             webhooks: None,

@@ -97,4 +97,6 @@ pub use wait::{ReadyVia, Video, WaitOptions};
 pub use webhook::{Delivery, VideoReady, WebhookError, WebhookReceiver};
 
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
-pub use motionkit_transport::{DownloadOptions, DownloadReport, RateLimit, Sent};
+pub use motionkit_transport::{
+    DedupeStore, DownloadOptions, DownloadReport, RateLimit, RateLimitStore, Sent,
+};
