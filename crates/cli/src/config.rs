@@ -13,6 +13,9 @@
 //! token = "..."
 //! ```
 //!
+//! A top-level `redis_url = "redis://host:6379"` shares the MotionDynamic
+//! rate budget through Redis (see `crate::fleet`).
+//!
 //! Secrets are held in [`SecretString`] and never printed: `Debug` is
 //! written by hand, and a config file that does not parse is reported with
 //! its line number and the parser's message only, never the offending text.
@@ -47,6 +50,8 @@ struct FileConfig {
     deepmotion: FileDeepMotion,
     #[serde(default)]
     motiondynamic: FileMotionDynamic,
+    /// Redis shared by a fleet (see `crate::fleet`).
+    redis_url: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -111,6 +116,9 @@ pub struct Config {
     pub deepmotion: Option<DeepMotionConfig>,
     /// MotionDynamic, when configured.
     pub motiondynamic: Option<MotionDynamicConfig>,
+    /// Redis shared by a fleet (`--redis-url`, `MOTIONKIT_REDIS_URL` or
+    /// `redis_url`), never printed.
+    pub redis_url: Option<SecretString>,
 }
 
 /// Where the config file is looked for when neither `--config-file` nor
@@ -205,6 +213,7 @@ impl Config {
         Ok(Config {
             deepmotion,
             motiondynamic,
+            redis_url: crate::fleet::redis_url(&global.fleet, file.redis_url),
         })
     }
 }
@@ -223,6 +232,7 @@ mod tests {
             client_secret: None,
             motiondynamic_url: None,
             token: None,
+            fleet: crate::fleet::FleetArgs::default(),
         }
     }
 
@@ -244,6 +254,27 @@ mod tests {
         assert_eq!(dm.url, default_deepmotion_url());
         let debug = format!("{config:?}");
         assert!(!debug.contains("file-secret-123") && !debug.contains("tok-456"));
+    }
+
+    #[test]
+    fn the_file_may_name_a_redis_url_and_the_flag_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "redis_url = \"redis://:pw-in-file@fleet:6379\"\n").unwrap();
+        let config = Config::load(&global(Some(path.clone()))).unwrap();
+        let url = config.redis_url.clone().unwrap();
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&url),
+            "redis://:pw-in-file@fleet:6379"
+        );
+        assert!(!format!("{config:?}").contains("pw-in-file"));
+        let mut args = global(Some(path));
+        args.fleet.redis_url = Some("redis://flag:6379".into());
+        let url = Config::load(&args).unwrap().redis_url.unwrap();
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&url),
+            "redis://flag:6379"
+        );
     }
 
     #[test]

@@ -63,6 +63,7 @@ mod commands;
 mod config;
 mod embedded;
 mod exit;
+mod fleet;
 mod params;
 mod progress;
 mod state;
