@@ -90,6 +90,6 @@ mod tests {
         let url = redis_url(&none, Some("redis://b:6379".into())).unwrap();
         assert_eq!(secrecy::ExposeSecret::expose_secret(&url), "redis://b:6379");
         assert!(redis_url(&none, Some(" ".into())).is_none());
-        assert!(rate_limit_store(None).unwrap().is_process() == false);
+        assert!(!rate_limit_store(None).unwrap().is_process());
     }
 }

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
+#[cfg(feature = "redis")]
 use crate::error::Error;
 
 /// The store could not answer (Redis unreachable). A receiver answers 503
@@ -46,7 +47,7 @@ enum Inner {
     #[cfg(feature = "redis")]
     Redis {
         ttl: Duration,
-        conn: crate::redis_store::Connection,
+        conn: Box<crate::redis_store::Connection>,
     },
 }
 
@@ -104,7 +105,7 @@ impl DedupeStore {
         Ok(DedupeStore {
             inner: Arc::new(Inner::Redis {
                 ttl,
-                conn: crate::redis_store::Connection::open(url)?,
+                conn: Box::new(crate::redis_store::Connection::open(url)?),
             }),
         })
     }

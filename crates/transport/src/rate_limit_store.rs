@@ -133,10 +133,10 @@ impl RateLimitStore {
             #[cfg(feature = "redis")]
             Kind::Redis(url) => Ok(Some(SharedBackend {
                 cell,
-                kind: Backend::Redis(crate::redis_store::RedisLimiter::new(
+                kind: Backend::Redis(Box::new(crate::redis_store::RedisLimiter::new(
                     url.expose_secret(),
                     &origin,
-                )?),
+                )?)),
             })),
         }
     }
@@ -254,7 +254,7 @@ pub(crate) struct SharedBackend {
 enum Backend {
     File(FileBackend),
     #[cfg(feature = "redis")]
-    Redis(crate::redis_store::RedisLimiter),
+    Redis(Box<crate::redis_store::RedisLimiter>),
 }
 
 impl SharedBackend {
