@@ -179,9 +179,27 @@ async fn every_documented_failure_code_surfaces_typed() {
         "{err}"
     );
 
-    // A file that is not a video fails with 202.
-    let upload = client
+    // A text file named .mp4 is refused before anything is uploaded.
+    let err = client
         .upload(&fixture("not-a-video.mp4"), &UploadOptions::default())
+        .await
+        .unwrap_err();
+    let Error::Validation(violations) = &err else {
+        panic!("expected a local refusal, got {err}");
+    };
+    assert_eq!(violations.iter().next().unwrap().field, "video", "{err}");
+    assert!(err.to_string().contains("text"), "{err}");
+    // Binary data in a format the client does not know is the API's to
+    // judge: uploaded with a warning, and the job fails with 202.
+    let dir = tempfile::tempdir().unwrap();
+    let unknown = dir.path().join("unknown.mp4");
+    std::fs::write(
+        &unknown,
+        [0u8, 1, 2, 0xFE, 0xFF, 0x80, 0x10, 0x11].repeat(64),
+    )
+    .unwrap();
+    let upload = client
+        .upload(&unknown, &UploadOptions::default())
         .await
         .unwrap();
     let rid = Process::new(&upload).send(&client).await.unwrap();
@@ -368,9 +386,15 @@ async fn a_rerun_makes_a_new_job_and_charges_again() {
         "1 s after trim"
     );
     let out = tempfile::tempdir().unwrap();
-    let files = motionkit_deepmotion::download_outputs(&client, &second, out.path(), None)
-        .await
-        .unwrap();
+    let files = motionkit_deepmotion::download_outputs(
+        &client,
+        &second,
+        out.path(),
+        Default::default(),
+        None,
+    )
+    .await
+    .unwrap();
     let bvh = parse_bvh(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
     assert_eq!(bvh.frames, 30, "trimmed to 1 s at 30 fps");
     sandbox.shutdown().await;

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod hostile;
+
 use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
 
 /// A fixture file shipped in `tests/fixtures/`.

@@ -112,11 +112,28 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Permanent.code());
         }
     };
-    match runtime.block_on(commands::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // Ctrl-C drops the command: transfers stop, and their part files are
+    // removed as the runtime shuts down (a killed process leaves one that
+    // the next run finds and starts over).
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = commands::run(cli) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match outcome {
+        Some(Ok(())) => ExitCode::SUCCESS,
+        Some(Err(e)) => {
             eprintln!("motionkit: error: {}", e.message);
             ExitCode::from(e.exit.code())
         }
+        None => {
+            eprintln!("motionkit: interrupted; run the same command again to resume");
+            ExitCode::from(INTERRUPTED)
+        }
     }
 }
+
+/// The exit code after Ctrl-C, as shells report a SIGINT (128 + 2).
+const INTERRUPTED: u8 = 130;

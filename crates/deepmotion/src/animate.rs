@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use motionkit_transport::{DownloadOptions, Progress, UploadOptions};
+use motionkit_transport::{DownloadOptions, OnExisting, Progress, UploadOptions};
 use motionkit_validation::process::ProcessParams;
 
 use crate::client::{Client, Upload};
 use crate::error::Error;
 use crate::process::Process;
-use crate::wait::{JobEvent, WaitOptions};
+use crate::tracker::{JobEvent, WaitOptions};
 
 /// Progress of an [`Animate`] run, for a UI to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +34,9 @@ pub enum AnimateEvent {
     Saved {
         /// Where it is.
         path: PathBuf,
+        /// The path it would have had, when a file was already there and
+        /// it was saved under a `-2`, `-3`, ... name instead.
+        renamed_from: Option<PathBuf>,
     },
 }
 
@@ -74,6 +77,7 @@ pub struct Animate {
     wait: WaitOptions,
     upload: UploadOptions,
     events: Option<EventFn>,
+    on_existing: OnExisting,
 }
 
 impl std::fmt::Debug for Animate {
@@ -97,6 +101,7 @@ impl Animate {
             wait: WaitOptions::default(),
             upload: UploadOptions::default(),
             events: None,
+            on_existing: OnExisting::default(),
         }
     }
 
@@ -115,6 +120,13 @@ impl Animate {
     /// Upload chunk size and content type.
     pub fn upload_options(mut self, upload: UploadOptions) -> Self {
         self.upload = upload;
+        self
+    }
+
+    /// What to do when an output's name is taken in the folder (default:
+    /// keep both; the new file gets a `-2`, `-3`, ... suffix).
+    pub fn on_existing(mut self, on_existing: OnExisting) -> Self {
+        self.on_existing = on_existing;
         self
     }
 
@@ -165,16 +177,21 @@ impl Animate {
         if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
             return Err(Error::JobFailed(failure));
         }
-        let files = download_outputs(client, &rid, &self.out_dir, self.events.clone()).await?;
+        let events = self.events.clone();
+        let files = download_outputs(client, &rid, &self.out_dir, self.on_existing, events).await?;
         Ok(Animation { rid, files })
     }
 }
 
-/// Downloads every output of the finished job `rid` into `out_dir`.
+/// Downloads every output of the finished job `rid` into `out_dir`. A name
+/// the server chose never replaces an existing file unless `on_existing`
+/// is [`OnExisting::Replace`]: by default a clash is saved as `name-2.ext`
+/// and reported in [`AnimateEvent::Saved`].
 pub async fn download_outputs(
     client: &Client,
     rid: &str,
     out_dir: &Path,
+    on_existing: OnExisting,
     events: Option<EventFn>,
 ) -> Result<Vec<PathBuf>, Error> {
     tokio::fs::create_dir_all(out_dir)
@@ -201,7 +218,10 @@ pub async fn download_outputs(
     }
     let mut saved = Vec::with_capacity(files.len());
     for (kind, url) in files {
-        let mut options = DownloadOptions::default();
+        let mut options = DownloadOptions {
+            on_existing,
+            ..DownloadOptions::default()
+        };
         if let Some(events) = events.clone() {
             let kind = kind.clone();
             options.progress = Some(Arc::new(move |progress| {
@@ -215,6 +235,7 @@ pub async fn download_outputs(
         if let Some(events) = &events {
             events(AnimateEvent::Saved {
                 path: report.path.clone(),
+                renamed_from: report.renamed_from.clone(),
             });
         }
         saved.push(report.path);

@@ -12,8 +12,9 @@ use motionkit_models::deepmotion::{
     WebhookEndpoint, WebhookEndpointList, WebhookEndpointRequest, endpoints,
 };
 use motionkit_transport::{
-    Auth, Body, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
+    Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
 };
+use motionkit_validation::media::{self, Identified, MediaKind};
 use motionkit_validation::{Rule, Violation};
 use secrecy::SecretString;
 
@@ -40,12 +41,29 @@ pub struct ClientBuilder {
     timeouts: Option<Timeouts>,
     rate_limit: Option<RateLimit>,
     max_path_bytes: usize,
+    limits: Limits,
+    allow_local_addresses: bool,
 }
 
 impl ClientBuilder {
     /// Retry policy for idempotent calls.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
+        self
+    }
+
+    /// Size limits on answers and downloads (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Lets signed links and their redirects reach loopback, private and
+    /// link-local addresses (default: loopback and private only when the
+    /// base URL itself is such an address, link-local never); see
+    /// [`TransportBuilder::allow_local_addresses`](motionkit_transport::TransportBuilder::allow_local_addresses).
+    pub fn allow_local_addresses(mut self, allow: bool) -> Self {
+        self.allow_local_addresses = allow;
         self
     }
 
@@ -85,6 +103,9 @@ impl ClientBuilder {
         if let Some(rate_limit) = self.rate_limit {
             builder = builder.rate_limit(rate_limit);
         }
+        builder = builder
+            .limits(self.limits)
+            .allow_local_addresses(self.allow_local_addresses);
         Ok(Client {
             transport: builder.build()?,
             client_id: self.client_id,
@@ -112,6 +133,47 @@ pub struct ModelUpload {
     pub model_url: String,
     /// Where the thumbnail went, if one was uploaded.
     pub thumb_url: Option<String>,
+}
+
+/// Refuses, before anything is uploaded or charged, a file that is not a
+/// regular, non-empty, readable file or whose first bytes are clearly not
+/// media (text, JSON, HTML). A binary format not recognised here only gets
+/// a warning: the API may accept it.
+pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
+    use tokio::io::AsyncReadExt as _;
+    let io = |what: &str| {
+        let context = format!("{what} {}", path.display());
+        move |source| Error::Io { context, source }
+    };
+    let metadata = tokio::fs::metadata(path).await.map_err(io("reading"))?;
+    if !metadata.is_file() {
+        return Err(Violation::new(
+            "video",
+            Rule::Syntax,
+            path.display().to_string(),
+            "a regular file (not a directory, device or pipe)",
+        )
+        .into());
+    }
+    let mut head = Vec::with_capacity(media::HEAD_BYTES);
+    tokio::fs::File::open(path)
+        .await
+        .map_err(io("opening"))?
+        .take(media::HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .await
+        .map_err(io("reading"))?;
+    match media::check_upload("video", metadata.len(), &head)? {
+        Identified::Media { kind, .. } => Ok(kind),
+        _ => {
+            tracing::warn!(
+                file = %path.display(),
+                "the file's first bytes are not a video or picture format motionkit knows; \
+                 uploading it anyway, the API decides"
+            );
+            Ok(MediaKind::Video)
+        }
+    }
 }
 
 fn file_name(path: &Path) -> Result<String, Error> {
@@ -165,6 +227,8 @@ impl Client {
             timeouts: None,
             rate_limit: None,
             max_path_bytes: MAX_PATH_BYTES,
+            limits: Limits::default(),
+            allow_local_addresses: false,
         }
     }
 
@@ -197,6 +261,7 @@ impl Client {
     /// file to it in chunks, resuming after dropped connections.
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
         let name = file_name(path)?;
+        check_local_media(path).await?;
         let url = self.upload_url(&name, true).await?;
         let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
         Ok(Upload {

@@ -16,10 +16,31 @@ pub struct JobFailure {
     pub reason: FailureReason,
 }
 
+/// The exception type of [`JobFailure::unknown`].
+const UNKNOWN_JOB: &str = "motionkit.UnknownJob";
+
 impl JobFailure {
     /// The documented code, if the server named one.
     pub fn code(&self) -> Option<ErrorCode> {
         self.reason.code
+    }
+
+    /// The failure of a rid the server does not know (its status answer
+    /// had no entry for it).
+    pub fn unknown(rid: &str) -> Self {
+        JobFailure {
+            rid: rid.to_owned(),
+            reason: FailureReason {
+                code: None,
+                exc_type: Some(UNKNOWN_JOB.to_owned()),
+                exc_message: Some("the server does not know this job".to_owned()),
+            },
+        }
+    }
+
+    /// True for [`JobFailure::unknown`].
+    pub fn is_unknown(&self) -> bool {
+        self.reason.exc_type.as_deref() == Some(UNKNOWN_JOB)
     }
 }
 
@@ -94,9 +115,20 @@ impl Error {
     /// True for failures worth retrying later (network, 429, 5xx, timeouts).
     pub fn is_temporary(&self) -> bool {
         match self {
-            Error::Transport(e) => transport_is_temporary(e),
+            Error::Transport(e) => e.is_temporary(),
             Error::WaitTimeout { .. } | Error::StatusUnavailable { .. } => true,
             _ => false,
+        }
+    }
+
+    /// True when the server may have acted on the failed request (created a
+    /// job, charged a credit): check `/list` before submitting it again.
+    /// Decided by the transport's classifier.
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.may_have_acted(),
+            Error::Validation(_) | Error::Io { .. } => false,
+            _ => true,
         }
     }
 
@@ -106,17 +138,6 @@ impl Error {
             self,
             Error::Transport(motionkit_transport::Error::Auth { .. })
         )
-    }
-}
-
-/// Network failures, timeouts, 429 and 5xx are temporary; the rest is not.
-pub fn transport_is_temporary(error: &motionkit_transport::Error) -> bool {
-    use motionkit_transport::Error as E;
-    match error {
-        E::Timeout { .. } | E::Connect { .. } | E::RateLimited { .. } => true,
-        E::Http { status, .. } => *status >= 500 || matches!(status, 408 | 425 | 429),
-        E::Protocol { .. } => true,
-        _ => false,
     }
 }
 

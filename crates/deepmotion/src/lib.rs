@@ -33,6 +33,7 @@ pub mod batch;
 pub mod client;
 pub mod error;
 pub mod process;
+mod tracker;
 pub mod wait;
 pub mod watch;
 pub mod webhook;
@@ -40,8 +41,16 @@ pub mod webhook;
 pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
 pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
 pub use error::{Error, JobFailure};
-pub use motionkit_transport::DedupeStore;
+pub use motionkit_transport::{
+    DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
+};
 pub use process::Process;
-pub use wait::{JobEvent, JobOutcome, WaitOptions};
+pub use tracker::{JobEvent, WaitOptions};
+pub use wait::JobOutcome;
 pub use watch::Watcher;
 pub use webhook::{JobCompleted, PathToken, ReceiverLimits, WebhookError, WebhookReceiver};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -10,7 +10,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use motionkit_models::deepmotion::{PROCESSOR_VIDEO2ANIM, ProcessRequest};
-use motionkit_transport::Sent;
+
 use motionkit_validation::Violations;
 use motionkit_validation::process::{InputKind, ProcessParams};
 
@@ -75,12 +75,27 @@ fn cannot_tell(outcome: motionkit_transport::Error, lookup: &Error) -> Error {
     outcome.into()
 }
 
-/// Failures after which the job may or may not exist.
-fn ambiguous(error: &motionkit_transport::Error) -> bool {
-    match error {
-        motionkit_transport::Error::Http { status, .. } => *status >= 500,
-        other => other.sent() != Sent::NotSent,
+/// The error for a `/process` answer whose rid cannot be used: the job may
+/// exist, so it is "sent, outcome unknown" (temporary, may have acted).
+fn unusable_rid(rid: &str) -> motionkit_transport::Error {
+    let problem = motionkit_validation::text::server_id("rid", rid)
+        .err()
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    motionkit_transport::Error::Protocol {
+        request: "POST /process".to_owned(),
+        message: format!(
+            "the answer names no usable job ({problem}); the job may have been created: \
+             it is looked up in /list before anything is submitted again"
+        ),
+        sent: motionkit_transport::Sent::Sent,
     }
+}
+
+/// Failures after which the job may or may not exist (the transport's
+/// classifier decides).
+fn ambiguous(error: &motionkit_transport::Error) -> bool {
+    error.may_have_acted()
 }
 
 impl Process {
@@ -163,9 +178,20 @@ impl Process {
                 tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
             }
             match client.raw_process(&request).await {
-                Ok(rid) => {
+                Ok(rid) if motionkit_validation::text::server_id("rid", &rid).is_ok() => {
                     client.claim(&rid);
                     return Ok(rid);
+                }
+                Ok(rid) => {
+                    // The server accepted the job but named it unusably.
+                    // Sending again could charge twice: look for it once.
+                    let outcome = unusable_rid(&rid);
+                    tracing::warn!(error = %outcome, "looking for the job in /list");
+                    return match self.find_created(client, started).await {
+                        Ok(Some(rid)) => Ok(rid),
+                        Ok(None) => Err(outcome.into()),
+                        Err(lookup) => Err(cannot_tell(outcome, &lookup)),
+                    };
                 }
                 Err(e) if ambiguous(&e) => {
                     tracing::warn!(error = %e, "submission outcome unknown; checking /list before resending");
@@ -210,6 +236,7 @@ impl Process {
             .filter(|j| Some(j.rid.as_str()) != original)
             .filter(|j| j.ctime.is_some_and(|t| t >= started - CLOCK_SKEW_MS))
             .filter(|j| !client.is_claimed(&j.rid))
+            .filter(|j| motionkit_validation::text::server_id("rid", &j.rid).is_ok())
             .collect();
         candidates.sort_by(|a, b| {
             b.ctime

@@ -1,90 +1,20 @@
 //! Waiting for many jobs at once.
 //!
 //! Every interval, one batched `GET /status/rid1,rid2,...` asks about all
-//! jobs still pending (split only when the URL would get too long). The
-//! interval starts short, grows while nothing changes and snaps back when a
-//! job moves; each sleep is jittered so that many waiters do not poll in
-//! step. `RETRY` counts as still running. A rid the server does not know is
-//! an error, and the overall timeout bounds the whole wait.
+//! jobs still pending (split only when the URL would get too long). What
+//! the answers mean, and how the interval moves, is the
+//! [`tracker`](crate::tracker)'s to decide. `RETRY` counts as still
+//! running. A rid the server does not know fails that rid only, and the
+//! overall timeout bounds the whole wait.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use motionkit_models::deepmotion::{JobStatus, StatusDetails};
-use rand::Rng;
+use motionkit_models::deepmotion::StatusDetails;
 
 use crate::client::Client;
-use crate::error::{Error, JobFailure, transport_is_temporary};
-
-/// How to wait.
-#[derive(Debug, Clone)]
-pub struct WaitOptions {
-    /// First interval, and the interval after any job moved.
-    pub first_interval: Duration,
-    /// Longest interval.
-    pub max_interval: Duration,
-    /// Growth of the interval while nothing changes.
-    pub growth: f64,
-    /// Share of the interval added or removed at random (0.2 = ±20%).
-    pub jitter: f64,
-    /// Give up after this long.
-    pub timeout: Duration,
-    /// Consecutive temporary failures of the status call tolerated.
-    pub max_consecutive_failures: u32,
-}
-
-impl Default for WaitOptions {
-    fn default() -> Self {
-        WaitOptions {
-            first_interval: Duration::from_secs(2),
-            max_interval: Duration::from_secs(30),
-            growth: 1.5,
-            jitter: 0.2,
-            timeout: Duration::from_secs(3 * 3600),
-            max_consecutive_failures: 5,
-        }
-    }
-}
-
-impl WaitOptions {
-    /// Short intervals, for tests and local sandboxes.
-    pub fn fast() -> Self {
-        WaitOptions {
-            first_interval: Duration::from_millis(50),
-            max_interval: Duration::from_millis(400),
-            timeout: Duration::from_secs(120),
-            ..WaitOptions::default()
-        }
-    }
-}
-
-/// Something a waiting UI can draw.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobEvent {
-    /// A job moved: `step` of `total`.
-    Progress {
-        /// Request id.
-        rid: String,
-        /// Current step.
-        step: f64,
-        /// Expected number of steps.
-        total: f64,
-    },
-    /// The server is retrying a job after an error.
-    Retrying {
-        /// Request id.
-        rid: String,
-        /// The error it reported.
-        reason: String,
-    },
-    /// A job finished.
-    Finished {
-        /// Request id.
-        rid: String,
-        /// Whether it succeeded.
-        succeeded: bool,
-    },
-}
+use crate::error::{Error, JobFailure};
+use crate::tracker::{JobEvent, Observation, Tracker, WaitOptions};
 
 /// How one job ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,18 +25,12 @@ pub struct JobOutcome {
     pub result: Result<StatusDetails, JobFailure>,
 }
 
-pub(crate) fn jittered(interval: Duration, jitter: f64) -> Duration {
-    let jitter = jitter.clamp(0.0, 1.0);
-    let factor = 1.0 + rand::rng().random_range(-jitter..=jitter);
-    interval.mul_f64(factor.max(0.0))
-}
-
 impl Client {
     /// Waits until every job in `rids` has finished, calling `on_event` as
-    /// they move. Outcomes come back in the order of `rids`; a failed job is
-    /// an outcome, not an error. Errors: an unknown rid, the timeout, or
-    /// the status call failing more than `max_consecutive_failures` times
-    /// in a row.
+    /// they move. Outcomes come back in the order of `rids`; a failed job,
+    /// and a rid the server does not know ([`JobFailure::is_unknown`]), is
+    /// an outcome, not an error. Errors: the timeout, or the status call
+    /// failing more than `max_consecutive_failures` times in a row.
     pub async fn wait(
         &self,
         rids: &[String],
@@ -121,75 +45,27 @@ impl Client {
             }
         }
         let mut done: HashMap<String, Result<StatusDetails, JobFailure>> = HashMap::new();
-        let mut seen: HashMap<String, (f64, f64, bool)> = HashMap::new();
-        let mut interval = options.first_interval;
-        let mut failures = 0u32;
+        let mut tracker = Tracker::new(options.clone());
         while !pending.is_empty() {
-            let mut moved = false;
             match self.status(&pending).await {
                 Ok(entries) => {
-                    failures = 0;
-                    let by_rid: HashMap<&str, _> =
-                        entries.iter().map(|e| (e.rid.as_str(), e)).collect();
-                    for rid in &pending {
-                        let Some(entry) = by_rid.get(rid.as_str()) else {
-                            return Err(Error::UnknownJob { rid: rid.clone() });
-                        };
-                        let details = entry.details.clone().unwrap_or_default();
-                        match &entry.status {
-                            JobStatus::Success => {
-                                on_event(JobEvent::Finished {
-                                    rid: rid.clone(),
-                                    succeeded: true,
-                                });
-                                done.insert(rid.clone(), Ok(details));
-                                moved = true;
-                            }
-                            JobStatus::Failure => {
-                                on_event(JobEvent::Finished {
-                                    rid: rid.clone(),
-                                    succeeded: false,
-                                });
-                                let failure = JobFailure {
-                                    rid: rid.clone(),
-                                    reason: details.failure(),
-                                };
-                                done.insert(rid.clone(), Err(failure));
-                                moved = true;
-                            }
-                            status => {
-                                let retrying = *status == JobStatus::Retry;
-                                let (step, total) = details.progress().unwrap_or((0.0, 0.0));
-                                let now = (step, total, retrying);
-                                if seen.get(rid) != Some(&now) {
-                                    moved = true;
-                                    seen.insert(rid.clone(), now);
-                                    if retrying {
-                                        on_event(JobEvent::Retrying {
-                                            rid: rid.clone(),
-                                            reason: details.failure().to_string(),
-                                        });
-                                    } else if total > 0.0 {
-                                        on_event(JobEvent::Progress {
-                                            rid: rid.clone(),
-                                            step,
-                                            total,
-                                        });
-                                    }
-                                }
+                    for (rid, observation) in tracker.observe(&pending, &entries) {
+                        match observation {
+                            Observation::Moved(event) => on_event(event),
+                            Observation::Ended(result) => {
+                                done.insert(rid, result);
                             }
                         }
                     }
                     pending.retain(|rid| !done.contains_key(rid));
                 }
-                Err(Error::Transport(e))
-                    if transport_is_temporary(&e)
-                        && failures < options.max_consecutive_failures =>
-                {
-                    failures += 1;
-                    tracing::warn!(error = %e, failures, "status poll failed; will try again");
+                // None of the ids is known: each fails alone, as below.
+                Err(Error::UnknownJob { .. }) => {
+                    for rid in pending.drain(..) {
+                        done.insert(rid.clone(), Err(JobFailure::unknown(&rid)));
+                    }
                 }
-                Err(e) => return Err(e),
+                Err(e) => tracker.poll_failed(e)?,
             }
             if pending.is_empty() {
                 break;
@@ -201,14 +77,9 @@ impl Client {
                     after: elapsed,
                 });
             }
-            interval = if moved {
-                options.first_interval
-            } else {
-                interval
-                    .mul_f64(options.growth.max(1.0))
-                    .min(options.max_interval)
-            };
-            let sleep = jittered(interval, options.jitter).min(options.timeout - elapsed);
+            let sleep = tracker
+                .next_wait()
+                .min(options.timeout.saturating_sub(elapsed));
             tokio::time::sleep(sleep).await;
         }
         Ok(rids
@@ -233,30 +104,14 @@ impl Client {
             Some(JobOutcome {
                 result: Err(failure),
                 ..
+            }) if failure.is_unknown() => Err(Error::UnknownJob { rid: failure.rid }),
+            Some(JobOutcome {
+                result: Err(failure),
+                ..
             }) => Err(Error::JobFailed(failure)),
             None => Err(Error::UnknownJob {
                 rid: rid.to_owned(),
             }),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_bounds() {
-        for _ in 0..1000 {
-            let d = jittered(Duration::from_secs(10), 0.2);
-            assert!(
-                d >= Duration::from_secs(8) && d <= Duration::from_secs(12),
-                "{d:?}"
-            );
-        }
-        assert_eq!(
-            jittered(Duration::from_secs(3), 0.0),
-            Duration::from_secs(3)
-        );
     }
 }

@@ -5,17 +5,18 @@
 //! web server handling many uploads), a [`Watcher`] gives them the same
 //! economy: every task registers its rid, and one background task sends a
 //! single batched `GET /status/...` per interval for all of them, handing
-//! each task its own events and outcome.
+//! each task its own events and outcome. What the answers mean is the
+//! [`tracker`](crate::tracker)'s to decide, as for [`Client::wait`].
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use motionkit_models::deepmotion::{JobStatus, StatusDetails};
+use motionkit_models::deepmotion::StatusDetails;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Client;
-use crate::error::{Error, JobFailure, transport_is_temporary};
-use crate::wait::{JobEvent, WaitOptions, jittered};
+use crate::error::{Error, JobFailure};
+use crate::tracker::{JobEvent, Observation, Tracker, WaitOptions};
 
 struct Registration {
     rid: String,
@@ -27,7 +28,6 @@ struct Waiter {
     events: mpsc::UnboundedSender<JobEvent>,
     done: oneshot::Sender<Result<StatusDetails, Error>>,
     since: Instant,
-    seen: Option<(f64, f64, bool)>,
 }
 
 /// A handle to the shared poller. Cheap to clone; the poller stops once
@@ -95,7 +95,6 @@ fn accept(waiting: &mut HashMap<String, Vec<Waiter>>, registration: Registration
         events: registration.events,
         done: registration.done,
         since: Instant::now(),
-        seen: None,
     });
 }
 
@@ -105,88 +104,49 @@ fn finish(waiters: Vec<Waiter>, result: impl Fn() -> Result<StatusDetails, Error
     }
 }
 
+/// A job's outcome as a waiter's result.
+fn outcome(result: &Result<StatusDetails, JobFailure>) -> Result<StatusDetails, Error> {
+    match result {
+        Ok(details) => Ok(details.clone()),
+        Err(failure) if failure.is_unknown() => Err(Error::UnknownJob {
+            rid: failure.rid.clone(),
+        }),
+        Err(failure) => Err(Error::JobFailed(failure.clone())),
+    }
+}
+
 async fn poll(
     client: Client,
     options: WaitOptions,
     mut incoming: mpsc::UnboundedReceiver<Registration>,
 ) {
     let mut waiting: HashMap<String, Vec<Waiter>> = HashMap::new();
-    let mut interval = options.first_interval;
-    let mut failures = 0u32;
+    let mut tracker = Tracker::new(options.clone());
     loop {
         if waiting.is_empty() {
             match incoming.recv().await {
                 Some(registration) => accept(&mut waiting, registration),
                 None => return,
             }
-            interval = options.first_interval;
+            tracker.restart();
         }
-        tokio::time::sleep(jittered(interval, options.jitter)).await;
+        tokio::time::sleep(tracker.next_wait()).await;
         while let Ok(registration) = incoming.try_recv() {
             accept(&mut waiting, registration);
         }
         let rids: Vec<String> = waiting.keys().cloned().collect();
-        let mut moved = false;
         match client.status(&rids).await {
             Ok(entries) => {
-                failures = 0;
-                let by_rid: HashMap<&str, _> =
-                    entries.iter().map(|e| (e.rid.as_str(), e)).collect();
-                for rid in rids {
-                    let Some(entry) = by_rid.get(rid.as_str()) else {
-                        if let Some(waiters) = waiting.remove(&rid) {
-                            finish(waiters, || Err(Error::UnknownJob { rid: rid.clone() }));
-                        }
-                        continue;
-                    };
-                    let details = entry.details.clone().unwrap_or_default();
-                    match &entry.status {
-                        JobStatus::Success | JobStatus::Failure => {
-                            moved = true;
-                            let succeeded = entry.status == JobStatus::Success;
-                            let Some(waiters) = waiting.remove(&rid) else {
-                                continue;
-                            };
-                            for waiter in &waiters {
-                                let _ = waiter.events.send(JobEvent::Finished {
-                                    rid: rid.clone(),
-                                    succeeded,
-                                });
+                for (rid, observation) in tracker.observe(&rids, &entries) {
+                    match observation {
+                        Observation::Moved(event) => {
+                            for waiter in waiting.get(&rid).into_iter().flatten() {
+                                let _ = waiter.events.send(event.clone());
                             }
-                            finish(waiters, || {
-                                if succeeded {
-                                    Ok(details.clone())
-                                } else {
-                                    Err(Error::JobFailed(JobFailure {
-                                        rid: rid.clone(),
-                                        reason: details.failure(),
-                                    }))
-                                }
-                            });
                         }
-                        status => {
-                            let retrying = *status == JobStatus::Retry;
-                            let (step, total) = details.progress().unwrap_or((0.0, 0.0));
-                            let now = (step, total, retrying);
-                            for waiter in waiting.get_mut(&rid).into_iter().flatten() {
-                                if waiter.seen == Some(now) {
-                                    continue;
-                                }
-                                moved = true;
-                                waiter.seen = Some(now);
-                                let event = if retrying {
-                                    JobEvent::Retrying {
-                                        rid: rid.clone(),
-                                        reason: details.failure().to_string(),
-                                    }
-                                } else {
-                                    JobEvent::Progress {
-                                        rid: rid.clone(),
-                                        step,
-                                        total,
-                                    }
-                                };
-                                let _ = waiter.events.send(event);
+                        Observation::Ended(result) => {
+                            if let Some(waiters) = waiting.remove(&rid) {
+                                finish(waiters, || outcome(&result));
                             }
                         }
                     }
@@ -195,27 +155,25 @@ async fn poll(
             Err(Error::UnknownJob { .. }) => {
                 // None of the polled ids is known to the server.
                 for (rid, waiters) in waiting.drain() {
+                    tracker.forget(&rid);
                     finish(waiters, || Err(Error::UnknownJob { rid: rid.clone() }));
                 }
                 continue;
             }
-            Err(Error::Transport(e))
-                if transport_is_temporary(&e) && failures < options.max_consecutive_failures =>
-            {
-                failures += 1;
-                tracing::warn!(error = %e, failures, "shared status poll failed; will try again");
-            }
             Err(e) => {
-                // A persistent failure ends every wait; the message says why.
-                let message = e.to_string();
-                for (_, waiters) in waiting.drain() {
-                    finish(waiters, || {
-                        Err(Error::StatusUnavailable {
-                            message: message.clone(),
-                        })
-                    });
+                if let Err(e) = tracker.poll_failed(e) {
+                    // A persistent failure ends every wait; the message says why.
+                    let message = e.to_string();
+                    for (rid, waiters) in waiting.drain() {
+                        tracker.forget(&rid);
+                        finish(waiters, || {
+                            Err(Error::StatusUnavailable {
+                                message: message.clone(),
+                            })
+                        });
+                    }
+                    continue;
                 }
-                continue;
             }
         }
         // Waits that outlived the timeout end on their own.
@@ -232,13 +190,11 @@ async fn poll(
                 }));
             }
         }
-        waiting.retain(|_, waiters| !waiters.is_empty());
-        interval = if moved {
-            options.first_interval
-        } else {
-            interval
-                .mul_f64(options.growth.max(1.0))
-                .min(options.max_interval)
-        };
+        waiting.retain(|rid, waiters| {
+            if waiters.is_empty() {
+                tracker.forget(rid);
+            }
+            !waiters.is_empty()
+        });
     }
 }

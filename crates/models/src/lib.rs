@@ -28,3 +28,8 @@ pub use deepmotion_ext::FailureReason;
 pub use endpoint::{AuthKind, BodyEncoding, Endpoint, Method, PathError, QueryParam, Service};
 pub use generated::{deepmotion, motiondynamic};
 pub use process_params::{ProcessParamKind, ProcessParameterSpec};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

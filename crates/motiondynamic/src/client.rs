@@ -1,25 +1,22 @@
-//! The [`Client`]: REST calls, submission with safe recovery, and the
-//! configuration shared by GraphQL, waiting and downloads.
+//! The [`Client`]: REST calls and the configuration shared by GraphQL,
+//! submission, waiting and downloads. It depends on none of them.
 
 use std::time::Duration;
 
-use http::HeaderValue;
-use http::header::HeaderMap;
 use motionkit_models::Endpoint;
 use motionkit_models::motiondynamic::{
-    DEMO_THEME_ID, Generation, GenerationRequest, PREFER_RETURN_REPRESENTATION, Theme, endpoints,
+    DEMO_THEME_ID, GENERATION_COLD_START_FIRST_MAX_SECONDS, GENERATION_USUAL_MAX_SECONDS,
+    Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS, endpoints,
 };
 use motionkit_transport::{
-    Auth, Body, RateLimit, RateLimitStore, RetryPolicy, Sent, Timeouts, Transport, TransportStats,
+    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Timeouts, Transport, TransportStats,
 };
 use motionkit_validation::Violations;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, from_transport};
-use crate::graphql::Graphql;
-use crate::query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
-use crate::wait::WaitOptions;
+use crate::query::{GenerationColumn, GenerationsQuery, Select, ThemeColumn, ThemesQuery};
 use crate::webhook::WebhookReceiver;
 
 /// Response header in which the sandbox names why a generation was
@@ -43,6 +40,49 @@ pub fn default_rate_limit() -> RateLimit {
     RateLimit::motiondynamic().burst(4)
 }
 
+/// How [`Client::wait`] waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Longest wait. Default: the document's worst case, a render from a
+    /// cold start (`GENERATION_COLD_START_FIRST_MAX_SECONDS`, 18 min), plus
+    /// the usual bound (`GENERATION_USUAL_MAX_SECONDS`, 1 min) for the
+    /// delivery itself: 19 minutes.
+    pub timeout: Duration,
+    /// How often the generation is read back while its webhook is
+    /// expected. Default: `GENERATION_USUAL_MAX_SECONDS` (60 s).
+    pub poll_with_webhook: Duration,
+    /// How often the generation is read back when no webhook can come.
+    /// Default: `WEBHOOK_RETRY_INTERVAL_SECONDS` (5 s).
+    pub poll_without_webhook: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            timeout: Duration::from_secs(
+                GENERATION_COLD_START_FIRST_MAX_SECONDS + GENERATION_USUAL_MAX_SECONDS,
+            ),
+            poll_with_webhook: Duration::from_secs(GENERATION_USUAL_MAX_SECONDS),
+            poll_without_webhook: Duration::from_secs(WEBHOOK_RETRY_INTERVAL_SECONDS),
+        }
+    }
+}
+
+impl WaitOptions {
+    /// Sets [`WaitOptions::timeout`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets both read-back intervals.
+    pub fn poll_every(mut self, with_webhook: Duration, without_webhook: Duration) -> Self {
+        self.poll_with_webhook = with_webhook.max(Duration::from_millis(1));
+        self.poll_without_webhook = without_webhook.max(Duration::from_millis(1));
+        self
+    }
+}
+
 /// Builder of a [`Client`]; see [`Client::builder`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -56,6 +96,8 @@ pub struct ClientBuilder {
     wait: WaitOptions,
     max_resubmits: u32,
     recovery_delay: Duration,
+    limits: Limits,
+    allow_local_addresses: bool,
 }
 
 impl ClientBuilder {
@@ -87,6 +129,21 @@ impl ClientBuilder {
     /// The timeouts (default: [`Timeouts::default`]).
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// Size limits on answers and downloads (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Lets URLs that come from servers or users reach loopback, private
+    /// and link-local addresses (default: only when the base URL itself is
+    /// such an address); see
+    /// [`TransportBuilder::allow_local_addresses`](motionkit_transport::TransportBuilder::allow_local_addresses).
+    pub fn allow_local_addresses(mut self, allow: bool) -> Self {
+        self.allow_local_addresses = allow;
         self
     }
 
@@ -140,6 +197,8 @@ impl ClientBuilder {
             .rate_limit_store(self.rate_limit_store)
             .retry(self.retry)
             .timeouts(self.timeouts)
+            .limits(self.limits)
+            .allow_local_addresses(self.allow_local_addresses)
             .build()?;
         Ok(Client {
             transport,
@@ -169,54 +228,11 @@ pub struct Client {
     recovery_delay: Duration,
 }
 
-/// The outcome of a submission.
-#[derive(Debug)]
-pub(crate) struct Submitted {
-    pub(crate) generation: Generation,
-    pub(crate) adopted: bool,
-    pub(crate) attempts: u32,
-    pub(crate) discard_reason: Option<String>,
-}
-
-/// Which API creates the generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Via {
-    Rest,
-    Graphql,
-}
-
 /// Checks and normalises (lower case) a UUID argument.
 pub(crate) fn check_uuid(field: &str, value: &str) -> Result<String, Error> {
     motionkit_validation::text::uuid(field, value)
         .map(|v| v.to_ascii_lowercase())
         .map_err(|v| Error::Validation(Violations::from(v)))
-}
-
-/// A failure after which the generation may or may not exist.
-pub(crate) fn ambiguous(error: &Error) -> bool {
-    use motionkit_transport::Error as T;
-    match error {
-        Error::Transport(t) => match t {
-            T::Http { status, .. } => *status >= 500,
-            T::Decode { .. } => true,
-            T::Timeout { sent, .. }
-            | T::Connect { sent, .. }
-            | T::Protocol { sent, .. }
-            | T::Io { sent, .. } => *sent != Sent::NotSent,
-            _ => false,
-        },
-        Error::Postgrest { status, .. } => *status >= 500,
-        Error::Unexpected { .. } => true,
-        _ => false,
-    }
-}
-
-/// A failure that certainly created nothing and may be sent again: a 429.
-fn refused_for_rate(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Transport(motionkit_transport::Error::RateLimited { .. })
-    ) || matches!(error, Error::Postgrest { status: 429, .. })
 }
 
 impl Client {
@@ -235,6 +251,8 @@ impl Client {
             wait: WaitOptions::default(),
             max_resubmits: 2,
             recovery_delay: Duration::from_secs(1),
+            limits: Limits::default(),
+            allow_local_addresses: false,
         }
     }
 
@@ -258,9 +276,14 @@ impl Client {
         &self.wait
     }
 
-    /// The GraphQL calls.
-    pub fn graphql(&self) -> Graphql<'_> {
-        Graphql::new(self)
+    /// Re-submissions allowed after an ambiguous failure.
+    pub(crate) fn max_resubmits(&self) -> u32 {
+        self.max_resubmits
+    }
+
+    /// The pause before reading back an ambiguous submission.
+    pub(crate) fn recovery_delay(&self) -> Duration {
+        self.recovery_delay
     }
 
     async fn read<T: DeserializeOwned>(
@@ -341,128 +364,6 @@ impl Client {
                 id: generation_id,
             })
     }
-
-    /// The generations created with this callback URL, oldest first.
-    pub(crate) async fn generations_by_webhook(
-        &self,
-        webhook: &str,
-    ) -> Result<Vec<Generation>, Error> {
-        let query = GenerationsQuery::new()
-            .eq(GenerationColumn::Webhook, webhook)
-            .order(GenerationColumn::CreatedAt, Order::Asc);
-        self.generations(&query).await
-    }
-
-    /// One `POST /rest/generations` with `Prefer: return=representation`.
-    async fn post_generation(
-        &self,
-        request: &GenerationRequest,
-    ) -> Result<(Generation, Option<String>), Error> {
-        let endpoint = &endpoints::CREATE_GENERATION;
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            http::header::HeaderName::from_static("prefer"),
-            HeaderValue::from_static(PREFER_RETURN_REPRESENTATION),
-        );
-        let response = self
-            .transport
-            .send_with(endpoint, &[], &[], headers, Body::json(request)?)
-            .await
-            .map_err(from_transport)?;
-        let label = format!("{} {}", endpoint.method, endpoint.path);
-        let rows: Vec<Generation> = response.json(&label)?;
-        let reason = response
-            .headers()
-            .get(DISCARD_REASON_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let row = rows.into_iter().next().ok_or_else(|| Error::Unexpected {
-            request: label,
-            message: "HTTP 2xx without the created row despite `Prefer: return=representation`"
-                .into(),
-        })?;
-        Ok((row, reason))
-    }
-
-    /// Creates a generation, never blindly twice.
-    ///
-    /// After an ambiguous failure (the request may have reached the server:
-    /// timeout, broken connection, 5xx, unreadable answer) and when
-    /// `unique_webhook` is true, the generation is looked up by its callback
-    /// URL, which is unique to it. Found: adopted. Not found: submitted
-    /// again, at most `max_resubmits` times. A 429 created nothing and is
-    /// submitted again after the pause. Anything else is returned as is.
-    pub(crate) async fn submit(
-        &self,
-        request: &GenerationRequest,
-        via: Via,
-        client_mutation_id: Option<String>,
-        unique_webhook: bool,
-    ) -> Result<Submitted, Error> {
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
-            let result = match via {
-                Via::Rest => self.post_generation(request).await,
-                Via::Graphql => self
-                    .graphql()
-                    .create_generation(request, client_mutation_id.clone())
-                    .await
-                    .map(|g| (g, None)),
-            };
-            let error = match result {
-                Ok((generation, discard_reason)) => {
-                    return Ok(Submitted {
-                        generation,
-                        adopted: false,
-                        attempts,
-                        discard_reason,
-                    });
-                }
-                Err(error) => error,
-            };
-            let may_resubmit = attempts <= self.max_resubmits;
-            if refused_for_rate(&error) && may_resubmit {
-                tracing::warn!(
-                    attempt = attempts,
-                    "generation refused with 429; submitting again after the pause"
-                );
-                continue;
-            }
-            if !ambiguous(&error) || !unique_webhook {
-                return Err(error);
-            }
-            tracing::warn!(
-                attempt = attempts,
-                %error,
-                "generation may or may not have been created; reading it back by its callback URL"
-            );
-            tokio::time::sleep(self.recovery_delay).await;
-            let found = match self.generations_by_webhook(&request.webhook).await {
-                Ok(found) => found,
-                Err(check) => {
-                    tracing::warn!(error = %check, "reading back the generation failed");
-                    return Err(error);
-                }
-            };
-            if let Some(generation) = found.into_iter().next() {
-                tracing::info!(generation = %generation.generation_id, "adopted the generation created by the ambiguous request");
-                return Ok(Submitted {
-                    generation,
-                    adopted: true,
-                    attempts,
-                    discard_reason: None,
-                });
-            }
-            if !may_resubmit {
-                return Err(error);
-            }
-            tracing::info!(
-                attempt = attempts,
-                "the generation was not created; submitting again"
-            );
-        }
-    }
 }
 
 #[cfg(test)]
@@ -495,37 +396,5 @@ mod tests {
         assert_eq!(limit.requests_per_second.map(|r| r.get()), Some(5));
         assert_eq!(limit.burst.get(), 4);
         assert_eq!(limit.pause_on_429, Duration::from_secs(60));
-    }
-
-    #[test]
-    fn only_failures_that_may_have_created_something_are_ambiguous() {
-        use motionkit_transport::Error as T;
-        let http = |status| {
-            from_transport(T::Http {
-                request: "POST /rest/generations".into(),
-                status,
-                body: String::new(),
-                request_id: None,
-            })
-        };
-        assert!(ambiguous(&http(502)));
-        assert!(!ambiguous(&http(400)));
-        assert!(ambiguous(&Error::Transport(T::Timeout {
-            request: "POST /rest/generations".into(),
-            after: Duration::from_secs(30),
-            sent: Sent::MaybeSent,
-        })));
-        assert!(!ambiguous(&Error::Transport(T::Connect {
-            request: "POST /rest/generations".into(),
-            message: "refused".into(),
-            sent: Sent::NotSent,
-        })));
-        let limited = Error::Transport(T::RateLimited {
-            request: "POST /rest/generations".into(),
-            retry_after: None,
-            sent: Sent::Sent,
-        });
-        assert!(!ambiguous(&limited));
-        assert!(refused_for_rate(&limited));
     }
 }

@@ -3,6 +3,7 @@
 //! Every message is a single line and never contains the JWT, a webhook
 //! token or a signed query string.
 
+use motionkit_transport::status_verdict;
 use std::time::Duration;
 
 use motionkit_models::motiondynamic::{GraphqlError, PostgrestError};
@@ -189,8 +190,8 @@ impl Error {
     /// timeouts, rate limiting, 5xx answers and a wait that ran out.
     pub fn is_temporary(&self) -> bool {
         match self {
-            Error::Transport(e) => transport_is_temporary(e),
-            Error::Postgrest { status, .. } => is_temporary_status(*status),
+            Error::Transport(e) => e.is_temporary(),
+            Error::Postgrest { status, .. } => status_verdict(*status).temporary,
             Error::WaitTimeout { .. } => true,
             _ => false,
         }
@@ -223,19 +224,6 @@ impl Error {
             Error::Transport(motionkit_transport::Error::Validation(v)) => Some(v),
             _ => None,
         }
-    }
-}
-
-fn is_temporary_status(status: u16) -> bool {
-    status >= 500 || matches!(status, 408 | 425 | 429)
-}
-
-fn transport_is_temporary(error: &motionkit_transport::Error) -> bool {
-    use motionkit_transport::Error as E;
-    match error {
-        E::Timeout { .. } | E::Connect { .. } | E::RateLimited { .. } | E::Protocol { .. } => true,
-        E::Http { status, .. } => is_temporary_status(*status),
-        _ => false,
     }
 }
 

@@ -7,23 +7,20 @@
 //! bytes only.
 
 use std::collections::HashSet;
-use std::fmt;
 
-use http::HeaderValue;
-use http::header::{HeaderMap, RANGE};
-use motionkit_models::Method;
 use motionkit_models::motiondynamic::{
-    Generation, GenerationRequest, GenerationStatus, GenerationValue, Theme,
+    GenerationRequest, GenerationStatus, GenerationValue, Theme,
 };
-use motionkit_transport::{Body, Transport, redact_url};
-use motionkit_validation::picture::{Sniffed, check_picture_bytes, sniff_detailed};
+use motionkit_transport::{Transport, redact_url};
+use motionkit_validation::picture::{Sniffed, sniff_detailed};
 use motionkit_validation::theme::ThemeParameter;
+use motionkit_validation::theme::check_picture_bytes;
 use motionkit_validation::{Rule, Violation, Violations};
 
-use crate::client::{Client, Via, ambiguous};
+use crate::client::Client;
 use crate::error::{Error, one_line};
+use crate::submit::{Submission, Via, ambiguous};
 use crate::values::GenerationValues;
-use crate::wait::Video;
 use crate::webhook::WebhookReceiver;
 
 /// Bytes asked for first when reading a picture's header.
@@ -63,65 +60,6 @@ pub struct Generate {
     with_parameters: bool,
     webhook: Webhook,
     fetch_pictures: bool,
-}
-
-/// A generation the API accepted.
-#[derive(Clone)]
-pub struct Submission {
-    generation: Generation,
-    callback: Option<(WebhookReceiver, String)>,
-    adopted: bool,
-    attempts: u32,
-}
-
-impl fmt::Debug for Submission {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Submission")
-            .field("generation_id", &self.generation.generation_id)
-            .field("status", &self.generation.status)
-            .field("webhook_key", &self.webhook_key())
-            .field("adopted", &self.adopted)
-            .field("attempts", &self.attempts)
-            .finish()
-    }
-}
-
-impl Submission {
-    /// The generation id.
-    pub fn id(&self) -> &str {
-        &self.generation.generation_id
-    }
-
-    /// The created row.
-    pub fn generation(&self) -> &Generation {
-        &self.generation
-    }
-
-    /// The key of the generation's callback URL, when a
-    /// [`WebhookReceiver`] issued it.
-    pub fn webhook_key(&self) -> Option<&str> {
-        self.callback.as_ref().map(|(_, key)| key.as_str())
-    }
-
-    /// True when the submission failed ambiguously and the generation was
-    /// then found on the server by its callback URL.
-    pub fn adopted(&self) -> bool {
-        self.adopted
-    }
-
-    /// Requests it took (more than one after a 429 or an ambiguous failure).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    pub(crate) fn callback(&self) -> Option<(&WebhookReceiver, &str)> {
-        self.callback.as_ref().map(|(r, k)| (r, k.as_str()))
-    }
-
-    /// Waits for the video; see [`Client::wait`].
-    pub async fn wait(&self, client: &Client) -> Result<Video, Error> {
-        client.wait(self).await
-    }
 }
 
 impl Generate {
@@ -310,12 +248,7 @@ impl Generate {
                 reason: submitted.discard_reason,
             });
         }
-        Ok(Submission {
-            generation: submitted.generation,
-            callback,
-            adopted: submitted.adopted,
-            attempts: submitted.attempts,
-        })
+        Ok(Submission::new(submitted, callback))
     }
 }
 
@@ -342,18 +275,14 @@ async fn check_picture(
 async fn picture_header(transport: &Transport, url: &str) -> Result<Vec<u8>, String> {
     let mut want = PICTURE_HEADER_BYTES;
     loop {
-        let mut headers = HeaderMap::new();
-        let range = HeaderValue::from_str(&format!("bytes=0-{}", want - 1))
-            .map_err(|e| format!("bad range: {e}"))?;
-        headers.insert(RANGE, range);
         let response = transport
-            .send_url(Method::Get, url, headers, Body::empty())
+            .fetch_head(url, want as u64)
             .await
             .map_err(|e| one_line(&e.to_string(), 160))?;
         let partial = response.status().as_u16() == 206;
         let bytes = response.into_body().to_vec();
-        if !partial {
-            // The whole file (the server ignored the range).
+        if !partial && bytes.len() < want {
+            // The whole file (the server ignored the range, and it is short).
             return Ok(bytes);
         }
         match sniff_detailed(&bytes) {

@@ -158,6 +158,13 @@ pub struct Graphql<'a> {
     client: &'a Client,
 }
 
+impl Client {
+    /// The GraphQL calls.
+    pub fn graphql(&self) -> Graphql<'_> {
+        Graphql::new(self)
+    }
+}
+
 impl<'a> Graphql<'a> {
     pub(crate) fn new(client: &'a Client) -> Self {
         Graphql { client }

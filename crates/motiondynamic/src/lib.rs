@@ -83,20 +83,28 @@ mod generate;
 pub mod graphql;
 pub mod operations;
 pub mod query;
+mod submit;
 pub mod values;
 mod wait;
 pub mod webhook;
 
-pub use client::{Client, ClientBuilder, DISCARD_REASON_HEADER, default_rate_limit};
+pub use client::{Client, ClientBuilder, DISCARD_REASON_HEADER, WaitOptions, default_rate_limit};
 pub use error::Error;
-pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES, Submission};
+pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES};
 pub use graphql::{Graphql, ThemesPage};
 pub use query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
+pub use submit::Submission;
 pub use values::GenerationValues;
-pub use wait::{ReadyVia, Video, WaitOptions};
+pub use wait::{ReadyVia, Video};
 pub use webhook::{Delivery, VideoReady, WebhookError, WebhookReceiver};
 
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
 pub use motionkit_transport::{
-    DedupeStore, DownloadOptions, DownloadReport, RateLimit, RateLimitStore, Sent,
+    DedupeStore, DownloadOptions, DownloadReport, Limits, MinRate, OnExisting, RateLimit,
+    RateLimitStore, Sent, Timeouts,
 };
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -8,62 +8,15 @@
 
 use std::fmt;
 use std::path::Path;
-use std::time::Duration;
 
-use motionkit_models::motiondynamic::{
-    GENERATION_COLD_START_FIRST_MAX_SECONDS, GENERATION_USUAL_MAX_SECONDS, GenerationStatus,
-    WEBHOOK_RETRY_INTERVAL_SECONDS,
-};
-use motionkit_transport::{DownloadOptions, DownloadReport, redact_url};
+use motionkit_models::motiondynamic::GenerationStatus;
+use motionkit_transport::{DownloadOptions, DownloadReport, instant_after, redact_url};
 use tokio::time::Instant;
 
-use crate::client::Client;
+use crate::client::{Client, WaitOptions};
 use crate::error::Error;
-use crate::generate::Submission;
+use crate::submit::Submission;
 use crate::webhook::WebhookReceiver;
-
-/// How [`Client::wait`] waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaitOptions {
-    /// Longest wait. Default: the document's worst case, a render from a
-    /// cold start (`GENERATION_COLD_START_FIRST_MAX_SECONDS`, 18 min), plus
-    /// the usual bound (`GENERATION_USUAL_MAX_SECONDS`, 1 min) for the
-    /// delivery itself: 19 minutes.
-    pub timeout: Duration,
-    /// How often the generation is read back while its webhook is
-    /// expected. Default: `GENERATION_USUAL_MAX_SECONDS` (60 s).
-    pub poll_with_webhook: Duration,
-    /// How often the generation is read back when no webhook can come.
-    /// Default: `WEBHOOK_RETRY_INTERVAL_SECONDS` (5 s).
-    pub poll_without_webhook: Duration,
-}
-
-impl Default for WaitOptions {
-    fn default() -> Self {
-        WaitOptions {
-            timeout: Duration::from_secs(
-                GENERATION_COLD_START_FIRST_MAX_SECONDS + GENERATION_USUAL_MAX_SECONDS,
-            ),
-            poll_with_webhook: Duration::from_secs(GENERATION_USUAL_MAX_SECONDS),
-            poll_without_webhook: Duration::from_secs(WEBHOOK_RETRY_INTERVAL_SECONDS),
-        }
-    }
-}
-
-impl WaitOptions {
-    /// Sets [`WaitOptions::timeout`].
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Sets both read-back intervals.
-    pub fn poll_every(mut self, with_webhook: Duration, without_webhook: Duration) -> Self {
-        self.poll_with_webhook = with_webhook.max(Duration::from_millis(1));
-        self.poll_without_webhook = without_webhook.max(Duration::from_millis(1));
-        self
-    }
-}
 
 /// How a video was found ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +46,13 @@ impl fmt::Debug for Video {
             .field("url", &redact_url(&self.url))
             .field("via", &self.via)
             .finish()
+    }
+}
+
+impl Submission {
+    /// Waits for the video; see [`Client::wait`].
+    pub async fn wait(&self, client: &Client) -> Result<Video, Error> {
+        client.wait(self).await
     }
 }
 
@@ -137,7 +97,7 @@ impl Client {
         options: &WaitOptions,
     ) -> Result<Video, Error> {
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        let deadline = instant_after(started, options.timeout);
         let mut webhook_live = callback.is_some();
         let webhook = async {
             match &callback {
@@ -154,7 +114,7 @@ impl Client {
             }
         };
         let mut next_poll = if webhook_live {
-            started + options.poll_with_webhook
+            instant_after(started, options.poll_with_webhook)
         } else {
             started
         };
@@ -178,7 +138,7 @@ impl Client {
                     if let Some(video) = self.read_back(generation_id).await? {
                         return Ok(video);
                     }
-                    next_poll = Instant::now() + interval(webhook_live);
+                    next_poll = instant_after(Instant::now(), interval(webhook_live));
                 }
                 () = tokio::time::sleep_until(deadline) => {
                     if let Some(video) = self.read_back(generation_id).await? {
@@ -224,7 +184,7 @@ impl Client {
     pub async fn download(&self, video: &Video, dir: &Path) -> Result<DownloadReport, Error> {
         let options = DownloadOptions {
             file_name: Some(format!("{}.mp4", video.generation_id)),
-            progress: None,
+            ..DownloadOptions::default()
         };
         self.download_with(video, dir, &options).await
     }
@@ -243,6 +203,8 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

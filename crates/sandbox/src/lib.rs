@@ -155,3 +155,8 @@ impl Sandbox {
 fn base_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

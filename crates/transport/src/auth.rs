@@ -287,7 +287,7 @@ impl SessionStore {
         let now = Instant::now();
         let session = Arc::new(Session {
             cookie,
-            expires_at: lifetime.map(|l| now + l),
+            expires_at: lifetime.map(|l| expiry(now, l)),
             issued_at: now,
             generation,
         });
@@ -325,6 +325,11 @@ impl fmt::Debug for ReceivedCookie {
     }
 }
 
+/// The longest a session is trusted without logging in again, whatever
+/// `Max-Age` or `Expires` a server sends; it also keeps every instant
+/// computed from a cookie far from overflowing.
+pub const MAX_SESSION_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 /// Finds cookie `name` in `Set-Cookie` header values. The last one wins,
 /// as in a browser. An already expired cookie gets a zero lifetime.
 pub(crate) fn find_cookie<'a>(
@@ -357,10 +362,35 @@ pub(crate) fn find_cookie<'a>(
             (Some(seconds), _) => Some(Duration::from_secs(u64::try_from(seconds).unwrap_or(0))),
             (None, Some(at)) => Some(at.duration_since(now).unwrap_or(Duration::ZERO)),
             (None, None) => None,
-        };
+        }
+        .map(|lifetime| lifetime.min(MAX_SESSION_LIFETIME));
         found = Some(ReceivedCookie { value, lifetime });
     }
     found
+}
+
+/// When a session of `lifetime` issued at `now` expires; never panics.
+fn expiry(now: Instant, lifetime: Duration) -> Instant {
+    now.checked_add(lifetime.min(MAX_SESSION_LIFETIME))
+        .unwrap_or(now)
+}
+
+/// The lifetime the transport gives cookie `name` set by these `Set-Cookie`
+/// header values, as it would store it: `None` when no such cookie is set,
+/// `Some(None)` for a cookie without `Max-Age` or `Expires`. Never more
+/// than [`MAX_SESSION_LIFETIME`]; never panics, whatever the headers say.
+pub fn cookie_lifetime<'a>(
+    set_cookie_headers: impl IntoIterator<Item = &'a str>,
+    name: &str,
+    now: SystemTime,
+) -> Option<Option<Duration>> {
+    let cookie = find_cookie(set_cookie_headers, name, now)?;
+    let issued = Instant::now();
+    Some(
+        cookie
+            .lifetime
+            .map(|l| expiry(issued, l).saturating_duration_since(issued)),
+    )
 }
 
 /// `Expires` dates: IMF-fixdate, RFC 850 and asctime through `httpdate`,
@@ -409,6 +439,27 @@ mod tests {
         );
         let expired = store.store(SecretString::from("c".to_owned()), Some(Duration::ZERO));
         assert!(!expired.is_fresh(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_bounded_and_never_panic() {
+        let now = SystemTime::now();
+        for header in [
+            "dmsess=X; Max-Age=9223372036854775807",
+            "dmsess=X; Max-Age=-9223372036854775808",
+            "dmsess=X; Max-Age=99999999999999999999999",
+            "dmsess=X; Expires=Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            let lifetime = cookie_lifetime([header], "dmsess", now).unwrap();
+            assert!(
+                lifetime.unwrap_or_default() <= MAX_SESSION_LIFETIME,
+                "{header}"
+            );
+            let store = SessionStore::new();
+            let cookie = find_cookie([header], "dmsess", now).unwrap();
+            let session = store.store(SecretString::from(cookie.value), cookie.lifetime);
+            let _ = session.is_fresh(Duration::MAX);
+        }
     }
 
     #[test]

@@ -22,12 +22,16 @@ use url::Url;
 
 use crate::auth::{Auth, Credentials, Session, SessionAuth, SessionStore, find_cookie};
 use crate::body::{Body, Meter};
+use crate::classify::{Outcome, RetryDecision, classify};
 use crate::config::{RateLimit, RetryPolicy, Timeouts};
 use crate::error::{Error, Sent};
+use crate::guard::{AddressPolicy, Origin, find_blocked, redirect_policy, resolver};
+use crate::limits::{Limits, MinRate, RateWatch};
 use crate::rate_limit::Gate;
 use crate::rate_limit_store::RateLimitStore;
+use crate::read::{Cap, ReadError, read_body};
 use crate::redact::{BODY_EXCERPT_BYTES, excerpt, redact_parsed, redact_url};
-use crate::retry::{Budget, Outcome, RetryDecision, backoff_delay, classify, parse_retry_after};
+use crate::retry::{Budget, backoff_delay, parse_retry_after};
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("motionkit/", env!("CARGO_PKG_VERSION"));
@@ -46,8 +50,16 @@ pub struct Transport {
 
 pub(crate) struct Inner {
     base_url: Url,
+    /// Requests to the API base URL (the user's own configuration).
     pub(crate) http: reqwest::Client,
+    /// Server-given URLs without redirects (signed upload links).
+    pub(crate) server_http: reqwest::Client,
+    /// Server-given URLs with guarded redirects (signed download links).
     pub(crate) download_http: reqwest::Client,
+    /// User-given URLs with guarded redirects (picture URLs).
+    pub(crate) user_http: reqwest::Client,
+    pub(crate) policy: AddressPolicy,
+    pub(crate) limits: Limits,
     auth: Auth,
     session: SessionStore,
     pub(crate) retry: RetryPolicy,
@@ -100,6 +112,8 @@ pub struct TransportBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     rate_limit: RateLimit,
+    limits: Limits,
+    allow_local_addresses: bool,
     rate_limit_store: RateLimitStore,
 }
 
@@ -136,6 +150,30 @@ impl TransportBuilder {
         self
     }
 
+    /// Size limits on response bodies and downloads (default:
+    /// [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The largest API answer read into memory (default 16 MiB); a shortcut
+    /// for [`Limits::response_bytes`].
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.limits.response_bytes = bytes;
+        self
+    }
+
+    /// Lets server-given URLs (signed links, redirects) and user-given URLs
+    /// (pictures) reach loopback, private and link-local addresses. Off by
+    /// default: such URLs reach those addresses only when the base URL is
+    /// itself a loopback or private address, and server-given URLs never
+    /// reach link-local ones (where cloud metadata services answer).
+    pub fn allow_local_addresses(mut self, allow: bool) -> Self {
+        self.allow_local_addresses = allow;
+        self
+    }
+
     /// Checks the configuration and builds the transport.
     pub fn build(self) -> Result<Transport, Error> {
         let base_url = Url::parse(self.base_url.trim_end_matches('/')).map_err(|e| {
@@ -161,22 +199,38 @@ impl TransportBuilder {
                 "RetryPolicy::max_attempts must be at least 1",
             ));
         }
-        let client = |redirect| {
-            reqwest::Client::builder()
+        let policy = AddressPolicy::for_base(&base_url, self.allow_local_addresses);
+        let client = |redirect, origin: Option<Origin>| {
+            let mut builder = reqwest::Client::builder()
                 .user_agent(USER_AGENT)
                 .connect_timeout(self.timeouts.connect)
-                .redirect(redirect)
+                .referer(false)
+                .redirect(redirect);
+            if let Some(origin) = origin {
+                builder = builder.dns_resolver(resolver(policy, origin));
+            }
+            builder
                 .build()
                 .map_err(|e| Error::config(format!("HTTP client: {}", e.without_url())))
         };
-        let http = client(reqwest::redirect::Policy::none())?;
-        let download_http = client(reqwest::redirect::Policy::limited(5))?;
+        let none = reqwest::redirect::Policy::none;
+        let http = client(none(), None)?;
+        let server_http = client(none(), Some(Origin::Server))?;
+        let download_http = client(
+            redirect_policy(policy, Origin::Server),
+            Some(Origin::Server),
+        )?;
+        let user_http = client(redirect_policy(policy, Origin::User), Some(Origin::User))?;
         let gate = Gate::with_store(self.rate_limit, &self.rate_limit_store, &base_url)?;
         Ok(Transport {
             inner: Arc::new(Inner {
                 base_url,
                 http,
+                server_http,
                 download_http,
+                user_http,
+                policy,
+                limits: self.limits,
                 auth: self.auth,
                 session: SessionStore::new(),
                 budget: Budget::new(self.retry.budget),
@@ -313,6 +367,10 @@ pub(crate) struct Call {
     /// Subject to the client's rate limit and 429 pause (API calls only).
     pub(crate) gated: bool,
     pub(crate) timing: Timing,
+    /// Who chose the URL, for absolute URLs; `None` for the API base.
+    pub(crate) origin: Option<Origin>,
+    /// Keep only this many bytes of a success body (a file header).
+    pub(crate) head_only: Option<u64>,
 }
 
 impl Call {
@@ -330,6 +388,8 @@ impl Call {
             idempotent: matches!(method, Method::Get | Method::Put | Method::Delete),
             gated: false,
             timing,
+            origin: Some(Origin::Server),
+            head_only: None,
         }
     }
 }
@@ -351,7 +411,20 @@ impl Failure {
     ) -> Failure {
         let error = error.without_url();
         let message = error_chain(&error);
-        let (outcome, sent) = if after_headers {
+        let refused = error.is_builder()
+            || error.is_redirect()
+            || find_blocked(&error).is_some()
+            || error
+                .url()
+                .is_some_and(|u| !matches!(u.scheme(), "http" | "https"));
+        let (outcome, sent) = if refused {
+            let sent = if error.is_redirect() || after_headers {
+                Sent::Sent
+            } else {
+                Sent::NotSent
+            };
+            (Outcome::Refused, sent)
+        } else if after_headers {
             (Outcome::ConnectionLost, Sent::Sent)
         } else if error.is_connect() {
             (Outcome::ConnectFailed, Sent::NotSent)
@@ -379,6 +452,11 @@ impl Failure {
 
     pub(crate) fn into_error(self, request: &str) -> Error {
         match self.outcome {
+            Outcome::Refused => Error::Refused {
+                request: request.to_owned(),
+                message: self.message,
+                sent: self.sent,
+            },
             Outcome::TimedOut => Error::Timeout {
                 request: request.to_owned(),
                 after: self.elapsed,
@@ -428,29 +506,58 @@ pub(crate) fn to_reqwest_method(method: Method) -> reqwest::Method {
     }
 }
 
-/// Runs `exchange`, failing only when the meter has not moved for `stall`
-/// (or at `deadline`).
+/// `now + wait`, or a moment a century away when that does not fit: every
+/// duration the configuration or a server gives is added with this, so none
+/// can overflow.
+pub(crate) fn later(wait: Duration) -> Instant {
+    instant_after(Instant::now(), wait)
+}
+
+/// `from + wait`, or a moment a century after `from` when that does not
+/// fit. For deadlines computed from configuration, user input or server
+/// numbers: `Duration::MAX` means "practically never", not a panic.
+pub fn instant_after(from: Instant, wait: Duration) -> Instant {
+    from.checked_add(wait)
+        .or_else(|| from.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(from)
+}
+
+/// Runs `exchange`, failing only when the meter has not moved for `stall`,
+/// when it moves slower than `min_rate`, or at `deadline`.
 async fn with_stall_timeout<F: Future>(
     exchange: F,
     meter: &Meter,
     stall: Duration,
+    min_rate: Option<MinRate>,
     deadline: Option<Instant>,
 ) -> Option<F::Output> {
     tokio::pin!(exchange);
     let mut seen = meter.moved();
+    let mut last_move = Instant::now();
+    let mut pace = RateWatch::new(min_rate, seen);
     loop {
-        let mut wake = Instant::now() + stall;
+        let mut wake = last_move.checked_add(stall).unwrap_or_else(|| later(stall));
         if let Some(deadline) = deadline {
             wake = wake.min(deadline);
+        }
+        if let Some(check) = pace.next_check() {
+            wake = wake.min(check);
         }
         match tokio::time::timeout_at(wake, &mut exchange).await {
             Ok(output) => return Some(output),
             Err(_) => {
+                let now = Instant::now();
                 let moved = meter.moved();
-                if moved == seen || deadline.is_some_and(|d| Instant::now() >= d) {
+                if moved != seen {
+                    seen = moved;
+                    last_move = now;
+                }
+                if deadline.is_some_and(|d| now >= d)
+                    || !pace.keeps_pace(moved)
+                    || now.duration_since(last_move) >= stall
+                {
                     return None;
                 }
-                seen = moved;
             }
         }
     }
@@ -491,6 +598,8 @@ impl Transport {
             timeouts: Timeouts::default(),
             rate_limit: RateLimit::default(),
             rate_limit_store: RateLimitStore::default(),
+            limits: Limits::default(),
+            allow_local_addresses: false,
         }
     }
 
@@ -600,6 +709,8 @@ impl Transport {
             idempotent: endpoint.idempotent,
             gated: true,
             timing,
+            origin: None,
+            head_only: None,
         };
         self.execute(&call, &Meter::default()).await
     }
@@ -641,11 +752,34 @@ impl Transport {
         self.execute(&call, &Meter::default()).await
     }
 
+    /// Reads the first `max_bytes` of `url`, a URL given by a user rather
+    /// than by the API (for example a picture whose header is checked). It
+    /// asks for that range and stops reading there whether or not the
+    /// server honours `Range`, so a huge file costs `max_bytes` of memory.
+    /// The URL may reach loopback, private or link-local addresses only
+    /// when the base URL does or when the builder allows it
+    /// ([`TransportBuilder::allow_local_addresses`]); otherwise the result
+    /// is an [`Error::Refused`]. Redirects are followed (at most 5, http(s)
+    /// only, checked the same way). The answer's status is returned as is.
+    pub async fn fetch_head(&self, url: &str, max_bytes: u64) -> Result<Response, Error> {
+        let url = parse_absolute(url)?;
+        let mut headers = HeaderMap::new();
+        if max_bytes > 0 {
+            let range = HeaderValue::from_str(&format!("bytes=0-{}", max_bytes - 1))
+                .map_err(|e| Error::config(format!("range header: {e}")))?;
+            headers.insert(reqwest::header::RANGE, range);
+        }
+        let mut call = Call::absolute(Method::Get, url, headers, Body::empty());
+        call.origin = Some(Origin::User);
+        call.head_only = Some(max_bytes);
+        self.execute(&call, &Meter::default()).await
+    }
+
     /// Runs `call` until success, a permanent failure, or the retry limits.
     pub(crate) async fn execute(&self, call: &Call, meter: &Meter) -> Result<Response, Error> {
         let inner = &*self.inner;
         let deadline = match call.timing {
-            Timing::Api => Some(Instant::now() + inner.timeouts.total),
+            Timing::Api => Some(later(inner.timeouts.total)),
             Timing::Transfer => None,
         };
         let mut attempt = 0u32;
@@ -711,7 +845,7 @@ impl Transport {
                     );
                 }
             }
-            match (classify(&outcome, call.idempotent), result) {
+            match (classify(&outcome, call.idempotent).retry, result) {
                 (RetryDecision::Done, Ok(response)) => return Ok(response),
                 (RetryDecision::Retry { after }, result) => {
                     transient_failures += 1;
@@ -754,7 +888,7 @@ impl Transport {
         } else {
             retry_after.unwrap_or_else(|| backoff_delay(policy, failures))
         };
-        if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+        if deadline.is_some_and(|d| later(wait) >= d) {
             tracing::debug!(request = %call.label, "giving up: the wait would pass the deadline");
             return None;
         }
@@ -852,7 +986,23 @@ impl Transport {
             call.method,
             reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::DELETE
         );
-        let mut request = inner.http.request(call.method.clone(), call.url.clone());
+        let client = match call.origin {
+            None => &inner.http,
+            Some(origin) => {
+                if let Err(blocked) = inner.policy.check_url(&call.url, origin) {
+                    return Err(Error::Refused {
+                        request: call.label.clone(),
+                        message: blocked.to_string(),
+                        sent: Sent::NotSent,
+                    });
+                }
+                match origin {
+                    Origin::Server => &inner.server_http,
+                    Origin::User => &inner.user_http,
+                }
+            }
+        };
+        let mut request = client.request(call.method.clone(), call.url.clone());
         if !(bodyless_method && call.body.is_empty()) {
             let Some(body) = call.body.for_attempt(meter).await? else {
                 return Err(Error::Protocol {
@@ -876,29 +1026,59 @@ impl Transport {
                 .map_err(|e| Failure::from_reqwest(e, started.elapsed(), false))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| Failure::from_reqwest(e, started.elapsed(), true))?;
-            Ok(Response {
+            let limits = &inner.limits;
+            let cap = if let (true, Some(head)) = (status.is_success(), call.head_only) {
+                Cap::Head(head)
+            } else if status.is_success() {
+                Cap::Whole(limits.response_bytes)
+            } else {
+                Cap::Head(limits.error_body_bytes)
+            };
+            let body = match read_body(response, cap, inner.timeouts.transfer_stall).await {
+                Ok(body) => body,
+                Err(ReadError::TooLarge { limit }) => {
+                    return Ok(Err(Error::TooLarge {
+                        request: call.label.clone(),
+                        status: status.as_u16(),
+                        limit,
+                        what: "Limits::response_bytes",
+                    }));
+                }
+                Err(ReadError::Idle) => {
+                    let mut failure = Failure::timed_out(started.elapsed());
+                    failure.sent = Sent::Sent;
+                    return Err(failure);
+                }
+                Err(ReadError::Network(e)) => {
+                    return Err(Failure::from_reqwest(e, started.elapsed(), true));
+                }
+            };
+            Ok(Ok(Response {
                 status,
                 headers,
                 body,
-            })
+            }))
         };
         let result = match call.timing {
             Timing::Api => {
-                let mut limit = Instant::now() + inner.timeouts.attempt;
+                let mut limit = later(inner.timeouts.attempt);
                 if let Some(deadline) = deadline {
                     limit = limit.min(deadline);
                 }
                 tokio::time::timeout_at(limit, exchange).await.ok()
             }
             Timing::Transfer => {
-                with_stall_timeout(exchange, meter, inner.timeouts.transfer_stall, deadline).await
+                let timeouts = &inner.timeouts;
+                let (stall, rate) = (timeouts.transfer_stall, timeouts.transfer_min_rate);
+                with_stall_timeout(exchange, meter, stall, rate, deadline).await
             }
         };
-        Ok(result.unwrap_or_else(|| Err(Failure::timed_out(started.elapsed()))))
+        match result {
+            None => Ok(Err(Failure::timed_out(started.elapsed()))),
+            Some(Ok(Ok(response))) => Ok(Ok(response)),
+            Some(Ok(Err(too_large))) => Err(too_large),
+            Some(Err(failure)) => Ok(Err(failure)),
+        }
     }
 
     async fn credentials(&self, call: &Call) -> Result<Credentials, Error> {
@@ -971,6 +1151,8 @@ impl Transport {
             idempotent: endpoint.idempotent,
             gated: true,
             timing: Timing::Api,
+            origin: None,
+            head_only: None,
         };
         self.inner.session.logins.fetch_add(1, Ordering::Relaxed);
         let response = Box::pin(self.execute(&call, &Meter::default())).await?;
@@ -1035,7 +1217,7 @@ fn login_failed(request: &str, error: Error, sent: Sent) -> Error {
     // the credentials: keep it, so callers see a temporary failure.
     let credentials_problem = match &error {
         Error::Auth { .. } => true,
-        Error::Http { status, .. } => *status < 500 && !matches!(status, 408 | 425 | 429),
+        Error::Http { status, .. } => !crate::classify::status_verdict(*status).temporary,
         _ => false,
     };
     if !credentials_problem {

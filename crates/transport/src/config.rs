@@ -5,12 +5,17 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use crate::limits::MinRate;
+
 /// Layered timeouts.
 ///
 /// API calls use `connect`, `attempt` and `total`. Uploads and downloads can
 /// legitimately take hours, so their body transfers are bounded by
-/// `transfer_stall` (no byte moved for that long) instead of `attempt` and
-/// `total`; their small control requests still use `attempt`.
+/// `transfer_stall` (no byte moved for that long), `transfer_min_rate`
+/// (too slow for too long) and the optional `transfer_deadline` instead of
+/// `attempt` and `total`; their small control requests still use `attempt`.
+/// Every duration is added with overflow checks: `Duration::MAX` means
+/// "practically never".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     /// Opening a TCP connection, TLS handshake included.
@@ -21,8 +26,15 @@ pub struct Timeouts {
     /// One API call across all attempts, backoff sleeps, rate-limit waits
     /// and re-authentication.
     pub total: Duration,
-    /// Longest time a transfer may go without moving a byte.
+    /// Longest time a transfer, or the body of any answer, may go without
+    /// moving a byte (the idle timeout).
     pub transfer_stall: Duration,
+    /// The slowest a transfer may be (default 1 KiB/s over 60 s); `None`
+    /// disables the rule.
+    pub transfer_min_rate: Option<MinRate>,
+    /// Longest a whole download may take, resumes included (default: no
+    /// limit).
+    pub transfer_deadline: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -32,6 +44,8 @@ impl Default for Timeouts {
             attempt: Duration::from_secs(30),
             total: Duration::from_secs(120),
             transfer_stall: Duration::from_secs(60),
+            transfer_min_rate: Some(MinRate::default()),
+            transfer_deadline: None,
         }
     }
 }
@@ -39,7 +53,7 @@ impl Default for Timeouts {
 /// When and how often to retry.
 ///
 /// Only idempotent requests are retried, and only after transient failures
-/// (see [`crate::retry::classify`]).
+/// (see [`crate::classify::classify`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts per call, the first one included. `1` disables retries.

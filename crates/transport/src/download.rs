@@ -1,19 +1,22 @@
 //! Downloads streamed to disk, atomically.
 //!
-//! Bytes go to a temporary file in the target directory; only a complete,
-//! fsynced file is renamed to its final name, so an interrupted download
+//! Bytes go to a part file in the target directory (see [`crate::save`]);
+//! only a complete, fsynced file is moved to its final name, without
+//! replacing an existing file unless asked, so an interrupted download
 //! never leaves anything at the final path. A broken transfer resumes with
 //! `Range` when the server answers `206`, and starts over on `200`.
 //!
-//! Names given by a server go through [`sanitize_file_name`], so nothing is
-//! written outside the target directory.
+//! Every byte and second is bounded: the announced and received size by
+//! `Limits::download_bytes`, an error page by `Limits::error_body_bytes`,
+//! silence by `Timeouts::transfer_stall`, a trickle by
+//! `Timeouts::transfer_min_rate`, and the whole download by
+//! `Timeouts::transfer_deadline` when set.
 
 use std::fmt;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
-use motionkit_validation::{Rule, Violation, Violations};
 use reqwest::StatusCode;
 use reqwest::header::{
     CONTENT_DISPOSITION, CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE,
@@ -24,13 +27,16 @@ use tracing::Instrument as _;
 use url::Url;
 
 use crate::body::{Progress, ProgressFn};
-use crate::client::{Failure, Response, Transport, http_error, parse_absolute};
+use crate::classify::{Outcome, is_transient_status};
+use crate::client::{Failure, Response, Transport, http_error, later, parse_absolute};
 use crate::error::{Error, Sent};
+use crate::guard::Origin;
+use crate::limits::RateWatch;
+use crate::read::{Cap, read_body};
 use crate::redact::redact_parsed;
-use crate::retry::is_transient_status;
-
-/// Longest file name produced by [`sanitize_file_name`], in bytes.
-pub const MAX_FILE_NAME_BYTES: usize = 200;
+use crate::save::{
+    OnExisting, content_disposition_name, name_from_url, open_part_file, sanitize_file_name, save,
+};
 
 /// Received bytes are gathered into writes of this size. Every write to a
 /// `tokio::fs::File` is a trip to the blocking thread pool; writing each
@@ -41,147 +47,6 @@ const WRITE_BUFFER_BYTES: usize = 1024 * 1024;
 /// Received bytes between two background syncs (see [`Writeback`]).
 const WRITE_BEHIND_BYTES: u64 = 32 * 1024 * 1024;
 
-/// Names Windows reserves for devices, with or without an extension.
-const WINDOWS_RESERVED: [&str; 28] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "COM¹", "COM²",
-    "COM³", "LPT¹", "LPT²", "LPT³",
-];
-
-/// Turns a name chosen by a server into a safe file name.
-///
-/// Keeps the last path component only; drops control, NUL and bidi
-/// formatting characters; replaces characters Windows forbids
-/// (`<>:"|?*`) with `_`; collapses runs of dots (so no `..` remains);
-/// trims dots and spaces from both ends; prefixes Windows device names
-/// (`CON`, `NUL`, `COM1`, ...) with `_`; and bounds the result to
-/// [`MAX_FILE_NAME_BYTES`], keeping a short extension. The result is never
-/// empty, `.` or `..`, and contains no separator: joined to a directory it
-/// stays inside it. A name with nothing usable left is an
-/// [`Error::Validation`].
-pub fn sanitize_file_name(name: &str) -> Result<String, Error> {
-    let last = name
-        .split(['/', '\\'])
-        .rev()
-        .find(|part| {
-            !part
-                .trim_matches(|c: char| c == '.' || c.is_whitespace())
-                .is_empty()
-        })
-        .unwrap_or("");
-    let mut cleaned = String::with_capacity(last.len());
-    for ch in last.chars() {
-        if ch.is_control() || is_invisible_format(ch) {
-            continue;
-        }
-        let ch = if matches!(ch, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
-            '_'
-        } else {
-            ch
-        };
-        if ch == '.' && cleaned.ends_with('.') {
-            continue;
-        }
-        cleaned.push(ch);
-    }
-    let mut cleaned = trim_name(&cleaned).to_owned();
-    if cleaned.is_empty() {
-        return Err(invalid_name(name));
-    }
-    if is_device_name(&cleaned) {
-        cleaned.insert(0, '_');
-    }
-    if cleaned.len() > MAX_FILE_NAME_BYTES {
-        cleaned = shorten(&cleaned);
-        // Cutting and trimming can leave a device name (`LPT2` + spaces + more);
-        // such a result is short, so the prefix keeps it within the bound.
-        if is_device_name(&cleaned) {
-            cleaned.insert(0, '_');
-        }
-    }
-    Ok(cleaned)
-}
-
-/// True when `name`, before its first dot, is a Windows device name.
-fn is_device_name(name: &str) -> bool {
-    let stem = name.split('.').next().unwrap_or("").trim_end();
-    WINDOWS_RESERVED
-        .iter()
-        .any(|reserved| stem.eq_ignore_ascii_case(reserved) || stem == *reserved)
-}
-
-fn trim_name(name: &str) -> &str {
-    name.trim_matches(|c: char| c == '.' || c.is_whitespace())
-}
-
-/// Zero-width and bidirectional formatting characters that make a name
-/// display differently from what it is.
-fn is_invisible_format(ch: char) -> bool {
-    matches!(ch, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-}
-
-/// Cuts `name` to [`MAX_FILE_NAME_BYTES`] on a character boundary,
-/// keeping an extension of up to 16 bytes.
-fn shorten(name: &str) -> String {
-    let extension = name
-        .rfind('.')
-        .map(|dot| &name[dot..])
-        .filter(|ext| ext.len() <= 16 && ext.len() < name.len());
-    let extension = extension.unwrap_or("");
-    let budget = MAX_FILE_NAME_BYTES - extension.len();
-    let mut stem_end = budget.min(name.len() - extension.len());
-    while !name.is_char_boundary(stem_end) {
-        stem_end -= 1;
-    }
-    let stem = trim_name(&name[..stem_end]);
-    let stem = if stem.is_empty() { "_" } else { stem };
-    format!("{stem}{extension}")
-}
-
-fn invalid_name(name: &str) -> Error {
-    Error::Validation(Violations::from(Violation::new(
-        "file_name",
-        Rule::Syntax,
-        name,
-        "a file name with at least one character other than dots, spaces, separators and \
-         control characters",
-    )))
-}
-
-/// The name a `Content-Disposition` header suggests (`filename*=` first).
-fn content_disposition_name(value: &str) -> Option<String> {
-    let mut plain = None;
-    let mut extended = None;
-    for part in value.split(';').skip(1) {
-        let Some((key, raw)) = part.split_once('=') else {
-            continue;
-        };
-        let key = key.trim().to_ascii_lowercase();
-        let raw = raw.trim();
-        if key == "filename*" {
-            if let Some(encoded) = raw.splitn(3, '\'').nth(2) {
-                extended = Some(
-                    percent_encoding::percent_decode_str(encoded)
-                        .decode_utf8_lossy()
-                        .into_owned(),
-                );
-            }
-        } else if key == "filename" {
-            plain = Some(raw.trim_matches('"').to_owned());
-        }
-    }
-    extended.or(plain)
-}
-
-fn name_from_url(url: &Url) -> Option<String> {
-    let segment = url.path_segments()?.rfind(|s| !s.is_empty())?;
-    Some(
-        percent_encoding::percent_decode_str(segment)
-            .decode_utf8_lossy()
-            .into_owned(),
-    )
-}
-
 /// How to download.
 #[derive(Clone, Default)]
 pub struct DownloadOptions {
@@ -191,6 +56,9 @@ pub struct DownloadOptions {
     pub file_name: Option<String>,
     /// Called as bytes are written.
     pub progress: Option<ProgressFn>,
+    /// What to do when the final name is taken (default: keep both, with a
+    /// `-2`, `-3`, ... suffix on the new file).
+    pub on_existing: OnExisting,
 }
 
 impl fmt::Debug for DownloadOptions {
@@ -198,6 +66,7 @@ impl fmt::Debug for DownloadOptions {
         f.debug_struct("DownloadOptions")
             .field("file_name", &self.file_name)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .field("on_existing", &self.on_existing)
             .finish()
     }
 }
@@ -213,6 +82,9 @@ pub struct DownloadReport {
     pub resumed: u32,
     /// Transfers that had to start over (a `200` answer to a `Range`).
     pub restarted: u32,
+    /// The path the file would have had, when that name was taken and the
+    /// file was saved under a suffixed name instead.
+    pub renamed_from: Option<PathBuf>,
 }
 
 /// State of a download across attempts.
@@ -233,6 +105,11 @@ enum AttemptEnd {
     Complete,
     /// Worth retrying; `Err` holds the error to report when giving up.
     Transient(Result<Response, Failure>),
+    /// Slower than the minimum rate: retried, but without the fresh
+    /// attempts that progress earns.
+    TooSlow(Failure),
+    /// The whole download's deadline passed.
+    PastDeadline(Failure),
 }
 
 /// Syncs what has been received while the transfer goes on, so that the
@@ -332,42 +209,44 @@ impl Transport {
     ) -> Result<DownloadReport, Error> {
         let url = parse_absolute(url)?;
         let label = format!("GET {}", redact_parsed(&url));
+        self.inner
+            .policy
+            .check_url(&url, Origin::Server)
+            .map_err(|blocked| Error::Refused {
+                request: label.clone(),
+                message: blocked.to_string(),
+                sent: Sent::NotSent,
+            })?;
         let name = options
             .file_name
             .as_deref()
             .map(sanitize_file_name)
             .transpose()?;
-        let temp_dir = dir.to_owned();
-        let temp = tokio::task::spawn_blocking(move || {
-            let mut builder = tempfile::Builder::new();
-            builder.prefix(".motionkit-").suffix(".part");
-            // Temporary files are private by default; the download is an
-            // ordinary file, so it gets the mode the umask gives new files.
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                builder.permissions(std::fs::Permissions::from_mode(0o666));
-            }
-            builder.tempfile_in(temp_dir)
+        let (part_dir, part_url, part_name) = (dir.to_owned(), url.clone(), name.clone());
+        let part = tokio::task::spawn_blocking(move || {
+            open_part_file(&part_dir, &part_url, part_name.as_deref())
         })
         .await
         .map_err(|e| {
             Error::io(
-                "creating a temporary file",
+                "creating a part file",
                 std::io::Error::other(e),
                 Sent::NotSent,
             )
         })?
         .map_err(|e| {
             Error::io(
-                format!("creating a temporary file in {}", dir.display()),
+                format!("creating a part file in {}", dir.display()),
                 e,
                 Sent::NotSent,
             )
         })?;
-        let (std_file, temp_path) = temp.into_parts();
+        let part_path = part.path;
         let mut partial = Partial {
-            file: BufWriter::with_capacity(WRITE_BUFFER_BYTES, tokio::fs::File::from_std(std_file)),
+            file: BufWriter::with_capacity(
+                WRITE_BUFFER_BYTES,
+                tokio::fs::File::from_std(part.file),
+            ),
             written: 0,
             total: None,
             validator: None,
@@ -376,6 +255,7 @@ impl Transport {
             restarted: 0,
             writeback: Writeback::default(),
         };
+        let deadline = self.inner.timeouts.transfer_deadline.map(later);
         let mut attempt = 0u32;
         let mut faults_in_row = 0u32;
         loop {
@@ -390,14 +270,18 @@ impl Transport {
                 elapsed_ms = tracing::field::Empty,
             );
             let end = self
-                .download_attempt(&url, &label, &mut partial, options)
+                .download_attempt(&url, &label, &mut partial, options, deadline)
                 .instrument(span)
                 .await?;
-            let fault = match end {
+            let (fault, slow) = match end {
                 AttemptEnd::Complete => break,
-                AttemptEnd::Transient(fault) => fault,
+                AttemptEnd::Transient(fault) => (fault, false),
+                AttemptEnd::TooSlow(fault) => (Err(fault), true),
+                AttemptEnd::PastDeadline(fault) => return Err(fault.into_error(&label)),
             };
-            if partial.written > written_before {
+            // Progress earns fresh attempts, but a trickle does not: a server
+            // that sends a little on every attempt would otherwise never end.
+            if partial.written > written_before && !slow {
                 faults_in_row = 0;
             }
             faults_in_row += 1;
@@ -442,28 +326,53 @@ impl Transport {
                 .and_then(|n| sanitize_file_name(&n).ok())
                 .unwrap_or_else(|| "download".to_owned()),
         };
-        let final_path = dir.join(&name);
-        let target = final_path.clone();
-        let dir_owned = dir.to_owned();
-        tokio::task::spawn_blocking(move || {
-            temp_path.persist(&target).map_err(|e| e.error)?;
-            sync_dir(&dir_owned)
+        let (dir_owned, on_existing) = (dir.to_owned(), options.on_existing);
+        let saved_name = name.clone();
+        let (path, renamed_from) = tokio::task::spawn_blocking(move || {
+            save(part_path, &dir_owned, &saved_name, on_existing)
         })
         .await
         .map_err(|e| Error::io("saving the download", std::io::Error::other(e), Sent::Sent))?
         .map_err(|e| {
             Error::io(
-                format!("moving the download to {}", final_path.display()),
+                format!("saving the download as {}", dir.join(&name).display()),
                 e,
                 Sent::Sent,
             )
         })?;
+        if let Some(wanted) = &renamed_from {
+            tracing::info!(
+                wanted = %wanted.display(),
+                saved = %path.display(),
+                "the file name was taken; saved under a new name"
+            );
+        }
         Ok(DownloadReport {
-            path: final_path,
+            path,
             bytes: partial.written,
             resumed: partial.resumed,
             restarted: partial.restarted,
+            renamed_from,
         })
+    }
+
+    /// Checks the size a server announces or sends against the limit.
+    fn within_download_limit(
+        &self,
+        label: &str,
+        status: u16,
+        bytes: Option<u64>,
+    ) -> Result<(), Error> {
+        let limit = self.inner.limits.download_bytes;
+        match bytes {
+            Some(bytes) if bytes > limit => Err(Error::TooLarge {
+                request: label.to_owned(),
+                status,
+                limit,
+                what: "Limits::download_bytes",
+            }),
+            _ => Ok(()),
+        }
     }
 
     async fn download_attempt(
@@ -472,6 +381,7 @@ impl Transport {
         label: &str,
         partial: &mut Partial,
         options: &DownloadOptions,
+        deadline: Option<Instant>,
     ) -> Result<AttemptEnd, Error> {
         let inner = &*self.inner;
         let started = Instant::now();
@@ -483,15 +393,19 @@ impl Transport {
                 request = request.header(IF_RANGE, validator.clone());
             }
         }
-        let sent = tokio::time::timeout(inner.timeouts.attempt, request.send()).await;
+        let mut head_limit = later(inner.timeouts.attempt);
+        if let Some(deadline) = deadline {
+            head_limit = head_limit.min(deadline);
+        }
+        let sent = tokio::time::timeout_at(head_limit, request.send()).await;
         let response = match sent {
-            Err(_) => return Ok(transient(Failure::timed_out(started.elapsed()))),
+            Err(_) => return Ok(timed_out(started, deadline)),
             Ok(Err(error)) => {
-                return Ok(transient(Failure::from_reqwest(
-                    error,
-                    started.elapsed(),
-                    false,
-                )));
+                let failure = Failure::from_reqwest(error, started.elapsed(), false);
+                if failure.outcome == Outcome::Refused {
+                    return Err(failure.into_error(label));
+                }
+                return Ok(transient(failure));
             }
             Ok(Ok(response)) => response,
         };
@@ -505,6 +419,7 @@ impl Transport {
                     partial.restarted += 1;
                 }
                 partial.total = response.content_length();
+                self.within_download_limit(label, 200, partial.total)?;
                 partial.validator = headers
                     .get(ETAG)
                     .or_else(|| headers.get(LAST_MODIFIED))
@@ -518,6 +433,7 @@ impl Transport {
                 match range {
                     Some((start, total)) if start == partial.written => {
                         partial.total = total.or(partial.total);
+                        self.within_download_limit(label, 206, partial.total)?;
                         partial.resumed += 1;
                     }
                     _ => {
@@ -546,7 +462,14 @@ impl Transport {
                 return Ok(AttemptEnd::Transient(Ok(buffer_head(status, headers))));
             }
             _ => {
-                let body = response.bytes().await.unwrap_or_default();
+                // The error page is read for its message only: a bounded
+                // head, given up on when the server goes quiet.
+                let cap = Cap::Head(inner.limits.error_body_bytes);
+                let idle = inner.timeouts.transfer_stall.min(inner.timeouts.attempt);
+                let body = read_body(response, cap, idle).await.unwrap_or_else(|e| {
+                    tracing::debug!(error = ?e, "the error body could not be read");
+                    bytes::Bytes::new()
+                });
                 return Err(http_error(label, &Response::new(status, headers, body)));
             }
         }
@@ -558,9 +481,31 @@ impl Transport {
                 .and_then(|n| sanitize_file_name(&n).ok());
         }
         let mut stream = response.bytes_stream();
+        let mut pace = RateWatch::new(inner.timeouts.transfer_min_rate, partial.written);
+        let mut last_chunk = Instant::now();
         loop {
-            let next = tokio::time::timeout(inner.timeouts.transfer_stall, stream.next()).await;
+            let stall_at = last_chunk
+                .checked_add(inner.timeouts.transfer_stall)
+                .unwrap_or_else(|| later(inner.timeouts.transfer_stall));
+            let mut wake = stall_at;
+            if let Some(check) = pace.next_check() {
+                wake = wake.min(check);
+            }
+            if let Some(deadline) = deadline {
+                wake = wake.min(deadline);
+            }
+            let next = tokio::time::timeout_at(wake, stream.next()).await;
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(timed_out(started, deadline));
+            }
+            if !pace.keeps_pace(partial.written) {
+                let mut failure = Failure::timed_out(started.elapsed());
+                failure.message = "the transfer was slower than Timeouts::transfer_min_rate".into();
+                failure.sent = Sent::Sent;
+                return Ok(AttemptEnd::TooSlow(failure));
+            }
             match next {
+                Err(_) if Instant::now() < stall_at => continue,
                 Err(_) => {
                     let mut failure = Failure::timed_out(started.elapsed());
                     failure.sent = Sent::Sent;
@@ -573,12 +518,27 @@ impl Transport {
                     return Ok(transient(failure));
                 }
                 Ok(Some(Ok(chunk))) => {
+                    last_chunk = Instant::now();
+                    let received = partial
+                        .written
+                        .saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+                    self.within_download_limit(label, status.as_u16(), Some(received))?;
+                    if partial.total.is_some_and(|total| received > total) {
+                        return Err(Error::Protocol {
+                            request: label.to_owned(),
+                            message: format!(
+                                "received {received} bytes, more than the announced {}",
+                                partial.total.unwrap_or_default()
+                            ),
+                            sent: Sent::Sent,
+                        });
+                    }
                     partial
                         .file
                         .write_all(&chunk)
                         .await
                         .map_err(|e| Error::io("writing the download", e, Sent::Sent))?;
-                    partial.written += u64::try_from(chunk.len()).unwrap_or(u64::MAX);
+                    partial.written = received;
                     partial.write_behind().await?;
                     if let Some(progress) = &options.progress {
                         progress(Progress {
@@ -596,24 +556,29 @@ impl Transport {
         match partial.total {
             Some(total) if partial.written < total => {
                 let mut failure = Failure::timed_out(started.elapsed());
-                failure.outcome = crate::retry::Outcome::ConnectionLost;
+                failure.outcome = Outcome::ConnectionLost;
                 failure.message = format!("body ended at {} of {total} bytes", partial.written);
                 failure.sent = Sent::Sent;
                 Ok(transient(failure))
             }
-            Some(total) if partial.written > total => Err(Error::Protocol {
-                request: label.to_owned(),
-                message: format!(
-                    "received {} bytes, more than the announced {total}",
-                    partial.written
-                ),
-                sent: Sent::Sent,
-            }),
             _ => {
                 tracing::debug!(bytes = partial.written, "download complete");
                 Ok(AttemptEnd::Complete)
             }
         }
+    }
+}
+
+/// The end of an attempt that ran out of time: past the whole download's
+/// deadline, or only this attempt's.
+fn timed_out(started: Instant, deadline: Option<Instant>) -> AttemptEnd {
+    let mut failure = Failure::timed_out(started.elapsed());
+    failure.sent = Sent::Sent;
+    if deadline.is_some_and(|d| Instant::now() >= d) {
+        failure.message = "the download passed Timeouts::transfer_deadline".into();
+        AttemptEnd::PastDeadline(failure)
+    } else {
+        transient(failure)
     }
 }
 
@@ -634,59 +599,9 @@ fn buffer_head(status: StatusCode, headers: HeaderMap) -> Response {
     Response::new(status, headers, bytes::Bytes::new())
 }
 
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hostile_names() {
-        let ok = |name: &str| sanitize_file_name(name).unwrap();
-        assert_eq!(ok("../../etc/passwd"), "passwd");
-        assert_eq!(ok("..\\..\\boot.ini"), "boot.ini");
-        assert_eq!(ok("/abs/path/out.fbx"), "out.fbx");
-        assert_eq!(ok("a..b...fbx"), "a.b.fbx");
-        assert_eq!(ok("  .hidden. "), "hidden");
-        assert_eq!(ok("CON"), "_CON");
-        assert_eq!(ok("nul.txt"), "_nul.txt");
-        assert_eq!(ok("com1.tar.gz"), "_com1.tar.gz");
-        assert_eq!(ok("console.log"), "console.log");
-        assert_eq!(ok("a\0b\u{7}c\u{202E}d.bvh"), "abcd.bvh");
-        assert_eq!(ok("what?<is>:this*|\".fbx"), "what__is__this___.fbx");
-        assert_eq!(ok("dir/"), "dir");
-        for bad in ["", "..", ".", "/", "\\..\\", " . ", "\0\0", "../.."] {
-            assert!(sanitize_file_name(bad).is_err(), "{bad:?}");
-        }
-        let long = format!("{}.fbx", "é".repeat(300));
-        let short = ok(&long);
-        assert!(short.len() <= MAX_FILE_NAME_BYTES);
-        assert!(short.ends_with(".fbx"));
-    }
-
-    #[test]
-    fn content_disposition_forms() {
-        assert_eq!(
-            content_disposition_name("attachment; filename=\"a b.fbx\"").as_deref(),
-            Some("a b.fbx")
-        );
-        assert_eq!(
-            content_disposition_name(
-                "attachment; filename=\"fallback.fbx\"; filename*=UTF-8''%C3%A9t%C3%A9.fbx"
-            )
-            .as_deref(),
-            Some("été.fbx")
-        );
-        assert_eq!(content_disposition_name("inline"), None);
-    }
 
     /// Serves `router` on 127.0.0.1 and returns its base URL.
     async fn serve(router: axum::Router) -> String {

@@ -1,46 +1,12 @@
 //! The one error type of the crate, and whether a failed request may have
 //! reached the server.
 
-use std::fmt;
 use std::time::Duration;
 
 use motionkit_validation::Violations;
 
-/// Whether a failed request may have reached the server.
-///
-/// The service layer uses this before re-submitting a non-idempotent call
-/// (`POST /process`, `POST /rest/generations`): after [`Sent::NotSent`] it
-/// may simply send again; after [`Sent::MaybeSent`] or [`Sent::Sent`] it must
-/// first check whether the server acted on the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sent {
-    /// The request never left the client (connect failure, bad input,
-    /// client-side rate limit): re-sending is safe.
-    NotSent,
-    /// The request may or may not have reached the server (timeout or
-    /// connection lost after sending started).
-    MaybeSent,
-    /// The server received the request and answered.
-    Sent,
-}
-
-impl Sent {
-    fn hint(self) -> &'static str {
-        match self {
-            Sent::NotSent => "the request was not sent; it is safe to retry",
-            Sent::MaybeSent => {
-                "the request may have reached the server; check its effect before re-sending"
-            }
-            Sent::Sent => "the request reached the server",
-        }
-    }
-}
-
-impl fmt::Display for Sent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.hint())
-    }
-}
+pub use crate::classify::Sent;
+use crate::classify::{Acted, Outcome, RetryDecision, Verdict, classify, status_verdict};
 
 /// Everything that can go wrong in the transport.
 ///
@@ -149,6 +115,35 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The client refused to send a request: it cannot be built (a URL too
+    /// long for HTTP, a redirect to a scheme other than http(s)) or its
+    /// address is not allowed (see
+    /// [`TransportBuilder::allow_local_addresses`](crate::TransportBuilder::allow_local_addresses)).
+    #[error("{request}: not sent: {message}")]
+    Refused {
+        /// Method and redacted URL of the request.
+        request: String,
+        /// Why it was refused.
+        message: String,
+        /// [`Sent::NotSent`], or [`Sent::Sent`] when an earlier hop (before
+        /// a refused redirect) reached a server.
+        sent: Sent,
+    },
+    /// A response body was larger than the limit for its kind. The server
+    /// answered; its answer was not read.
+    #[error(
+        "{request}: the response body is larger than the limit of {limit} bytes ({what}); the answer was not read"
+    )]
+    TooLarge {
+        /// Method and path template (or redacted URL) of the request.
+        request: String,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The limit that was exceeded, in bytes.
+        limit: u64,
+        /// Which limit, for example `Limits::response_bytes`.
+        what: &'static str,
+    },
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -174,18 +169,71 @@ fn retry_after_suffix(retry_after: &Option<Duration>) -> String {
 }
 
 impl Error {
+    /// The classifier's judgement of this error (see [`crate::classify`]):
+    /// whether the request was sent, whether the server may have acted on
+    /// it, and whether it is temporary. `retry` is always
+    /// [`RetryDecision::Fail`]: the transport has already retried what it
+    /// may.
+    pub fn verdict(&self) -> Verdict {
+        let verdict = |sent, acted, temporary| Verdict {
+            retry: RetryDecision::Fail,
+            sent,
+            acted,
+            temporary,
+        };
+        let acted_if_sent = |sent: Sent| {
+            if sent == Sent::NotSent {
+                Acted::No
+            } else {
+                Acted::Maybe
+            }
+        };
+        match self {
+            Error::Http { status, .. } => status_verdict(*status),
+            Error::TooLarge { status, .. } => Verdict {
+                temporary: false,
+                ..status_verdict(*status)
+            },
+            Error::Decode { .. } => verdict(Sent::Sent, Acted::Yes, false),
+            Error::Timeout { sent, .. } | Error::Connect { sent, .. } => {
+                let outcome = if *sent == Sent::NotSent {
+                    Outcome::ConnectFailed
+                } else {
+                    Outcome::TimedOut
+                };
+                Verdict {
+                    retry: RetryDecision::Fail,
+                    ..classify(&outcome, false)
+                }
+            }
+            Error::RateLimited { sent, .. } => verdict(*sent, Acted::No, true),
+            Error::Auth { sent, .. } | Error::Refused { sent, .. } => {
+                verdict(*sent, Acted::No, false)
+            }
+            Error::Protocol { sent, .. } => verdict(*sent, acted_if_sent(*sent), true),
+            Error::Io { sent, .. } => verdict(*sent, acted_if_sent(*sent), false),
+            Error::Validation(_) | Error::Config { .. } => verdict(Sent::NotSent, Acted::No, false),
+        }
+    }
+
     /// Whether the request may have reached the server.
     pub fn sent(&self) -> Sent {
-        match self {
-            Error::Http { .. } | Error::Decode { .. } => Sent::Sent,
-            Error::Timeout { sent, .. }
-            | Error::Connect { sent, .. }
-            | Error::Auth { sent, .. }
-            | Error::RateLimited { sent, .. }
-            | Error::Io { sent, .. }
-            | Error::Protocol { sent, .. } => *sent,
-            Error::Validation(_) | Error::Config { .. } => Sent::NotSent,
-        }
+        self.verdict().sent
+    }
+
+    /// True for failures worth trying again later: the network, timeouts,
+    /// rate limits, 5xx answers and broken transfers. Refusals (4xx, bad
+    /// input, limits, local files) are permanent.
+    pub fn is_temporary(&self) -> bool {
+        self.verdict().temporary
+    }
+
+    /// True when the server may have acted on the request (created a job,
+    /// charged a credit): check its state before sending a request that is
+    /// not idempotent again. False after a refusal (4xx, 429) or when the
+    /// request was not sent.
+    pub fn may_have_acted(&self) -> bool {
+        self.verdict().acted != Acted::No
     }
 
     /// True unless the request certainly never left the client. A caller
@@ -198,7 +246,7 @@ impl Error {
     /// The HTTP status, for errors that carry one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Http { status, .. } => Some(*status),
+            Error::Http { status, .. } | Error::TooLarge { status, .. } => Some(*status),
             Error::RateLimited {
                 sent: Sent::Sent, ..
             } => Some(429),

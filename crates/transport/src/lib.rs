@@ -13,7 +13,7 @@
 //! - [`Auth`]: DeepMotion's Basic login → `dmsess` session cookie, renewed
 //!   before it expires and once after a 401 (single-flight across
 //!   concurrent callers); or MotionDynamic's bearer JWT.
-//! - Retries ([`retry::classify`]): only idempotent requests, only after
+//! - Retries ([`classify()`]): only idempotent requests, only after
 //!   transient failures, with full-jitter backoff, `Retry-After`, a deadline
 //!   and a retry budget shared by all clones. Every [`Error`] says whether
 //!   the request may have reached the server ([`Sent`]).
@@ -69,28 +69,47 @@
 
 pub mod auth;
 pub mod body;
+pub mod classify;
 pub mod client;
 pub mod config;
 pub mod dedupe;
 pub mod download;
 pub mod error;
+mod guard;
+mod limits;
 mod rate_limit;
 mod rate_limit_file;
 mod rate_limit_store;
+mod read;
 pub mod redact;
 #[cfg(feature = "redis")]
 mod redis_store;
 pub mod retry;
+mod save;
 pub mod upload;
 
-pub use auth::{Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, SessionAuth};
+pub use auth::{
+    Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, MAX_SESSION_LIFETIME, SessionAuth, cookie_lifetime,
+};
 pub use body::{Body, Progress, ProgressFn};
-pub use client::{Response, Transport, TransportBuilder, TransportStats, USER_AGENT};
+pub use classify::{
+    Acted, Outcome, RetryDecision, TRANSIENT_STATUSES, Verdict, classify, is_transient_status,
+    status_verdict,
+};
+pub use client::{
+    Response, Transport, TransportBuilder, TransportStats, USER_AGENT, instant_after,
+};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
 pub use dedupe::{DedupeStore, DedupeUnavailable};
-pub use download::{DownloadOptions, DownloadReport, MAX_FILE_NAME_BYTES, sanitize_file_name};
+pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
+pub use limits::{Limits, MinRate};
 pub use rate_limit_store::RateLimitStore;
 pub use redact::redact_url;
-pub use retry::{Outcome, RetryDecision, classify};
+pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

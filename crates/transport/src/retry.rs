@@ -1,12 +1,5 @@
-//! Which failures are retried, how long to wait, and the shared retry
-//! budget.
-//!
-//! The rule, in one place ([`classify`]):
-//! - a connect failure is retried for every request, because nothing was
-//!   sent;
-//! - timeouts, lost connections and the statuses in [`TRANSIENT_STATUSES`]
-//!   are retried only for idempotent requests;
-//! - everything else (every other 4xx, 3xx, a 2xx) ends the call.
+//! How long to wait between attempts, and the shared retry budget. Which
+//! failures are retried is decided by [`crate::classify`].
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -14,67 +7,6 @@ use std::time::{Duration, Instant, SystemTime};
 use rand::Rng;
 
 use crate::config::{RetryBudget, RetryPolicy};
-
-/// Statuses that say "try again later": 408, 425, 429, 500, 502, 503, 504.
-pub const TRANSIENT_STATUSES: [u16; 7] = [408, 425, 429, 500, 502, 503, 504];
-
-/// What one attempt ended with, as far as retrying is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The server answered.
-    Response {
-        /// HTTP status.
-        status: u16,
-        /// The parsed `Retry-After` header, if any.
-        retry_after: Option<Duration>,
-    },
-    /// No connection could be opened: the request was not sent.
-    ConnectFailed,
-    /// The attempt ran out of time; the request may have been sent.
-    TimedOut,
-    /// The connection broke after sending started (reset, closed early).
-    ConnectionLost,
-}
-
-/// What to do after an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryDecision {
-    /// A success: hand the response to the caller.
-    Done,
-    /// A transient failure of a request that is safe to send again; wait
-    /// `after` (the server's `Retry-After`) or a backoff when `None`.
-    Retry {
-        /// The server's `Retry-After`, if it sent one.
-        after: Option<Duration>,
-    },
-    /// A failure that must not be retried.
-    Fail,
-}
-
-/// Whether `status` is in [`TRANSIENT_STATUSES`].
-pub fn is_transient_status(status: u16) -> bool {
-    TRANSIENT_STATUSES.contains(&status)
-}
-
-/// The retry rule. `idempotent` comes from the endpoint descriptor (or the
-/// method, for absolute URLs).
-pub fn classify(outcome: &Outcome, idempotent: bool) -> RetryDecision {
-    match *outcome {
-        Outcome::Response { status, .. } if (200..300).contains(&status) => RetryDecision::Done,
-        Outcome::Response {
-            status,
-            retry_after,
-        } if idempotent && is_transient_status(status) => {
-            RetryDecision::Retry { after: retry_after }
-        }
-        Outcome::Response { .. } => RetryDecision::Fail,
-        Outcome::ConnectFailed => RetryDecision::Retry { after: None },
-        Outcome::TimedOut | Outcome::ConnectionLost if idempotent => {
-            RetryDecision::Retry { after: None }
-        }
-        Outcome::TimedOut | Outcome::ConnectionLost => RetryDecision::Fail,
-    }
-}
 
 /// Exponential backoff with full jitter: a uniformly random wait between
 /// zero and `min(max_delay, base_delay * 2^(retry - 1))`. `retry` counts
@@ -89,15 +21,22 @@ pub fn backoff_delay(policy: &RetryPolicy, retry: u32) -> Duration {
     Duration::from_micros(rand::rng().random_range(0..=ceiling_micros))
 }
 
+/// The longest wait a `Retry-After` header can ask for; longer values are
+/// cut to it, so that no arithmetic on a server's number can overflow.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Parses `Retry-After` as delay-seconds or as an HTTP date. A date in the
-/// past means "now" (zero).
+/// past means "now" (zero); anything longer than [`MAX_RETRY_AFTER`] is cut
+/// to it.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    let wait = if let Ok(seconds) = value.parse::<u64>() {
+        Duration::from_secs(seconds)
+    } else {
+        let date = httpdate::parse_http_date(value).ok()?;
+        date.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// The runtime side of [`RetryBudget`]: one bucket shared by all clones.
@@ -145,49 +84,6 @@ impl Budget {
 mod tests {
     use super::*;
 
-    fn response(status: u16) -> Outcome {
-        Outcome::Response {
-            status,
-            retry_after: None,
-        }
-    }
-
-    #[test]
-    fn matrix() {
-        for status in TRANSIENT_STATUSES {
-            assert_eq!(
-                classify(&response(status), true),
-                RetryDecision::Retry { after: None }
-            );
-            assert_eq!(classify(&response(status), false), RetryDecision::Fail);
-        }
-        for status in [400, 401, 403, 404, 409, 422, 301, 308, 501] {
-            assert_eq!(classify(&response(status), true), RetryDecision::Fail);
-        }
-        assert_eq!(classify(&response(204), false), RetryDecision::Done);
-        assert_eq!(
-            classify(&Outcome::ConnectFailed, false),
-            RetryDecision::Retry { after: None }
-        );
-        for outcome in [Outcome::TimedOut, Outcome::ConnectionLost] {
-            assert_eq!(
-                classify(&outcome, true),
-                RetryDecision::Retry { after: None }
-            );
-            assert_eq!(classify(&outcome, false), RetryDecision::Fail);
-        }
-        let with_after = Outcome::Response {
-            status: 503,
-            retry_after: Some(Duration::from_secs(3)),
-        };
-        assert_eq!(
-            classify(&with_after, true),
-            RetryDecision::Retry {
-                after: Some(Duration::from_secs(3))
-            }
-        );
-    }
-
     #[test]
     fn backoff_stays_under_its_ceiling() {
         let policy = RetryPolicy {
@@ -216,6 +112,10 @@ mod tests {
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(MAX_RETRY_AFTER)
+        );
     }
 
     #[test]

@@ -21,10 +21,11 @@ use url::Url;
 
 use crate::auth::Credentials;
 use crate::body::{Body, Meter, Progress, ProgressFn};
+use crate::classify::is_transient_status;
 use crate::client::{Call, Failure, Response, Timing, Transport, http_error, parse_absolute};
 use crate::error::{Error, Sent};
 use crate::redact::redact_parsed;
-use crate::retry::{backoff_delay, is_transient_status};
+use crate::retry::backoff_delay;
 
 /// Resumable chunks must be multiples of this size (256 KiB), except the
 /// last one.

@@ -51,6 +51,7 @@
 //! ```
 
 pub mod error;
+pub mod media;
 pub mod number;
 pub mod output;
 pub mod picture;
@@ -60,3 +61,8 @@ pub mod theme;
 pub mod video;
 
 pub use error::{Rule, Violation, Violations};
+
+/// The examples of the crate's README, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

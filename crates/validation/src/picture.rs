@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Rule, Violation, Violations};
 use crate::text::extension_of;
-use crate::theme::{ParameterKind, ThemeParameter};
 
 /// A picture format recognised by its magic bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -439,39 +438,6 @@ pub fn check_picture<S: AsRef<str>>(
     }
 }
 
-/// Checks fetched picture bytes against a theme's picture parameter: its
-/// `accept` list and minimum size, reporting under the parameter's layer
-/// name. Use this after downloading the first bytes of the URL that
-/// [`crate::theme::validate_values`] checked offline.
-///
-/// # Errors
-///
-/// As [`check_picture`]; a parameter that is not a picture parameter gives
-/// one [`Rule::Conflict`].
-pub fn check_picture_bytes(
-    param: &ThemeParameter,
-    url: &str,
-    header: &[u8],
-) -> Result<PictureInfo, Violations> {
-    match &param.kind {
-        ParameterKind::Picture {
-            accept,
-            min_width,
-            min_height,
-        } => check_picture(&param.layer, url, header, accept, *min_width, *min_height),
-        other => Err(Violation::new(
-            &param.layer,
-            Rule::Conflict,
-            url,
-            format!(
-                "a picture parameter (this is a {} parameter)",
-                other.type_name()
-            ),
-        )
-        .into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -639,6 +605,7 @@ mod tests {
 
     #[test]
     fn bytes_for_a_theme_parameter() {
+        use crate::theme::{ThemeParameter, check_picture_bytes};
         let param = ThemeParameter::picture("id", "image_produit", ["png"], Some(1200), Some(680));
         assert!(check_picture_bytes(&param, "https://x.test/a.png", &png(1200, 680)).is_ok());
         let err = check_picture_bytes(&param, "https://x.test/a.png", &png(1199, 680)).unwrap_err();

@@ -174,6 +174,43 @@ pub fn uuid(field: &str, value: &str) -> Result<String, Violation> {
     }
 }
 
+/// Longest identifier a server may hand the client (a rid, a model id, a
+/// generation id), in bytes.
+pub const MAX_SERVER_ID_BYTES: usize = 256;
+
+/// Checks an identifier a server returned before the client stores it,
+/// prints it or puts it in a URL: not empty, at most
+/// [`MAX_SERVER_ID_BYTES`], no control or whitespace characters, and none
+/// of the characters that would change a URL path or a rid list
+/// (`/ \ ? # % ,`).
+pub fn server_id(field: &str, value: &str) -> Result<(), Violation> {
+    let problem = if value.is_empty() {
+        Some((Rule::Required, "a non-empty identifier".to_owned()))
+    } else if value.len() > MAX_SERVER_ID_BYTES {
+        Some((
+            Rule::MaxLength,
+            format!("at most {MAX_SERVER_ID_BYTES} bytes"),
+        ))
+    } else if value
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || "/\\?#%,".contains(c))
+    {
+        Some((
+            Rule::Syntax,
+            "no control, space or `/ \\ ? # % ,` characters".to_owned(),
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some((rule, limit)) => {
+            let shown: String = value.chars().take(64).collect();
+            Err(Violation::new(field, rule, shown, limit))
+        }
+    }
+}
+
 /// True when two identifiers are equal ignoring ASCII case, so
 /// `8239de5c-…-220e5354A551` equals `8239de5c-…-220e5354a551`.
 pub fn uuid_eq(a: &str, b: &str) -> bool {
@@ -272,6 +309,30 @@ pub fn http_url(field: &str, value: &str) -> Result<(), Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_ids() {
+        for good in ["0123456789ABCDEFGHJKMNPQRS", "r-1", "a.b_c~d", "é"] {
+            assert!(server_id("rid", good).is_ok(), "{good}");
+        }
+        let long = "a".repeat(MAX_SERVER_ID_BYTES + 1);
+        for bad in [
+            "",
+            long.as_str(),
+            "a b",
+            "a\u{1b}[2J",
+            "a\nb",
+            "a/b",
+            "a,b",
+            "a?b",
+            "a#b",
+            "a%2F",
+        ] {
+            assert!(server_id("rid", bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(server_id("rid", "").unwrap_err().rule, Rule::Required);
+        assert_eq!(server_id("rid", &long).unwrap_err().rule, Rule::MaxLength);
+    }
 
     #[test]
     fn length_counts_scalar_values() {

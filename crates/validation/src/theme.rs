@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Rule, Violation, Violations, excerpt_field};
 use crate::output::output_layer;
-use crate::picture::check_picture_name;
+use crate::picture::{PictureInfo, check_picture, check_picture_name};
 use crate::text::{char_length, hex_color, http_url, pattern, uuid_eq};
 
 /// One user-customisable parameter of a theme and its constraints.
@@ -157,7 +157,7 @@ impl ThemeParameter {
 /// Output: [`Rule::OutputLayer`]. Picture, offline only: the value must be
 /// an `http(s)` URL ([`Rule::Syntax`]) and, when its path has an extension,
 /// that extension must be accepted ([`Rule::PictureFormat`]); check the
-/// downloaded bytes with [`crate::picture::check_picture_bytes`].
+/// downloaded bytes with [`check_picture_bytes`].
 ///
 /// # Errors
 ///
@@ -308,6 +308,39 @@ where
         }
     }
     found.into_result(out)
+}
+
+/// Checks fetched picture bytes against a theme's picture parameter: its
+/// `accept` list and minimum size, reporting under the parameter's layer
+/// name. Use this after downloading the first bytes of the URL that
+/// [`validate_values`] checked offline.
+///
+/// # Errors
+///
+/// As [`check_picture`]; a parameter that is not a picture parameter gives
+/// one [`Rule::Conflict`].
+pub fn check_picture_bytes(
+    param: &ThemeParameter,
+    url: &str,
+    header: &[u8],
+) -> Result<PictureInfo, Violations> {
+    match &param.kind {
+        ParameterKind::Picture {
+            accept,
+            min_width,
+            min_height,
+        } => check_picture(&param.layer, url, header, accept, *min_width, *min_height),
+        other => Err(Violation::new(
+            &param.layer,
+            Rule::Conflict,
+            url,
+            format!(
+                "a picture parameter (this is a {} parameter)",
+                other.type_name()
+            ),
+        )
+        .into()),
+    }
 }
 
 #[cfg(test)]

@@ -117,6 +117,8 @@ async fn download(url: &str, dir: &Path) -> Result<Done, String> {
     let options = DownloadOptions {
         file_name: Some(DOWNLOAD_NAME.into()),
         progress: Some(progress),
+        // The benchmark saves the same name run after run.
+        on_existing: motionkit_transport::OnExisting::Replace,
     };
     let report = transport
         .download(url, dir, &options)

@@ -462,15 +462,7 @@ impl Run<'_> {
                 Ok(rid)
             }
             Err(e) => {
-                let certainly_not_created = matches!(
-                    &e,
-                    motionkit_deepmotion::Error::Validation(_)
-                ) || matches!(
-                    &e,
-                    motionkit_deepmotion::Error::Transport(t) if t.status().is_some_and(|s| s < 500)
-                        || !t.may_have_reached_server()
-                );
-                if certainly_not_created {
+                if !e.may_have_acted() {
                     self.state
                         .update(&item.key, |v| v.submitting_since_ms = None)?;
                 }
@@ -503,6 +495,7 @@ impl Run<'_> {
             .into_iter()
             .filter(|j| j.file_name.as_deref() == Some(name))
             .filter(|j| !claimed.contains(&j.rid))
+            .filter(|j| motionkit_validation::text::server_id("rid", &j.rid).is_ok())
             .filter_map(|j| j.ctime.map(|t| (t, j.rid)))
             .filter(|(t, _)| *t >= since - CLOCK_SKEW_MS)
             .min_by(|(a, _), (b, _)| {

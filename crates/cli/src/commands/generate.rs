@@ -334,6 +334,7 @@ async fn run_generation(
         let download = DownloadOptions {
             file_name: Some(format!("{}.mp4", video.generation_id)),
             progress: Some(Arc::new(move |p| bar_for_download.bytes("get mp4", p))),
+            ..DownloadOptions::default()
         };
         let report = md
             .client

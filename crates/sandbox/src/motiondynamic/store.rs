@@ -476,7 +476,7 @@ impl Store {
             .bytes()
             .await
             .map_err(|e| format!("`{}`: picture download failed: {e}", rule.layer))?;
-        motionkit_validation::picture::check_picture_bytes(rule, url, &bytes)
+        motionkit_validation::theme::check_picture_bytes(rule, url, &bytes)
             .map(|_| ())
             .map_err(|v| v.to_string())
     }

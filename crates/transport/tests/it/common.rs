@@ -228,5 +228,6 @@ pub fn fast_timeouts() -> Timeouts {
         attempt: Duration::from_millis(400),
         total: Duration::from_secs(10),
         transfer_stall: Duration::from_secs(2),
+        ..Timeouts::default()
     }
 }

@@ -159,6 +159,7 @@ async fn a_cut_download_resumes_with_range() {
     let options = DownloadOptions {
         file_name: None,
         progress: Some(Arc::new(move |p| *sink.lock().unwrap() = Some(p))),
+        ..DownloadOptions::default()
     };
     let report = transport()
         .download(&url, dir.path(), &options)

@@ -1,5 +1,5 @@
 use motionkit_validation::Rule;
-use motionkit_validation::picture::check_picture_bytes;
+use motionkit_validation::theme::check_picture_bytes;
 use motionkit_validation::theme::{
     ParameterKind, ThemeParameter, check_value, resolve, resolve_values, validate_values,
 };
