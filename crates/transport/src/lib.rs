@@ -75,6 +75,7 @@ pub mod config;
 pub mod dedupe;
 pub mod download;
 pub mod error;
+mod gcra;
 mod guard;
 mod limits;
 mod rate_limit;

@@ -20,7 +20,8 @@ use url::Url;
 
 use crate::config::RateLimit;
 use crate::error::Error;
-use crate::rate_limit_store::{Admission, RateLimitStore, SharedBackend};
+use crate::gcra::Admission;
+use crate::rate_limit_store::{RateLimitStore, SharedBackend};
 
 /// Shortest sleep between two asks of the shared state.
 const MIN_SHARED_WAIT: Duration = Duration::from_millis(1);

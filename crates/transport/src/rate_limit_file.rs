@@ -12,7 +12,7 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::rate_limit_store::{Admission, Cell, State, micros, wall_clock_us};
+use crate::gcra::{Admission, Cell, State, micros, wall_clock_us};
 
 const MAGIC: &str = "motionkit-rate-limit-v1";
 

@@ -24,8 +24,11 @@ use std::time::Duration;
 use redis::aio::MultiplexedConnection;
 use tokio::time::Instant;
 
+use secrecy::{ExposeSecret as _, SecretString};
+use url::Url;
+
 use crate::error::Error;
-use crate::rate_limit_store::{Admission, Cell, micros, redact_redis_url};
+use crate::gcra::{Admission, Cell, MAX_SHARED_PAUSE, micros};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
@@ -66,6 +69,19 @@ if current < wanted then
 end
 return 1
 ";
+
+/// `redis://user:password@host:6379/0` → `redis://host:6379/0`.
+pub(crate) fn redact_redis_url(url: &SecretString) -> String {
+    match Url::parse(url.expose_secret()) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.to_string()
+        }
+        Err(_) => "[unparsable URL]".to_owned(),
+    }
+}
 
 /// One lazily opened, shared connection that backs off after a failure.
 pub(crate) struct Connection {
@@ -205,7 +221,7 @@ impl RedisLimiter {
 
     pub(crate) async fn pause(&self, pause: Duration) -> Result<(), String> {
         let script = redis::Script::new(PAUSE);
-        let ms = (micros(pause.min(crate::rate_limit_store::MAX_SHARED_PAUSE)) / 1000).max(1);
+        let ms = (micros(pause.min(MAX_SHARED_PAUSE)) / 1000).max(1);
         let _: i64 = self
             .conn
             .run(async |conn: &mut MultiplexedConnection| {
@@ -232,4 +248,19 @@ pub(crate) async fn set_once(conn: &Connection, key: &str, ttl: Duration) -> Res
         })
         .await?;
     Ok(answer.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_passwords() {
+        let url = SecretString::from("redis://user:hunter2@cache.internal:6379/2?x=y".to_owned());
+        assert_eq!(redact_redis_url(&url), "redis://cache.internal:6379/2");
+        let error = Connection::open("redis://:hunter2@[::1")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+    }
 }
