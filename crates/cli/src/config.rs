@@ -18,6 +18,9 @@
 //! api_url = "https://staging.example.com"
 //! ```
 //!
+//! A top-level `redis_url = "redis://host:6379"` shares the MotionDynamic
+//! rate budget through Redis (see `crate::fleet`).
+//!
 //! A command resolves only the service it uses: a half-set or broken
 //! section of the other service never affects it. The file must be a
 //! regular file of at most [`MAX_FILE_BYTES`]. Secrets are held in
@@ -200,6 +203,9 @@ pub struct Config {
     table: toml::Table,
     /// The selected profile.
     pub profile: Option<String>,
+    /// Redis shared by a fleet (`--redis-url`, `MOTIONKIT_REDIS_URL` or the
+    /// top-level `redis_url` key; see `crate::fleet`), never printed.
+    pub redis_url: Option<SecretString>,
 }
 
 impl fmt::Debug for Config {
@@ -326,6 +332,16 @@ impl Config {
                 .hint("add a [profiles.NAME.deepmotion] or [profiles.NAME.motiondynamic] table, or drop --profile / MOTIONKIT_PROFILE"));
             }
         }
+        let file_redis_url = match table.get("redis_url") {
+            None => None,
+            Some(toml::Value::String(url)) => Some(url.clone()),
+            Some(_) => {
+                return Err(CliError::config(
+                    "redis_url in the config file must be a string such as \"redis://host:6379\"",
+                ));
+            }
+        };
+        let redis_url = crate::fleet::redis_url(&global.fleet, file_redis_url);
         Ok(Config {
             global: GlobalArgsView {
                 deepmotion_url: global.deepmotion_url.clone(),
@@ -337,6 +353,7 @@ impl Config {
             path: read_from,
             table,
             profile,
+            redis_url,
         })
     }
 
@@ -544,7 +561,12 @@ impl Config {
     pub fn unknown_tables(&self) -> Vec<String> {
         self.table
             .keys()
-            .filter(|k| !matches!(k.as_str(), "deepmotion" | "motiondynamic" | "profiles"))
+            .filter(|k| {
+                !matches!(
+                    k.as_str(),
+                    "deepmotion" | "motiondynamic" | "profiles" | "redis_url"
+                )
+            })
             .cloned()
             .collect()
     }
@@ -588,6 +610,24 @@ mod tests {
             config_file: file,
             ..GlobalArgs::default()
         }
+    }
+
+    #[test]
+    fn the_file_may_name_a_redis_url_and_the_flag_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "redis_url = \"redis://:pw-in-file@fleet:6379\"\n",
+        );
+        let config = Config::load(&global(Some(path.clone()))).unwrap();
+        let url = config.redis_url.clone().unwrap();
+        assert_eq!(url.expose_secret(), "redis://:pw-in-file@fleet:6379");
+        assert!(!format!("{config:?}").contains("pw-in-file"));
+        assert!(config.unknown_tables().is_empty());
+        let mut args = global(Some(path));
+        args.fleet.redis_url = Some("redis://flag:6379".into());
+        let url = Config::load(&args).unwrap().redis_url.unwrap();
+        assert_eq!(url.expose_secret(), "redis://flag:6379");
     }
 
     fn write(dir: &Path, text: &str) -> PathBuf {

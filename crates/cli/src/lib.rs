@@ -56,6 +56,7 @@ mod config;
 mod duration;
 mod embedded;
 mod exit;
+mod fleet;
 mod logging;
 mod output;
 mod params;

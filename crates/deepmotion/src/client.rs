@@ -503,6 +503,24 @@ impl Client {
             .await?)
     }
 
+    /// `POST /webhook_endpoints` for `{base}/{token}`, with a fresh
+    /// unguessable [`PathToken`](crate::webhook::PathToken). Give the token
+    /// to [`WebhookReceiver::path_token`](crate::webhook::WebhookReceiver::path_token)
+    /// and serve the receiver at `base`: deliveries that do not know the
+    /// URL are refused, though DeepMotion's signature (the client id) is
+    /// not secret.
+    pub async fn create_webhook_with_token(
+        &self,
+        base: &str,
+        events: &[&str],
+    ) -> Result<(WebhookEndpoint, crate::webhook::PathToken), Error> {
+        let token = crate::webhook::PathToken::generate();
+        let endpoint = self
+            .create_webhook(&token.endpoint_url(base), events)
+            .await?;
+        Ok((endpoint, token))
+    }
+
     /// `GET /webhook_endpoints/{id}`.
     pub async fn webhook(&self, id: &str) -> Result<WebhookEndpoint, Error> {
         Ok(self

@@ -42,13 +42,13 @@ pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
 pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
 pub use error::{Error, JobFailure};
 pub use motionkit_transport::{
-    Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
+    DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
 pub use process::Process;
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;
-pub use webhook::{JobCompleted, WebhookError};
+pub use webhook::{JobCompleted, PathToken, ReceiverLimits, WebhookError, WebhookReceiver};
 
 /// The examples of the crate's README, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -3,21 +3,26 @@
 //! DeepMotion signs an event by sending the client id itself in
 //! `X-DeepMotion-Signature`. [`verify`] compares it in constant time, parses
 //! the body into a typed [`JobCompleted`] and never panics on what a server
-//! (or an attacker) sends. [`router`] is a ready axum handler that answers
-//! 200 at once, hands each event to the application through a channel and
-//! drops repeated deliveries.
+//! (or an attacker) sends. [`WebhookReceiver::router`] is a ready axum
+//! handler that answers 200 at once, hands each event to the application
+//! through a bounded channel and drops repeated deliveries, in this process
+//! or, with a shared [`DedupeStore`], across replicas. Because the
+//! signature is not secret, register the endpoint under an unguessable
+//! [`PathToken`] and give it to the receiver too. Every request is bounded
+//! in size and in number ([`ReceiverLimits`]).
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse as _;
 use axum::routing::post;
 use motionkit_models::deepmotion::{SIGNATURE_HEADER, WebhookEvent, WebhookEventType};
+use motionkit_transport::DedupeStore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 /// A verified `job.completed` event.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,51 +108,264 @@ pub fn verify(
     })
 }
 
+/// An unguessable path segment for one webhook endpoint.
+///
+/// DeepMotion's signature is the client id, which is not a secret: anyone
+/// who knows it can sign an event. Registering the endpoint at
+/// `{base}/{token}` ([`PathToken::endpoint_url`], or
+/// [`Client::create_webhook_with_token`](crate::Client::create_webhook_with_token))
+/// and giving the same token to [`WebhookReceiver::path_token`] makes the
+/// receiver refuse (404) every delivery that does not know the URL. The
+/// token is 256 random bits, URL-safe base64; `Debug` never shows it.
 #[derive(Clone)]
-struct Receiver {
-    client_id: Arc<SecretString>,
-    seen: Arc<Mutex<HashSet<JobCompleted>>>,
-    events: mpsc::UnboundedSender<JobCompleted>,
+pub struct PathToken(SecretString);
+
+impl std::fmt::Debug for PathToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PathToken([redacted])")
+    }
 }
 
-/// A ready axum router serving `POST /` for webhook deliveries, and the
-/// channel its verified, de-duplicated events arrive on. Mount it where the
-/// registered webhook URL points.
-pub fn router(
-    client_id: impl Into<String>,
-) -> (axum::Router, mpsc::UnboundedReceiver<JobCompleted>) {
-    let (events, receiver) = mpsc::unbounded_channel();
-    let state = Receiver {
-        client_id: Arc::new(SecretString::from(client_id.into())),
-        seen: Arc::new(Mutex::new(HashSet::new())),
-        events,
-    };
-    let router = axum::Router::new()
-        .route("/", post(handle))
-        .with_state(state);
-    (router, receiver)
+impl PathToken {
+    /// A fresh random token.
+    pub fn generate() -> Self {
+        use base64::Engine as _;
+        let bytes: [u8; 32] = rand::random();
+        PathToken(SecretString::from(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        ))
+    }
+
+    /// A token kept from an earlier run, or shared by replicas. It must be
+    /// 22 to 128 characters of `A-Z a-z 0-9 - _`.
+    pub fn from_secret(token: impl Into<String>) -> Result<Self, WebhookError> {
+        let token = token.into();
+        let ok = (22..=128).contains(&token.len())
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(PathToken(SecretString::from(token)))
+        } else {
+            Err(WebhookError::Malformed(
+                "a path token is 22 to 128 characters of A-Z a-z 0-9 - _".to_owned(),
+            ))
+        }
+    }
+
+    /// The token itself, to store it for a later run. Treat it as a secret.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// `{base}/{token}`: the URL to register for a receiver reachable at
+    /// `base`.
+    pub fn endpoint_url(&self, base: &str) -> String {
+        format!("{}/{}", base.trim_end_matches('/'), self.expose_secret())
+    }
+
+    fn matches(&self, candidate: &str) -> bool {
+        digest(candidate.as_bytes())
+            .ct_eq(&digest(self.expose_secret().as_bytes()))
+            .into()
+    }
+}
+
+/// Bounds of a [`WebhookReceiver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceiverLimits {
+    /// Largest request body accepted (413 above it). Default 64 KiB; an
+    /// event is a few hundred bytes.
+    pub max_body_bytes: usize,
+    /// Requests handled at once (503 with `Retry-After: 1` above it).
+    /// Default 64.
+    pub max_in_flight: usize,
+    /// Verified events waiting for the application to take them from the
+    /// channel. When full, new events get 503 (and are not marked as
+    /// seen) so that the sender delivers them again later. Default 1024.
+    pub queue: usize,
+}
+
+impl Default for ReceiverLimits {
+    fn default() -> Self {
+        ReceiverLimits {
+            max_body_bytes: 64 * 1024,
+            max_in_flight: 64,
+            queue: 1024,
+        }
+    }
+}
+
+/// A DeepMotion webhook receiver: verifies, de-duplicates and queues
+/// `job.completed` events. See [`WebhookReceiver::router`].
+///
+/// ```no_run
+/// # async fn demo(client: &motionkit_deepmotion::Client) -> Result<(), motionkit_deepmotion::Error> {
+/// use motionkit_deepmotion::webhook::WebhookReceiver;
+/// let (endpoint, token) = client
+///     .create_webhook_with_token("https://hooks.example.com/deepmotion", &["job.completed"])
+///     .await?;
+/// let (router, mut events) = WebhookReceiver::new(client.client_id())
+///     .path_token(token)
+///     .router();
+/// // Serve `router` at https://hooks.example.com/deepmotion, then:
+/// while let Some(event) = events.recv().await {
+///     println!("{} finished: {:?}", event.rid, event.succeeded);
+/// }
+/// # let _ = endpoint; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct WebhookReceiver {
+    client_id: Arc<SecretString>,
+    token: Option<PathToken>,
+    dedupe: DedupeStore,
+    limits: ReceiverLimits,
+}
+
+impl WebhookReceiver {
+    /// A receiver for the account whose client id is `client_id`, with an
+    /// in-process [`DedupeStore`] and default [`ReceiverLimits`].
+    pub fn new(client_id: impl Into<String>) -> Self {
+        WebhookReceiver {
+            client_id: Arc::new(SecretString::from(client_id.into())),
+            token: None,
+            dedupe: DedupeStore::in_memory(),
+            limits: ReceiverLimits::default(),
+        }
+    }
+
+    /// Serves `POST /{token}` instead of `POST /`, and refuses every other
+    /// path with 404.
+    pub fn path_token(mut self, token: PathToken) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Where repeated deliveries are recognised (default: this process).
+    /// Give every replica the same Redis store
+    /// (`DedupeStore::redis`, cargo feature `redis`) so that an event is
+    /// queued by one replica only.
+    pub fn dedupe(mut self, store: DedupeStore) -> Self {
+        self.dedupe = store;
+        self
+    }
+
+    /// Request and queue bounds.
+    pub fn limits(mut self, limits: ReceiverLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// A ready axum router for webhook deliveries, and the bounded channel
+    /// its verified, de-duplicated events arrive on. It answers 200 once an
+    /// event is queued (or recognised as a repeat), 401/400/422 for refused
+    /// events, 404 for a wrong path token, 413 for a body over the limit,
+    /// and 503 when the queue is full, too many requests are in flight, or
+    /// a shared deduplication store cannot be reached. Mount it where the
+    /// registered webhook URL points.
+    pub fn router(self) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
+        let (events, receiver) = mpsc::channel(self.limits.queue.max(1));
+        let limits = self.limits;
+        let path = if self.token.is_some() {
+            "/{token}"
+        } else {
+            "/"
+        };
+        let state = Shared {
+            receiver: self,
+            events,
+        };
+        let router = axum::Router::new()
+            .route(path, post(handle))
+            .with_state(state);
+        (bounded(router, limits), receiver)
+    }
+}
+
+/// A [`WebhookReceiver::router`] with no path token, an in-process
+/// deduplication store and default limits.
+pub fn router(client_id: impl Into<String>) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
+    WebhookReceiver::new(client_id).router()
+}
+
+/// Adds the body-size and in-flight bounds to `router`.
+fn bounded(router: axum::Router, limits: ReceiverLimits) -> axum::Router {
+    let permits = Arc::new(Semaphore::new(limits.max_in_flight.max(1)));
+    router
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let permits = permits.clone();
+                async move {
+                    match permits.try_acquire_owned() {
+                        Ok(_permit) => next.run(request).await,
+                        Err(_) => (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [(axum::http::header::RETRY_AFTER, "1")],
+                        )
+                            .into_response(),
+                    }
+                }
+            },
+        ))
+}
+
+#[derive(Clone)]
+struct Shared {
+    receiver: WebhookReceiver,
+    events: mpsc::Sender<JobCompleted>,
 }
 
 async fn handle(
-    State(receiver): State<Receiver>,
+    State(shared): State<Shared>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> StatusCode {
-    match verify(&headers, &body, receiver.client_id.expose_secret()) {
-        Ok(event) => {
-            let first = receiver
-                .seen
-                .lock()
-                .map(|mut seen| seen.insert(event.clone()))
-                .unwrap_or(true);
-            if first {
-                let _ = receiver.events.send(event);
+    let receiver = &shared.receiver;
+    if let Some(expected) = &receiver.token {
+        let token = uri.path().rsplit('/').next().unwrap_or_default();
+        if !expected.matches(token) {
+            tracing::warn!("DeepMotion webhook refused: wrong path token");
+            return StatusCode::NOT_FOUND;
+        }
+    }
+    let event = match verify(&headers, &body, receiver.client_id.expose_secret()) {
+        Ok(event) => event,
+        Err(e) => {
+            tracing::warn!(error = %e, "DeepMotion webhook refused");
+            return e.status();
+        }
+    };
+    // Reserve room first: an event that cannot be queued is not marked as
+    // seen, so the sender's next delivery still counts.
+    let permit = match shared.events.try_reserve() {
+        Ok(permit) => Some(permit),
+        Err(mpsc::error::TrySendError::Full(())) => {
+            tracing::warn!(rid = %event.rid, "DeepMotion webhook queue full: answering 503");
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        // The application dropped the channel: acknowledge and drop.
+        Err(mpsc::error::TrySendError::Closed(())) => None,
+    };
+    let key = format!(
+        "deepmotion:{}:{}:{:?}",
+        receiver.client_id.expose_secret(),
+        event.rid,
+        event.succeeded
+    );
+    match receiver.dedupe.first_seen(&key).await {
+        Ok(true) => {
+            if let Some(permit) = permit {
+                permit.send(event);
             }
             StatusCode::OK
         }
+        Ok(false) => StatusCode::OK,
         Err(e) => {
-            tracing::warn!(error = %e, "DeepMotion webhook refused");
-            e.status()
+            tracing::warn!(error = %e, "DeepMotion webhook: answering 503");
+            StatusCode::SERVICE_UNAVAILABLE
         }
     }
 }

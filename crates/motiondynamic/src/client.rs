@@ -9,7 +9,7 @@ use motionkit_models::motiondynamic::{
     Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS, endpoints,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, TransportStats,
+    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Timeouts, Transport, TransportStats,
 };
 use motionkit_validation::Violations;
 use secrecy::SecretString;
@@ -89,6 +89,7 @@ pub struct ClientBuilder {
     base_url: String,
     token: SecretString,
     rate_limit: RateLimit,
+    rate_limit_store: RateLimitStore,
     retry: RetryPolicy,
     timeouts: Timeouts,
     webhooks: Option<WebhookReceiver>,
@@ -105,6 +106,16 @@ impl ClientBuilder {
     /// address: processes sharing an IP must share the budget.
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Where the rate limit and the 429 pause are kept (default: this
+    /// process). Processes that send from one IP address share one budget
+    /// with [`RateLimitStore::machine_wide`] (one machine) or
+    /// `RateLimitStore::redis` (a fleet; cargo feature `redis`); a 429 seen
+    /// by one then pauses all of them. See `docs/FLEET.md`.
+    pub fn rate_limit_store(mut self, store: RateLimitStore) -> Self {
+        self.rate_limit_store = store;
         self
     }
 
@@ -183,6 +194,7 @@ impl ClientBuilder {
         let transport = Transport::builder(self.base_url)
             .auth(Auth::bearer(self.token))
             .rate_limit(self.rate_limit)
+            .rate_limit_store(self.rate_limit_store)
             .retry(self.retry)
             .timeouts(self.timeouts)
             .limits(self.limits)
@@ -232,6 +244,7 @@ impl Client {
             base_url: base_url.into(),
             token: token.into(),
             rate_limit: default_rate_limit(),
+            rate_limit_store: RateLimitStore::default(),
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             webhooks: None,

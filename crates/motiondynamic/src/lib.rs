@@ -100,7 +100,8 @@ pub use webhook::{Delivery, VideoReady, WebhookError, WebhookReceiver};
 
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
 pub use motionkit_transport::{
-    DownloadOptions, DownloadReport, Limits, MinRate, OnExisting, RateLimit, Sent, Timeouts,
+    DedupeStore, DownloadOptions, DownloadReport, Limits, MinRate, OnExisting, RateLimit,
+    RateLimitStore, Sent, Timeouts,
 };
 
 /// The examples of the crate's README, compiled and run as doctests.

@@ -7,19 +7,40 @@
 //! knows. A delivery whose token does not verify is forged; a delivery for
 //! an unknown key is refused; a repeated delivery (the API retries every
 //! 5 s for an hour until it sees a 200) is acknowledged and ignored.
+//!
+//! Behind a load balancer, give every replica the same secret
+//! ([`WebhookReceiver::with_secret`]), let it accept its peers' keys
+//! ([`WebhookReceiver::accept_peer_keys`]) and share one Redis
+//! [`DedupeStore`] ([`WebhookReceiver::dedupe`]): a delivery is then acted
+//! on once, whichever replica each retry reaches. The router bounds the
+//! size of every request and how many are handled at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse as _;
 use axum::routing::post;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use motionkit_models::motiondynamic::WebhookPayload;
+use motionkit_transport::DedupeStore;
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// Largest webhook body the router accepts (413 above it). A delivery is
+/// `{"video": url}`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Requests the router handles at once (503 with `Retry-After: 1` above
+/// it; MotionDynamic delivers again 5 s later).
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// Deliveries remembered in this process for [`WebhookReceiver::wait`];
+/// the oldest are forgotten first.
+pub const MAX_REMEMBERED: usize = 100_000;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -45,6 +66,10 @@ pub enum WebhookError {
     /// The body is not `{"video": url}`.
     #[error("webhook body is not {{\"video\": url}}: {0}")]
     Malformed(String),
+    /// The shared deduplication store cannot be reached; the delivery was
+    /// not acted on and will be accepted when MotionDynamic retries.
+    #[error("webhook not processed: {0}")]
+    Unavailable(String),
 }
 
 impl WebhookError {
@@ -54,6 +79,7 @@ impl WebhookError {
             WebhookError::Forged => StatusCode::UNAUTHORIZED,
             WebhookError::UnknownKey => StatusCode::NOT_FOUND,
             WebhookError::Malformed(_) => StatusCode::BAD_REQUEST,
+            WebhookError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -73,6 +99,20 @@ struct Pending {
     issued: HashMap<String, Option<oneshot::Sender<VideoReady>>>,
     /// Keys delivered, with what was delivered.
     delivered: HashMap<String, VideoReady>,
+    /// Delivered keys, oldest first, to bound `delivered`.
+    delivered_order: VecDeque<String>,
+}
+
+impl Pending {
+    fn remember(&mut self, ready: VideoReady) {
+        while self.delivered_order.len() >= MAX_REMEMBERED {
+            if let Some(old) = self.delivered_order.pop_front() {
+                self.delivered.remove(&old);
+            }
+        }
+        self.delivered_order.push_back(ready.key.clone());
+        self.delivered.insert(ready.key.clone(), ready);
+    }
 }
 
 /// Issues callback URLs and verifies deliveries. Cheap to clone; clones
@@ -83,6 +123,8 @@ pub struct WebhookReceiver {
     secret: Arc<SecretSlice<u8>>,
     state: Arc<Mutex<Pending>>,
     events: Option<mpsc::UnboundedSender<VideoReady>>,
+    dedupe: Option<DedupeStore>,
+    peer_keys: bool,
 }
 
 impl std::fmt::Debug for WebhookReceiver {
@@ -117,7 +159,28 @@ impl WebhookReceiver {
             secret: Arc::new(SecretSlice::from(secret.into())),
             state: Arc::new(Mutex::new(Pending::default())),
             events: None,
+            dedupe: None,
+            peer_keys: false,
         }
+    }
+
+    /// Also records every verified delivery in `store` before acting on
+    /// it, so that a delivery is acted on once across every receiver that
+    /// shares the store (a Redis [`DedupeStore`] shared by replicas). The
+    /// in-process record (bounded by [`MAX_REMEMBERED`]) is always kept.
+    pub fn dedupe(mut self, store: DedupeStore) -> Self {
+        self.dedupe = Some(store);
+        self
+    }
+
+    /// Accepts deliveries for keys this process did not issue when their
+    /// token verifies, that is keys issued by a replica with the same
+    /// secret ([`WebhookReceiver::with_secret`]), or by an earlier run.
+    /// Such a delivery reaches [`WebhookReceiver::with_events`], not a
+    /// [`WebhookReceiver::wait`] of another process.
+    pub fn accept_peer_keys(mut self) -> Self {
+        self.peer_keys = true;
+        self
     }
 
     /// The public base URL every callback URL starts with.
@@ -180,23 +243,74 @@ impl WebhookReceiver {
         receiver.await.ok()
     }
 
-    /// Verifies one delivery to `/{key}/{token}` with `body`.
+    /// Verifies one delivery to `/{key}/{token}` with `body`, against this
+    /// process's own record only (no shared [`DedupeStore`]; the router
+    /// uses [`WebhookReceiver::deliver`]).
     pub fn receive(&self, key: &str, token: &str, body: &[u8]) -> Result<Delivery, WebhookError> {
+        match self.check(key, token, body)? {
+            Some(ready) => Ok(self.act(ready)),
+            None => Ok(Delivery::Repeat),
+        }
+    }
+
+    /// Verifies one delivery and acts on it once across every receiver
+    /// sharing this one's [`DedupeStore`]: what the router does.
+    pub async fn deliver(
+        &self,
+        key: &str,
+        token: &str,
+        body: &[u8],
+    ) -> Result<Delivery, WebhookError> {
+        let Some(ready) = self.check(key, token, body)? else {
+            return Ok(Delivery::Repeat);
+        };
+        if let Some(store) = &self.dedupe {
+            let first = store
+                .first_seen(&format!("motiondynamic:{key}"))
+                .await
+                .map_err(|e| WebhookError::Unavailable(e.to_string()))?;
+            if !first {
+                return Ok(Delivery::Repeat);
+            }
+        }
+        Ok(self.act(ready))
+    }
+
+    /// The token, the body and the key; `None` for a key already delivered
+    /// here.
+    fn check(
+        &self,
+        key: &str,
+        token: &str,
+        body: &[u8],
+    ) -> Result<Option<VideoReady>, WebhookError> {
         self.verify(key, token)?;
         let payload: WebhookPayload =
             serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
-        let mut state = self.state.lock().map_err(|_| WebhookError::UnknownKey)?;
+        let state = self.state.lock().map_err(|_| WebhookError::UnknownKey)?;
         if state.delivered.contains_key(key) {
-            return Ok(Delivery::Repeat);
+            return Ok(None);
         }
-        let Some(waiter) = state.issued.remove(key) else {
+        if !self.peer_keys && !state.issued.contains_key(key) {
             return Err(WebhookError::UnknownKey);
-        };
-        let ready = VideoReady {
+        }
+        Ok(Some(VideoReady {
             key: key.to_owned(),
             video: payload.video,
+        }))
+    }
+
+    /// Records a first delivery and hands it to its waiter and the events
+    /// channel.
+    fn act(&self, ready: VideoReady) -> Delivery {
+        let Ok(mut state) = self.state.lock() else {
+            return Delivery::Repeat;
         };
-        state.delivered.insert(key.to_owned(), ready.clone());
+        if state.delivered.contains_key(&ready.key) {
+            return Delivery::Repeat;
+        }
+        let waiter = state.issued.remove(&ready.key).flatten();
+        state.remember(ready.clone());
         drop(state);
         if let Some(waiter) = waiter {
             let _ = waiter.send(ready.clone());
@@ -204,7 +318,7 @@ impl WebhookReceiver {
         if let Some(events) = &self.events {
             let _ = events.send(ready.clone());
         }
-        Ok(Delivery::First(ready))
+        Delivery::First(ready)
     }
 
     /// Forgets a key, for example after giving up on its generation.
@@ -212,17 +326,37 @@ impl WebhookReceiver {
         if let Ok(mut state) = self.state.lock() {
             state.issued.remove(key);
             state.delivered.remove(key);
+            state.delivered_order.retain(|k| k != key);
         }
     }
 
     /// A ready axum router serving `POST /{key}/{token}`: answers 200 at
     /// once for verified deliveries (first or repeated), 401 for forged
-    /// ones, 404 for unknown keys and 400 for malformed bodies. Mount it so
-    /// that its paths sit under the public base URL.
+    /// ones, 404 for unknown keys, 400 for malformed bodies, 413 for bodies
+    /// over [`MAX_BODY_BYTES`], and 503 when more than [`MAX_IN_FLIGHT`]
+    /// requests are in flight or a shared deduplication store cannot be
+    /// reached. Mount it so that its paths sit under the public base URL.
     pub fn router(&self) -> axum::Router {
+        let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         axum::Router::new()
             .route("/{key}/{token}", post(handle))
             .with_state(self.clone())
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| {
+                    let permits = permits.clone();
+                    async move {
+                        match permits.try_acquire_owned() {
+                            Ok(_permit) => next.run(request).await,
+                            Err(_) => (
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                [(axum::http::header::RETRY_AFTER, "1")],
+                            )
+                                .into_response(),
+                        }
+                    }
+                },
+            ))
     }
 }
 
@@ -231,7 +365,7 @@ async fn handle(
     Path((key, token)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> StatusCode {
-    match receiver.receive(&key, &token, &body) {
+    match receiver.deliver(&key, &token, &body).await {
         Ok(Delivery::First(ready)) => {
             tracing::info!(key = %ready.key, "generation video ready");
             StatusCode::OK

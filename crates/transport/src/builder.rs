@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::guard::{AddressPolicy, Origin, redirect_policy, resolver};
 use crate::limits::Limits;
 use crate::rate_limit::Gate;
+use crate::rate_limit_store::RateLimitStore;
 use crate::redact::{redact_parsed, redact_url};
 use crate::retry::Budget;
 
@@ -24,6 +25,7 @@ pub struct TransportBuilder {
     rate_limit: RateLimit,
     limits: Limits,
     allow_local_addresses: bool,
+    rate_limit_store: RateLimitStore,
 }
 
 impl Transport {
@@ -44,6 +46,7 @@ impl TransportBuilder {
             rate_limit: RateLimit::default(),
             limits: Limits::default(),
             allow_local_addresses: false,
+            rate_limit_store: RateLimitStore::default(),
         }
     }
 
@@ -69,6 +72,13 @@ impl TransportBuilder {
     /// pause).
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Where the rate limit and the 429 pause are kept (default:
+    /// [`RateLimitStore::process`]); see [`RateLimitStore`].
+    pub fn rate_limit_store(mut self, store: RateLimitStore) -> Self {
+        self.rate_limit_store = store;
         self
     }
 
@@ -143,6 +153,7 @@ impl TransportBuilder {
             Some(Origin::Server),
         )?;
         let user_http = client(redirect_policy(policy, Origin::User), Some(Origin::User))?;
+        let gate = Gate::with_store(self.rate_limit, &self.rate_limit_store, &base_url)?;
         Ok(Transport {
             inner: Arc::new(Inner {
                 base_url,
@@ -157,7 +168,7 @@ impl TransportBuilder {
                 budget: Budget::new(self.retry.budget),
                 retry: self.retry,
                 timeouts: self.timeouts,
-                gate: Gate::new(self.rate_limit),
+                gate,
                 counters: Counters::default(),
             }),
         })

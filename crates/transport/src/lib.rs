@@ -18,7 +18,11 @@
 //!   and a retry budget shared by all clones. Every [`Error`] says whether
 //!   the request may have reached the server ([`Sent`]).
 //! - Rate limit ([`RateLimit`]): a GCRA limiter and a client-wide pause
-//!   after a 429, shared by all clones.
+//!   after a 429, shared by all clones; with a [`RateLimitStore`], shared
+//!   by every process on the machine (a locked file) or a fleet (Redis,
+//!   cargo feature `redis`).
+//! - [`DedupeStore`]: which webhook deliveries were already acted on, in
+//!   this process (bounded) or across replicas (Redis `SET NX EX`).
 //! - Transfers: [`Transport::upload_file`], [`Transport::upload_resumable`]
 //!   and [`Transport::download`] stream from and to disk in constant memory;
 //!   downloads are atomic and resumable, and server-given names go through
@@ -70,15 +74,21 @@ mod call;
 mod classify;
 mod client;
 mod config;
+mod dedupe;
 mod download;
 mod error;
+mod gcra;
 mod guard;
 mod limits;
 mod orchestrator;
 mod partial;
 mod rate_limit;
+mod rate_limit_file;
+mod rate_limit_store;
 mod read;
 mod redact;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod response;
 mod retry;
 mod save;
@@ -96,10 +106,12 @@ pub use classify::{
 };
 pub use client::{Transport, TransportStats, USER_AGENT};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
+pub use dedupe::{DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
 pub use limits::{Limits, MinRate};
 pub use orchestrator::instant_after;
+pub use rate_limit_store::RateLimitStore;
 pub use redact::{BODY_EXCERPT_BYTES, excerpt, redact_url};
 pub use response::Response;
 pub use retry::{MAX_RETRY_AFTER, backoff_delay, parse_retry_after};

@@ -140,7 +140,7 @@ impl Transport {
                 }
                 if response.status() == StatusCode::TOO_MANY_REQUESTS && call.gated {
                     let pause = response.retry_after().unwrap_or(inner.gate.pause_on_429);
-                    inner.gate.pause(pause);
+                    inner.gate.pause(pause).await;
                     inner
                         .counters
                         .rate_limit_pauses

@@ -1,14 +1,30 @@
 //! The client-side gate every API request passes: a pause after a 429, then
-//! a GCRA rate limit. Both are shared by every clone of the transport.
+//! a GCRA rate limit. Both are shared by every clone of the transport, and,
+//! with a shared [`RateLimitStore`], by every process that uses the same
+//! store (see `rate_limit_store.rs`).
+//!
+//! With a shared store a request first takes a slot in the shared state,
+//! then passes the local limiter as well, so the client never sends faster
+//! than its own limit, whether the shared state works or not. When the
+//! shared state cannot be reached the gate logs one warning, uses the local
+//! limiter alone, and tries the shared state again on later requests.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
+use url::Url;
 
 use crate::config::RateLimit;
+use crate::error::Error;
+use crate::gcra::Admission;
+use crate::rate_limit_store::{RateLimitStore, SharedBackend};
+
+/// Shortest sleep between two asks of the shared state.
+const MIN_SHARED_WAIT: Duration = Duration::from_millis(1);
 
 /// Why the gate refused to wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +38,27 @@ pub(crate) struct Gate {
     gcra: Option<DefaultDirectRateLimiter>,
     paused_until: Mutex<Option<Instant>>,
     pub(crate) pause_on_429: Duration,
+    shared: Option<SharedBackend>,
+    /// The shared state failed and has not worked since.
+    degraded: AtomicBool,
 }
 
 impl Gate {
+    #[cfg(test)]
     pub(crate) fn new(config: RateLimit) -> Self {
+        Self::local(config, None)
+    }
+
+    /// The gate of the API at `base_url`, its state kept in `store`.
+    pub(crate) fn with_store(
+        config: RateLimit,
+        store: &RateLimitStore,
+        base_url: &Url,
+    ) -> Result<Self, Error> {
+        Ok(Self::local(config, store.open(base_url, &config)?))
+    }
+
+    fn local(config: RateLimit, shared: Option<SharedBackend>) -> Self {
         let gcra = config
             .requests_per_second
             .map(|rate| RateLimiter::direct(Quota::per_second(rate).allow_burst(config.burst)));
@@ -33,16 +66,44 @@ impl Gate {
             gcra,
             paused_until: Mutex::new(None),
             pause_on_429: config.pause_on_429,
+            shared,
+            degraded: AtomicBool::new(false),
         }
     }
 
-    /// Pauses every request for `pause` from now. Never shortens a pause
-    /// that is already longer.
-    pub(crate) fn pause(&self, pause: Duration) {
-        let until = Instant::now() + pause;
-        let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-        if paused.is_none_or(|current| current < until) {
-            *paused = Some(until);
+    /// Pauses every request for `pause` from now, in this process and in
+    /// the shared state. Never shortens a pause that is already longer.
+    pub(crate) async fn pause(&self, pause: Duration) {
+        let until = Instant::now().checked_add(pause);
+        {
+            let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+            // A pause too long to represent lasts as long as representable.
+            let until = until.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
+            if paused.is_none_or(|current| current < until) {
+                *paused = Some(until);
+            }
+        }
+        if let Some(shared) = &self.shared {
+            match shared.pause(pause).await {
+                Ok(()) => self.shared_works(shared),
+                Err(e) => self.shared_failed(shared, &e),
+            }
+        }
+    }
+
+    fn shared_failed(&self, shared: &SharedBackend, error: &str) {
+        if !self.degraded.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                store = %shared.describe(),
+                error = %error,
+                "shared rate limit unavailable: this process uses its own limiter until it is back"
+            );
+        }
+    }
+
+    fn shared_works(&self, shared: &SharedBackend) {
+        if self.degraded.swap(false, Ordering::Relaxed) {
+            tracing::info!(store = %shared.describe(), "shared rate limit available again");
         }
     }
 
@@ -53,6 +114,51 @@ impl Gate {
     /// Waits until a request may go out, or fails at once when that would be
     /// after `deadline`.
     pub(crate) async fn wait(&self, deadline: Option<Instant>) -> Result<(), WouldPassDeadline> {
+        if let Some(shared) = &self.shared {
+            self.wait_shared(shared, deadline).await?;
+        }
+        self.wait_local(deadline).await
+    }
+
+    /// Takes a slot in the shared state, honouring the local and shared
+    /// pauses. Returns at once when the shared state is unavailable.
+    async fn wait_shared(
+        &self,
+        shared: &SharedBackend,
+        deadline: Option<Instant>,
+    ) -> Result<(), WouldPassDeadline> {
+        loop {
+            let now = Instant::now();
+            if let Some(until) = self.paused_until().filter(|until| *until > now) {
+                if deadline.is_some_and(|d| until > d) {
+                    return Err(WouldPassDeadline { wait: until - now });
+                }
+                tokio::time::sleep_until(until).await;
+                continue;
+            }
+            match shared.acquire().await {
+                Ok(Admission::Go) => {
+                    self.shared_works(shared);
+                    return Ok(());
+                }
+                Ok(Admission::Wait(wait)) => {
+                    self.shared_works(shared);
+                    let wait = wait.max(MIN_SHARED_WAIT);
+                    let now = Instant::now();
+                    if deadline.is_some_and(|d| now + wait > d) {
+                        return Err(WouldPassDeadline { wait });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => {
+                    self.shared_failed(shared, &e);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    async fn wait_local(&self, deadline: Option<Instant>) -> Result<(), WouldPassDeadline> {
         loop {
             let now = Instant::now();
             if let Some(until) = self.paused_until().filter(|until| *until > now) {
@@ -86,7 +192,7 @@ mod tests {
     #[tokio::test]
     async fn pause_blocks_until_it_ends_and_respects_deadlines() {
         let gate = Gate::new(RateLimit::unlimited());
-        gate.pause(Duration::from_millis(150));
+        gate.pause(Duration::from_millis(150)).await;
         let started = Instant::now();
         let refused = gate
             .wait(Some(started + Duration::from_millis(50)))
@@ -96,10 +202,58 @@ mod tests {
         gate.wait(None).await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(140));
         // A shorter pause does not shorten a longer one.
-        gate.pause(Duration::from_millis(200));
-        gate.pause(Duration::from_millis(1));
+        gate.pause(Duration::from_millis(200)).await;
+        gate.pause(Duration::from_millis(1)).await;
         let started = Instant::now();
         gate.wait(None).await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(190));
+    }
+
+    fn shared_gate(dir: &std::path::Path, rate: u32, burst: u32) -> Gate {
+        let url = Url::parse("http://127.0.0.1:9").unwrap();
+        let limit = RateLimit::per_second(rate).burst(burst);
+        Gate::with_store(limit, &RateLimitStore::machine_wide_in(dir), &url).unwrap()
+    }
+
+    #[tokio::test]
+    async fn gates_on_one_machine_wide_store_share_the_rate_and_the_pause() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            shared_gate(dir.path(), 20, 2),
+            shared_gate(dir.path(), 20, 2),
+        );
+        let started = Instant::now();
+        // 2 at once, then 20/s between both gates: 12 requests take 0.5 s.
+        for i in 0..12 {
+            let gate = if i % 2 == 0 { &a } else { &b };
+            gate.wait(None).await.unwrap();
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed >= Duration::from_millis(480), "{elapsed:?}");
+        // Each gate alone would have let its 6 through in 0.2 s.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        a.pause(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        b.wait(None).await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "the pause is shared"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unusable_store_falls_back_to_the_local_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("not-a-folder");
+        std::fs::write(&blocker, "").unwrap();
+        let gate = shared_gate(&blocker, 20, 2);
+        let started = Instant::now();
+        for _ in 0..6 {
+            gate.wait(None).await.unwrap();
+        }
+        // Burst 2, then 20/s: never faster than the local limit.
+        let elapsed = started.elapsed();
+        assert!(elapsed >= Duration::from_millis(190), "{elapsed:?}");
+        assert!(gate.degraded.load(Ordering::Relaxed));
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod child;
 pub mod download;
+pub mod fleet;
 pub mod machine;
 pub mod overhead;
 pub mod rate_limit;
@@ -187,13 +188,15 @@ impl Plan {
     }
 }
 
-/// `cargo xtask bench [--quick]`.
+/// `cargo xtask bench [--quick]`, or `cargo xtask bench --only fleet`
+/// (benchmark 7 alone, printed and not written to `docs/BENCHMARKS.md`).
 pub fn main(args: &[&str]) -> ExitCode {
     let quick = match args {
         [] => false,
         ["--quick"] => true,
+        ["--only", "fleet"] => return only_fleet(),
         _ => {
-            eprintln!("usage: cargo xtask bench [--quick]");
+            eprintln!("usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet");
             return ExitCode::from(2);
         }
     };
@@ -229,6 +232,41 @@ pub fn main(args: &[&str]) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Benchmark 7 alone, printed as a table.
+fn only_fleet() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let section = or_failed(fleet::TITLE, runtime.block_on(fleet::run()));
+    println!("{}", section.title);
+    for row in &section.rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} |",
+            row.name,
+            row.ours,
+            row.baseline,
+            row.ratio,
+            row.target,
+            row.met.word()
+        );
+    }
+    for note in &section.notes {
+        println!("- {note}");
+    }
+    if section.rows.iter().any(|row| row.met == Met::No) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Builds the release binaries and runs the release `xtask bench`.
@@ -318,6 +356,8 @@ async fn run_all(plan: &Plan) -> Vec<Section> {
     ));
     eprintln!("bench: 6. validation");
     sections.push(or_failed("6. Validation", validation::run()));
+    eprintln!("bench: {}", fleet::TITLE);
+    sections.push(or_failed(fleet::TITLE, fleet::run().await));
     sections.sort_by(|a, b| a.title.cmp(&b.title));
     sections
 }

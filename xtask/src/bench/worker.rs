@@ -32,6 +32,18 @@ pub fn main(args: &[&str]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let ["fleet", rest @ ..] = args {
+        return match runtime.block_on(super::fleet::worker(rest)) {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bench-worker: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let result = match args {
         ["upload", url, file] => runtime.block_on(upload(url, Path::new(file))),
         ["download", url, dir] => runtime.block_on(download(url, Path::new(dir))),

@@ -257,6 +257,32 @@ async fn serve_picture(UrlPath(name): UrlPath<String>) -> axum::response::Respon
     }
 }
 
+/// Largest picture requests `generate` serves at once; more get 503.
+const MAX_PICTURES_IN_FLIGHT: usize = 4;
+
+/// The webhook receiver under `/hooks`, and, only when the API is a local
+/// sandbox (`local`), the default pictures under `/pictures`: a real API
+/// cannot reach them, and each one costs a PNG render.
+fn receiver_router(receiver: &WebhookReceiver, local: bool) -> axum::Router {
+    let router = axum::Router::new().nest("/hooks", receiver.router());
+    if !local {
+        return router;
+    }
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_PICTURES_IN_FLIGHT));
+    router.route(
+        "/pictures/{name}",
+        axum::routing::get(move |name: UrlPath<String>| {
+            let permits = permits.clone();
+            async move {
+                match permits.try_acquire_owned() {
+                    Ok(_permit) => serve_picture(name).await,
+                    Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+                }
+            }
+        }),
+    )
+}
+
 /// The public base URL for a receiver listening on `addr`.
 fn public_base(addr: SocketAddr, public_url: Option<&str>) -> String {
     match public_url {
@@ -296,12 +322,7 @@ pub async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<(), CliError> {
     let public = public_base(addr, args.public_url.as_deref());
     let md = ctx.motiondynamic().await?;
     let receiver = WebhookReceiver::new(format!("{public}/hooks"));
-    let mut router = axum::Router::new().nest("/hooks", receiver.router());
-    if md.local {
-        // Only a MotionDynamic on this machine (a sandbox) needs the
-        // default pictures; nobody else gets to ask this process for one.
-        router = router.route("/pictures/{name}", axum::routing::get(serve_picture));
-    }
+    let router = receiver_router(&receiver, md.local);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router)
@@ -388,6 +409,29 @@ async fn run_generation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The status line of `GET path` on a router served on 127.0.0.1.
+    async fn status_of(router: axum::Router, path: &str) -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await.unwrap();
+        String::from_utf8_lossy(&head[9..12]).into_owned()
+    }
+
+    #[tokio::test]
+    async fn pictures_are_served_only_for_a_local_sandbox() {
+        let receiver = WebhookReceiver::new("http://127.0.0.1:1/hooks");
+        let sandbox = receiver_router(&receiver, true);
+        assert_eq!(status_of(sandbox, "/pictures/64x64.png").await, "200");
+        let real_api = receiver_router(&receiver, false);
+        assert_eq!(status_of(real_api, "/pictures/64x64.png").await, "404");
+    }
 
     fn demo() -> Theme {
         motionkit_models::decode(include_str!(

@@ -197,7 +197,10 @@ impl Ctx {
                 };
                 self.connected("MotionDynamic", &url);
                 let local = is_loopback(&url);
-                let client = motionkit_motiondynamic::Client::builder(url, token).build()?;
+                let store = crate::fleet::rate_limit_store(self.config.redis_url.as_ref())?;
+                let client = motionkit_motiondynamic::Client::builder(url, token)
+                    .rate_limit_store(store)
+                    .build()?;
                 Ok(MotionDynamic { client, local })
             })
             .await

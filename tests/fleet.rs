@@ -1,0 +1,332 @@
+//! Beyond one process: OS processes that share one MotionDynamic rate
+//! budget (a machine-wide file, or Redis), the fallback when Redis is
+//! down, and webhook receiver replicas behind a round-robin forwarder that
+//! act on a repeated delivery once.
+//!
+//! Each member is a `motionkit-fleet-worker` process (`tests/bin/`), built
+//! on the libraries. The Redis tests read `MOTIONKIT_TEST_REDIS_URL`, which
+//! `.ci/run` sets after starting `redis-server`; without it they are
+//! skipped locally and fail under CI (`CI` set), so CI cannot skip them
+//! silently.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use motionkit_sandbox::motiondynamic::mint_token;
+
+const WORKER: &str = env!("CARGO_BIN_EXE_motionkit-fleet-worker");
+const JWT_SECRET: &str = "motionkit-fleet-test-secret";
+const WORKERS: usize = 4;
+const REQUESTS: usize = 25;
+
+/// The Redis the tests may use, or `None` (skip) outside CI.
+fn redis_url() -> Option<String> {
+    match std::env::var("MOTIONKIT_TEST_REDIS_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "MOTIONKIT_TEST_REDIS_URL is not set under CI: .ci/run must start redis-server \
+                 and export it"
+            );
+            eprintln!(
+                "skipped: set MOTIONKIT_TEST_REDIS_URL=redis://127.0.0.1:PORT to run the Redis \
+                 tests (.ci/run does)"
+            );
+            None
+        }
+    }
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// What a fleet run did.
+#[derive(Debug)]
+struct Run {
+    ok: usize,
+    failed: usize,
+    /// Successful requests per second, from the common start to the last
+    /// end.
+    rate: f64,
+    seconds: f64,
+    /// 429 answers, from the sandbox's `GET /sandbox/stats`.
+    rate_limited: u64,
+    stderr: String,
+}
+
+/// `workers` processes make `requests` MotionDynamic requests each, all
+/// released at the same moment, against one sandbox enforcing 5 req/s
+/// (and a 2 s block, to keep the contrast short).
+async fn fleet_run(store: &str, workers: usize, requests: usize, env: &[(&str, &str)]) -> Run {
+    let sandbox = motionkit_tests::sandbox(|args| {
+        args.rate_limit = 5;
+        args.rate_limit_block = 2.0;
+        args.jwt_secret = JWT_SECRET.into();
+    })
+    .await;
+    let url = sandbox.motiondynamic_url();
+    let token = mint_token(JWT_SECRET, 3600);
+    let start_at = unix_ms() + 1500;
+    let children: Vec<Child> = (0..workers)
+        .map(|_| {
+            Command::new(WORKER)
+                .args(["requests", &url, &token, store])
+                .arg(requests.to_string())
+                .arg(start_at.to_string())
+                .envs(env.iter().copied())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the worker starts")
+        })
+        .collect();
+    let outputs = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|child| child.wait_with_output().expect("the worker ends"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let (mut ok, mut failed, mut last_ms, mut stderr) = (0, 0, start_at, String::new());
+    for output in &outputs {
+        let text = String::from_utf8_lossy(&output.stdout);
+        stderr.push_str(&String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "worker failed: {stderr}");
+        for part in text.split_whitespace() {
+            match part.split_once('=') {
+                Some(("ok", n)) => ok += n.parse::<usize>().unwrap(),
+                Some(("failed", n)) => failed += n.parse::<usize>().unwrap(),
+                Some(("done_ms", t)) => last_ms = last_ms.max(t.parse().unwrap()),
+                _ => {}
+            }
+        }
+    }
+    let stats: serde_json::Value = reqwest::get(format!("{url}/sandbox/stats"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    sandbox.shutdown().await;
+    let seconds = (last_ms - start_at) as f64 / 1000.0;
+    Run {
+        ok,
+        failed,
+        rate: ok as f64 / seconds,
+        seconds,
+        rate_limited: stats["rate_limited"].as_u64().unwrap(),
+        stderr,
+    }
+}
+
+fn assert_shared_budget_held(run: &Run) {
+    assert_eq!((run.ok, run.failed), (WORKERS * REQUESTS, 0), "{run:?}");
+    assert_eq!(run.rate_limited, 0, "the sandbox answered 429: {run:?}");
+    assert!(run.rate >= 4.8, "aggregate rate below 4.8 req/s: {run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_share_one_budget_through_the_machine_wide_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("machine:{}", dir.path().display());
+    let run = fleet_run(&store, WORKERS, REQUESTS, &[]).await;
+    eprintln!("machine-wide: {run:?}");
+    assert_shared_budget_held(&run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_share_one_budget_through_redis() {
+    let Some(redis) = redis_url() else { return };
+    let run = fleet_run(&format!("redis:{redis}"), WORKERS, REQUESTS, &[]).await;
+    eprintln!("redis: {run:?}");
+    assert_shared_budget_held(&run);
+    assert!(
+        !run.stderr.contains("shared rate limit unavailable"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The contrast that shows the two tests above can fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_with_their_own_limiters_trip_the_limit() {
+    let run = fleet_run("process", WORKERS, REQUESTS, &[]).await;
+    eprintln!("per-process: {run:?}");
+    assert!(run.rate_limited > 0, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_down_a_process_keeps_its_own_limit_and_warns_once() {
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let requests = 15;
+    let run = fleet_run(
+        &format!("redis:redis://127.0.0.1:{port}"),
+        1,
+        requests,
+        &[("RUST_LOG", "warn")],
+    )
+    .await;
+    eprintln!("redis down: {run:?}");
+    assert_eq!((run.ok, run.failed), (requests, 0), "{run:?}");
+    assert_eq!(run.rate_limited, 0, "{run:?}");
+    // Burst 4, then 5 per second: never faster than the local limit.
+    let floor = (requests - 4) as f64 / 5.0;
+    assert!(run.seconds >= floor - 0.1, "{run:?}");
+    let warnings = run.stderr.matches("shared rate limit unavailable").count();
+    assert_eq!(warnings, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("request failed"), "{}", run.stderr);
+}
+
+/// A receiver replica process; its stdout lines arrive on `lines`.
+struct Replica {
+    child: Child,
+    base: String,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Replica {
+    fn start(service: &str, dedupe: &str, secret: &str) -> Replica {
+        let mut child = Command::new(WORKER)
+            .args(["receive", service, dedupe, secret])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the replica starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let first = lines.recv_timeout(Duration::from_secs(20)).unwrap();
+        let base = first.strip_prefix("listening ").unwrap().to_owned();
+        Replica { child, base, lines }
+    }
+
+    /// Closes stdin and returns the keys it acted on.
+    fn stop(mut self) -> Vec<String> {
+        if let Some(mut stdin) = self.child.stdin.take() {
+            let _ = stdin.flush();
+        }
+        let _ = self.child.wait();
+        // The reader thread ends at EOF, which closes the channel.
+        self.lines
+            .iter()
+            .filter_map(|line| line.strip_prefix("acted ").map(str::to_owned))
+            .collect()
+    }
+}
+
+/// A round-robin forwarder in front of `targets`; returns its base URL.
+async fn round_robin(targets: Vec<String>) -> String {
+    let next = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::new();
+    let forward = move |request: axum::extract::Request| {
+        let target = &targets[next.fetch_add(1, Ordering::Relaxed) % targets.len()];
+        let url = format!("{target}{}", request.uri());
+        let headers = request.headers().clone();
+        let http = http.clone();
+        async move {
+            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let answer = http
+                .post(url)
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            axum::http::StatusCode::from_u16(answer.status().as_u16()).unwrap()
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback(forward)).await });
+    base
+}
+
+/// Three replicas of `service` behind a round-robin forwarder receive the
+/// same delivery nine times, concurrently; returns the keys each acted on.
+async fn replicas_receive_one_delivery_nine_times(service: &str, dedupe: &str) -> Vec<String> {
+    let secret = "fleet-shared-secret-0123456789abcdef";
+    let replicas: Vec<Replica> = (0..3)
+        .map(|_| Replica::start(service, dedupe, secret))
+        .collect();
+    let front = round_robin(replicas.iter().map(|r| r.base.clone()).collect()).await;
+    let unique = format!("fleet-{}", unix_ms());
+    let (path, body, headers) = match service {
+        "motiondynamic" => {
+            let issuer = motionkit_motiondynamic::WebhookReceiver::with_secret(
+                "http://replica",
+                secret.as_bytes().to_vec(),
+            );
+            let url = issuer.url_for(&unique);
+            let path = url.strip_prefix("http://replica").unwrap().to_owned();
+            (
+                path,
+                r#"{"video":"https://cdn.example/v.mp4"}"#.to_owned(),
+                vec![],
+            )
+        }
+        _ => (
+            format!("/{secret}"),
+            format!(
+                r#"{{"eventType":"job.completed","data":{{"taskId":"{unique}","status":"success"}}}}"#
+            ),
+            vec![("X-DeepMotion-Signature", "fleet-client")],
+        ),
+    };
+    let http = reqwest::Client::new();
+    let deliveries = (0..9).map(|_| {
+        let mut request = http.post(format!("{front}{path}")).body(body.clone());
+        for (name, value) in &headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    });
+    for answer in futures::future::join_all(deliveries).await {
+        assert_eq!(answer.unwrap().status(), 200);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut acted = Vec::new();
+    for replica in replicas {
+        acted.extend(replica.stop());
+    }
+    assert!(acted.iter().all(|key| *key == unique), "{acted:?}");
+    acted
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_sharing_redis_act_on_a_repeated_delivery_once() {
+    let Some(redis) = redis_url() else { return };
+    for service in ["motiondynamic", "deepmotion"] {
+        let acted =
+            replicas_receive_one_delivery_nine_times(service, &format!("redis:{redis}")).await;
+        assert_eq!(acted.len(), 1, "{service}: {acted:?}");
+    }
+}
+
+/// The contrast: each replica alone acts on the delivery once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_with_their_own_memory_act_once_each() {
+    for service in ["motiondynamic", "deepmotion"] {
+        let acted = replicas_receive_one_delivery_nine_times(service, "memory").await;
+        assert_eq!(acted.len(), 3, "{service}: {acted:?}");
+    }
+}

@@ -1,0 +1,209 @@
+//! Bounded webhook receivers: the DeepMotion receiver's path token,
+//! request-size and in-flight bounds, bounded queue and bounded
+//! de-duplication, and the same bounds on the MotionDynamic receiver. Every
+//! receiver runs on a real listener on 127.0.0.1.
+
+use std::time::Duration;
+
+use motionkit_deepmotion::{
+    Client, DedupeStore, PathToken, Process, ReceiverLimits, WebhookReceiver,
+};
+use motionkit_tests::{fixture, sandbox};
+use motionkit_transport::UploadOptions;
+use tokio::io::AsyncWriteExt as _;
+
+const SIGNATURE: &str = "X-DeepMotion-Signature";
+
+fn event(rid: &str) -> String {
+    format!(r#"{{"eventType":"job.completed","data":{{"taskId":"{rid}","status":"success"}}}}"#)
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+async fn post(url: &str, signature: &str, body: String) -> u16 {
+    reqwest::Client::new()
+        .post(url)
+        .header(SIGNATURE, signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Opens a connection that sends headers announcing a body and never
+/// sends it: the request stays in flight.
+async fn stalled_request(base: &str, path: &str) -> tokio::net::TcpStream {
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+         {SIGNATURE}: client-1\r\ncontent-length: 1000\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn a_path_token_endpoint_gets_sandbox_events_and_other_paths_get_404() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = Client::builder(
+        sandbox.deepmotion_url(),
+        "sandbox",
+        "sandbox-secret".to_owned(),
+    )
+    .build()
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let (endpoint, token) = client
+        .create_webhook_with_token(&base, &["job.completed"])
+        .await
+        .unwrap();
+    assert_eq!(endpoint.url, token.endpoint_url(&base));
+    assert!(token.expose_secret().len() >= 43, "256 bits");
+    assert!(!format!("{token:?}").contains(token.expose_secret()));
+    let (router, mut events) = WebhookReceiver::new(client.client_id())
+        .path_token(token.clone())
+        .router();
+    let router = axum::Router::new().nest("/hooks", router);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let upload = client
+        .upload(&fixture("turn.mov"), &UploadOptions::default())
+        .await
+        .unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(20), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(received.rid, rid);
+
+    // Someone who knows the client id (it is not secret) but not the URL.
+    let other = PathToken::generate();
+    for url in [
+        format!("{base}/"),
+        other.endpoint_url(&base),
+        format!("{base}/x"),
+    ] {
+        assert_eq!(post(&url, "sandbox", event("forged")).await, 404, "{url}");
+    }
+    assert_eq!(
+        post(&token.endpoint_url(&base), "sandbox", event("r-2")).await,
+        200
+    );
+    assert_eq!(events.recv().await.unwrap().rid, "r-2");
+    assert!(PathToken::from_secret("short").is_err());
+    assert!(PathToken::from_secret("../../etc/passwd/aaaaaaaaaaaaaaaa").is_err());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_deepmotion_receiver_bounds_bodies_requests_queue_and_memory() {
+    let mut limits = ReceiverLimits::default();
+    limits.queue = 2;
+    limits.max_in_flight = 2;
+    let (router, mut events) = WebhookReceiver::new("client-1")
+        .dedupe(DedupeStore::in_memory_with(Duration::from_secs(3600), 3))
+        .limits(limits)
+        .router();
+    let base = serve(router).await;
+    let url = format!("{base}/");
+
+    // Size: a body over 64 KiB is refused before it is read whole.
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+    assert_eq!(post(&url, "client-1", huge).await, 413);
+
+    // Queue: two events wait; the third gets 503 and is not marked seen.
+    assert_eq!(post(&url, "client-1", event("q1")).await, 200);
+    assert_eq!(post(&url, "client-1", event("q2")).await, 200);
+    assert_eq!(post(&url, "client-1", event("q3")).await, 503);
+    assert_eq!(events.recv().await.unwrap().rid, "q1");
+    assert_eq!(post(&url, "client-1", event("q3")).await, 200);
+    assert_eq!(events.recv().await.unwrap().rid, "q2");
+    assert_eq!(events.recv().await.unwrap().rid, "q3");
+    // A repeat is acknowledged and not queued again.
+    assert_eq!(post(&url, "client-1", event("q3")).await, 200);
+    assert!(events.try_recv().is_err());
+
+    // Memory: at most 3 keys are remembered; the oldest are forgotten.
+    assert_eq!(post(&url, "client-1", event("m1")).await, 200);
+    assert_eq!(events.recv().await.unwrap().rid, "m1");
+    assert_eq!(post(&url, "client-1", event("m2")).await, 200);
+    assert_eq!(events.recv().await.unwrap().rid, "m2");
+    assert_eq!(post(&url, "client-1", event("q1")).await, 200);
+    assert_eq!(
+        events.recv().await.unwrap().rid,
+        "q1",
+        "q1 was forgotten to stay within 3 keys"
+    );
+
+    // Count: two requests in flight; the third gets 503 at once.
+    let _a = stalled_request(&base, "/").await;
+    let _b = stalled_request(&base, "/").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let answer = reqwest::Client::new()
+        .post(&url)
+        .header(SIGNATURE, "client-1")
+        .body(event("n1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 503);
+    assert_eq!(answer.headers()["retry-after"], "1");
+    drop((_a, _b));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(post(&url, "client-1", event("n1")).await, 200);
+}
+
+#[tokio::test]
+async fn the_motiondynamic_receiver_bounds_bodies_and_requests() {
+    use motionkit_motiondynamic::webhook::{MAX_BODY_BYTES, MAX_IN_FLIGHT};
+    let receiver = motionkit_motiondynamic::WebhookReceiver::new("http://h");
+    let (key, url) = receiver.issue();
+    let path = url.strip_prefix("http://h").unwrap().to_owned();
+    let base = serve(receiver.router()).await;
+    let http = reqwest::Client::new();
+    let big = format!("{{\"video\":\"{}\"}}", "v".repeat(MAX_BODY_BYTES));
+    let answer = http
+        .post(format!("{base}{path}"))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+
+    let mut stalled = Vec::new();
+    for _ in 0..MAX_IN_FLIGHT {
+        stalled.push(stalled_request(&base, &path).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let body = r#"{"video":"https://cdn.example/v.mp4"}"#;
+    let answer = http
+        .post(format!("{base}{path}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 503);
+    drop(stalled);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answer = http
+        .post(format!("{base}{path}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        receiver.wait(&key).await.unwrap().video,
+        "https://cdn.example/v.mp4"
+    );
+}
