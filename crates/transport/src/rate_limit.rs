@@ -74,11 +74,10 @@ impl Gate {
     /// Pauses every request for `pause` from now, in this process and in
     /// the shared state. Never shortens a pause that is already longer.
     pub(crate) async fn pause(&self, pause: Duration) {
-        let until = Instant::now().checked_add(pause);
+        // A pause too long to represent lasts as long as representable.
+        let until = crate::orchestrator::instant_after(Instant::now(), pause);
         {
             let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
-            // A pause too long to represent lasts as long as representable.
-            let until = until.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
             if paused.is_none_or(|current| current < until) {
                 *paused = Some(until);
             }
@@ -145,7 +144,7 @@ impl Gate {
                     self.shared_works(shared);
                     let wait = wait.max(MIN_SHARED_WAIT);
                     let now = Instant::now();
-                    if deadline.is_some_and(|d| now + wait > d) {
+                    if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });
                     }
                     tokio::time::sleep(wait).await;
@@ -175,7 +174,7 @@ impl Gate {
                 Ok(()) => return Ok(()),
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(gcra.clock().now());
-                    if deadline.is_some_and(|d| now + wait > d) {
+                    if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });
                     }
                     tokio::time::sleep(wait).await;
