@@ -137,6 +137,9 @@ pub struct GlobalArgs {
     /// `--redis-url`: the shared MotionDynamic rate budget.
     #[command(flatten)]
     pub fleet: crate::fleet::FleetArgs,
+    /// Timeouts and size limits of both services.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
 }
 
 /// The commands.

@@ -57,6 +57,7 @@ mod duration;
 mod embedded;
 mod exit;
 mod fleet;
+mod limits;
 mod logging;
 mod output;
 mod params;

@@ -362,3 +362,49 @@ async fn a_text_file_named_mp4_is_refused_before_anything_is_uploaded() {
     assert_eq!(server.count("GET", "/upload"), 0, "nothing uploaded");
     assert_eq!(server.count("POST", "/process"), 0, "nothing charged");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_idle_timeout_is_set_from_the_command_line() {
+    let server = Hostile::start(with_login(|seen| {
+        let base = seen.header("host").map(|h| format!("http://{h}")).unwrap_or_default();
+        if seen.path().starts_with("/download/") {
+            Reply::json(
+                200,
+                format!(
+                    r#"{{"count":1,"links":[{{"rid":"{RID}","urls":[{{"files":[{{"fbx":"{base}/out/a.fbx?sig=s"}}]}}]}}]}}"#
+                ),
+            )
+        } else {
+            Reply::new(200, Payload::Silent(1_000_000))
+        }
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_async(
+        server.base.clone(),
+        dir.path().to_owned(),
+        vec!["download", RID, "--out", "out", "--idle-timeout", "1s"],
+    )
+    .await;
+    assert_eq!(
+        run.code,
+        Some(2),
+        "a silent server is a temporary failure: {run:?}"
+    );
+    assert!(run.took < Duration::from_secs(30), "{run:?}");
+    let help = run_async(
+        server.base.clone(),
+        dir.path().to_owned(),
+        vec!["download", "--help"],
+    )
+    .await;
+    for shown in [
+        "--idle-timeout",
+        "[default: 60s]",
+        "--min-rate",
+        "[default: 1024]",
+        "--download-deadline",
+    ] {
+        assert!(help.stdout.contains(shown), "{shown} in {}", help.stdout);
+    }
+}

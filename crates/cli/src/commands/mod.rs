@@ -168,7 +168,11 @@ impl Ctx {
                 } else {
                     WaitOptions::default()
                 };
-                let client = DeepMotionClient::builder(url, id, secret).build()?;
+                let limits = &self.global.limits;
+                let client = DeepMotionClient::builder(url, id, secret)
+                    .timeouts(limits.timeouts())
+                    .limits(limits.limits())
+                    .build()?;
                 let watcher = client.watcher(wait);
                 Ok(DeepMotion { client, watcher })
             })
@@ -198,8 +202,11 @@ impl Ctx {
                 self.connected("MotionDynamic", &url);
                 let local = is_loopback(&url);
                 let store = crate::fleet::rate_limit_store(self.config.redis_url.as_ref())?;
+                let limits = &self.global.limits;
                 let client = motionkit_motiondynamic::Client::builder(url, token)
                     .rate_limit_store(store)
+                    .timeouts(limits.timeouts())
+                    .limits(limits.limits())
                     .build()?;
                 Ok(MotionDynamic { client, local })
             })
