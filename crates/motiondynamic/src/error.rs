@@ -84,11 +84,18 @@ pub enum Error {
     },
 }
 
-/// Cuts a server-provided text to one line of bounded length.
+/// Cuts a server-provided text to one line of bounded length, at a word
+/// boundary when there is one in the last quarter, marked with `…`.
 pub(crate) fn one_line(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     for (count, ch) in text.chars().enumerate() {
         if count == max_chars {
+            let keep = out
+                .rfind(' ')
+                .filter(|&at| out[..at].chars().count() >= max_chars * 3 / 4);
+            if let Some(at) = keep {
+                out.truncate(at);
+            }
             out.push('…');
             break;
         }
@@ -278,6 +285,18 @@ fn string_field(body: &str, key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_texts_are_cut_between_words() {
+        let cut = one_line(
+            "the request was refused by the server because of its size",
+            30,
+        );
+        assert_eq!(cut, "the request was refused by…");
+        let word = one_line(&"x".repeat(50), 10);
+        assert_eq!(word, format!("{}…", "x".repeat(10)));
+        assert_eq!(one_line("short\ntext", 30), "short text");
+    }
 
     #[test]
     fn postgrest_bodies_become_typed_errors_even_when_cut_short() {

@@ -18,7 +18,7 @@ use motionkit_validation::theme::check_picture_bytes;
 use motionkit_validation::{Rule, Violation, Violations};
 
 use crate::client::Client;
-use crate::error::{Error, one_line};
+use crate::error::Error;
 use crate::submit::{Submission, Via, ambiguous};
 use crate::values::GenerationValues;
 use crate::webhook::WebhookReceiver;
@@ -278,7 +278,8 @@ async fn picture_header(transport: &Transport, url: &str) -> Result<Vec<u8>, Str
         let response = transport
             .fetch_head(url, want as u64)
             .await
-            .map_err(|e| one_line(&e.to_string(), 160))?;
+            // Transport errors are one bounded line already: kept whole.
+            .map_err(|e| e.to_string())?;
         let partial = response.status().as_u16() == 206;
         let bytes = response.into_body().to_vec();
         if !partial && bytes.len() < want {
