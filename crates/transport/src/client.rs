@@ -273,7 +273,7 @@ impl Transport {
     /// server honours `Range`, so a huge file costs `max_bytes` of memory.
     /// The URL may reach loopback, private or link-local addresses only
     /// when the base URL does or when the builder allows it
-    /// ([`TransportBuilder::allow_local_addresses`]); otherwise the result
+    /// ([`crate::TransportBuilder::allow_local_addresses`]); otherwise the result
     /// is an [`Error::Refused`]. Redirects are followed (at most 5, http(s)
     /// only, checked the same way). The answer's status is returned as is.
     pub async fn fetch_head(&self, url: &str, max_bytes: u64) -> Result<Response, Error> {

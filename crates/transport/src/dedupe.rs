@@ -30,8 +30,12 @@ use crate::error::Error;
 #[error("the deduplication store is unavailable: {0}")]
 pub struct DedupeUnavailable(pub String);
 
-/// Remembers keys for a while; see the [module documentation](self).
-/// Cheap to clone; clones share the same keys.
+/// Which webhook deliveries were already acted on: "is this the first
+/// time?" answered once per key across everything that shares the store,
+/// in this process ([`DedupeStore::in_memory`], bounded by a TTL and a
+/// number of keys) or in Redis (`DedupeStore::redis`, cargo feature
+/// `redis`, `SET key 1 NX EX ttl`). Keys are hashed (SHA-256) before they
+/// are stored. Cheap to clone; clones share the same keys.
 #[derive(Clone, Debug)]
 pub struct DedupeStore {
     inner: Arc<Inner>,
