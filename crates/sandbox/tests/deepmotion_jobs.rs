@@ -58,7 +58,6 @@ async fn failures_carry_documented_codes() {
         vec!["videoSpeedMultiplier=9"],
         vec!["formats=png"],
         vec!["trim=1,5"],
-        vec!["bogus=1"],
         vec!["formats=bvh,gif"],
         vec!["sim=yes"],
     ] {
@@ -70,6 +69,10 @@ async fn failures_carry_documented_codes() {
             "{message}"
         );
     }
+    // A parameter the documents do not name is ignored, as servers do.
+    let entry = dm.wait(&dm.process(&url, &["camera=1"]).await).await;
+    assert_eq!(failure_code(&entry), None, "{entry}");
+    assert_eq!(entry["status"], "SUCCESS", "{entry}");
     let picture = dm.upload_single("pose.png", fixture("pose.png")).await;
     let entry = dm.wait(&dm.process(&picture, &["trim=0,1"]).await).await;
     assert_eq!(failure_code(&entry), Some(503), "trim is for videos only");
