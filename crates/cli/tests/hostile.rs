@@ -116,6 +116,29 @@ fn with_login(
     }
 }
 
+/// A DeepMotion server whose one job offers one FBX output, served as
+/// `output` says (login with an absurd cookie lifetime, as everywhere).
+fn one_output(
+    output: impl Fn() -> Reply + Send + Sync + 'static,
+) -> impl Fn(&Seen) -> Reply + Send + Sync + 'static {
+    with_login(move |seen| {
+        let base = seen
+            .header("host")
+            .map(|h| format!("http://{h}"))
+            .unwrap_or_default();
+        if seen.path().starts_with("/download/") {
+            Reply::json(
+                200,
+                format!(
+                    r#"{{"count":1,"links":[{{"rid":"{RID}","urls":[{{"files":[{{"fbx":"{base}/out/a.fbx?sig=secret"}}]}}]}}]}}"#
+                ),
+            )
+        } else {
+            output()
+        }
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn huge_or_endless_status_bodies_keep_the_cli_small_and_fail_permanently() {
     for payload in [
@@ -138,18 +161,8 @@ async fn huge_or_endless_status_bodies_keep_the_cli_small_and_fail_permanently()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_huge_error_page_on_a_download_keeps_the_cli_small() {
-    let server = Hostile::start(with_login(|seen| {
-        let base = seen.header("host").map(|h| format!("http://{h}")).unwrap_or_default();
-        if seen.path().starts_with("/download/") {
-            Reply::json(
-                200,
-                format!(
-                    r#"{{"count":1,"links":[{{"rid":"{RID}","urls":[{{"files":[{{"fbx":"{base}/out/a.fbx?sig=secret"}}]}}]}}]}}"#
-                ),
-            )
-        } else {
-            Reply::new(404, Payload::Sized(1024 * 1024 * 1024, b'x'))
-        }
+    let server = Hostile::start(one_output(|| {
+        Reply::new(404, Payload::Sized(1024 * 1024 * 1024, b'x'))
     }))
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -280,18 +293,14 @@ async fn an_empty_rid_is_resolved_through_list_on_the_next_run_without_a_second_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_a_download_leaves_no_part_file() {
-    let server = Hostile::start(with_login(|seen| {
-        let base = seen.header("host").map(|h| format!("http://{h}")).unwrap_or_default();
-        if seen.path().starts_with("/download/") {
-            Reply::json(
-                200,
-                format!(
-                    r#"{{"count":1,"links":[{{"rid":"{RID}","urls":[{{"files":[{{"fbx":"{base}/out/a.fbx?sig=s"}}]}}]}}]}}"#
-                ),
-            )
-        } else {
-            Reply::new(200, Payload::Trickle { n: 1_000_000, every: Duration::from_millis(50) })
-        }
+    let server = Hostile::start(one_output(|| {
+        Reply::new(
+            200,
+            Payload::Trickle {
+                n: 1_000_000,
+                every: Duration::from_millis(50),
+            },
+        )
     }))
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -365,20 +374,7 @@ async fn a_text_file_named_mp4_is_refused_before_anything_is_uploaded() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_idle_timeout_is_set_from_the_command_line() {
-    let server = Hostile::start(with_login(|seen| {
-        let base = seen.header("host").map(|h| format!("http://{h}")).unwrap_or_default();
-        if seen.path().starts_with("/download/") {
-            Reply::json(
-                200,
-                format!(
-                    r#"{{"count":1,"links":[{{"rid":"{RID}","urls":[{{"files":[{{"fbx":"{base}/out/a.fbx?sig=s"}}]}}]}}]}}"#
-                ),
-            )
-        } else {
-            Reply::new(200, Payload::Silent(1_000_000))
-        }
-    }))
-    .await;
+    let server = Hostile::start(one_output(|| Reply::new(200, Payload::Silent(1_000_000)))).await;
     let dir = tempfile::tempdir().unwrap();
     let run = run_async(
         server.base.clone(),
