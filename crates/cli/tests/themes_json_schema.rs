@@ -6,31 +6,19 @@
 //! nothing leaves this machine.
 
 use std::path::Path;
-use std::time::Duration;
+
+mod support;
 
 use assert_cmd::Command;
 use serde_json::{Map, Value, json};
 
 const DEMO: &str = "8239de5c-5cbd-4e39-a102-220e5354a551";
 
+/// The binary with a clean environment and the embedded sandbox, chosen
+/// explicitly.
 fn motionkit(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("motionkit").unwrap();
-    for var in [
-        "DEEPMOTION_CLIENT_ID",
-        "DEEPMOTION_CLIENT_SECRET",
-        "DEEPMOTION_API_URL",
-        "MOTIONDYNAMIC_TOKEN",
-        "MOTIONDYNAMIC_API_URL",
-        "MOTIONKIT_CONFIG",
-    ] {
-        cmd.env_remove(var);
-    }
-    // The embedded sandbox, chosen explicitly.
-    cmd.env("MOTIONKIT_SANDBOX", "1")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .timeout(Duration::from_secs(60));
+    let mut cmd = support::motionkit(home);
+    cmd.env("MOTIONKIT_SANDBOX", "1");
     cmd
 }
 
