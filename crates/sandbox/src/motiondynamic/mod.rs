@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod postgrest;
 pub mod rate_limit;
 pub mod render;
+pub mod rules;
 pub mod store;
 
 use std::net::SocketAddr;
