@@ -11,15 +11,20 @@
 //! anonymous role, 403 for an authenticated one) to that preference, which
 //! PostgREST answers by rolling the insert back. So:
 //!
-//! - By default ([`ReturnPreference::Representation`]) the POST asks for
-//!   the row. When the server refuses with `42501`, nothing was created (the
-//!   insert was rolled back), so the same request is sent once more with
-//!   `Prefer: return=minimal`; the client remembers the refusal (every
-//!   clone) and asks minimal from then on. [`ReturnPreference::Minimal`]
-//!   never asks.
-//! - A `201` without a row is a created generation whose id is not known
-//!   yet. When reading `generations` is allowed, one read by callback URL
-//!   learns the id; when it is refused, the id comes with the webhook (the
+//! - By default ([`ReturnPreference::Minimal`]) the POST is the
+//!   document's: no `Prefer` header, that is `Prefer: return=minimal`, one
+//!   request that works for every role. The id comes from the `Location`
+//!   header when the server sends one (`/generations?generation_id=eq.<id>`,
+//!   as PostgREST before v11 did).
+//! - [`ReturnPreference::Representation`] asks for the row
+//!   (`Prefer: return=representation`, which also tells at once whether the
+//!   generation was discarded). When the server refuses with `42501`,
+//!   nothing was created (the insert was rolled back), so the same request
+//!   is sent once more with `Prefer: return=minimal`; the client remembers
+//!   the refusal (every clone) and asks minimal from then on.
+//! - A `201` without a row or `Location` is a created generation whose id
+//!   is not known yet. When reading `generations` is allowed, one read by
+//!   callback URL learns the id; when it is refused, the id comes with the webhook (the
 //!   file name of the video URL) or stays unknown.
 //! - After an ambiguous failure (the request may have reached the server:
 //!   timeout, broken connection, 5xx, unreadable answer) nothing is sent
@@ -59,20 +64,24 @@ pub const PERMISSION_DENIED: &str = "42501";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ReturnPreference {
+    /// `Prefer: return=minimal`, as the document's request (which sends no
+    /// `Prefer`): one POST for every role. The id comes from `Location`,
+    /// else from one read by callback URL (when reads are allowed), else
+    /// from the webhook. The default.
+    #[default]
+    Minimal,
     /// `Prefer: return=representation`, and after a `42501` refusal
     /// (which rolled the insert back) `Prefer: return=minimal`, for this
-    /// request and every later one of the client. The default.
-    #[default]
+    /// request and every later one of the client.
     Representation,
-    /// `Prefer: return=minimal` always: one request, and the id comes from
-    /// a read (when allowed) or from the webhook.
-    Minimal,
 }
 
 /// The outcome of a submission.
 #[derive(Debug)]
 pub(crate) struct Submitted {
     pub(crate) generation: Option<Generation>,
+    /// The id when known without the row (from `Location`).
+    pub(crate) id: Option<String>,
     pub(crate) adopted: bool,
     pub(crate) confirmed: bool,
     pub(crate) attempts: u32,
@@ -192,10 +201,12 @@ impl Submission {
         callback: Option<(WebhookReceiver, String)>,
     ) -> Self {
         Submission {
-            id: submitted
-                .generation
-                .as_ref()
-                .map(|g| g.generation_id.clone()),
+            id: submitted.id.or_else(|| {
+                submitted
+                    .generation
+                    .as_ref()
+                    .map(|g| g.generation_id.clone())
+            }),
             generation: submitted.generation,
             webhook,
             callback,
@@ -204,6 +215,27 @@ impl Submission {
             attempts: submitted.attempts,
         }
     }
+}
+
+/// What a successful POST returned.
+#[derive(Debug)]
+pub(crate) enum Created {
+    /// A body: the row, or nothing if the list was empty.
+    Row(Option<Generation>),
+    /// No body: the id if `Location` named it.
+    Id(Option<String>),
+}
+
+/// The id in a PostgREST `Location` header,
+/// `/generations?generation_id=eq.<uuid>`.
+fn id_from_location(location: &str) -> Option<String> {
+    let (_, query) = location.split_once('?')?;
+    query.split('&').find_map(|pair| {
+        let value = pair.strip_prefix("generation_id=eq.")?;
+        uuid::Uuid::parse_str(value)
+            .ok()
+            .map(|u| u.hyphenated().to_string())
+    })
 }
 
 /// A read refused by the server's permissions (not a rejected token):
@@ -261,7 +293,7 @@ impl Client {
         &self,
         request: &GenerationRequest,
         prefer: &'static str,
-    ) -> Result<(Option<Generation>, Option<String>), Error> {
+    ) -> Result<(Created, Option<String>), Error> {
         let endpoint = &endpoints::CREATE_GENERATION;
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -281,10 +313,15 @@ impl Client {
             .map(str::to_owned);
         if response.body().iter().all(u8::is_ascii_whitespace) {
             // `return=minimal`, or a row the role may not see.
-            return Ok((None, reason));
+            let location = response
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(id_from_location);
+            return Ok((Created::Id(location), reason));
         }
         let rows: Vec<Generation> = response.json(&label)?;
-        Ok((rows.into_iter().next(), reason))
+        Ok((Created::Row(rows.into_iter().next()), reason))
     }
 
     /// One REST submission: `return=representation` unless refused before
@@ -294,7 +331,7 @@ impl Client {
         &self,
         request: &GenerationRequest,
         attempts: &mut u32,
-    ) -> Result<(Option<Generation>, Option<String>), Error> {
+    ) -> Result<(Created, Option<String>), Error> {
         let ask = self.return_preference() == ReturnPreference::Representation
             && !self.representation_refused.load(Ordering::Relaxed);
         if !ask {
@@ -336,11 +373,12 @@ impl Client {
                     .graphql()
                     .create_generation(request, client_mutation_id.clone())
                     .await
-                    .map(|g| (Some(g), None)),
+                    .map(|g| (Created::Row(Some(g)), None)),
             };
             let error = match result {
-                Ok((Some(generation), discard_reason)) => {
+                Ok((Created::Row(Some(generation)), discard_reason)) => {
                     return Ok(Submitted {
+                        id: None,
                         generation: Some(generation),
                         adopted: false,
                         confirmed: true,
@@ -348,7 +386,17 @@ impl Client {
                         discard_reason,
                     });
                 }
-                Ok((None, discard_reason)) => {
+                Ok((Created::Id(Some(id)), discard_reason)) => {
+                    return Ok(Submitted {
+                        generation: None,
+                        id: Some(id),
+                        adopted: false,
+                        confirmed: true,
+                        attempts,
+                        discard_reason,
+                    });
+                }
+                Ok((_, discard_reason)) => {
                     // Created; learn the id when reads are allowed.
                     let generation = if unique_webhook {
                         match self.find_by_webhook(&request.webhook).await {
@@ -362,6 +410,7 @@ impl Client {
                         None
                     };
                     return Ok(Submitted {
+                        id: None,
                         generation,
                         adopted: false,
                         confirmed: true,
@@ -406,6 +455,7 @@ impl Client {
                 );
             }
             return Ok(Submitted {
+                id: None,
                 generation: found,
                 adopted,
                 confirmed: adopted,
@@ -421,6 +471,47 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn the_id_comes_from_a_postgrest_location() {
+        assert_eq!(
+            id_from_location("/generations?generation_id=eq.9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5")
+                .as_deref(),
+            Some("9c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5")
+        );
+        assert_eq!(id_from_location("/generations?generation_id=eq.nope"), None);
+        assert_eq!(id_from_location("/generations"), None);
+    }
+
+    #[test]
+    fn a_permission_refusal_is_not_an_authentication_failure() {
+        let refused = from_transport(motionkit_transport::Error::Http {
+            request: "GET /rest/generations".into(),
+            status: 403,
+            body: r#"{"code":"42501","message":"permission denied for table generations","details":null,"hint":null}"#.into(),
+            request_id: None,
+        });
+        assert!(!refused.is_auth());
+        assert!(refused.is_permission_denied());
+        assert!(representation_refused(&refused));
+        let anonymous = from_transport(motionkit_transport::Error::Auth {
+            request: "POST /rest/generations".into(),
+            message: "the bearer token was rejected (42501: permission denied)".into(),
+            code: Some("42501".into()),
+            sent: motionkit_transport::Sent::Sent,
+        });
+        assert!(!anonymous.is_auth(), "{anonymous}");
+        assert!(representation_refused(&anonymous));
+        let expired = motionkit_transport::Error::Auth {
+            request: "GET /rest/generations".into(),
+            message: "JWT expired".into(),
+            code: Some("PGRST303".into()),
+            sent: motionkit_transport::Sent::Sent,
+        };
+        let expired = from_transport(expired);
+        assert!(expired.is_auth());
+        assert!(!expired.is_permission_denied());
+    }
 
     #[test]
     fn only_failures_that_may_have_created_something_are_ambiguous() {
