@@ -255,8 +255,13 @@ pub(crate) fn read_refused(error: &Error) -> bool {
 
 /// The `42501` refusal of `Prefer: return=representation`.
 fn representation_refused(error: &Error) -> bool {
-    matches!(error, Error::Postgrest { status: 401 | 403, .. })
-        && error.code() == Some(PERMISSION_DENIED)
+    matches!(
+        error,
+        Error::Postgrest {
+            status: 401 | 403,
+            ..
+        }
+    ) && error.code() == Some(PERMISSION_DENIED)
 }
 
 impl Client {

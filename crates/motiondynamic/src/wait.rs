@@ -158,7 +158,11 @@ impl Client {
         self.wait_inner(target, options).await
     }
 
-    async fn wait_inner(&self, mut target: Target<'_>, options: &WaitOptions) -> Result<Video, Error> {
+    async fn wait_inner(
+        &self,
+        mut target: Target<'_>,
+        options: &WaitOptions,
+    ) -> Result<Video, Error> {
         let started = Instant::now();
         let deadline = instant_after(started, options.timeout);
         let mut webhook_live = target.callback.is_some();
@@ -255,7 +259,11 @@ impl Client {
 
     /// One read-back, by id or else by callback URL. An error when
     /// discarded or on a permanent failure other than a refused read.
-    async fn read_back(&self, target: &mut Target<'_>, webhook_live: bool) -> Result<ReadBack, Error> {
+    async fn read_back(
+        &self,
+        target: &mut Target<'_>,
+        webhook_live: bool,
+    ) -> Result<ReadBack, Error> {
         let read = match (&target.id, target.webhook) {
             (Some(id), _) => self.generation(id).await.map(Some),
             (None, Some(webhook)) => self
@@ -335,10 +343,16 @@ mod tests {
     #[test]
     fn the_id_of_a_video_comes_from_its_file_name() {
         assert_eq!(
-            id_from_video_url("https://download.motiondynamic.tech/9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5.mp4?sig=x").as_deref(),
+            id_from_video_url(
+                "https://download.motiondynamic.tech/9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5.mp4?sig=x"
+            )
+            .as_deref(),
             Some("9c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5")
         );
-        assert_eq!(id_from_video_url("https://download.motiondynamic.tech/video.mp4"), None);
+        assert_eq!(
+            id_from_video_url("https://download.motiondynamic.tech/video.mp4"),
+            None
+        );
         assert_eq!(id_from_video_url(""), None);
     }
 
