@@ -263,6 +263,17 @@ pub enum Command {
         "motionkit generate --set l1_titre_01=Hello --dry-run"
     ))]
     Generate(GenerateArgs),
+    /// Read, wait for or download a MotionDynamic generation by its id.
+    #[command(after_long_help = examples!(
+        "motionkit generations get GENERATION_ID"
+        "motionkit generations wait GENERATION_ID --timeout 20m --out videos/"
+        "motionkit --json generations download GENERATION_ID --out videos/"
+    ))]
+    Generations {
+        /// What to do with the generation.
+        #[command(subcommand)]
+        command: GenerationsCommand,
+    },
     /// Check theme values without creating a generation (fetches the theme; with the
     /// embedded sandbox nothing leaves this machine).
     #[command(after_long_help = examples!(
@@ -523,6 +534,59 @@ pub enum WebhooksCommand {
     },
 }
 
+/// `motionkit generations ...`. They read the generation back: a webhook
+/// reaches only the process that registered it, so when the server does
+/// not let the token read generations they say so instead of waiting.
+#[derive(Debug, Subcommand)]
+pub enum GenerationsCommand {
+    /// Read a generation once: its status and, once rendered, its video.
+    #[command(after_long_help = examples!(
+        "motionkit generations get GENERATION_ID"
+        "motionkit --json generations get GENERATION_ID"
+    ))]
+    Get {
+        /// Generation id (printed by `motionkit generate`).
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Wait until a generation is rendered, reading it back (and download it with --out).
+    #[command(after_long_help = examples!(
+        "motionkit generations wait GENERATION_ID"
+        "motionkit generations wait GENERATION_ID --timeout 20m --out videos/"
+    ))]
+    Wait {
+        /// Generation id (printed by `motionkit generate`).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Give up after this long: seconds, or 90s, 30m, 2h (at most 30d). The default
+        /// covers the documented cold start (18 min) and the delivery.
+        #[arg(long, default_value = "19m", value_name = "DURATION", value_parser = crate::duration::duration_arg)]
+        timeout: Duration,
+        /// Also download the MP4 into this folder once rendered.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Replace an existing MP4 of the same name.
+        #[arg(long, requires = "out")]
+        clobber: bool,
+    },
+    /// Download the MP4 of a rendered generation (never replaces a file without --clobber).
+    #[command(after_long_help = examples!(
+        "motionkit generations download GENERATION_ID --out videos/"
+        "motionkit generations download GENERATION_ID --out videos/ --clobber"
+    ))]
+    Download {
+        /// Generation id (printed by `motionkit generate`).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Folder to save `ID.mp4` into.
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        out: PathBuf,
+        /// Replace an existing MP4 of the same name.
+        #[arg(long)]
+        clobber: bool,
+    },
+}
+
 /// A theme and values for its parameters.
 #[derive(Debug, Clone, Args)]
 pub struct ThemeValues {
@@ -567,6 +631,8 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
     /// Give up waiting after this long: seconds, or 90s, 30m, 2h, 1h30m (at most 30d).
+    /// 0 submits and does not wait: it prints the generation id and the command
+    /// that waits for it. The default covers the documented cold start (18 min).
     #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = crate::duration::duration_arg)]
     pub timeout: Duration,
     /// Do not download the first bytes of every picture before sending, for

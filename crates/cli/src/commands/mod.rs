@@ -3,6 +3,7 @@
 pub mod animate;
 pub mod config;
 pub mod generate;
+pub mod generations;
 pub mod jobs;
 pub mod models;
 pub mod picture;
@@ -305,6 +306,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Themes(args) => themes::run(ctx, args).await,
         Command::Generate(args) => generate::generate(ctx, args).await,
         Command::Validate(args) => generate::validate(ctx, args).await,
+        Command::Generations { command } => generations::run(ctx, command).await,
         Command::Sandbox(_)
         | Command::ConfigPath
         | Command::Config { .. }
