@@ -633,7 +633,7 @@ pub struct GenerateArgs {
     /// Give up waiting after this long: seconds, or 90s, 30m, 2h, 1h30m (at most 30d).
     /// 0 submits and does not wait: it prints the generation id and the command
     /// that waits for it. The default covers the documented cold start (18 min).
-    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = crate::duration::duration_arg)]
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = crate::duration::duration_or_zero_arg)]
     pub timeout: Duration,
     /// Do not download the first bytes of every picture before sending, for
     /// pictures that only the API can reach; their format and size are then

@@ -20,9 +20,7 @@ use super::themes::default_color;
 use super::{Ctx, MotionDynamic, picture};
 use crate::args::{GenerateArgs, ThemeValues, ValidateArgs};
 use crate::exit::{CliError, io_error};
-use crate::output::{
-    GenerateOutput, GeneratePlan, GenerateSubmitted, ValidateOutput, ValueView,
-};
+use crate::output::{GenerateOutput, GeneratePlan, GenerateSubmitted, ValidateOutput, ValueView};
 use crate::term::safe;
 
 /// The document's example generation for the demo theme: the defaults of

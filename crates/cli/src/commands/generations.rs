@@ -42,7 +42,8 @@ pub async fn run(ctx: &Ctx, command: GenerationsCommand) -> Result<(), CliError>
         } => {
             let mut options = WaitOptions::default().timeout(timeout);
             if md.local {
-                options = options.poll_every(Duration::from_millis(500), Duration::from_millis(500));
+                options =
+                    options.poll_every(Duration::from_millis(500), Duration::from_millis(500));
             }
             let video = md
                 .client
