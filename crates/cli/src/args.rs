@@ -178,6 +178,7 @@ pub enum Command {
     #[command(after_long_help = examples!(
         "motionkit download RID --out out/"
         "motionkit download RID1 RID2 --out out/ --clobber"
+        "motionkit download RID --out out/ --wait"
     ))]
     Download {
         /// Request ids (see `motionkit list`).
@@ -189,6 +190,9 @@ pub enum Command {
         /// Replace files that already exist.
         #[arg(long)]
         clobber: bool,
+        /// Wait for jobs that are not finished yet, then download (a failed job is an error).
+        #[arg(long)]
+        wait: bool,
     },
     /// Process a finished job again with other options (charged again).
     #[command(after_long_help = examples!(
@@ -448,11 +452,38 @@ pub struct ProcessArgs {
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
     /// List stored models.
-    #[command(after_long_help = examples!("motionkit models list --search hero"))]
+    #[command(after_long_help = examples!(
+        "motionkit models list --search hero"
+        "motionkit --json models list --model-id MODEL_ID"
+    ))]
     List {
         /// Only models whose name contains this text.
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+        /// Only this model.
+        #[arg(long, value_name = "ID")]
+        model_id: Option<String>,
+    },
+    /// Rename a stored model or change its thumbnail.
+    #[command(after_long_help = examples!(
+        "motionkit models update MODEL_ID --name \"Hero v2\""
+        "motionkit models update MODEL_ID --thumb hero.png"
+        "motionkit models update MODEL_ID --create-thumb"
+    ))]
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["name", "thumb", "create_thumb"])))]
+    Update {
+        /// Model id (see `motionkit models list`).
+        #[arg(value_name = "MODEL_ID")]
+        id: String,
+        /// The new name.
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// A new thumbnail picture (png or jpg), uploaded first.
+        #[arg(long, value_name = "FILE", conflicts_with = "create_thumb")]
+        thumb: Option<PathBuf>,
+        /// Have the service render a new thumbnail.
+        #[arg(long)]
+        create_thumb: bool,
     },
     /// Upload and store a model (fbx, glb, gltf or vrm).
     #[command(after_long_help = examples!("motionkit models upload hero.fbx --thumb hero.png"))]

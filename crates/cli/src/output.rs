@@ -406,6 +406,19 @@ pub struct GenerateOutput {
     pub via: String,
 }
 
+/// `motionkit --json models update`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ModelUpdateOutput {
+    /// Produced by the embedded sandbox.
+    pub simulated: bool,
+    /// The model updated.
+    pub id: String,
+    /// Its new name, when one was given.
+    pub name: Option<String>,
+    /// A new thumbnail was uploaded or asked for.
+    pub thumb: bool,
+}
+
 /// `motionkit --json generate --timeout 0`: submitted, not waited for.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GenerateSubmitted {
@@ -515,6 +528,7 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("video-info", schema::<VideoInfoOutput>()),
         ("models-list", schema::<ModelsOutput>()),
         ("models-upload", schema::<ModelUploadOutput>()),
+        ("models-update", schema::<ModelUpdateOutput>()),
         ("delete", schema::<DeleteOutput>()),
         ("webhooks-list", schema::<EndpointsOutput>()),
         ("webhook", schema::<EndpointOutput>()),

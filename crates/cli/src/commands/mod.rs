@@ -291,7 +291,12 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Animate(args) => animate::run(ctx, args).await,
         Command::Status { rids } => jobs::status(ctx, &rids).await,
         Command::List { status } => jobs::list(ctx, &status).await,
-        Command::Download { rids, out, clobber } => jobs::download(ctx, &rids, &out, clobber).await,
+        Command::Download {
+            rids,
+            out,
+            clobber,
+            wait,
+        } => jobs::download(ctx, &rids, &out, clobber, wait).await,
         Command::Rerun {
             rid,
             process,
