@@ -171,7 +171,6 @@ async fn save(
         } else {
             OnExisting::Fail
         },
-        ..DownloadOptions::default()
     };
     let result = md.client.download_with(video, out, &options).await;
     bar.finish(if result.is_ok() { "saved" } else { "failed" });
