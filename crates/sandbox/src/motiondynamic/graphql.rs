@@ -726,6 +726,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn documents_that_read_generations_are_recognised() {
+        assert!(reads_generations(
+            "query { allGenerations { nodes { generationId } } }"
+        ));
+        assert!(reads_generations(
+            "query G($id: UUID!) { generationByGenerationId(generationId: $id) { status } }"
+        ));
+        // The created row, asked back from the mutation.
+        assert!(reads_generations(
+            "mutation { createGeneration(input: {generation: {themeId: \"x\", webhook: \"y\", values: []}}) { generation { generationId } } }"
+        ));
+        assert!(reads_generations(
+            "query { ...F } fragment F on Query { allThemes { nodes { generationsByThemeId { totalCount } } } }"
+        ));
+        assert!(!reads_generations(
+            "mutation { createGeneration(input: {generation: {themeId: \"x\", webhook: \"y\", values: []}}) { clientMutationId } }"
+        ));
+        assert!(!reads_generations(
+            "query { allThemes { nodes { themeId } } }"
+        ));
+        assert!(!reads_generations("not graphql {"));
+    }
+
+    #[test]
     fn names_convert_between_graphql_and_columns() {
         assert_eq!(snake("parameterTypeId"), "parameter_type_id");
         assert_eq!(camel("PARAMETER_TYPE_ID"), "parameterTypeId");
