@@ -37,6 +37,11 @@
 //!
 //! A refusal with `42501` is a permission of the token's role, not a
 //! rejected token: [`Error::is_auth`] is false for it.
+//!
+//! GraphQL creation ([`Generate::send_graphql`](crate::Generate::send_graphql))
+//! selects the created `generation` in its typed document, which is a read:
+//! with an insert-only role it fails with a GraphQL `42501` error (and
+//! PostGraphile rolls the insert back). Use the REST [`Generate::send`](crate::Generate::send) there.
 
 use std::fmt;
 use std::sync::atomic::Ordering;
