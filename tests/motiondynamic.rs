@@ -1525,6 +1525,18 @@ async fn without_reads_or_a_webhook_the_wait_says_it_cannot_tell_at_once() {
     assert!(matches!(error, Error::CannotWait { .. }), "{error}");
     let read = client.generation(&id).await.unwrap_err();
     assert!(read.is_permission_denied() && !read.is_auth(), "{read}");
+    let read = client.graphql().generation(&id).await.unwrap_err();
+    assert_eq!(read.code(), Some("42501"), "{read}");
+    assert!(!read.is_auth(), "{read}");
+
+    // GraphQL creation selects the created row: refused, and rolled back.
+    let error = documented_generate(&demo_theme(), &pictures)
+        .webhook_url(DEAD_HOOK)
+        .send_graphql(&client)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("42501"), "{error}");
+    assert!(!error.is_auth(), "{error}");
     assert_eq!(stat(&sandbox, "generations"), 1);
     sandbox.shutdown().await;
 }
