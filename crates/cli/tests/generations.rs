@@ -287,3 +287,28 @@ async fn without_reads_generations_commands_say_unavailable_and_never_resubmit()
     assert_eq!(stat(&sandbox, "generation_posts"), 1);
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generate_that_runs_out_of_time_names_the_command_that_waits_again() {
+    // A cold renderer at real time: the first render takes minutes.
+    let sandbox = sandbox(|args| {
+        args.cold_start = true;
+        args.time_scale = 1.0;
+    })
+    .await;
+    let home = TempDir::new().unwrap();
+    let output = run(
+        &sandbox,
+        &home,
+        &["generate", "--timeout", "1s", "--set", "l1_titre_01=Hello"],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(code(&output), 2, "temporary: {stderr}");
+    let id = only_generation(&sandbox);
+    assert!(
+        stderr.contains(&format!("motionkit generations wait {id}")),
+        "{stderr}"
+    );
+    assert_eq!(stat(&sandbox, "generation_posts"), 1);
+    sandbox.shutdown().await;
+}

@@ -384,7 +384,21 @@ async fn run_generation(
         if md.local {
             options = options.poll_every(Duration::from_secs(2), Duration::from_millis(500));
         }
-        let video = md.client.wait_with(&submission, &options).await?;
+        let video = md
+            .client
+            .wait_with(&submission, &options)
+            .await
+            .map_err(|error| {
+                let timed_out = matches!(error, motionkit_motiondynamic::Error::WaitTimeout { .. });
+                let error = CliError::from(error);
+                match submission.id() {
+                    Some(id) if timed_out && !ctx.simulated() => error.hint(format!(
+                        "it may still be rendering: motionkit generations wait {id} --out {}",
+                        args.out.display()
+                    )),
+                    _ => error,
+                }
+            })?;
         tokio::fs::create_dir_all(&args.out)
             .await
             .map_err(|e| io_error(format!("creating {}", args.out.display()), e))?;
@@ -434,7 +448,11 @@ async fn run_generation(
 /// Says on stderr, the moment it is created, which generation this is.
 fn announce(ctx: &Ctx, submission: &Submission) {
     let line = match (submission.id(), submission.confirmed()) {
-        (Some(id), true) => format!("generation {id} created"),
+        (Some(id), true) if ctx.simulated() => format!("generation {id} created"),
+        (Some(id), true) => format!(
+            "generation {id} created (if this command stops before the video is saved: \
+             motionkit generations wait {id} --out DIR)"
+        ),
         (Some(id), false) => format!("generation {id} found after an unclear answer"),
         (None, true) => "generation created; the server returned no id and does not let this \
                          token read generations: its id comes with its webhook"
