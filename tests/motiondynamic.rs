@@ -1007,9 +1007,10 @@ async fn a_hundred_concurrent_submitters_never_see_a_429() {
 
 // ---------------------------------------------------------------- webhooks
 
-#[tokio::test]
-async fn webhook_retries_and_repeats_resolve_once_and_forgeries_are_refused() {
-    let sandbox = start(|_| {}).await;
+/// Webhook retries, repeats and forgeries, with a token that may read
+/// generations or only insert them.
+async fn webhook_retries_and_repeats(mode: PostgrestMode) {
+    let sandbox = start(|args| args.postgrest_mode = mode).await;
     let pictures = pictures().await;
     let (listener, base) = bind().await;
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
@@ -1089,7 +1090,19 @@ async fn webhook_retries_and_repeats_resolve_once_and_forgeries_are_refused() {
     assert_eq!(first.video, video.url);
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(events.try_recv().is_err(), "resolved once");
+    assert_eq!(stat(&sandbox, "generations"), 1);
+    assert_eq!(stat(&sandbox, "generation_posts"), 1);
     sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn webhook_retries_and_repeats_resolve_once_and_forgeries_are_refused() {
+    webhook_retries_and_repeats(PostgrestMode::Representation).await;
+}
+
+#[tokio::test]
+async fn webhook_retries_and_repeats_resolve_once_with_a_plain_postgrest() {
+    webhook_retries_and_repeats(PostgrestMode::Plain).await;
 }
 
 // -------------------------------------------------------------------- auth
