@@ -32,6 +32,7 @@ pub mod animate;
 pub mod batch;
 pub mod client;
 pub mod error;
+mod models;
 pub mod process;
 mod tracker;
 pub mod wait;

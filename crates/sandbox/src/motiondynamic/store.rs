@@ -84,6 +84,12 @@ pub struct Stats {
     pub webhook_attempts: AtomicU64,
     /// Webhook deliveries acknowledged with 200.
     pub webhook_acknowledged: AtomicU64,
+    /// `POST /rest/generations` requests that reached the table (past the
+    /// rate limit, the JWT and injected faults), created or not.
+    pub generation_posts: AtomicU64,
+    /// Requests refused with `42501` because the role may not read
+    /// generations (`--postgrest-mode plain`).
+    pub permission_denied: AtomicU64,
 }
 
 impl Stats {
@@ -98,6 +104,8 @@ impl Stats {
             "rendered": get(&self.rendered),
             "webhook_attempts": get(&self.webhook_attempts),
             "webhook_acknowledged": get(&self.webhook_acknowledged),
+            "generation_posts": get(&self.generation_posts),
+            "permission_denied": get(&self.permission_denied),
         })
     }
 }
