@@ -176,6 +176,14 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
     }
 }
 
+/// What every upload checks before anything is sent; gives the name to
+/// upload under.
+pub(crate) async fn prepare_upload(path: &Path) -> Result<String, Error> {
+    let name = file_name(path)?;
+    check_local_media(path).await?;
+    Ok(name)
+}
+
 fn file_name(path: &Path) -> Result<String, Error> {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -259,9 +267,10 @@ impl Client {
 
     /// Uploads a video or image: asks for a resumable URL and streams the
     /// file to it in chunks, resuming after dropped connections.
+    /// See [`UploadVideo`](crate::resume::UploadVideo) to resume an upload
+    /// in a later run.
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
-        let name = file_name(path)?;
-        check_local_media(path).await?;
+        let name = prepare_upload(path).await?;
         let url = self.upload_url(&name, true).await?;
         let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
         Ok(Upload {
