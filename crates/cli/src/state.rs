@@ -334,6 +334,50 @@ mod tests {
     }
 
     #[test]
+    fn the_upload_session_is_kept_private_and_out_of_debug() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::open(dir.path()).unwrap();
+        let mut video = VideoState::new(
+            SourceStamp {
+                size: 3,
+                mtime_ms: 4,
+            },
+            Vec::new(),
+            dir.path().to_owned(),
+        );
+        video.upload_session = Some(ResumeState {
+            name: "a.mp4".into(),
+            upload_url: "https://storage.example/a.mp4?signature=SIGSECRET".into(),
+            session: motionkit_transport::SessionUri::new(
+                "https://storage.example/a.mp4?upload_id=IDSECRET",
+            ),
+            file: motionkit_deepmotion::FileIdentity {
+                path: "/a.mp4".into(),
+                size: 3,
+                modified_ns: 4_000_000,
+            },
+        });
+        video.upload = Some(UploadRecord {
+            url: "https://storage.example/a.mp4?signature=SIGSECRET".into(),
+            name: "a.mp4".into(),
+            size: 3,
+        });
+        file.put("/a.mp4", video.clone()).unwrap();
+        let shown = format!("{video:?} {:?}", file.snapshot());
+        assert!(
+            !shown.contains("SIGSECRET") && !shown.contains("IDSECRET"),
+            "{shown}"
+        );
+        let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let saved = std::fs::read_to_string(file.path()).unwrap();
+        assert!(saved.contains("IDSECRET"), "kept to resume: {saved}");
+        let again = StateFile::open(dir.path()).unwrap();
+        assert_eq!(again.get("/a.mp4"), Some(video));
+    }
+
+    #[test]
     fn a_broken_file_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), "{not json").unwrap();
