@@ -96,9 +96,9 @@ pub fn flagify(text: &str) -> String {
     out
 }
 
-/// The advisories of `params` (never blocking), naming flags.
+/// The warnings of `params` (never blocking), naming flags.
 pub fn advisories(params: &ProcessParams) -> Vec<String> {
-    name_flags(Violations(params.advisories()))
+    name_flags(Violations(params.warnings()))
         .into_iter()
         .map(|mut v| {
             v.limit = flagify(&v.limit);
