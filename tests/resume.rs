@@ -151,6 +151,28 @@ async fn an_interrupted_upload_goes_on_where_the_storage_stopped() {
         std::fs::read(stored).unwrap() == std::fs::read(&path).unwrap(),
         "the stored object differs from the file"
     );
+
+    // A state saved by a run that died after the last byte: nothing to send.
+    let (events, record) = recorder();
+    let upload = UploadVideo::new(&path)
+        .options(options())
+        .resume(state.clone())
+        .on_event(record)
+        .send(&client(&sandbox))
+        .await
+        .unwrap();
+    assert_eq!(
+        (upload.url.as_str(), upload.size),
+        (state.upload_url.as_str(), size as u64)
+    );
+    assert_eq!(
+        *events.lock().unwrap(),
+        vec![UploadEvent::Resumed {
+            committed: size as u64,
+            total: size as u64
+        }]
+    );
+    assert_eq!(dm.storage_bytes_received(), received, "no byte sent again");
     sandbox.shutdown().await;
 }
 
