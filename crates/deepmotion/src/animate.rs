@@ -83,6 +83,7 @@ pub struct Animate {
     events: Option<EventFn>,
     on_existing: OnExisting,
     resume: Option<ResumeState>,
+    force: bool,
 }
 
 impl std::fmt::Debug for Animate {
@@ -109,7 +110,14 @@ impl Animate {
             events: None,
             on_existing: OnExisting::default(),
             resume: None,
+            force: false,
         }
+    }
+
+    /// Sends what the documents say fails anyway (see [`Process::force`]).
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
     }
 
     /// Processing parameters.
@@ -158,6 +166,7 @@ impl Animate {
 
     /// Runs the whole job. Parameters are checked before the upload starts.
     pub async fn send(&self, client: &Client) -> Result<Animation, Error> {
+        let kind = crate::client::check_local_media(&self.video).await?;
         let probe = Upload {
             url: String::new(),
             name: self
@@ -167,9 +176,11 @@ impl Animate {
                 .unwrap_or_default()
                 .to_owned(),
             size: 0,
+            input: kind.into(),
         };
         Process::new(&probe)
             .params(self.params.clone())
+            .force(self.force)
             .to_request()?;
 
         let mut upload_options = self.upload.clone();
@@ -188,6 +199,7 @@ impl Animate {
             .await?;
         let rid = Process::new(&upload)
             .params(self.params.clone())
+            .force(self.force)
             .send(client)
             .await?;
         self.emit(AnimateEvent::Submitted { rid: rid.clone() });

@@ -40,6 +40,7 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use motionkit_transport::{SessionStatus, SessionUri, UploadOptions, redact_url};
+use motionkit_validation::process::InputKind;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, Upload, prepare_upload};
@@ -229,22 +230,33 @@ impl UploadVideo {
     /// Checks the file, then uploads it: the rest of the saved session when
     /// there is one that still applies, else all of it in a new one.
     pub async fn send(&self, client: &Client) -> Result<Upload, Error> {
-        let name = prepare_upload(&self.path).await?;
+        let (name, input) = prepare_upload(&self.path).await?;
         let file = FileIdentity::of(&self.path).await?;
         if let Some(saved) = &self.resume {
             if saved.file != file || saved.name != name {
                 self.emit(UploadEvent::StartedOver(StartOver::FileChanged));
-            } else if let Some(upload) = self.go_on(client, saved).await? {
+            } else if let Some(upload) = self.go_on(client, saved, input).await? {
                 return Ok(upload);
             }
         }
         let url = client.upload_url(&name, true).await?;
-        self.upload_to(client, &url, &name, &file, None).await
+        let target = Target {
+            url: &url,
+            name: &name,
+            file: &file,
+            input,
+        };
+        self.upload_to(client, target, None).await
     }
 
     /// Resumes `saved`; `None` when the storage refused its session and
     /// the upload must start over.
-    async fn go_on(&self, client: &Client, saved: &ResumeState) -> Result<Option<Upload>, Error> {
+    async fn go_on(
+        &self,
+        client: &Client,
+        saved: &ResumeState,
+        input: InputKind,
+    ) -> Result<Option<Upload>, Error> {
         let total = saved.file.size;
         let status = match client
             .transport()
@@ -282,16 +294,17 @@ impl UploadVideo {
                 url: saved.upload_url.clone(),
                 name: saved.name.clone(),
                 size: total,
+                input,
             }));
         }
+        let target = Target {
+            url: &saved.upload_url,
+            name: &saved.name,
+            file: &saved.file,
+            input,
+        };
         let upload = self
-            .upload_to(
-                client,
-                &saved.upload_url,
-                &saved.name,
-                &saved.file,
-                Some(saved.session.clone()),
-            )
+            .upload_to(client, target, Some(saved.session.clone()))
             .await?;
         Ok(Some(upload))
     }
@@ -299,11 +312,15 @@ impl UploadVideo {
     async fn upload_to(
         &self,
         client: &Client,
-        url: &str,
-        name: &str,
-        file: &FileIdentity,
+        target: Target<'_>,
         resume: Option<SessionUri>,
     ) -> Result<Upload, Error> {
+        let Target {
+            url,
+            name,
+            file,
+            input,
+        } = target;
         let mut options = self.options.clone();
         options.resume = resume;
         options.on_session = self.events.clone().map(|events| {
@@ -328,8 +345,17 @@ impl UploadVideo {
             url: url.to_owned(),
             name: name.to_owned(),
             size: report.bytes,
+            input,
         })
     }
+}
+
+/// Where an upload goes, and what it is.
+struct Target<'a> {
+    url: &'a str,
+    name: &'a str,
+    file: &'a FileIdentity,
+    input: InputKind,
 }
 
 #[cfg(test)]

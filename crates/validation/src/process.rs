@@ -137,6 +137,15 @@ pub enum InputKind {
     Image,
 }
 
+impl From<crate::media::MediaKind> for InputKind {
+    fn from(kind: crate::media::MediaKind) -> Self {
+        match kind {
+            crate::media::MediaKind::Video => InputKind::Video,
+            crate::media::MediaKind::Picture => InputKind::Image,
+        }
+    }
+}
+
 /// Declares a string-valued enumeration with its wire names.
 macro_rules! wire_enum {
     (
