@@ -1,5 +1,5 @@
-//! `motionkit animate` interrupted with Ctrl-C (SIGINT) in the middle of a
-//! large upload, then run again: the second run goes on in the resumable
+//! `motionkit animate` interrupted with Ctrl-C (SIGINT), or killed
+//! (SIGKILL), in the middle of a large upload, then run again: the second run goes on in the resumable
 //! session the first one recorded in its state file, from the offset the
 //! storage has committed. A changed file or an expired session starts the
 //! upload over, with a warning on stderr and in `--json` output.
@@ -85,6 +85,19 @@ fn animate(sandbox: &Sandbox, home: &Path, video: &Path, out: &Path, json: bool)
 /// Runs `animate` and sends it SIGINT once the storage has received
 /// `after` more bytes; the upload is paced so that it is still running.
 async fn interrupted(sandbox: &Sandbox, home: &Path, video: &Path, out: &Path, after: u64) {
+    stopped(sandbox, home, video, out, after, "INT").await;
+}
+
+/// [`interrupted`] with any signal: `INT` (Ctrl-C, exit 130) or `KILL` (a
+/// crash: nothing runs after it).
+async fn stopped(
+    sandbox: &Sandbox,
+    home: &Path,
+    video: &Path,
+    out: &Path,
+    after: u64,
+    signal: &str,
+) {
     let dm = sandbox.deepmotion();
     dm.set_upload_rate(Some(64 * MIB));
     let (before, submissions) = (dm.storage_bytes_received(), dm.process_submissions());
@@ -99,7 +112,7 @@ async fn interrupted(sandbox: &Sandbox, home: &Path, video: &Path, out: &Path, a
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([format!("-{signal}"), child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
@@ -108,7 +121,8 @@ async fn interrupted(sandbox: &Sandbox, home: &Path, video: &Path, out: &Path, a
         .unwrap()
         .unwrap();
     dm.set_upload_rate(None);
-    assert_eq!(code(&output), 130, "{}", text(&output.stderr));
+    let expected = if signal == "INT" { 130 } else { -1 };
+    assert_eq!(code(&output), expected, "{}", text(&output.stderr));
     assert!(dm.storage_bytes_received() - before < std::fs::metadata(video).unwrap().len());
     assert_eq!(
         dm.process_submissions(),
@@ -265,4 +279,25 @@ fn dm_upload_url(out: &Path) -> String {
         .next()
         .unwrap();
     video["upload"]["url"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_upload_resumes_too() {
+    let sandbox = sandbox(|_| {}).await;
+    let dm = sandbox.deepmotion();
+    let dir = tempfile::tempdir().unwrap();
+    let (home, out) = (dir.path().join("home"), dir.path().join("out"));
+    let size = 40 * MIB + 3;
+    let video = sparse_video(dir.path(), "crash.mp4", size);
+    // SIGKILL: no handler runs; the session was recorded before the first byte.
+    stopped(&sandbox, &home, &video, &out, 2 * CHUNK, "KILL").await;
+    let session = recorded_session(&out);
+    let upload_url = session["upload_url"].as_str().unwrap().to_owned();
+    let (json, stderr) = finish(&sandbox, &home, &video, &out).await;
+    assert!(stderr.contains("resuming the upload at"), "{stderr}");
+    assert_eq!(json["videos"][0]["warnings"], Value::Array(Vec::new()));
+    let total = dm.storage_bytes_received();
+    assert!(total <= size + CHUNK, "{total} bytes for {size}");
+    assert!(same_bytes(&dm.stored_upload(&upload_url).unwrap(), &video));
+    sandbox.shutdown().await;
 }
