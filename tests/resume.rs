@@ -210,6 +210,24 @@ async fn a_changed_file_or_an_expired_session_starts_over_and_says_why() {
     let stored = dm.stored_upload(&upload.url).expect("stored");
     assert!(std::fs::read(stored).unwrap() == std::fs::read(&path).unwrap());
 
+    // A damaged saved session is not fatal: the upload starts over.
+    let damaged = ResumeState {
+        session: motionkit_transport::SessionUri::new("not a url"),
+        ..fresh.clone()
+    };
+    let (events, record) = recorder();
+    UploadVideo::new(&path)
+        .options(options())
+        .resume(damaged)
+        .on_event(record)
+        .send(&client(&sandbox))
+        .await
+        .unwrap();
+    assert_eq!(
+        events.lock().unwrap().first(),
+        Some(&UploadEvent::StartedOver(StartOver::SessionUnusable))
+    );
+
     // The file changes (same size, new bytes and time): the saved state is
     // not used, and nothing is asked of its session.
     let queries = dm.requests("storage_upload");

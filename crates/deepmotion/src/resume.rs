@@ -125,6 +125,8 @@ pub enum StartOver {
         /// The storage's answer.
         status: u16,
     },
+    /// The saved session URI is not an http(s) URL (a damaged state).
+    SessionUnusable,
 }
 
 impl fmt::Display for StartOver {
@@ -139,6 +141,9 @@ impl fmt::Display for StartOver {
             }
             StartOver::SessionGone { status } => {
                 write!(f, "the storage refused the upload session (HTTP {status})")
+            }
+            StartOver::SessionUnusable => {
+                f.write_str("the saved upload session is not a usable URL")
             }
         }
     }
@@ -258,6 +263,12 @@ impl UploadVideo {
         input: InputKind,
     ) -> Result<Option<Upload>, Error> {
         let total = saved.file.size;
+        let usable = url::Url::parse(saved.session.expose())
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if !usable {
+            self.emit(UploadEvent::StartedOver(StartOver::SessionUnusable));
+            return Ok(None);
+        }
         let status = match client
             .transport()
             .upload_status(&saved.session, total)
