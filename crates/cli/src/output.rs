@@ -53,6 +53,10 @@ pub struct AnimatedInput {
     pub error_code: Option<u32>,
     /// Why it failed.
     pub error_message: Option<String>,
+    /// What happened to this input that the user should know, such as an
+    /// upload that could not resume (the file changed, or the upload
+    /// session expired) and started over.
+    pub warnings: Vec<String>,
 }
 
 /// `motionkit --json animate`.

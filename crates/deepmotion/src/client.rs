@@ -180,6 +180,14 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
     }
 }
 
+/// What every upload checks before anything is sent; gives the name to
+/// upload under and what the file is.
+pub(crate) async fn prepare_upload(path: &Path) -> Result<(String, InputKind), Error> {
+    let name = file_name(path)?;
+    let kind = check_local_media(path).await?;
+    Ok((name, kind.into()))
+}
+
 /// The name an upload is requested with: the file's own name, which must
 /// have an extension (the documents ask for one). An extension motionkit
 /// does not know is only a warning, logged: the bytes decide.
@@ -269,16 +277,17 @@ impl Client {
 
     /// Uploads a video or image: asks for a resumable URL and streams the
     /// file to it in chunks, resuming after dropped connections.
+    /// See [`UploadVideo`](crate::resume::UploadVideo) to resume an upload
+    /// in a later run.
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
-        let name = file_name(path)?;
-        let kind = check_local_media(path).await?;
+        let (name, input) = prepare_upload(path).await?;
         let url = self.upload_url(&name, true).await?;
         let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
         Ok(Upload {
             url,
             name,
             size: report.bytes,
-            input: kind.into(),
+            input,
         })
     }
 

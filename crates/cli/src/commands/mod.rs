@@ -9,6 +9,7 @@ pub mod models;
 pub mod picture;
 pub mod sandbox;
 pub mod themes;
+pub mod upload;
 pub mod webhooks;
 
 use std::io::IsTerminal as _;
