@@ -78,6 +78,9 @@ async fn warnings_never_block_and_the_sandbox_accepts_what_they_flag() {
             Rule::UnknownParameter,
             Rule::UnknownParameter,
             Rule::OneOf,
+            // render.bgColor without render.sbs=0, and a render option
+            // without a rendered format.
+            Rule::Conflict,
             Rule::Conflict
         ]
     );
@@ -136,7 +139,10 @@ async fn a_picture_job_is_rerun_with_png_output() {
         .wait_one(&rerun.rid, &WaitOptions::fast())
         .await
         .unwrap();
-    let links = client.download_links(&[rerun.rid.clone()]).await.unwrap();
+    let links = client
+        .download_links(std::slice::from_ref(&rerun.rid))
+        .await
+        .unwrap();
     let files: Vec<String> = links[0]
         .urls
         .iter()
@@ -318,8 +324,10 @@ async fn theme_values_the_documents_do_not_forbid_are_sent_and_rendered() {
     let stored = sandbox
         .motiondynamic()
         .store()
-        .generation(submission.id())
-        .unwrap();
+        .generations()
+        .into_iter()
+        .find(|g| g.webhook.as_deref() == Some(submission.webhook_url()))
+        .expect("the generation was created");
     assert_ne!(stored.status, Some(GenerationStatus::Discarded));
     assert!(
         stored

@@ -19,8 +19,23 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, from_transport};
 use crate::query::{GenerationColumn, GenerationsQuery, Select, ThemeColumn, ThemesQuery};
-use crate::submit::ReturnPreference;
 use crate::webhook::WebhookReceiver;
+
+/// Whether `POST /rest/generations` asks for the created row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ReturnPreference {
+    /// `Prefer: return=minimal`, as the document's request (which sends no
+    /// `Prefer`): one POST for every role. The id comes from `Location`,
+    /// else from one read by callback URL (when reads are allowed), else
+    /// from the webhook. The default.
+    #[default]
+    Minimal,
+    /// `Prefer: return=representation`, and after a `42501` refusal
+    /// (which rolled the insert back) `Prefer: return=minimal`, for this
+    /// request and every later one of the client.
+    Representation,
+}
 
 /// Response header in which the sandbox names why a generation was
 /// discarded. The real API discards silently.

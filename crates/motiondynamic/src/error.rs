@@ -11,7 +11,9 @@ use motionkit_transport::Sent;
 use motionkit_validation::Violations;
 
 /// PostgreSQL's `insufficient_privilege`: the role may not do this.
-const PERMISSION_DENIED: &str = "42501";
+/// PostgreSQL's `insufficient_privilege`, which PostgREST sends when the
+/// token's role may not do what was asked.
+pub const PERMISSION_DENIED: &str = "42501";
 
 /// PostgREST codes that mean the JWT is missing, invalid or expired.
 const AUTH_CODES: [&str; 3] = ["PGRST301", "PGRST302", "PGRST303"];
@@ -211,7 +213,16 @@ impl Error {
     /// role cannot see). A token that may create generations but not read
     /// them gets this for every read of `generations`.
     pub fn is_permission_denied(&self) -> bool {
-        crate::submit::read_refused(self)
+        if self.is_auth() {
+            return false;
+        }
+        match self {
+            Error::Postgrest { status, .. } => matches!(status, 401 | 403 | 404),
+            Error::Transport(motionkit_transport::Error::Http { status, .. }) => {
+                matches!(status, 403 | 404)
+            }
+            _ => false,
+        }
     }
 
     /// True for failures worth trying again later: network trouble,

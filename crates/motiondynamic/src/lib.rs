@@ -92,12 +92,15 @@ pub mod values;
 mod wait;
 pub mod webhook;
 
-pub use client::{Client, ClientBuilder, DISCARD_REASON_HEADER, WaitOptions, default_rate_limit};
+pub use client::{
+    Client, ClientBuilder, DISCARD_REASON_HEADER, ReturnPreference, WaitOptions, default_rate_limit,
+};
 pub use error::Error;
+pub use error::PERMISSION_DENIED;
 pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES};
 pub use graphql::{Graphql, ThemesPage};
 pub use query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
-pub use submit::{PERMISSION_DENIED, PREFER_RETURN_MINIMAL, ReturnPreference, Submission};
+pub use submit::{PREFER_RETURN_MINIMAL, Submission};
 pub use values::GenerationValues;
 pub use wait::{ReadyVia, Video};
 pub use webhook::{Delivery, VideoReady, WebhookError, WebhookReceiver};

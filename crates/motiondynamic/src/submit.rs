@@ -53,33 +53,13 @@ use motionkit_models::motiondynamic::{
 };
 use motionkit_transport::{Acted, Body, redact_url, status_verdict};
 
-use crate::client::{Client, DISCARD_REASON_HEADER};
-use crate::error::{Error, from_transport};
+use crate::client::{Client, DISCARD_REASON_HEADER, ReturnPreference};
+use crate::error::{Error, PERMISSION_DENIED, from_transport};
 use crate::query::{GenerationColumn, GenerationsQuery, Order};
 use crate::webhook::WebhookReceiver;
 
 /// `Prefer` value that asks PostgREST for no row back.
 pub const PREFER_RETURN_MINIMAL: &str = "return=minimal";
-
-/// PostgreSQL's `insufficient_privilege`, which PostgREST sends when the
-/// token's role may not do what was asked.
-pub const PERMISSION_DENIED: &str = "42501";
-
-/// Whether `POST /rest/generations` asks for the created row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ReturnPreference {
-    /// `Prefer: return=minimal`, as the document's request (which sends no
-    /// `Prefer`): one POST for every role. The id comes from `Location`,
-    /// else from one read by callback URL (when reads are allowed), else
-    /// from the webhook. The default.
-    #[default]
-    Minimal,
-    /// `Prefer: return=representation`, and after a `42501` refusal
-    /// (which rolled the insert back) `Prefer: return=minimal`, for this
-    /// request and every later one of the client.
-    Representation,
-}
 
 /// The outcome of a submission.
 #[derive(Debug)]
@@ -246,16 +226,7 @@ fn id_from_location(location: &str) -> Option<String> {
 /// A read refused by the server's permissions (not a rejected token):
 /// 401/403 with `42501`, or 403/404 (the table is not exposed to the role).
 pub(crate) fn read_refused(error: &Error) -> bool {
-    if error.is_auth() {
-        return false;
-    }
-    match error {
-        Error::Postgrest { status, .. } => matches!(status, 401 | 403 | 404),
-        Error::Transport(motionkit_transport::Error::Http { status, .. }) => {
-            matches!(status, 403 | 404)
-        }
-        _ => false,
-    }
+    error.is_permission_denied()
 }
 
 /// The `42501` refusal of `Prefer: return=representation`.

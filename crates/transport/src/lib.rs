@@ -92,6 +92,7 @@ mod redact;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod response;
+mod resumable;
 mod resume;
 mod retry;
 mod save;

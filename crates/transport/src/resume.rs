@@ -25,7 +25,7 @@ use crate::classify::is_transient_status;
 use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::response::http_error;
-use crate::upload::{check_final_size, committed_offset, status_query};
+use crate::resumable::{check_final_size, committed_offset, status_query};
 
 /// The URI of a resumable upload session (the `Location` the storage
 /// answered the session's start with).

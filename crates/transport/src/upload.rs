@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use motionkit_models::Method;
-use reqwest::header::{CONTENT_RANGE, HeaderMap, HeaderName, HeaderValue, LOCATION, RANGE};
+use reqwest::header::{CONTENT_RANGE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use url::Url;
 
 use crate::auth::Credentials;
@@ -29,6 +29,7 @@ use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::redact::redact_parsed;
 use crate::response::{Response, http_error};
+use crate::resumable::{check_final_size, committed_offset, header, status_query};
 use crate::resume::{SessionFn, SessionUri};
 use crate::retry::backoff_delay;
 
@@ -116,38 +117,6 @@ async fn file_len(path: &Path) -> Result<u64, Error> {
         return Err(Error::config(format!("{} is not a file", path.display())));
     }
     Ok(metadata.len())
-}
-
-fn header(value: &str) -> HeaderValue {
-    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The next offset a `308` asks for: `Range: bytes=0-N` means N+1; no
-/// `Range` means nothing is stored.
-pub(crate) fn committed_offset(response: &Response) -> Option<u64> {
-    let Some(range) = response.headers().get(RANGE) else {
-        return Some(0);
-    };
-    let (start, end) = range
-        .to_str()
-        .ok()?
-        .trim()
-        .strip_prefix("bytes=")?
-        .split_once('-')?;
-    if start.trim() != "0" {
-        return None;
-    }
-    end.trim().parse::<u64>().ok()?.checked_add(1)
-}
-
-/// The `size` a storage service reports in its final answer, if any.
-fn reported_size(response: &Response) -> Option<u64> {
-    let value: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
-    match value.get("size")? {
-        serde_json::Value::String(text) => text.parse().ok(),
-        serde_json::Value::Number(number) => number.as_u64(),
-        _ => None,
-    }
 }
 
 impl Transport {
@@ -400,32 +369,5 @@ impl Transport {
         }
         inner.counters.retries.fetch_add(1, Ordering::Relaxed);
         Some(retry_after.unwrap_or_else(|| backoff_delay(&inner.retry, faults_in_row)))
-    }
-}
-
-pub(crate) fn status_query(session: &Url, total: u64) -> Call {
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_RANGE, header(&format!("bytes */{total}")));
-    Call::absolute(Method::Put, session.clone(), headers, Body::empty())
-}
-
-pub(crate) fn check_final_size(
-    request: &str,
-    response: &Response,
-    total: u64,
-    claimed_end: u64,
-) -> Result<(), Error> {
-    let stored = reported_size(response);
-    match stored {
-        Some(size) if size == total => Ok(()),
-        None if claimed_end == total => Ok(()),
-        _ => Err(Error::Protocol {
-            request: request.to_owned(),
-            message: format!(
-                "upload finished with {} of {total} bytes stored",
-                stored.map_or_else(|| format!("up to {claimed_end}"), |s| s.to_string())
-            ),
-            sent: Sent::Sent,
-        }),
     }
 }
