@@ -230,6 +230,9 @@ pub struct RerunOutput {
     pub rerun_of: String,
     /// The saved outputs, with `--out`.
     pub files: Option<Vec<SavedFile>>,
+    /// What motionkit infers but the documents do not say fails, and what
+    /// `--force` sent anyway: never blocking.
+    pub warnings: Vec<String>,
 }
 
 /// `motionkit --json credits`.
@@ -411,6 +414,9 @@ pub struct GenerateOutput {
     pub bytes: u64,
     /// How readiness was learnt: `webhook` or `read_back`.
     pub via: String,
+    /// What motionkit infers but the documents do not say fails, and what
+    /// `--force` sent anyway: never blocking.
+    pub warnings: Vec<String>,
 }
 
 /// `motionkit --json models update`.
@@ -443,6 +449,9 @@ pub struct GenerateSubmitted {
     pub confirmed: bool,
     /// The command that waits for it, when it can be waited for by id.
     pub wait_command: Option<String>,
+    /// What motionkit infers but the documents do not say fails, and what
+    /// `--force` sent anyway: never blocking.
+    pub warnings: Vec<String>,
 }
 
 /// `motionkit --json generations get|wait|download`.

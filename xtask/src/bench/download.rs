@@ -58,52 +58,61 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
     let rounds = plan.rounds;
     let base = setup.dir.path().to_owned();
     let source = setup.file.clone();
-    let (ours, ours_to_last, curl, curl_synced, disk) = tokio::task::spawn_blocking(move || {
-        let mut ours = Side::default();
-        let mut ours_to_last = Side::default();
-        let mut curl = Side::default();
-        let mut curl_synced = Side::default();
-        let mut disk = Side::default();
-        for round in 0..rounds {
-            disk.record(&durable_copy(&source, &base)?, None);
-            for ours_now in [round % 2 == 0, round % 2 == 1] {
-                let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
-                let target = dir.path().to_string_lossy().into_owned();
-                if ours_now {
-                    let (mut measured, output) = run_worker(&["download", &url, &target], size)?;
-                    ours.record(&measured, Some(output.peak_kib));
-                    // Without what follows the last byte: flush, fsync, rename.
-                    let tail = (output.secs - output.last_byte_secs).max(0.0);
-                    measured.wall = measured.wall.saturating_sub(Duration::from_secs_f64(tail));
-                    ours_to_last.record(&measured, Some(output.peak_kib));
-                    continue;
+    let (ours, ours_to_last, uncapped, curl, curl_synced, disk) =
+        tokio::task::spawn_blocking(move || {
+            let mut ours = Side::default();
+            let mut ours_to_last = Side::default();
+            let mut uncapped = Side::default();
+            let mut curl = Side::default();
+            let mut curl_synced = Side::default();
+            let mut disk = Side::default();
+            for round in 0..rounds {
+                disk.record(&durable_copy(&source, &base)?, None);
+                for ours_now in [round % 2 == 0, round % 2 == 1] {
+                    let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
+                    let target = dir.path().to_string_lossy().into_owned();
+                    if ours_now {
+                        let (mut measured, output) =
+                            run_worker(&["download", &url, &target], size)?;
+                        ours.record(&measured, Some(output.peak_kib));
+                        // Without what follows the last byte: flush, fsync, rename.
+                        let tail = (output.secs - output.last_byte_secs).max(0.0);
+                        measured.wall = measured.wall.saturating_sub(Duration::from_secs_f64(tail));
+                        ours_to_last.record(&measured, Some(output.peak_kib));
+                        // The same client with every download cap off.
+                        let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
+                        let target = dir.path().to_string_lossy().into_owned();
+                        let (measured, output) =
+                            run_worker(&["download-uncapped", &url, &target], size)?;
+                        uncapped.record(&measured, Some(output.peak_kib));
+                        continue;
+                    }
+                    let out = dir.path().join("curl.bin");
+                    let mut command = Command::new("curl");
+                    command
+                        .args(["-sS", "-f", "-w", "%{size_download} %{time_total}", "-o"])
+                        .arg(&out)
+                        .arg(&url);
+                    let mut measured = run_measured(command)?;
+                    let (bytes, _) = parse_curl(&measured.stdout)
+                        .ok_or_else(|| format!("unexpected curl output {:?}", measured.stdout))?;
+                    if bytes != size {
+                        return Err(format!("curl downloaded {bytes} bytes, not {size}"));
+                    }
+                    curl.record(&measured, None);
+                    // What the client does after the last byte: make it durable.
+                    let synced = Instant::now();
+                    std::fs::File::open(&out)
+                        .and_then(|f| f.sync_all())
+                        .map_err(|e| format!("fsync of curl's file: {e}"))?;
+                    measured.wall += synced.elapsed();
+                    curl_synced.record(&measured, None);
                 }
-                let out = dir.path().join("curl.bin");
-                let mut command = Command::new("curl");
-                command
-                    .args(["-sS", "-f", "-w", "%{size_download} %{time_total}", "-o"])
-                    .arg(&out)
-                    .arg(&url);
-                let mut measured = run_measured(command)?;
-                let (bytes, _) = parse_curl(&measured.stdout)
-                    .ok_or_else(|| format!("unexpected curl output {:?}", measured.stdout))?;
-                if bytes != size {
-                    return Err(format!("curl downloaded {bytes} bytes, not {size}"));
-                }
-                curl.record(&measured, None);
-                // What the client does after the last byte: make it durable.
-                let synced = Instant::now();
-                std::fs::File::open(&out)
-                    .and_then(|f| f.sync_all())
-                    .map_err(|e| format!("fsync of curl's file: {e}"))?;
-                measured.wall += synced.elapsed();
-                curl_synced.record(&measured, None);
             }
-        }
-        Ok::<_, String>((ours, ours_to_last, curl, curl_synced, disk))
-    })
-    .await
-    .map_err(|e| e.to_string())??;
+            Ok::<_, String>((ours, ours_to_last, uncapped, curl, curl_synced, disk))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
     let mut section = Section::new("2. Download");
     section.rows = transfer_rows("Download", size, &ours, &curl, "curl -o");
     let label = size_label(size);
@@ -130,6 +139,13 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
             "curl -o",
             false,
         ),
+        (
+            "with its caps against without them",
+            &ours,
+            &uncapped,
+            "motionkit, caps off",
+            true,
+        ),
     ];
     for (at, (what, ours, baseline, name, targeted)) in (1..).zip(extra) {
         let Some(mut row) = transfer_rows("Download", size, ours, baseline, name)
@@ -151,7 +167,9 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
              `input` link from `GET /download/{{rid}}` is a signed `GET` URL of it. motionkit \
              is `Transport::download` with default options (into a temporary file, fsync, \
              rename, fsync of the folder), run by `xtask bench-worker download URL DIR`; the \
-             baseline is `curl -sS -f -o FILE URL`. {rounds} interleaved round(s), median \
+             baseline is `curl -sS -f -o FILE URL`. The caps row runs the same worker right \
+             after, with no size cap, minimum rate, deadline or stall timeout \
+             (`download-uncapped`): what bounding every byte and second costs. {rounds} interleaved round(s), median \
              throughput, wall time from spawn to exit; every download goes to a new folder, \
              removed after the run."
         ),
@@ -166,9 +184,11 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
             .to_owned(),
         format!(
             "Wall times: motionkit {} (until the last byte was written, as its progress \
-             callback saw it: {}); curl {}; curl + fsync {}; dd {}.",
+             callback saw it: {}); motionkit with its caps off {}; curl {}; curl + fsync {}; \
+             dd {}.",
             ours.runs(),
             ours_to_last.runs(),
+            uncapped.runs(),
             curl.runs(),
             curl_synced.runs(),
             disk.runs()

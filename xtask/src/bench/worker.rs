@@ -46,8 +46,9 @@ pub fn main(args: &[&str]) -> ExitCode {
     }
     let result = match args {
         ["upload", url, file] => runtime.block_on(upload(url, Path::new(file))),
-        ["download", url, dir] => runtime.block_on(download(url, Path::new(dir))),
-        _ => Err("usage: xtask bench-worker upload URL FILE | download URL DIR".into()),
+        ["download", url, dir] => runtime.block_on(download(url, Path::new(dir), true)),
+        ["download-uncapped", url, dir] => runtime.block_on(download(url, Path::new(dir), false)),
+        _ => Err("usage: xtask bench-worker upload URL FILE | download[-uncapped] URL DIR".into()),
     };
     match result {
         Ok(Done {
@@ -87,12 +88,31 @@ fn last_progress(started: Instant) -> (ProgressFn, Arc<AtomicU64>) {
     (progress, last)
 }
 
-/// A transport for the origin of `url`.
+/// A transport for the origin of `url`, with the default caps.
 fn transport(url: &str) -> Result<Transport, String> {
+    capped_transport(url, true)
+}
+
+/// A transport for the origin of `url`; without `capped`, every limit on a
+/// download is off (no size cap, no minimum rate, no deadline, a stall
+/// timeout of a day), to measure what the caps cost.
+fn capped_transport(url: &str, capped: bool) -> Result<Transport, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("{e}"))?;
-    Transport::builder(parsed.origin().ascii_serialization())
-        .build()
-        .map_err(|e| e.to_string())
+    let mut builder = Transport::builder(parsed.origin().ascii_serialization());
+    if !capped {
+        let timeouts = motionkit_transport::Timeouts {
+            transfer_stall: std::time::Duration::from_secs(86_400),
+            transfer_min_rate: None,
+            transfer_deadline: None,
+            ..motionkit_transport::Timeouts::default()
+        };
+        let limits = motionkit_transport::Limits {
+            download_bytes: u64::MAX,
+            ..motionkit_transport::Limits::default()
+        };
+        builder = builder.timeouts(timeouts).limits(limits);
+    }
+    builder.build().map_err(|e| e.to_string())
 }
 
 async fn upload(url: &str, file: &Path) -> Result<Done, String> {
@@ -110,8 +130,8 @@ async fn upload(url: &str, file: &Path) -> Result<Done, String> {
     })
 }
 
-async fn download(url: &str, dir: &Path) -> Result<Done, String> {
-    let transport = transport(url)?;
+async fn download(url: &str, dir: &Path, capped: bool) -> Result<Done, String> {
+    let transport = capped_transport(url, capped)?;
     let started = Instant::now();
     let (progress, last) = last_progress(started);
     let options = DownloadOptions {

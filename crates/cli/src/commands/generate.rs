@@ -183,7 +183,7 @@ pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
     let (theme, generate, notes) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
     let warnings: Vec<String> = notes
         .into_iter()
-        .filter(|n| n.starts_with("warning: "))
+        .filter_map(|n| n.strip_prefix("warning: ").map(str::to_owned))
         .collect();
     let checked = if args.fetch_pictures {
         generate.check(&md.client).await
@@ -360,7 +360,11 @@ async fn run_generation(
     receiver: &WebhookReceiver,
     pictures: &Pictures,
 ) -> Result<(), CliError> {
-    let (theme, generate, _) = prepare(ctx, md, &args.values, pictures).await?;
+    let (theme, generate, notes) = prepare(ctx, md, &args.values, pictures).await?;
+    let warnings: Vec<String> = notes
+        .into_iter()
+        .filter_map(|n| n.strip_prefix("warning: ").map(str::to_owned))
+        .collect();
     let bar = ctx
         .bars
         .item(theme.title.as_deref().unwrap_or("generation"));
@@ -373,7 +377,7 @@ async fn run_generation(
             .await?;
         announce(ctx, &submission);
         if args.timeout.is_zero() {
-            print_submitted(ctx, md, &theme, &submission)?;
+            print_submitted(ctx, md, &theme, &submission, &warnings)?;
             return Ok::<_, CliError>(None);
         }
         bar.note(&format!(
@@ -435,6 +439,7 @@ async fn run_generation(
             path: report.path.clone(),
             bytes: report.bytes,
             via: via.to_owned(),
+            warnings,
         });
     }
     ctx.out(format!(
@@ -471,6 +476,7 @@ fn print_submitted(
     md: &MotionDynamic,
     theme: &Theme,
     submission: &Submission,
+    warnings: &[String],
 ) -> Result<(), CliError> {
     let wait_command = submission
         .id()
@@ -484,6 +490,7 @@ fn print_submitted(
             theme_id: theme.theme_id.clone(),
             confirmed: submission.confirmed(),
             wait_command,
+            warnings: warnings.to_vec(),
         });
     }
     ctx.out(format!(

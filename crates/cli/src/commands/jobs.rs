@@ -477,6 +477,11 @@ pub async fn rerun(
         .await
         .map_err(refused)?;
     note_forced(ctx, rid, &submitted.warnings);
+    let reported: Vec<String> =
+        crate::params::name_flags(motionkit_validation::Violations(submitted.warnings))
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect();
     let new_rid = submitted.rid;
     let Some(out) = out else {
         bar.finish("submitted");
@@ -486,6 +491,7 @@ pub async fn rerun(
                 rid: new_rid,
                 rerun_of: rid.to_owned(),
                 files: None,
+                warnings: reported,
             });
         }
         ctx.out(safe(&new_rid));
@@ -517,6 +523,7 @@ pub async fn rerun(
             rid: new_rid,
             rerun_of: rid.to_owned(),
             files: Some(files),
+            warnings: reported,
         });
     }
     for f in &files {
