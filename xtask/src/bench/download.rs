@@ -68,10 +68,13 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
             let mut disk = Side::default();
             for round in 0..rounds {
                 disk.record(&durable_copy(&source, &base)?, None);
-                for ours_now in [round % 2 == 0, round % 2 == 1] {
+                // The three sides take turns going first, so that none
+                // always follows another's disk writes.
+                for turn in 0..3 {
+                    let side = (turn + round) % 3;
                     let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
                     let target = dir.path().to_string_lossy().into_owned();
-                    if ours_now {
+                    if side == 0 {
                         let (mut measured, output) =
                             run_worker(&["download", &url, &target], size)?;
                         ours.record(&measured, Some(output.peak_kib));
@@ -79,9 +82,10 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
                         let tail = (output.secs - output.last_byte_secs).max(0.0);
                         measured.wall = measured.wall.saturating_sub(Duration::from_secs_f64(tail));
                         ours_to_last.record(&measured, Some(output.peak_kib));
+                        continue;
+                    }
+                    if side == 1 {
                         // The same client with every download cap off.
-                        let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
-                        let target = dir.path().to_string_lossy().into_owned();
                         let (measured, output) =
                             run_worker(&["download-uncapped", &url, &target], size)?;
                         uncapped.record(&measured, Some(output.peak_kib));
