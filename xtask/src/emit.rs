@@ -41,7 +41,7 @@ pub fn service_module(spec: &Spec, spec_file_name: &str) -> String {
         error_codes(&mut out, spec);
     }
     if !spec.process_parameters.is_empty() {
-        process_parameters(&mut out, spec);
+        process_parameters(&mut out);
     }
     registry(&mut out, spec);
     out
@@ -446,11 +446,82 @@ fn error_codes(out: &mut String, spec: &Spec) {
     );
 }
 
-fn process_parameters(out: &mut String, spec: &Spec) {
+/// `crates/validation/src/generated/process_table.rs`: the `/process`
+/// parameter table of `spec` (keys, aliases, kinds, values, ranges,
+/// defaults), the key list and one `*_RANGE` constant per number with both
+/// bounds, which `validation::process` is built on.
+pub fn validation_table(spec: &Spec, file: &str) -> String {
+    let mut out = format!(
+        "{PREAMBLE}\n//! The `/process` parameter table, generated from `specs/{file}`.\n\n\
+         use crate::process::{{ProcessParamKind, ProcessParameterSpec}};\n\n"
+    );
+    let table = {
+        let mut table = String::new();
+        process_parameters_as(&mut table, spec, "");
+        table
+    };
+    out.push_str(&table);
+    doc(
+        &mut out,
+        "Every `/process` parameter: canonical key and accepted aliases, in document order.",
+    );
+    let _ = writeln!(out, "pub const PARAMETER_KEYS: &[(&str, &[&str])] = &[");
+    for param in &spec.process_parameters {
+        let aliases: Vec<String> = param.aliases.iter().map(|a| lit(a)).collect();
+        let _ = writeln!(out, "({}, &[{}]),", lit(&param.key), aliases.join(", "));
+    }
+    let _ = writeln!(out, "];\n");
+    for param in &spec.process_parameters {
+        if let (Some(min), Some(max)) = (param.minimum, param.maximum) {
+            if !matches!(param.kind, ProcessParamKind::Number) {
+                continue;
+            }
+            doc(&mut out, &format!("Allowed range of `{}`.", param.key));
+            let _ = writeln!(
+                out,
+                "pub const {}_RANGE: (f64, f64) = ({}, {});\n",
+                screaming(&param.key),
+                number_lit(min, false),
+                number_lit(max, false)
+            );
+        }
+    }
+    out
+}
+
+/// `videoSpeedMultiplier` → `VIDEO_SPEED_MULTIPLIER`.
+fn screaming(key: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in key.chars().enumerate() {
+        if c == '.' {
+            out.push('_');
+        } else if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+            out.push(c);
+        } else {
+            out.push(c.to_ascii_uppercase());
+        }
+    }
+    out
+}
+
+fn process_parameters(out: &mut String) {
+    doc(
+        out,
+        "Every `/process` parameter, in document order (the validation crate's table).",
+    );
+    let _ = writeln!(
+        out,
+        "pub const PROCESS_PARAMETERS: &[crate::ProcessParameterSpec] = \
+         motionkit_validation::process::PROCESS_PARAMETERS;\n"
+    );
+}
+
+fn process_parameters_as(out: &mut String, spec: &Spec, path: &str) {
     doc(out, "Every `/process` parameter, in document order.");
     let _ = writeln!(
         out,
-        "pub const PROCESS_PARAMETERS: &[crate::ProcessParameterSpec] = &["
+        "pub const PROCESS_PARAMETERS: &[{path}ProcessParameterSpec] = &["
     );
     for param in &spec.process_parameters {
         let kind = match param.kind {
@@ -476,7 +547,7 @@ fn process_parameters(out: &mut String, spec: &Spec) {
             .map_or("None".to_owned(), |d| format!("Some({})", lit(d)));
         let _ = writeln!(
             out,
-            "crate::ProcessParameterSpec {{ key: {}, aliases: &[{}], kind: crate::ProcessParamKind::{kind}, values: &[{}], minimum: {}, maximum: {}, default: {default}, description: {} }},",
+            "{path}ProcessParameterSpec {{ key: {}, aliases: &[{}], kind: {path}ProcessParamKind::{kind}, values: &[{}], minimum: {}, maximum: {}, default: {default}, description: {} }},",
             lit(&param.key),
             aliases.join(", "),
             values.join(", "),

@@ -1,7 +1,8 @@
 //! Project automation for motionkit.
 //!
 //! `cargo xtask codegen` turns the hand-written specs in `specs/` into the
-//! Rust modules in `crates/models/src/generated/`, the spec format's own
+//! Rust modules in `crates/models/src/generated/`, the `/process` parameter
+//! table in `crates/validation/src/generated/`, the spec format's own
 //! JSON Schema, `specs/spec.schema.json`, and the OpenAPI 3.1 document of
 //! each service, `specs/openapi/{service}.json` (with a copy the sandbox
 //! embeds in `crates/sandbox/src/openapi/`). `cargo xtask codegen --check`
@@ -27,9 +28,14 @@ pub const SPECS: &[(&str, &str)] = &[
 /// Where generated Rust goes, relative to the workspace root.
 pub const GENERATED_DIR: &str = "crates/models/src/generated";
 
+/// Where the generated validation tables go, relative to the workspace
+/// root.
+pub const VALIDATION_GENERATED_DIR: &str = "crates/validation/src/generated";
+
 /// Folders that hold only generated files: anything else in them is stale.
 pub const GENERATED_DIRS: &[&str] = &[
     GENERATED_DIR,
+    VALIDATION_GENERATED_DIR,
     openapi::OPENAPI_DIR,
     openapi::SANDBOX_COPY_DIR,
 ];
@@ -64,6 +70,12 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<Output>, String> {
                         specs_dir.join(file).display()
                     ));
                     continue;
+                }
+                if !spec.process_parameters.is_empty() {
+                    outputs.push(Output {
+                        path: Path::new(VALIDATION_GENERATED_DIR).join("process_table.rs"),
+                        contents: rustfmt(&emit::validation_table(&spec, file))?,
+                    });
                 }
                 let code = rustfmt(&emit::service_module(&spec, file))?;
                 outputs.push(Output {

@@ -71,6 +71,45 @@ fn editing_a_spec_without_regenerating_fails_the_check() {
 }
 
 #[test]
+fn a_range_changed_in_the_spec_changes_the_validation_table() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_specs(temp.path());
+    let spec = temp.path().join("deepmotion.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let edited = text.replace(
+        r#""key": "videoSpeedMultiplier", "aliases": ["poseEstimation.videoSpeedMultiplier"], "type": "number", "minimum": 1.0, "maximum": 8.0"#,
+        r#""key": "videoSpeedMultiplier", "aliases": ["poseEstimation.videoSpeedMultiplier"], "type": "number", "minimum": 1.0, "maximum": 4.0"#,
+    );
+    assert_ne!(text, edited, "the spec still has the range this test edits");
+    std::fs::write(&spec, edited).unwrap();
+
+    let table = |specs: &Path| {
+        generate(specs)
+            .unwrap()
+            .into_iter()
+            .find(|o| {
+                o.path
+                    .ends_with("crates/validation/src/generated/process_table.rs")
+            })
+            .expect("codegen writes the validation table")
+            .contents
+    };
+    let shipped = table(&workspace_root().join("specs"));
+    let changed = table(temp.path());
+    assert!(shipped.contains("VIDEO_SPEED_MULTIPLIER_RANGE: (f64, f64) = (1.0, 8.0)"));
+    assert!(changed.contains("VIDEO_SPEED_MULTIPLIER_RANGE: (f64, f64) = (1.0, 4.0)"));
+    assert!(changed.contains("maximum: Some(4.0)"));
+    // The validation outcome for such a table is shown in
+    // crates/validation/src/process.rs (`the_generated_table_drives_the_checks`);
+    // the check run against the committed files catches the drift.
+    let err = check(&workspace_root(), temp.path()).unwrap_err();
+    assert!(
+        err.contains("crates/validation/src/generated/process_table.rs is out of date"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_malformed_spec_names_the_file_and_json_path() {
     let temp = tempfile::tempdir().unwrap();
     copy_specs(temp.path());

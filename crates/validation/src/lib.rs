@@ -57,8 +57,11 @@ pub mod json_schema;
 pub mod media;
 pub mod number;
 pub mod output;
+mod parameter_spec;
 pub mod picture;
 pub mod process;
+#[path = "generated/process_table.rs"]
+mod process_table;
 pub mod text;
 pub mod theme;
 pub mod video;

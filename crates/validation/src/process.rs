@@ -84,34 +84,13 @@ pub mod keys {
     pub const RENDER_CAM_MODE: &str = "render.CamMode";
 }
 
-/// Every `/process` parameter: canonical key and accepted aliases, in the
-/// order [`ProcessParams::to_params`] renders them.
-pub const PARAMETER_KEYS: &[(&str, &[&str])] = &[
-    (keys::CONFIG, &[]),
-    (keys::FORMATS, &[]),
-    (keys::MODEL, &[]),
-    (keys::SIM, &[]),
-    (keys::TRACK_FACE, &[]),
-    (keys::TRACK_HAND, &[]),
-    (keys::FOOT_LOCKING_MODE, &["poseEstimation.footLockingMode"]),
-    (
-        keys::VIDEO_SPEED_MULTIPLIER,
-        &["poseEstimation.videoSpeedMultiplier"],
-    ),
-    (
-        keys::POSE_FILTERING_STRENGTH,
-        &["poseEstimation.poseFilteringStrength"],
-    ),
-    (keys::ROOT_AT_ORIGIN, &[]),
-    (keys::TRIM, &[]),
-    (keys::CROP, &[]),
-    (keys::RENDER_SBS, &[]),
-    (keys::RENDER_BG_COLOR, &[]),
-    (keys::RENDER_BACKDROP, &[]),
-    (keys::RENDER_SHADOW, &[]),
-    (keys::RENDER_INCLUDE_AUDIO, &[]),
-    (keys::RENDER_CAM_MODE, &[]),
-];
+pub use crate::parameter_spec::{ProcessParamKind, ProcessParameterSpec};
+/// The `/process` parameter table generated from `specs/deepmotion.json`
+/// (`cargo xtask codegen`): keys, aliases, kinds, values, ranges and
+/// defaults. The checks below read their keys and ranges from it.
+pub use crate::process_table::{
+    PARAMETER_KEYS, POSE_FILTERING_STRENGTH_RANGE, PROCESS_PARAMETERS, VIDEO_SPEED_MULTIPLIER_RANGE,
+};
 
 /// The canonical key for a key or alias, compared exactly (keys are case
 /// sensitive): `poseEstimation.footLockingMode` gives `footLockingMode`.
@@ -122,10 +101,12 @@ pub fn canonical_key(key: &str) -> Option<&'static str> {
         .map(|(canonical, _)| *canonical)
 }
 
-/// Allowed range of `videoSpeedMultiplier`.
-pub const VIDEO_SPEED_MULTIPLIER_RANGE: (f64, f64) = (1.0, 8.0);
-/// Allowed range of `poseFilteringStrength`.
-pub const POSE_FILTERING_STRENGTH_RANGE: (f64, f64) = (0.0, 1.0);
+/// The `(minimum, maximum)` of a number parameter in `table`, if it has
+/// both.
+fn range_in(table: &[ProcessParameterSpec], key: &str) -> Option<(f64, f64)> {
+    let spec = table.iter().find(|p| p.key == key)?;
+    Some((spec.minimum?, spec.maximum?))
+}
 
 /// What was uploaded: a video or a single image (static pose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -363,7 +344,7 @@ pub struct ProcessParams {
     /// Parameters this crate does not know (a newer API's, or ones the
     /// documents only mention, such as `camera`), sent exactly as given
     /// after the typed ones. They are not checked; each is reported by
-    /// [`ProcessParams::advisories`].
+    /// [`ProcessParams::warnings`].
     pub extra: Vec<(String, String)>,
 }
 
@@ -532,6 +513,16 @@ impl ProcessParams {
     ///
     /// Warnings: see [`ProcessParams::warnings`].
     pub fn check(&self, input: InputKind, duration: Option<f64>) -> Findings {
+        self.check_in(PROCESS_PARAMETERS, input, duration)
+    }
+
+    /// [`ProcessParams::check`] with the ranges of another parameter table.
+    fn check_in(
+        &self,
+        table: &[ProcessParameterSpec],
+        input: InputKind,
+        duration: Option<f64>,
+    ) -> Findings {
         let mut found = Findings::new();
         let mut record = |result: Result<(), Violation>| {
             if let Err(v) = result {
@@ -568,13 +559,14 @@ impl ProcessParams {
         if let Some(model) = &self.model {
             record(token(keys::MODEL, model));
         }
-        if let Some(v) = self.video_speed_multiplier {
-            let (min, max) = VIDEO_SPEED_MULTIPLIER_RANGE;
-            record(range_f64(keys::VIDEO_SPEED_MULTIPLIER, v, min, max).map(drop));
-        }
-        if let Some(v) = self.pose_filtering_strength {
-            let (min, max) = POSE_FILTERING_STRENGTH_RANGE;
-            record(range_f64(keys::POSE_FILTERING_STRENGTH, v, min, max).map(drop));
+        let numbers = [
+            (keys::VIDEO_SPEED_MULTIPLIER, self.video_speed_multiplier),
+            (keys::POSE_FILTERING_STRENGTH, self.pose_filtering_strength),
+        ];
+        for (key, value) in numbers {
+            if let (Some(v), Some((min, max))) = (value, range_in(table, key)) {
+                record(range_f64(key, v, min, max).map(drop));
+            }
         }
         if let Some(trim) = &self.trim {
             match input {
@@ -1043,6 +1035,60 @@ mod tests {
 
     fn rules_and_fields(err: &Violations) -> Vec<(String, Rule)> {
         err.iter().map(|v| (v.field.clone(), v.rule)).collect()
+    }
+
+    #[test]
+    fn the_generated_table_drives_the_checks() {
+        // Shipped table: videoSpeedMultiplier is 1.0..=8.0.
+        let params = ProcessParams::new().video_speed_multiplier(6.0);
+        assert!(params.validate(InputKind::Video, None).is_ok());
+        assert_eq!(VIDEO_SPEED_MULTIPLIER_RANGE, (1.0, 8.0));
+        // The same table with the range the spec would have after a change
+        // (xtask/tests/codegen.rs shows codegen writes it): 6 is refused.
+        let narrowed: Vec<ProcessParameterSpec> = PROCESS_PARAMETERS
+            .iter()
+            .map(|p| match p.key {
+                keys::VIDEO_SPEED_MULTIPLIER => ProcessParameterSpec {
+                    maximum: Some(4.0),
+                    ..*p
+                },
+                _ => *p,
+            })
+            .collect();
+        let found = params.check_in(&narrowed, InputKind::Video, None);
+        assert_eq!(found.errors.len(), 1);
+        assert_eq!(found.errors.0[0].rule, Rule::Range);
+        assert_eq!(found.errors.0[0].limit, "1.0..=4.0");
+    }
+
+    #[test]
+    fn enumerations_match_the_generated_table() {
+        let values = |key: &str| {
+            let mut v: Vec<&str> = PROCESS_PARAMETERS
+                .iter()
+                .find(|p| p.key == key)
+                .unwrap()
+                .values
+                .to_vec();
+            v.sort_unstable();
+            v
+        };
+        let sorted = |mut v: Vec<&'static str>| {
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(sorted(OutputFormat::names()), values(keys::FORMATS));
+        assert_eq!(
+            sorted(FootLockingMode::names()),
+            values(keys::FOOT_LOCKING_MODE)
+        );
+        let modes: Vec<String> = CamMode::ALL.iter().map(|m| m.code().to_string()).collect();
+        assert_eq!(values(keys::RENDER_CAM_MODE), modes);
+        // Every typed key is in the table, and the table has no other key.
+        for (key, _) in PARAMETER_KEYS {
+            assert!(canonical_key(key).is_some());
+        }
+        assert_eq!(PARAMETER_KEYS.len(), PROCESS_PARAMETERS.len());
     }
 
     #[test]
