@@ -23,7 +23,7 @@ pub fn service_module(spec: &Spec, spec_file_name: &str) -> String {
         spec.title, spec.revision
     );
     let _ = writeln!(out, "//!");
-    let _ = writeln!(out, "//! Source document: `{}`.", spec.source);
+    let _ = writeln!(out, "//! {}", source_sentence(spec));
     for note in &spec.notes {
         let _ = writeln!(out, "//!");
         doc_lines(&mut out, "//! ", &format!("- {note}"));
@@ -45,6 +45,18 @@ pub fn service_module(spec: &Spec, spec_file_name: &str) -> String {
     }
     registry(&mut out, spec);
     out
+}
+
+/// The sentence that names the API document a spec was written from. The
+/// documents are kept beside the repository, not in it, so generated files
+/// cite the spec (a path in the repository) and name the document only by
+/// the spec's `source` field.
+pub fn source_sentence(spec: &Spec) -> String {
+    let name = spec.source.rsplit('/').next().unwrap_or(&spec.source);
+    format!(
+        "The spec was written from the API document `{name}`, kept beside the repository \
+         rather than in it (the spec's `source` field gives its location)."
+    )
 }
 
 /// `generated/mod.rs`.

@@ -45,7 +45,7 @@ enum Webhook {
 /// ```
 /// use motionkit_motiondynamic::{Generate, WebhookReceiver};
 /// # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
-/// #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+/// #     include_str!("../specs/examples/motiondynamic/demo_theme.json")).unwrap();
 /// let receiver = WebhookReceiver::new("https://hooks.example.com/motiondynamic");
 /// let generate = Generate::new(&theme)
 ///     .set("l3_prix_01", "12,1") // the pattern allows digits and dots only
@@ -303,7 +303,7 @@ mod tests {
 
     fn demo() -> Theme {
         motionkit_models::decode(include_str!(
-            "../../../specs/examples/motiondynamic/demo_theme.json"
+            "../specs/examples/motiondynamic/demo_theme.json"
         ))
         .unwrap()
     }

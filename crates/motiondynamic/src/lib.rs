@@ -63,7 +63,7 @@
 //! ```
 //! use motionkit_motiondynamic::Generate;
 //! # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
-//! #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+//! #     include_str!("../specs/examples/motiondynamic/demo_theme.json")).unwrap();
 //! let problems = Generate::new(&theme)
 //!     .set("l1_titre_01", "far too long")
 //!     .set("background_color", "#0000FF")
