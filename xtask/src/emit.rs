@@ -243,7 +243,11 @@ fn structure(out: &mut String, ty: &TypeSpec) {
     };
     let _ = writeln!(
         out,
-        "#[derive(Debug, Clone, PartialEq{default}, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]"
+        "#[derive(Debug, Clone, PartialEq{default}, serde::Serialize, serde::Deserialize)]"
+    );
+    let _ = writeln!(
+        out,
+        "#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]"
     );
     let _ = writeln!(out, "pub struct {} {{", ty.name);
     for field in &ty.fields {
@@ -311,7 +315,11 @@ fn structure(out: &mut String, ty: &TypeSpec) {
             schema_attrs.push(format!("extend(\"format\" = {})", lit(format.as_str())));
         }
         if !schema_attrs.is_empty() {
-            let _ = writeln!(out, "#[schemars({})]", schema_attrs.join(", "));
+            let _ = writeln!(
+                out,
+                "#[cfg_attr(feature = \"schemars\", schemars({}))]",
+                schema_attrs.join(", ")
+            );
         }
         let _ = writeln!(out, "pub {rust_name}: {},", field_type(field));
     }
@@ -394,7 +402,7 @@ fn open_enum(out: &mut String, ty: &TypeSpec) {
     let wires: Vec<String> = ty.variants.iter().map(|v| lit(&v.wire)).collect();
     let _ = writeln!(
         out,
-        "impl schemars::JsonSchema for {name} {{ fn schema_name() -> std::borrow::Cow<'static, str> {{ {}.into() }} fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {{ schemars::json_schema!({{ \"type\": \"string\", \"description\": {}, \"examples\": [{}] }}) }} }}\n",
+        "#[cfg(feature = \"schemars\")] impl schemars::JsonSchema for {name} {{ fn schema_name() -> std::borrow::Cow<'static, str> {{ {}.into() }} fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {{ schemars::json_schema!({{ \"type\": \"string\", \"description\": {}, \"examples\": [{}] }}) }} }}\n",
         lit(name),
         lit(&ty.description),
         wires.join(", ")
@@ -520,7 +528,7 @@ fn registry(out: &mut String, spec: &Spec) {
     doc(out, "The JSON Schema of every type, by name.");
     let _ = writeln!(
         out,
-        "pub fn type_schemas() -> Vec<(&'static str, schemars::Schema)> {{ vec!["
+        "#[cfg(feature = \"schemars\")] #[cfg_attr(docsrs, doc(cfg(feature = \"schemars\")))] pub fn type_schemas() -> Vec<(&'static str, schemars::Schema)> {{ vec!["
     );
     for ty in &spec.types {
         let _ = writeln!(

@@ -11,7 +11,8 @@
 //!   independent tasks.
 //! - [`Animate`] does upload → process → wait → download with progress
 //!   events a UI can draw.
-//! - [`webhook`] verifies and de-duplicates webhook deliveries.
+//! - [`webhook`] verifies webhook deliveries; with the `axum` feature, its
+//!   ready receiver also de-duplicates and queues them.
 //!
 //! ```no_run
 //! use motionkit_deepmotion::{Animate, Client};
@@ -27,6 +28,8 @@
 //! }
 //! # Ok(()) }
 //! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod animate;
 pub mod batch;
@@ -48,7 +51,10 @@ pub use process::Process;
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;
-pub use webhook::{JobCompleted, PathToken, ReceiverLimits, WebhookError, WebhookReceiver};
+pub use webhook::{JobCompleted, PathToken, WebhookError};
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use webhook::{ReceiverLimits, WebhookReceiver};
 
 /// The examples of the crate's README, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

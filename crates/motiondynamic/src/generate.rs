@@ -180,6 +180,8 @@ impl Generate {
 
     /// Like [`Generate::send`], with the GraphQL `createGeneration`
     /// mutation.
+    #[cfg(feature = "graphql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
     pub async fn send_graphql(&self, client: &Client) -> Result<Submission, Error> {
         self.send_via(client, Via::Graphql).await
     }

@@ -23,14 +23,15 @@
 //!   [`Client::wait`] resolves on the delivery, reads the generation back
 //!   as a fallback, and allows for the documented 18-minute cold start.
 //! - [`Client::download`]: the MP4 streamed to disk atomically.
-//! - [`Client::graphql`]: the same operations over `/graphql` with the typed
-//!   documents of [`operations`].
+//! - `Client::graphql` (cargo feature `graphql`): the same operations over
+//!   `/graphql` with the typed documents of `operations`.
 //!
 //! ```no_run
 //! use motionkit_motiondynamic::{Client, Generate, WebhookReceiver};
 //!
 //! # async fn run() -> Result<(), motionkit_motiondynamic::Error> {
-//! // Serve `receiver.router()` at this public URL (for example through ngrok).
+//! // Serve `receiver.router()` (cargo feature `axum`), or your own handler
+//! // calling `receiver.deliver`, at this public URL (for example through ngrok).
 //! let receiver = WebhookReceiver::new("https://hooks.example.com/motiondynamic");
 //! let client = Client::builder("https://api.motiondynamic.tech", "PUT_YOUR_JWT_HERE".to_owned())
 //!     .webhooks(receiver.clone())
@@ -76,11 +77,16 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod error;
 mod generate;
+#[cfg(feature = "graphql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub mod graphql;
+#[cfg(feature = "graphql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub mod operations;
 pub mod query;
 mod submit;
@@ -91,6 +97,8 @@ pub mod webhook;
 pub use client::{Client, ClientBuilder, DISCARD_REASON_HEADER, WaitOptions, default_rate_limit};
 pub use error::Error;
 pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES};
+#[cfg(feature = "graphql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub use graphql::{Graphql, ThemesPage};
 pub use query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
 pub use submit::Submission;

@@ -30,6 +30,7 @@ pub(crate) struct Submitted {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Via {
     Rest,
+    #[cfg(feature = "graphql")]
     Graphql,
 }
 
@@ -168,6 +169,7 @@ impl Client {
     /// URL, which is unique to it. Found: adopted. Not found: submitted
     /// again, at most `max_resubmits` times. A 429 created nothing and is
     /// submitted again after the pause. Anything else is returned as is.
+    #[cfg_attr(not(feature = "graphql"), allow(unused_variables))]
     pub(crate) async fn submit(
         &self,
         request: &GenerationRequest,
@@ -180,6 +182,7 @@ impl Client {
             attempts += 1;
             let result = match via {
                 Via::Rest => self.post_generation(request).await,
+                #[cfg(feature = "graphql")]
                 Via::Graphql => self
                     .graphql()
                     .create_generation(request, client_mutation_id.clone())

@@ -6,6 +6,7 @@ pub mod generate;
 pub mod jobs;
 pub mod models;
 pub mod picture;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod themes;
 pub mod webhooks;
@@ -266,6 +267,7 @@ impl Ctx {
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => return sandbox::run(args, &cli.global).await,
         Command::ConfigPath => return config::path(),
         Command::Config { command } => return config::run(&cli.global, command),
@@ -305,10 +307,9 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Themes(args) => themes::run(ctx, args).await,
         Command::Generate(args) => generate::generate(ctx, args).await,
         Command::Validate(args) => generate::validate(ctx, args).await,
-        Command::Sandbox(_)
-        | Command::ConfigPath
-        | Command::Config { .. }
-        | Command::Completions { .. } => Ok(()),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(_) => Ok(()),
+        Command::ConfigPath | Command::Config { .. } | Command::Completions { .. } => Ok(()),
     }
 }
 

@@ -397,21 +397,23 @@ pub mod endpoints {
 }
 
 /// Answer of GET /upload.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct UploadUrlResponse {
     /// Signed URL to upload the file to.
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub url: String,
 }
 
 /// Body of POST /process. Give `url` for a new job or `rid` to rerun a finished one.
 ///
 /// The document prints `"params": ["config=configDefault",formats=bvh,fbx,mp4,model=<modelId> ]` with quotes missing; every element is a JSON string `key=value`, and a value may itself contain commas.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ProcessRequest {
     /// The URL returned by GET /upload, after the file was uploaded to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub url: Option<String>,
     /// Request id of a previous successful job, to rerun it with other parameters. Used instead of `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -424,7 +426,8 @@ pub struct ProcessRequest {
 }
 
 /// Answer of POST /process.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ProcessResponse {
     /// Request id of the new job.
     pub rid: String,
@@ -518,6 +521,7 @@ impl<'de> serde::Deserialize<'de> for JobStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for JobStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "JobStatus".into()
@@ -528,7 +532,8 @@ impl schemars::JsonSchema for JobStatus {
 }
 
 /// Answer of GET /status/{rids}.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StatusResponse {
     /// Number of records in `status`.
     pub count: i64,
@@ -537,7 +542,8 @@ pub struct StatusResponse {
 }
 
 /// Status of one job.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct JobStatusEntry {
     /// Request id.
     pub rid: String,
@@ -555,9 +561,8 @@ pub struct JobStatusEntry {
 /// `step` and `total` are read as numbers so that a fractional progress value does not fail parsing.
 ///
 /// The document warns the RETRY/FAILURE format may change; unknown keys are ignored, and the failure code is read from `exc_message` when it carries one of the documented error codes.
-#[derive(
-    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StatusDetails {
     /// Current step (PROGRESS).
     #[serde(
@@ -593,7 +598,8 @@ pub struct StatusDetails {
 }
 
 /// Answer of GET /download/{rids}.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DownloadResponse {
     /// Number of records in `links`.
     pub count: i64,
@@ -602,7 +608,8 @@ pub struct DownloadResponse {
 }
 
 /// Download links of one job. An unfinished or failed job has only `rid`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DownloadLink {
     /// Request id.
     pub rid: String,
@@ -634,7 +641,8 @@ pub struct DownloadLink {
 /// One downloadable item and its files by type.
 ///
 /// The document's own example uses the keys `bv` and `fb` for bvh and fbx; keys are kept as the server sends them. `landmarks.dmpe` is offered when that format was requested.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DownloadItem {
     /// Name of the downloadable item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -644,7 +652,8 @@ pub struct DownloadItem {
 }
 
 /// Answer of GET /list and GET /list/{statuses}.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ListResponse {
     /// Number of records in `list`.
     pub count: i64,
@@ -655,7 +664,8 @@ pub struct ListResponse {
 /// One job in a list.
 ///
 /// Sizes and times are read as numbers: the document does not say whether they are integers, and a float must not fail parsing.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct JobListEntry {
     /// Request id.
     pub rid: String,
@@ -697,7 +707,8 @@ pub struct JobListEntry {
 }
 
 /// Answer of GET /account/creditBalance.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CreditBalanceResponse {
     /// Credit balance.
     #[serde(serialize_with = "crate::number::serialize")]
@@ -705,15 +716,17 @@ pub struct CreditBalanceResponse {
 }
 
 /// Body of POST /videoInfo.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct VideoInfoRequest {
     /// The URL returned by GET /upload, after the video was uploaded to it.
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub url: String,
 }
 
 /// Answer of POST /videoInfo.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct VideoInfoResponse {
     /// Width in pixels.
     pub width: i64,
@@ -742,33 +755,33 @@ pub struct VideoInfoResponse {
 }
 
 /// Answer of GET /character/getModelUploadUrl.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ModelUploadUrlResponse {
     /// Signed URL to upload the model file to.
     #[serde(rename = "modelUrl")]
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub model_url: String,
     /// Signed URL to upload the thumbnail to.
     #[serde(rename = "thumbUrl")]
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub thumb_url: String,
 }
 
 /// Body of POST /character/storeModel. Give `modelUrl` to store a new model, or `modelId` to update one.
-#[derive(
-    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StoreModelRequest {
     /// Model URL returned by getModelUploadUrl (optional when `modelId` is given).
     #[serde(rename = "modelUrl", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub model_url: Option<String>,
     /// Model name.
     #[serde(rename = "modelName", default, skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
     /// Thumbnail URL returned by getModelUploadUrl.
     #[serde(rename = "thumbUrl", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub thumb_url: Option<String>,
     /// Id of an existing model to update (optional when `modelUrl` is given).
     #[serde(rename = "modelId", default, skip_serializing_if = "Option::is_none")]
@@ -779,12 +792,13 @@ pub struct StoreModelRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    #[schemars(range(min = 0, max = 1))]
+    #[cfg_attr(feature = "schemars", schemars(range(min = 0, max = 1)))]
     pub create_thumb: Option<i64>,
 }
 
 /// Answer of POST /character/storeModel.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct StoreModelResponse {
     /// Unique model id that can be passed to /process as `model=`.
     #[serde(rename = "modelId")]
@@ -796,7 +810,8 @@ pub struct StoreModelResponse {
 /// The document writes `Id` with a capital I. Servers are read with either `Id` or `id`; clients write `Id`.
 ///
 /// The timestamp format is not documented (numbers elsewhere, strings are plausible), so timestamps are kept as raw JSON.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CharacterModel {
     /// Unique model id that can be passed to /process.
     #[serde(rename = "Id", alias = "id")]
@@ -819,38 +834,42 @@ pub struct CharacterModel {
 }
 
 /// Answer of DELETE /character/deleteModel/{model_id}.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DeleteModelResponse {
     /// Number of models deleted.
     pub count: i64,
 }
 
 /// Body of the create and update webhook endpoint calls.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WebhookEndpointRequest {
     /// Endpoint URL.
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub url: String,
     /// Events to deliver to this endpoint, for example job.completed.
     pub events: Vec<String>,
 }
 
 /// A registered webhook endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WebhookEndpoint {
     /// Endpoint id.
     pub id: String,
     /// Always `webhook_endpoint`.
     pub object: String,
     /// Endpoint URL.
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub url: String,
     /// Events delivered to this endpoint.
     pub events: Vec<String>,
 }
 
 /// Answer of GET /webhook_endpoints.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WebhookEndpointList {
     /// Number of endpoints.
     pub count: i64,
@@ -859,7 +878,8 @@ pub struct WebhookEndpointList {
 }
 
 /// Answer of DELETE /webhook_endpoints/{endpoint_id}.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DeletedWebhookEndpoint {
     /// Endpoint id.
     pub id: String,
@@ -872,9 +892,8 @@ pub struct DeletedWebhookEndpoint {
 /// Body of an HTTP error answer.
 ///
 /// The document prints no HTTP error body. Our reading is a JSON object with an `error` message; clients rely only on the status and keep any body as text.
-#[derive(
-    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     /// What went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -882,7 +901,8 @@ pub struct ErrorBody {
 }
 
 /// Body of an event POSTed to a webhook endpoint.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WebhookEvent {
     /// Event type.
     #[serde(rename = "eventType")]
@@ -955,6 +975,7 @@ impl<'de> serde::Deserialize<'de> for WebhookEventType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for WebhookEventType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "WebhookEventType".into()
@@ -967,7 +988,8 @@ impl schemars::JsonSchema for WebhookEventType {
 /// Data of a `job.completed` event.
 ///
 /// The document prints `"status": <success failure>` on a line of its own below `taskId`; it is read as a string, `success` or `failure`, in any case.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WebhookEventData {
     /// The rid returned by POST /process.
     #[serde(rename = "taskId")]
@@ -1440,6 +1462,8 @@ pub const TYPE_NAMES: &[&str] = &[
 pub const WEBHOOK_EVENTS: &[&str] = &["job.completed"];
 
 /// The JSON Schema of every type, by name.
+#[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
 pub fn type_schemas() -> Vec<(&'static str, schemars::Schema)> {
     vec![
         (

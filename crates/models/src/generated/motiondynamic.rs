@@ -196,10 +196,11 @@ pub mod endpoints {
 /// A theme: a video template with user-customizable parameters.
 ///
 /// Only selected columns are present, so everything but theme_id is optional.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Theme {
     /// Theme id.
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub theme_id: String,
     /// Title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,6 +294,7 @@ impl<'de> serde::Deserialize<'de> for ParameterType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ParameterType {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "ParameterType".into()
@@ -303,11 +305,12 @@ impl schemars::JsonSchema for ParameterType {
 }
 
 /// One parameter of a theme.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ThemeParameter {
     /// Theme id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub theme_id: Option<String>,
     /// Kind of parameter.
     #[serde(rename = "type")]
@@ -321,23 +324,24 @@ pub struct ThemeParameter {
 /// `pattern` is printed as null when a text has none; null and absent are kept apart so that a row round-trips unchanged.
 ///
 /// Lengths are counted in characters (Unicode scalar values).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ParameterDefinition {
     /// Parameter id, sent as `parameter_id` in generation values.
     #[serde(rename = "parameterType_id")]
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub parameter_type_id: String,
     /// Theme id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub theme_id: Option<String>,
     /// Creation time.
     #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "date-time"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub created_at: Option<String>,
     /// Owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub user_id: Option<String>,
     /// Human title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -351,7 +355,7 @@ pub struct ParameterDefinition {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    #[schemars(pattern("^[0-9A-Fa-f]{6}$"))]
+    #[cfg_attr(feature = "schemars", schemars(pattern("^[0-9A-Fa-f]{6}$")))]
     pub default_color: Option<String>,
     /// File in the composition the picture replaces (picture).
     #[serde(
@@ -369,22 +373,22 @@ pub struct ParameterDefinition {
     pub fit_to_comp_width: Option<bool>,
     /// Minimum picture width in pixels (picture).
     #[serde(rename = "minWidth", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0))]
+    #[cfg_attr(feature = "schemars", schemars(range(min = 0)))]
     pub min_width: Option<i64>,
     /// Minimum picture height in pixels (picture).
     #[serde(rename = "minHeight", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0))]
+    #[cfg_attr(feature = "schemars", schemars(range(min = 0)))]
     pub min_height: Option<i64>,
     /// Accepted picture formats, for example png (picture).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept: Option<Vec<String>>,
     /// Minimum length in characters (text).
     #[serde(rename = "minLength", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0))]
+    #[cfg_attr(feature = "schemars", schemars(range(min = 0)))]
     pub min_length: Option<i64>,
     /// Maximum length in characters (text).
     #[serde(rename = "maxLength", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0))]
+    #[cfg_attr(feature = "schemars", schemars(range(min = 0)))]
     pub max_length: Option<i64>,
     /// Regular expression the text must match, or null (text).
     #[serde(
@@ -399,13 +403,14 @@ pub struct ParameterDefinition {
 }
 
 /// Body of POST /rest/generations.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GenerationRequest {
     /// Theme to render.
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub theme_id: String,
     /// URL that receives `{"video": url}` when the video is ready.
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub webhook: String,
     /// One value for every parameter of the theme.
     pub values: Vec<GenerationValue>,
@@ -414,7 +419,8 @@ pub struct GenerationRequest {
 /// A user value for one theme parameter.
 ///
 /// `parameter_id` carries no `uuid` format: the API stores the values as sent and discards, without an error, a generation whose values do not fit the theme, so a row read back may hold any string. Which ids and values are valid depends on the theme: see `motionkit themes ID --json-schema`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GenerationValue {
     /// Text, hex colour, picture URL or output layer.
     pub value: String,
@@ -503,6 +509,7 @@ impl<'de> serde::Deserialize<'de> for GenerationStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for GenerationStatus {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "GenerationStatus".into()
@@ -513,14 +520,15 @@ impl schemars::JsonSchema for GenerationStatus {
 }
 
 /// A generation row, as returned with `Prefer: return=representation` or read back.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Generation {
     /// Generation id.
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub generation_id: String,
     /// Theme rendered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "uuid"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uuid")))]
     pub theme_id: Option<String>,
     /// Webhook URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -540,24 +548,26 @@ pub struct Generation {
     pub video: Option<Option<String>>,
     /// Creation time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("format" = "date-time"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "date-time")))]
     pub created_at: Option<String>,
 }
 
 /// Body POSTed to a generation's webhook when the video is ready.
 ///
 /// The document prints `{ video: "https://download.motiondynamic.tech/uuid.mp4" }` with an unquoted key; the wire form is JSON with a quoted key. The event is unsigned and does not name its generation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WebhookPayload {
     /// URL of the generated MP4.
-    #[schemars(extend("format" = "uri"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("format" = "uri")))]
     pub video: String,
 }
 
 /// PostgREST error body.
 ///
 /// Not printed in the MotionDynamic document; this is PostgREST's documented error shape.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PostgrestError {
     /// Error code, for example PGRST301 or 42P01.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -581,7 +591,8 @@ pub struct PostgrestError {
 }
 
 /// A GraphQL request body.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GraphqlRequest {
     /// Query document.
     pub query: String,
@@ -598,9 +609,8 @@ pub struct GraphqlRequest {
 }
 
 /// A GraphQL response body.
-#[derive(
-    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GraphqlResponse {
     /// Result, possibly partial.
     #[serde(
@@ -615,7 +625,8 @@ pub struct GraphqlResponse {
 }
 
 /// One GraphQL error.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GraphqlError {
     /// Message.
     pub message: String,
@@ -651,6 +662,8 @@ pub const TYPE_NAMES: &[&str] = &[
 pub const WEBHOOK_EVENTS: &[&str] = &["video.ready"];
 
 /// The JSON Schema of every type, by name.
+#[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
 pub fn type_schemas() -> Vec<(&'static str, schemars::Schema)> {
     vec![
         ("Theme", schemars::schema_for!(Theme)),
