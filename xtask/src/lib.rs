@@ -11,6 +11,7 @@
 //! specs produce.
 
 pub mod copies;
+pub mod deps;
 pub mod emit;
 pub mod load;
 pub mod openapi;

@@ -45,8 +45,8 @@ impl Lazy {
     pub async fn get(&self, service: &str) -> Result<&Embedded, CliError> {
         Err(CliError::usage(format!(
             "--sandbox: this motionkit was built without the embedded sandbox, so {service} \
-             cannot be simulated; install a build that has it with `cargo install \
-             motionkit-cli` (default features), or drop --sandbox and set real credentials"
+             cannot be simulated; build motionkit with its default features (the `sandbox` \
+             feature), or drop --sandbox and set real credentials"
         )))
     }
 }
