@@ -799,7 +799,7 @@ async fn parameters_the_client_does_not_know_reach_the_server_as_given() {
         .await
         .unwrap();
     let params = ProcessParams::parse(&["formats=bvh", "camera=1"]).unwrap();
-    assert_eq!(params.advisories().len(), 1, "a warning, not an error");
+    assert_eq!(params.warnings().len(), 1, "a warning, not an error");
     let rid = Process::new(&upload)
         .params(params)
         .send(&client)

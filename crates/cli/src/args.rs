@@ -429,9 +429,16 @@ pub struct ProcessArgs {
     /// Processing configuration name [default: configDefault].
     #[arg(long, value_name = "NAME", help_heading = "Processing")]
     pub config: Option<String>,
-    /// Any other parameter as sent on the wire (repeatable).
+    /// Any other parameter as sent on the wire (repeatable); a key motionkit
+    /// does not know is sent as given, with a warning.
     #[arg(long = "param", value_name = "KEY=VALUE", help_heading = "Processing")]
     pub params: Vec<String>,
+    /// Send what the API documents say fails anyway: --sim with a custom
+    /// --model (error 505), a --trim beyond the video's end (503), a --model
+    /// the account does not have (504). Rules the documents state are never
+    /// sent.
+    #[arg(long, help_heading = "Processing")]
+    pub force: bool,
 }
 
 /// `motionkit models ...`.

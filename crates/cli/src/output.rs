@@ -386,6 +386,9 @@ pub struct ValidateOutput {
     pub values: Vec<ValueView>,
     /// Every problem (when not valid).
     pub problems: Vec<Problem>,
+    /// What motionkit infers but the documents do not say fails (a missing
+    /// parameter, a picture URL's extension...): never blocking.
+    pub warnings: Vec<String>,
 }
 
 /// `motionkit --json generate`.

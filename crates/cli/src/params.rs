@@ -1,7 +1,7 @@
 //! Processing flags → [`ProcessParams`], with errors that name the flag.
 
 use motionkit_validation::process::{InputKind, ProcessParams, canonical_key, keys};
-use motionkit_validation::{Violation, Violations};
+use motionkit_validation::{Severity, Violation, Violations};
 
 use crate::args::ProcessArgs;
 
@@ -96,9 +96,9 @@ pub fn flagify(text: &str) -> String {
     out
 }
 
-/// The advisories of `params` (never blocking), naming flags.
+/// The warnings of `params` (never blocking), naming flags.
 pub fn advisories(params: &ProcessParams) -> Vec<String> {
-    name_flags(Violations(params.advisories()))
+    name_flags(Violations(params.warnings()))
         .into_iter()
         .map(|mut v| {
             v.limit = flagify(&v.limit);
@@ -148,13 +148,55 @@ impl ProcessArgs {
         out
     }
 
-    /// The parameters, parsed and checked for `input` (duration unknown).
-    /// Every problem is reported at once, under the flag's name.
+    /// The parameters, parsed and checked for `input` (duration unknown):
+    /// errors, and documented failures unless `--force`, refuse them.
+    /// Every problem is reported at once, under the flag's name, with a
+    /// hint to `--force` for documented failures.
     pub fn to_params(&self, input: InputKind) -> Result<ProcessParams, Violations> {
         let params = ProcessParams::parse(&self.to_wire()).map_err(name_flags)?;
-        params.validate(input, None).map_err(name_flags)?;
+        params
+            .check(input, None)
+            .into_result(self.force)
+            .map_err(|refused| name_flags(with_force_hint(refused)))?;
         Ok(params)
     }
+}
+
+impl ProcessArgs {
+    /// The parameters of a rerun, whose input kind is not known until the
+    /// job is read: refused only for what fails for a video and a picture
+    /// alike (the rest is checked when the rerun is sent).
+    pub fn to_rerun_params(&self) -> Result<ProcessParams, Violations> {
+        let params = ProcessParams::parse(&self.to_wire()).map_err(name_flags)?;
+        let as_video = params.check(InputKind::Video, None).into_result(self.force);
+        let as_image = params.check(InputKind::Image, None).into_result(self.force);
+        match (as_video, as_image) {
+            (Err(video), Err(image)) => {
+                let common: Vec<Violation> =
+                    video.into_iter().filter(|v| image.0.contains(v)).collect();
+                Violations(common)
+                    .into_result(params)
+                    .map_err(|refused| name_flags(with_force_hint(refused)))
+            }
+            _ => Ok(params),
+        }
+    }
+}
+
+/// Documented failures refused without `--force` say how to send them
+/// anyway.
+pub fn with_force_hint(refused: Violations) -> Violations {
+    Violations(
+        refused
+            .into_iter()
+            .map(|mut v| {
+                if v.severity == Severity::DocumentedFailure {
+                    v.limit = format!("{} (add --force to send it anyway)", v.limit);
+                }
+                v
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -216,10 +258,52 @@ mod tests {
         assert!(err.to_string().contains("\"9\""), "{err}");
 
         let args = ProcessArgs {
-            formats: Some("bvh,gif".into()),
+            formats: Some("bvh,png".into()),
             ..ProcessArgs::default()
         };
         let err = args.to_params(InputKind::Video).unwrap_err();
         assert!(err.to_string().contains("--formats"), "{err}");
+
+        // A format motionkit does not know is a warning, not an error.
+        let args = ProcessArgs {
+            formats: Some("bvh,gif".into()),
+            ..ProcessArgs::default()
+        };
+        let params = args.to_params(InputKind::Video).unwrap();
+        let notes = advisories(&params);
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].contains("--formats") && notes[0].contains("gif"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn documented_failures_need_force_and_say_so() {
+        let mut args = ProcessArgs {
+            sim: true,
+            model: Some("m1".into()),
+            ..ProcessArgs::default()
+        };
+        let err = args.to_params(InputKind::Video).unwrap_err();
+        assert!(err.to_string().contains("505"), "{err}");
+        assert!(err.to_string().contains("--force"), "{err}");
+        args.force = true;
+        assert!(args.to_params(InputKind::Video).is_ok());
+    }
+
+    #[test]
+    fn reruns_refuse_only_what_fails_for_any_input() {
+        // png fails for a video but not for a picture: left to the send.
+        let args = ProcessArgs {
+            formats: Some("png".into()),
+            ..ProcessArgs::default()
+        };
+        assert!(args.to_rerun_params().is_ok());
+        let args = ProcessArgs {
+            speed_multiplier: Some("9".into()),
+            ..ProcessArgs::default()
+        };
+        assert!(args.to_rerun_params().is_err());
     }
 }

@@ -78,6 +78,7 @@ pub struct Animate {
     upload: UploadOptions,
     events: Option<EventFn>,
     on_existing: OnExisting,
+    force: bool,
 }
 
 impl std::fmt::Debug for Animate {
@@ -102,7 +103,14 @@ impl Animate {
             upload: UploadOptions::default(),
             events: None,
             on_existing: OnExisting::default(),
+            force: false,
         }
+    }
+
+    /// Sends what the documents say fails anyway (see [`Process::force`]).
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
     }
 
     /// Processing parameters.
@@ -144,6 +152,7 @@ impl Animate {
 
     /// Runs the whole job. Parameters are checked before the upload starts.
     pub async fn send(&self, client: &Client) -> Result<Animation, Error> {
+        let kind = crate::client::check_local_media(&self.video).await?;
         let probe = Upload {
             url: String::new(),
             name: self
@@ -153,9 +162,11 @@ impl Animate {
                 .unwrap_or_default()
                 .to_owned(),
             size: 0,
+            input: kind.into(),
         };
         Process::new(&probe)
             .params(self.params.clone())
+            .force(self.force)
             .to_request()?;
 
         let mut upload_options = self.upload.clone();
@@ -165,6 +176,7 @@ impl Animate {
         let upload = client.upload(&self.video, &upload_options).await?;
         let rid = Process::new(&upload)
             .params(self.params.clone())
+            .force(self.force)
             .send(client)
             .await?;
         self.emit(AnimateEvent::Submitted { rid: rid.clone() });

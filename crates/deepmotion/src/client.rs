@@ -15,6 +15,7 @@ use motionkit_transport::{
     Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
 };
 use motionkit_validation::media::{self, Identified, MediaKind};
+use motionkit_validation::process::InputKind;
 use motionkit_validation::{Rule, Violation};
 use secrecy::SecretString;
 
@@ -124,6 +125,9 @@ pub struct Upload {
     pub name: String,
     /// Bytes uploaded.
     pub size: u64,
+    /// A video or a picture, from the file's first bytes (a format not
+    /// recognised counts as a video).
+    pub input: InputKind,
 }
 
 /// The upload URLs of a character model.
@@ -176,8 +180,12 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
     }
 }
 
+/// The name an upload is requested with: the file's own name, which must
+/// have an extension (the documents ask for one). An extension motionkit
+/// does not know is only a warning, logged: the bytes decide.
 fn file_name(path: &Path) -> Result<String, Error> {
-    path.file_name()
+    let name = path
+        .file_name()
         .and_then(|n| n.to_str())
         .map(str::to_owned)
         .ok_or_else(|| {
@@ -187,28 +195,30 @@ fn file_name(path: &Path) -> Result<String, Error> {
                 path.display().to_string(),
                 "a file path with a UTF-8 file name",
             )
-            .into()
-        })
-        .and_then(|name: String| {
-            motionkit_validation::text::file_extension(
-                "video",
-                &name,
-                &[
-                    "mp4", "mov", "avi", "webm", "mkv", "m4v", "png", "jpg", "jpeg",
-                ],
-            )
-            .map_err(|v| Error::Validation(v.into()))?;
-            Ok(name)
-        })
+        })?;
+    if let Some(warning) = media::check_upload_name("video", &name)? {
+        tracing::warn!(warning = %warning, "uploading anyway");
+    }
+    Ok(name)
 }
 
-fn extension(path: &Path, field: &str, allowed: &[&str]) -> Result<String, Error> {
+/// The extension of a model or thumbnail file. Outside `documented` it is
+/// an error for a model (the documents list fbx, glb, gltf and vrm) and a
+/// logged warning for a thumbnail (they only say "preferably png").
+fn extension(path: &Path, field: &str, documented: &[&str], strict: bool) -> Result<String, Error> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    motionkit_validation::text::file_extension(field, name, allowed)
-        .map_err(|v| Error::Validation(v.into()))
+    let any = motionkit_validation::text::file_extension(field, name, &[])?;
+    match motionkit_validation::text::file_extension(field, name, documented) {
+        Ok(ext) => Ok(ext),
+        Err(violation) if strict => Err(violation.into()),
+        Err(violation) => {
+            tracing::warn!(warning = %violation.into_warning(), "uploading anyway");
+            Ok(any)
+        }
+    }
 }
 
 impl Client {
@@ -261,13 +271,14 @@ impl Client {
     /// file to it in chunks, resuming after dropped connections.
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
         let name = file_name(path)?;
-        check_local_media(path).await?;
+        let kind = check_local_media(path).await?;
         let url = self.upload_url(&name, true).await?;
         let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
         Ok(Upload {
             url,
             name,
             size: report.bytes,
+            input: kind.into(),
         })
     }
 
@@ -426,9 +437,9 @@ impl Client {
         thumbnail: Option<&Path>,
         options: &UploadOptions,
     ) -> Result<ModelUpload, Error> {
-        let model_ext = extension(model, "model", &["fbx", "glb", "gltf", "vrm"])?;
+        let model_ext = extension(model, "model", &["fbx", "glb", "gltf", "vrm"], true)?;
         let thumb_ext = thumbnail
-            .map(|t| extension(t, "thumbnail", &["png", "jpg", "jpeg"]))
+            .map(|t| extension(t, "thumbnail", &["png", "jpg", "jpeg"], false))
             .transpose()?;
         let stem = model.file_stem().and_then(|s| s.to_str());
         let urls = self

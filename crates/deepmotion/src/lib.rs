@@ -47,7 +47,7 @@ pub use error::{Error, JobFailure};
 pub use motionkit_transport::{
     DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
-pub use process::Process;
+pub use process::{Process, Submitted};
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;

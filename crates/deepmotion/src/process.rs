@@ -1,6 +1,15 @@
 //! `POST /process`: start a job from an upload, or rerun a finished one,
 //! without ever being charged twice.
 //!
+//! Before anything is sent, the parameters are checked and the findings
+//! sorted by severity ([`motionkit_validation::Severity`]): errors (rules
+//! the documents state) are never sent; documented failures (error 503
+//! for a `trim` beyond the video's end, 504 for a `model` the account does
+//! not have, 505 for `sim=1` with a custom model) are refused unless
+//! [`Process::force`] is set; warnings (our own inferences) never block
+//! and come back in [`Submitted::warnings`]. A rerun learns its input's
+//! kind and duration from the job it reruns.
+//!
 //! `/process` is not idempotent. When a submission fails in a way that
 //! leaves it unknown whether the server started the job (a timeout or a
 //! broken connection after the request went out, or a 5xx), the client
@@ -11,8 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use motionkit_models::deepmotion::{PROCESSOR_VIDEO2ANIM, ProcessRequest};
 
-use motionkit_validation::Violations;
-use motionkit_validation::process::{InputKind, ProcessParams};
+use motionkit_validation::process::{InputKind, ProcessParams, keys};
+use motionkit_validation::{Findings, Rule, Severity, Violation, Violations};
 
 use crate::client::{Client, Upload};
 use crate::error::Error;
@@ -30,6 +39,20 @@ enum Source {
     Rerun { rid: String },
 }
 
+/// A submitted job, and what was reported but did not block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    /// The job's request id.
+    pub rid: String,
+    /// Warnings, and the documented failures sent anyway with
+    /// [`Process::force`].
+    pub warnings: Vec<Violation>,
+    /// The input's kind, as checked.
+    pub input: InputKind,
+    /// The input's duration in seconds, when it was known.
+    pub duration: Option<f64>,
+}
+
 /// A `/process` request.
 ///
 /// ```no_run
@@ -45,8 +68,64 @@ enum Source {
 pub struct Process {
     source: Source,
     params: ProcessParams,
-    input: InputKind,
+    input: Option<InputKind>,
     duration: Option<f64>,
+    force: bool,
+}
+
+/// What the job `rid` was made from: its kind (from its file name, or the
+/// first bytes of its input when the name says nothing) and its duration,
+/// from `/download` and `/list`. Unknown parts stay `None`.
+async fn rerun_input(client: &Client, rid: &str) -> (Option<InputKind>, Option<f64>) {
+    let rids = [rid.to_owned()];
+    let link = match client.download_links(&rids).await {
+        Ok(links) => links.into_iter().find(|l| l.rid == rid),
+        Err(error) => {
+            tracing::warn!(error = %error, "cannot read the job being rerun from /download");
+            None
+        }
+    };
+    let mut name = link.as_ref().and_then(|l| l.name.clone());
+    let mut duration = link.as_ref().and_then(|l| l.duration);
+    if name.is_none() || duration.is_none() {
+        if let Ok(jobs) = client.list(&[]).await {
+            if let Some(job) = jobs.into_iter().find(|j| j.rid == rid) {
+                name = name.or(job.file_name);
+                duration = duration.or(job.file_duration);
+            }
+        }
+    }
+    let by_name = name.as_deref().and_then(known_input_kind);
+    let kind = match (by_name, link.and_then(|l| l.input)) {
+        (Some(kind), _) => Some(kind),
+        (None, Some(url)) => sniff_input(client, &url).await,
+        (None, None) => None,
+    };
+    (kind, duration.filter(|d| d.is_finite() && *d > 0.0))
+}
+
+/// The kind a file name's extension names, if it names one.
+fn known_input_kind(name: &str) -> Option<InputKind> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    match ext.as_str() {
+        "png" | "jpg" | "jpeg" => Some(InputKind::Image),
+        "mp4" | "mov" | "avi" | "webm" | "mkv" | "m4v" => Some(InputKind::Video),
+        _ => None,
+    }
+}
+
+/// The kind of the file at `url`, from its first bytes.
+async fn sniff_input(client: &Client, url: &str) -> Option<InputKind> {
+    use motionkit_validation::media::{HEAD_BYTES, Identified, identify};
+    let response = client
+        .transport()
+        .fetch_head(url, HEAD_BYTES as u64)
+        .await
+        .ok()?;
+    match identify(&response.into_body()) {
+        Identified::Media { kind, .. } => Some(kind.into()),
+        _ => None,
+    }
 }
 
 /// Whether a file name is an image (png/jpg) rather than a video.
@@ -102,25 +181,36 @@ impl Process {
     /// A new job for an uploaded file.
     pub fn new(upload: &Upload) -> Self {
         Process {
-            input: input_kind(&upload.name),
+            input: Some(upload.input),
             source: Source::Upload {
                 url: upload.url.clone(),
                 name: upload.name.clone(),
             },
             params: ProcessParams::default(),
             duration: None,
+            force: false,
         }
     }
 
     /// Reruns the finished job `rid` with other parameters (and charges
-    /// again).
+    /// again). Its input's kind and duration come from the job
+    /// ([`Process::send`] asks `/download` and `/list`), unless set with
+    /// [`Process::input`] and [`Process::duration`].
     pub fn rerun(rid: impl Into<String>) -> Self {
         Process {
             source: Source::Rerun { rid: rid.into() },
             params: ProcessParams::default(),
-            input: InputKind::Video,
+            input: None,
             duration: None,
+            force: false,
         }
+    }
+
+    /// Sends what the documents say fails (see the module docs) anyway.
+    /// Errors are never sent.
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
     }
 
     /// Processing parameters.
@@ -129,10 +219,10 @@ impl Process {
         self
     }
 
-    /// Whether the input is a video or an image; guessed from the file name
-    /// for uploads, video for reruns.
+    /// Whether the input is a video or an image. An upload knows it from
+    /// the file's first bytes; a rerun learns it from the job.
     pub fn input(mut self, input: InputKind) -> Self {
-        self.input = input;
+        self.input = Some(input);
         self
     }
 
@@ -143,26 +233,128 @@ impl Process {
         self
     }
 
-    /// The request body, after checking every parameter.
+    /// Every finding about the parameters with what is known locally (a
+    /// rerun whose input kind is not known yet is checked as a video).
+    pub fn check(&self) -> Findings {
+        self.params
+            .check(self.input.unwrap_or(InputKind::Video), self.duration)
+    }
+
+    /// The request body, after checking every parameter locally: errors,
+    /// and documented failures unless forced, refuse it.
     pub fn to_request(&self) -> Result<ProcessRequest, Violations> {
-        self.params.validate(self.input, self.duration)?;
+        self.check().into_result(self.force)?;
+        Ok(self.request())
+    }
+
+    fn request(&self) -> ProcessRequest {
         let params = self.params.to_params();
         let (url, rid) = match &self.source {
             Source::Upload { url, .. } => (Some(url.clone()), None),
             Source::Rerun { rid } => (None, Some(rid.clone())),
         };
-        Ok(ProcessRequest {
+        ProcessRequest {
             url,
             rid,
             processor: PROCESSOR_VIDEO2ANIM.to_owned(),
             params: (!params.is_empty()).then_some(params),
+        }
+    }
+
+    /// Submits the job and returns its request id; see [`Process::submit`].
+    pub async fn send(&self, client: &Client) -> Result<String, Error> {
+        self.submit(client).await.map(|s| s.rid)
+    }
+
+    /// Checks, then submits the job. Before anything is sent:
+    ///
+    /// - a rerun learns its input's kind and duration from the job;
+    /// - with `trim`, an upload's duration comes from `/videoInfo` (free);
+    /// - with `model`, the account's `listModels` is asked whether it has
+    ///   that model (when the list cannot be read, the check is skipped
+    ///   with a logged warning);
+    ///
+    /// then errors refuse the job, documented failures refuse it unless
+    /// forced, and warnings come back in [`Submitted::warnings`].
+    pub async fn submit(&self, client: &Client) -> Result<Submitted, Error> {
+        let (input, duration) = self.learn_input(client).await;
+        let mut findings = self.params.check(input, duration);
+        if let Some(missing) = self.missing_model(client).await {
+            findings.push(missing);
+        }
+        let warnings = findings.into_result(self.force)?;
+        for warning in &warnings {
+            tracing::warn!(warning = %warning, "sending anyway");
+        }
+        let rid = self.post(client, &self.request()).await?;
+        Ok(Submitted {
+            rid,
+            warnings,
+            input,
+            duration,
         })
     }
 
-    /// Submits the job and returns its request id. Invalid parameters are
-    /// reported before anything is sent.
-    pub async fn send(&self, client: &Client) -> Result<String, Error> {
-        let request = self.to_request()?;
+    /// The input's kind and duration: as set, else from the upload or the
+    /// job being rerun. What cannot be learnt stays unknown (a video of
+    /// unknown duration).
+    async fn learn_input(&self, client: &Client) -> (InputKind, Option<f64>) {
+        let mut input = self.input;
+        let mut duration = self.duration;
+        match &self.source {
+            Source::Rerun { rid } if input.is_none() || duration.is_none() => {
+                let (kind, seconds) = rerun_input(client, rid).await;
+                input = input.or(kind);
+                duration = duration.or(seconds);
+            }
+            Source::Upload { url, .. }
+                if duration.is_none()
+                    && self.params.trim.is_some()
+                    && input != Some(InputKind::Image) =>
+            {
+                match client.video_info(url).await {
+                    Ok(info) => duration = info.duration,
+                    Err(error) => tracing::warn!(
+                        error = %error,
+                        "cannot read the video's duration from /videoInfo; trim is not checked against it"
+                    ),
+                }
+            }
+            _ => {}
+        }
+        let input = input.unwrap_or(InputKind::Video);
+        (input, duration.filter(|_| input == InputKind::Video))
+    }
+
+    /// The documented failure for a `model` the account does not have
+    /// (error 504), when its model list can be read.
+    async fn missing_model(&self, client: &Client) -> Option<Violation> {
+        let model = self.params.model.as_deref()?;
+        if self.force {
+            return None;
+        }
+        match client.list_models(Some(model), None).await {
+            Ok(models) if models.iter().any(|m| m.id == model) => None,
+            Ok(_) => Some(
+                Violation::new(
+                    keys::MODEL,
+                    Rule::UnknownModel,
+                    model,
+                    "a model id of the account's listModels (DeepMotion fails the job with \
+                     error 504: error loading the character assets)",
+                )
+                .with_severity(Severity::DocumentedFailure),
+            ),
+            Err(error) => {
+                tracing::warn!(error = %error, model, "cannot read the account's models; the model id is not checked");
+                None
+            }
+        }
+    }
+
+    /// Posts the request and returns its rid, adopting rather than
+    /// resubmitting after an ambiguous failure.
+    async fn post(&self, client: &Client, request: &ProcessRequest) -> Result<String, Error> {
         let started = now_ms();
         let mut unknown: Option<motionkit_transport::Error> = None;
         for attempt in 0..SUBMIT_ATTEMPTS {
@@ -177,7 +369,7 @@ impl Process {
                 }
                 tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
             }
-            match client.raw_process(&request).await {
+            match client.raw_process(request).await {
                 Ok(rid) if motionkit_validation::text::server_id("rid", &rid).is_ok() => {
                     client.claim(&rid);
                     return Ok(rid);
@@ -261,6 +453,7 @@ mod tests {
             url: "https://storage.example/u?sig=x".into(),
             name: name.into(),
             size: 1,
+            input: input_kind(name),
         }
     }
 

@@ -20,13 +20,14 @@ impl ThemeParameter {
             .unwrap_or(self.id())
     }
 
-    /// The validation rule for this parameter; `None` for a parameter type
-    /// this version does not know.
-    pub fn rule(&self) -> Option<Rule> {
+    /// The validation rule for this parameter; a parameter type this
+    /// version does not know gets [`motionkit_validation::theme::ParameterKind::Unknown`],
+    /// whose values are sent unchecked.
+    pub fn rule(&self) -> Rule {
         let p = &self.parameter;
         let to_usize = |v: Option<i64>| v.and_then(|v| usize::try_from(v).ok());
         let to_u32 = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-        Some(match &self.kind {
+        match &self.kind {
             ParameterType::Text => Rule::text(
                 self.id(),
                 self.display_name(),
@@ -47,22 +48,26 @@ impl ThemeParameter {
                 self.display_name(),
                 p.layers.clone().unwrap_or_default(),
             ),
-            ParameterType::Unknown(_) => return None,
-        })
+            ParameterType::Unknown(_) => Rule {
+                id: self.id().to_owned(),
+                layer: self.display_name().to_owned(),
+                kind: motionkit_validation::theme::ParameterKind::Unknown,
+            },
+        }
     }
 }
 
 impl Theme {
     /// Validation rules of every parameter, and the display names of those
-    /// whose type this version does not know.
+    /// whose type this version does not know (their rules check nothing).
     pub fn rules(&self) -> (Vec<Rule>, Vec<String>) {
         let mut rules = Vec::new();
         let mut unknown = Vec::new();
         for parameter in self.parameters.iter().flatten() {
-            match parameter.rule() {
-                Some(rule) => rules.push(rule),
-                None => unknown.push(parameter.display_name().to_owned()),
+            if matches!(parameter.kind, ParameterType::Unknown(_)) {
+                unknown.push(parameter.display_name().to_owned());
             }
+            rules.push(parameter.rule());
         }
         (rules, unknown)
     }

@@ -118,11 +118,19 @@ impl Generate {
         &self.values
     }
 
-    /// Checks everything that needs no network: every value against its
-    /// parameter (lengths, pattern, colour, output layer, picture URL
-    /// syntax and extension), missing and unknown parameters, and the
-    /// webhook URL if one was given. Returns the values as they will be
-    /// sent.
+    /// What this crate infers without the documents saying it fails: a
+    /// missing parameter, an unknown parameter id, a picture URL whose
+    /// extension is outside `accept`, a parameter type this version does
+    /// not know. Reported, never blocking; [`Generate::send`] logs them.
+    pub fn warnings(&self) -> Vec<Violation> {
+        self.values.warnings()
+    }
+
+    /// Checks everything that needs no network and that the documents
+    /// state: every value against its parameter (lengths, pattern, colour,
+    /// output layer, picture URL syntax) and the webhook URL if one was
+    /// given. Returns the values as they will be sent. Warnings do not
+    /// block: see [`Generate::warnings`].
     pub fn validate(&self) -> Result<Vec<GenerationValue>, Violations> {
         let mut problems = Violations::new();
         if !self.with_parameters {
@@ -211,6 +219,9 @@ impl Generate {
         } else {
             self.validate()?
         };
+        for warning in self.warnings() {
+            tracing::warn!(warning = %warning, "sending anyway: the documents do not say this fails");
+        }
         let (webhook, callback) = match target {
             Ok(receiver) => {
                 let (key, url) = receiver.issue();
@@ -326,7 +337,11 @@ mod tests {
                 .any(|v| v.field == "webhook" && v.rule == Rule::Required),
             "{error}"
         );
-        assert!(problems.iter().any(|v| v.field == "l6_ville_01"), "{error}");
+        // Missing parameters are warnings: they do not block on their own.
+        assert!(
+            !problems.iter().any(|v| v.field == "l6_ville_01"),
+            "{error}"
+        );
     }
 
     #[test]

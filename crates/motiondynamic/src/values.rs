@@ -16,25 +16,23 @@
 
 use motionkit_models::motiondynamic::{GenerationRequest, GenerationValue, Theme};
 use motionkit_validation::theme::{self, ParameterKind, ThemeParameter};
-use motionkit_validation::{Rule, Violation, Violations};
+use motionkit_validation::{Findings, Violation, Violations};
 
 /// User values for one theme, checked against its parameters.
 #[derive(Debug, Clone)]
 pub struct GenerationValues {
     theme_id: String,
     rules: Vec<ThemeParameter>,
-    unsupported: Vec<String>,
     entries: Vec<(String, String)>,
 }
 
 impl GenerationValues {
     /// Values for `theme`, none set yet.
     pub fn new(theme: &Theme) -> Self {
-        let (rules, unsupported) = theme.rules();
+        let (rules, _) = theme.rules();
         GenerationValues {
             theme_id: theme.theme_id.clone(),
             rules,
-            unsupported,
             entries: Vec::new(),
         }
     }
@@ -56,37 +54,32 @@ impl GenerationValues {
         &self.rules
     }
 
-    /// Checks everything that can be checked without the network and
-    /// returns the values as sent, in the theme's parameter order. Picture
-    /// URLs are checked for scheme and extension only; the client fetches
-    /// their header bytes before sending.
-    pub fn validate(&self) -> Result<Vec<GenerationValue>, Violations> {
-        let mut problems = Violations::new();
-        for name in &self.unsupported {
-            problems.push(Violation::new(
-                name.as_str(),
-                Rule::UnknownParameter,
-                "",
-                "a parameter type this version supports: color, picture, text, output",
-            ));
-        }
-        let resolved = match theme::resolve_values(&self.rules, &self.entries) {
-            Ok(resolved) => resolved,
-            Err(unknown) => {
-                problems.extend(unknown);
-                self.entries
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        theme::resolve(&self.rules, k).map(|p| (p.id.clone(), v.clone()))
-                    })
-                    .collect()
+    /// Checks everything that can be checked without the network and sorts
+    /// the findings by severity (see
+    /// [`motionkit_validation::theme::check_values`]): errors block,
+    /// warnings (a missing parameter, an unknown parameter id, a picture
+    /// URL whose extension is outside `accept`, a parameter type this
+    /// version does not know) never do. A key that is neither a layer name
+    /// nor a parameter id of the theme is an error, since it cannot be sent;
+    /// an unknown id in UUID form is sent as given, with a warning.
+    pub fn check(&self) -> (Findings, Vec<GenerationValue>) {
+        let mut found = Findings::new();
+        let mut resolved: Vec<(String, String)> = Vec::with_capacity(self.entries.len());
+        for (key, value) in &self.entries {
+            match theme::resolve(&self.rules, key) {
+                Some(param) => resolved.push((param.id.clone(), value.clone())),
+                None if motionkit_validation::text::uuid("parameter_id", key).is_ok() => {
+                    resolved.push((key.clone(), value.clone()));
+                }
+                None => {
+                    if let Err(unknown) = theme::resolve_values(&self.rules, &[(key, value)]) {
+                        found.extend(unknown);
+                    }
+                }
             }
-        };
-        if let Err(broken) = theme::validate_values(&self.rules, &resolved) {
-            problems.extend(broken);
         }
-        problems.into_result(())?;
-        Ok(self
+        found.merge(theme::check_values(&self.rules, &resolved));
+        let mut values: Vec<GenerationValue> = self
             .rules
             .iter()
             .filter_map(|rule| {
@@ -98,7 +91,32 @@ impl GenerationValues {
                         parameter_id: rule.id.clone(),
                     })
             })
-            .collect())
+            .collect();
+        values.extend(
+            resolved
+                .iter()
+                .filter(|(id, _)| !self.rules.iter().any(|r| r.has_id(id)))
+                .map(|(id, value)| GenerationValue {
+                    value: value.clone(),
+                    parameter_id: id.clone(),
+                }),
+        );
+        (found, values)
+    }
+
+    /// The warnings of [`GenerationValues::check`]: reported, never blocking.
+    pub fn warnings(&self) -> Vec<Violation> {
+        self.check().0.warnings
+    }
+
+    /// Checks everything that can be checked without the network and
+    /// returns the values as sent, in the theme's parameter order (values
+    /// for ids the theme does not have last). Picture URLs are checked for
+    /// their scheme only; the client fetches their first bytes before
+    /// sending. Warnings do not block: see [`GenerationValues::warnings`].
+    pub fn validate(&self) -> Result<Vec<GenerationValue>, Violations> {
+        let (found, values) = self.check();
+        found.errors.into_result(values)
     }
 
     /// Picture parameters and the URLs given for them, to fetch and check.
@@ -128,6 +146,7 @@ impl GenerationValues {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use motionkit_validation::Rule;
 
     fn demo() -> Theme {
         motionkit_models::decode(include_str!(

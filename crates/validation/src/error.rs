@@ -61,6 +61,8 @@ pub enum Rule {
     Duplicate,
     /// Two options that cannot be given together.
     Conflict,
+    /// A character model id the account's model list does not have.
+    UnknownModel,
 }
 
 impl Rule {
@@ -93,11 +95,50 @@ impl Rule {
             Rule::UnknownParameter => "unknown_parameter",
             Rule::Duplicate => "duplicate",
             Rule::Conflict => "conflict",
+            Rule::UnknownModel => "unknown_model",
         }
     }
 }
 
 impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much a finding weighs: whether it stops a request from being sent.
+///
+/// The documents are the judge. What they state is an [`Severity::Error`];
+/// what they say the server fails (a code of their error table) is a
+/// [`Severity::DocumentedFailure`], refused unless the caller forces it;
+/// what only this crate infers is a [`Severity::Warning`], which never
+/// blocks anything the API might accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Severity {
+    /// Breaks a rule the documents state: never sent.
+    #[default]
+    Error,
+    /// A request the documents say fails on the server (for example error
+    /// 505, physics filter with a custom character): refused before
+    /// anything is charged, unless forced.
+    DocumentedFailure,
+    /// Our own inference (an unknown parameter, format or file extension, a
+    /// combination the documents only hint at): reported, never blocking.
+    Warning,
+}
+
+impl Severity {
+    /// The stable snake_case name: `error`, `documented_failure`, `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::DocumentedFailure => "documented_failure",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -114,10 +155,12 @@ pub struct Violation {
     pub value: String,
     /// What the rule allows, for example `1.0..=8.0` or `at most 12 characters`.
     pub limit: String,
+    /// Whether it blocks sending; [`Severity::Error`] unless said otherwise.
+    pub severity: Severity,
 }
 
 impl Violation {
-    /// A violation; `value` is shortened to [`VALUE_EXCERPT_CHARS`] characters.
+    /// An error; `value` is shortened to [`VALUE_EXCERPT_CHARS`] characters.
     pub fn new(
         field: impl Into<String>,
         rule: Rule,
@@ -129,7 +172,86 @@ impl Violation {
             rule,
             value: excerpt(value.as_ref()),
             limit: limit.into(),
+            severity: Severity::Error,
         }
+    }
+
+    /// The same finding with another severity.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// The same finding as a [`Severity::Warning`].
+    pub fn into_warning(self) -> Self {
+        self.with_severity(Severity::Warning)
+    }
+
+    /// True for a [`Severity::Warning`].
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
+    }
+}
+
+/// Everything a check found, sorted by [`Severity`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Findings {
+    /// Rules the documents state: the request is never sent.
+    pub errors: Violations,
+    /// Requests the documents say fail: refused unless forced.
+    pub failures: Vec<Violation>,
+    /// Our own inferences: reported, never blocking.
+    pub warnings: Vec<Violation>,
+}
+
+impl Findings {
+    /// Nothing found.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Files a finding under its severity.
+    pub fn push(&mut self, finding: Violation) {
+        match finding.severity {
+            Severity::Error => self.errors.push(finding),
+            Severity::DocumentedFailure => self.failures.push(finding),
+            Severity::Warning => self.warnings.push(finding),
+        }
+    }
+
+    /// Files every finding under its severity.
+    pub fn extend(&mut self, findings: impl IntoIterator<Item = Violation>) {
+        for finding in findings {
+            self.push(finding);
+        }
+    }
+
+    /// Adds another check's findings.
+    pub fn merge(&mut self, other: Findings) {
+        self.errors.extend(other.errors);
+        self.failures.extend(other.failures);
+        self.warnings.extend(other.warnings);
+    }
+
+    /// What to report when nothing blocks: errors always block, documented
+    /// failures block unless `force` is set (then they are returned with
+    /// the warnings, keeping their severity, so the caller still reports
+    /// them).
+    ///
+    /// # Errors
+    ///
+    /// The errors, or when there are none and `force` is off, the
+    /// documented failures.
+    pub fn into_result(self, force: bool) -> Result<Vec<Violation>, Violations> {
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        if !self.failures.is_empty() && !force {
+            return Err(Violations(self.failures));
+        }
+        let mut report = self.failures;
+        report.extend(self.warnings);
+        Ok(report)
     }
 }
 

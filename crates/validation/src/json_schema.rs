@@ -6,8 +6,12 @@
 //! The schema describes an object with one property per parameter, keyed by
 //! `parameter_id` (`parameterType_id` in the theme). That is the shape a
 //! form fills; the generation's `values` array is built from it one to one,
-//! `{"parameter_id": key, "value": value}`. Every parameter is required and
-//! no other key is allowed, as [`crate::theme::validate_values`] checks.
+//! `{"parameter_id": key, "value": value}`. It expresses the errors of
+//! [`crate::theme::check_values`], not its warnings: a missing parameter
+//! or an unknown key is allowed, as the API allows them (the documents
+//! never say every parameter is required), and any other key must be a
+//! string. The theme's parameter ids are listed under `x-parameter-ids`
+//! for a form that wants to ask for every one of them.
 //!
 //! The schema expresses the rules [`crate::theme::check_value`] applies
 //! offline: text length and pattern, the hex colour without `#`, the output
@@ -26,7 +30,8 @@
 //! let theme = [ThemeParameter::color("afcad4e5-d951-43a1-8a59-889f97b357b5", "background_color")];
 //! let schema = values_schema(&theme, &Annotations::default());
 //! assert_eq!(schema["properties"]["afcad4e5-d951-43a1-8a59-889f97b357b5"]["pattern"], "^[0-9A-Fa-f]{6}$");
-//! assert_eq!(schema["required"][0], "afcad4e5-d951-43a1-8a59-889f97b357b5");
+//! assert_eq!(schema["x-parameter-ids"][0], "afcad4e5-d951-43a1-8a59-889f97b357b5");
+//! assert!(schema.get("required").is_none());
 //! ```
 
 use std::collections::BTreeMap;
@@ -188,6 +193,9 @@ fn property(param: &ThemeParameter, note: Option<&ParameterAnnotation>) -> (Valu
             }
             "The output variant: one of the theme's output layers.".to_owned()
         }
+        ParameterKind::Unknown => {
+            "A parameter of a type this version does not know: any text, sent unchecked.".to_owned()
+        }
     };
     let title = note
         .and_then(|n| n.title.clone())
@@ -204,8 +212,8 @@ fn property(param: &ThemeParameter, note: Option<&ParameterAnnotation>) -> (Valu
 }
 
 /// The JSON Schema (draft 2020-12) of the values of a theme with the given
-/// parameters: an object keyed by parameter id, every parameter required,
-/// no other key allowed. See the module documentation.
+/// parameters: an object keyed by parameter id, every value a string, no
+/// key required. See the module documentation.
 pub fn values_schema(params: &[ThemeParameter], annotations: &Annotations) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
@@ -240,8 +248,8 @@ pub fn values_schema(params: &[ThemeParameter], annotations: &Annotations) -> Va
     root.insert("description".into(), json!(description));
     root.insert("type".into(), json!("object"));
     root.insert("properties".into(), Value::Object(properties));
-    root.insert("required".into(), Value::Array(required));
-    root.insert("additionalProperties".into(), json!(false));
+    root.insert("additionalProperties".into(), json!({"type": "string"}));
+    root.insert("x-parameter-ids".into(), Value::Array(required));
     if let Some(id) = &annotations.theme_id {
         root.insert("x-theme-id".into(), json!(id));
     }

@@ -63,7 +63,7 @@ pub mod text;
 pub mod theme;
 pub mod video;
 
-pub use error::{Rule, Violation, Violations};
+pub use error::{Findings, Rule, Severity, Violation, Violations};
 
 /// The examples of the crate's README, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -153,9 +153,56 @@ pub fn check_upload(field: &str, size: u64, head: &[u8]) -> Result<Identified, V
     }
 }
 
+/// Extensions of the videos and pictures DeepMotion's examples name
+/// (`test.mp4`, `test.jpg`) and that common cameras and editors write. Not
+/// a closed list: the documents give none.
+pub const KNOWN_UPLOAD_EXTENSIONS: &[&str] = &[
+    "mp4", "mov", "avi", "webm", "mkv", "m4v", "png", "jpg", "jpeg",
+];
+
+/// Checks the file name an upload is requested with (`GET /upload?name=`).
+///
+/// The documents ask for "a file name with extension", so a name without
+/// one is an error ([`Rule::FileExtension`]). An extension outside
+/// [`KNOWN_UPLOAD_EXTENSIONS`] is only a warning: what the file is comes
+/// from its bytes ([`identify`]), and the name is sent as given.
+///
+/// # Errors
+///
+/// A name without an extension, naming `field`.
+pub fn check_upload_name(field: &str, name: &str) -> Result<Option<Violation>, Violation> {
+    let extension = crate::text::file_extension(field, name, &[])?;
+    if KNOWN_UPLOAD_EXTENSIONS.contains(&extension.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(
+        Violation::new(
+            field,
+            Rule::FileExtension,
+            name,
+            format!(
+                "an extension motionkit knows ({}); the file's bytes decide what it is, and the \
+                 name is sent as given",
+                KNOWN_UPLOAD_EXTENSIONS.join(", ")
+            ),
+        )
+        .into_warning(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upload_names_need_an_extension_and_unknown_ones_are_warnings() {
+        assert_eq!(check_upload_name("video", "dance.MP4"), Ok(None));
+        let warning = check_upload_name("video", "dance.mts").unwrap().unwrap();
+        assert!(warning.is_warning());
+        assert_eq!(warning.rule, Rule::FileExtension);
+        let error = check_upload_name("video", "dance").unwrap_err();
+        assert_eq!(error.severity, crate::Severity::Error);
+    }
 
     #[test]
     fn containers_and_pictures_are_recognised() {

@@ -353,11 +353,11 @@ fn describe_bytes(header: &[u8]) -> String {
     }
 }
 
-/// Checks a picture by its name and by its first bytes and returns what the
-/// bytes say.
+/// Checks a picture by its first bytes and returns what they say. The
+/// name's extension is not checked here: the bytes decide (see
+/// [`check_picture_name`] for the offline hint).
 ///
-/// Reports, all at once: an extension outside `accept` (when the name has
-/// one, see [`check_picture_name`]); content that is not a recognised
+/// Reports, all at once: content that is not a recognised
 /// picture or whose size cannot be read from `header`
 /// ([`Rule::PictureUnreadable`]); content in a format outside `accept`
 /// ([`Rule::PictureFormat`]); a width or height below the minimum
@@ -370,14 +370,12 @@ fn describe_bytes(header: &[u8]) -> String {
 /// Every violation found, each naming `field`.
 pub fn check_picture<S: AsRef<str>>(
     field: &str,
-    url_or_name: &str,
     header: &[u8],
     accept: &[S],
     min_width: Option<u32>,
     min_height: Option<u32>,
 ) -> Result<PictureInfo, Violations> {
     let mut found = Violations::new();
-    found.record(check_picture_name(field, url_or_name, accept));
     let mut info = None;
     let sniffed = sniff_detailed(header);
     let format = match sniffed {
@@ -559,7 +557,6 @@ mod tests {
         let accept = ["png"];
         let ok = check_picture(
             "image_produit",
-            "https://imgur.com/download/uNcCrzv",
             &png(1200, 680),
             &accept,
             Some(1200),
@@ -569,7 +566,6 @@ mod tests {
 
         let err = check_picture(
             "image_produit",
-            "https://example.com/p.jpg",
             &jpeg(1000, 700, 20),
             &accept,
             Some(1200),
@@ -579,13 +575,13 @@ mod tests {
         let rules: Vec<Rule> = err.iter().map(|v| v.rule).collect();
         assert_eq!(
             rules,
-            [Rule::PictureFormat, Rule::PictureFormat, Rule::PictureSize]
+            [Rule::PictureFormat, Rule::PictureSize],
+            "the bytes decide the format, not the name"
         );
         assert!(err.iter().all(|v| v.field == "image_produit"));
-        assert_eq!(err.0[2].value, "1000x700");
+        assert_eq!(err.0[1].value, "1000x700");
 
-        let err =
-            check_picture("image_produit", "x.png", b"<html>", &accept, None, None).unwrap_err();
+        let err = check_picture("image_produit", b"<html>", &accept, None, None).unwrap_err();
         assert_eq!(err.0[0].rule, Rule::PictureUnreadable);
     }
 

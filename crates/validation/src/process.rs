@@ -40,7 +40,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Rule, Violation, Violations, excerpt_field};
+use crate::error::{Findings, Rule, Severity, Violation, Violations, excerpt_field};
 use crate::number::{flag, format_rgba, one_of_limit, parse_f64, range_f64, rgba};
 use crate::video::{Crop, Trim};
 
@@ -135,6 +135,15 @@ pub enum InputKind {
     Video,
     /// A still image: enables `png`/`jpg` output, forbids `trim`.
     Image,
+}
+
+impl From<crate::media::MediaKind> for InputKind {
+    fn from(kind: crate::media::MediaKind) -> Self {
+        match kind {
+            crate::media::MediaKind::Video => InputKind::Video,
+            crate::media::MediaKind::Picture => InputKind::Image,
+        }
+    }
 }
 
 /// Declares a string-valued enumeration with its wire names.
@@ -314,6 +323,10 @@ pub struct ProcessParams {
     pub config: Option<String>,
     /// `formats`, for example `bvh,fbx,mp4`.
     pub formats: Vec<OutputFormat>,
+    /// Output formats this crate does not know (a newer API's), sent after
+    /// [`ProcessParams::formats`] in the same `formats=` list, exactly as
+    /// given. Each is reported by [`ProcessParams::warnings`].
+    pub extra_formats: Vec<String>,
     /// `model`: a character model id (from the custom character API).
     pub model: Option<String>,
     /// `sim`: physics simulation; off by default.
@@ -364,6 +377,13 @@ impl ProcessParams {
     /// exactly as given (see [`ProcessParams::extra`]).
     pub fn extra(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds an output format this crate does not know, sent as given in
+    /// the `formats=` list (see [`ProcessParams::extra_formats`]).
+    pub fn extra_format(mut self, format: impl Into<String>) -> Self {
+        self.extra_formats.push(format.into());
         self
     }
 
@@ -491,8 +511,9 @@ impl ProcessParams {
             || self.render_cam_mode.is_some()
     }
 
-    /// Checks every parameter and reports every violation at once, in
-    /// [`PARAMETER_KEYS`] order, each under its canonical key.
+    /// Checks every parameter and sorts every finding by [`Severity`].
+    ///
+    /// Errors, each under its canonical key, in [`PARAMETER_KEYS`] order:
     ///
     /// - `config`, `model`, `render.backdrop`: non-empty, without whitespace
     ///   or control characters ([`Rule::Syntax`]).
@@ -501,60 +522,68 @@ impl ProcessParams {
     /// - `videoSpeedMultiplier` in `1.0..=8.0`, `poseFilteringStrength` in
     ///   `0.0..=1.0` ([`Rule::Range`], [`Rule::NotFinite`]).
     /// - `trim`: only for [`InputKind::Video`] ([`Rule::VideoInputOnly`]),
-    ///   then [`Trim::validate`] with `duration` (seconds, when known).
+    ///   then [`Trim::validate`].
     /// - `crop`: [`Crop::validate`].
+    /// - extra parameters and formats: well-formed and bounded.
     ///
-    /// Combinations the doc suggests are ineffective but does not forbid
-    /// are not errors; see [`ProcessParams::advisories`].
+    /// Documented failures (refused unless forced): `trim` ending after
+    /// `duration` (seconds, when known; error 503), and `sim=1` with a
+    /// custom `model` (error 505).
     ///
-    /// # Errors
-    ///
-    /// Every violation found.
-    pub fn validate(&self, input: InputKind, duration: Option<f64>) -> Result<(), Violations> {
-        let mut found = Violations::new();
+    /// Warnings: see [`ProcessParams::warnings`].
+    pub fn check(&self, input: InputKind, duration: Option<f64>) -> Findings {
+        let mut found = Findings::new();
+        let mut record = |result: Result<(), Violation>| {
+            if let Err(v) = result {
+                found.push(v);
+            }
+        };
         if let Some(config) = &self.config {
-            found.record(token(keys::CONFIG, config));
+            record(token(keys::CONFIG, config));
         }
         let mut seen: Vec<OutputFormat> = Vec::with_capacity(self.formats.len());
         for &format in &self.formats {
             if seen.contains(&format) {
-                found.push(Violation::new(
+                record(Err(Violation::new(
                     keys::FORMATS,
                     Rule::Duplicate,
                     format.as_str(),
                     "each format at most once",
-                ));
+                )));
                 continue;
             }
             seen.push(format);
             if format.is_image_only() && input == InputKind::Video {
-                found.push(Violation::new(
+                record(Err(Violation::new(
                     keys::FORMATS,
                     Rule::ImageInputOnly,
                     format.as_str(),
                     "png and jpg output only for an image input (static pose)",
-                ));
+                )));
             }
         }
+        for (index, format) in self.extra_formats.iter().enumerate() {
+            record(check_extra_format(&self.extra_formats[..index], format));
+        }
         if let Some(model) = &self.model {
-            found.record(token(keys::MODEL, model));
+            record(token(keys::MODEL, model));
         }
         if let Some(v) = self.video_speed_multiplier {
             let (min, max) = VIDEO_SPEED_MULTIPLIER_RANGE;
-            found.record(range_f64(keys::VIDEO_SPEED_MULTIPLIER, v, min, max));
+            record(range_f64(keys::VIDEO_SPEED_MULTIPLIER, v, min, max).map(drop));
         }
         if let Some(v) = self.pose_filtering_strength {
             let (min, max) = POSE_FILTERING_STRENGTH_RANGE;
-            found.record(range_f64(keys::POSE_FILTERING_STRENGTH, v, min, max));
+            record(range_f64(keys::POSE_FILTERING_STRENGTH, v, min, max).map(drop));
         }
         if let Some(trim) = &self.trim {
             match input {
-                InputKind::Image => found.push(Violation::new(
+                InputKind::Image => record(Err(Violation::new(
                     keys::TRIM,
                     Rule::VideoInputOnly,
                     trim.to_string(),
                     "trim only for a video input",
-                )),
+                ))),
                 InputKind::Video => {
                     if let Err(broken) = trim.validate(duration) {
                         found.extend(broken);
@@ -568,31 +597,65 @@ impl ProcessParams {
             }
         }
         if let Some(backdrop) = &self.render_backdrop {
-            found.record(token(keys::RENDER_BACKDROP, backdrop));
+            found.extend(token(keys::RENDER_BACKDROP, backdrop).err());
         }
         for (index, (key, value)) in self.extra.iter().enumerate() {
-            found.record(check_extra(&self.extra[..index], key, value));
+            found.extend(check_extra(&self.extra[..index], key, value).err());
         }
-        found.into_result(())
+        if self.sim == Some(true) {
+            if let Some(model) = &self.model {
+                found.push(
+                    Violation::new(
+                        keys::SIM,
+                        Rule::Conflict,
+                        format!("sim=1 with model={model}"),
+                        "sim=0 for custom characters (DeepMotion fails the job with error \
+                         505: physics filter is incompatible with custom characters)",
+                    )
+                    .with_severity(Severity::DocumentedFailure),
+                );
+            }
+        }
+        found.extend(self.warnings());
+        found
     }
 
-    /// Combinations that are accepted but that the doc suggests have no
-    /// effect or may fail on the server, as [`Rule::Conflict`] violations.
-    /// They are advice, not errors: [`ProcessParams::validate`] does not
-    /// report them.
+    /// The errors of [`ProcessParams::check`]: the rules the documents
+    /// state. Documented failures and warnings are not reported here.
     ///
+    /// # Errors
+    ///
+    /// Every error found.
+    pub fn validate(&self, input: InputKind, duration: Option<f64>) -> Result<(), Violations> {
+        self.check(input, duration).errors.into_result(())
+    }
+
+    /// Our own inferences, as [`Severity::Warning`]s that never block:
+    ///
+    /// - a parameter or output format this crate does not know: sent as
+    ///   given ([`Rule::UnknownParameter`], [`Rule::OneOf`]);
     /// - `render.bgColor` or `render.backdrop` without `render.sbs=0`: the
-    ///   doc only documents them together with `render.sbs=0`.
+    ///   doc only documents them together with `render.sbs=0`
+    ///   ([`Rule::Conflict`]);
     /// - `render.*` options while `formats` is given but has no rendered
     ///   format (`mp4`, `png`, `jpg`).
-    /// - `sim=1` with a `model`: DeepMotion error 505 says the physics
-    ///   filter is incompatible with custom characters.
-    pub fn advisories(&self) -> Vec<Violation> {
+    pub fn warnings(&self) -> Vec<Violation> {
         let mut out: Vec<Violation> = self
             .extra
             .iter()
             .map(|(key, value)| unknown_key(key, &format!("{key}={value}")))
             .collect();
+        out.extend(self.extra_formats.iter().map(|format| {
+            Violation::new(
+                keys::FORMATS,
+                Rule::OneOf,
+                format,
+                format!(
+                    "{}; not one of them, so it is sent as given",
+                    one_of_limit(&OutputFormat::names())
+                ),
+            )
+        }));
         if self.render_sbs != Some(false) {
             if let Some(color) = self.render_bg_color {
                 out.push(Violation::new(
@@ -612,28 +675,17 @@ impl ProcessParams {
             }
         }
         if self.has_render_options()
-            && !self.formats.is_empty()
+            && !(self.formats.is_empty() && self.extra_formats.is_empty())
             && !self.formats.iter().any(|f| f.is_rendered())
         {
             out.push(Violation::new(
                 keys::FORMATS,
                 Rule::Conflict,
-                join_formats(&self.formats),
+                self.formats_value(),
                 "render.* options only affect mp4, png and jpg output",
             ));
         }
-        if self.sim == Some(true) {
-            if let Some(model) = &self.model {
-                out.push(Violation::new(
-                    keys::SIM,
-                    Rule::Conflict,
-                    format!("sim=1 with model={model}"),
-                    "sim=0 for custom characters (DeepMotion error 505: physics filter is \
-                     incompatible with custom characters)",
-                ));
-            }
-        }
-        out
+        out.into_iter().map(Violation::into_warning).collect()
     }
 
     /// Renders the wire strings, `key=value`, in [`PARAMETER_KEYS`] order
@@ -651,8 +703,8 @@ impl ProcessParams {
         if let Some(v) = &self.config {
             put(keys::CONFIG, v.clone());
         }
-        if !self.formats.is_empty() {
-            put(keys::FORMATS, join_formats(&self.formats));
+        if !(self.formats.is_empty() && self.extra_formats.is_empty()) {
+            put(keys::FORMATS, self.formats_value());
         }
         if let Some(v) = &self.model {
             put(keys::MODEL, v.clone());
@@ -787,7 +839,7 @@ impl ProcessParams {
         };
         match canonical {
             keys::CONFIG => self.config = Some(value.to_owned()),
-            keys::FORMATS => self.formats = parse_formats(field, value)?,
+            keys::FORMATS => (self.formats, self.extra_formats) = parse_formats(field, value)?,
             keys::MODEL => self.model = Some(value.to_owned()),
             keys::SIM => self.sim = Some(bit()?),
             keys::TRACK_FACE => self.track_face = Some(bit()?),
@@ -817,34 +869,88 @@ impl ProcessParams {
     }
 }
 
-fn join_formats(formats: &[OutputFormat]) -> String {
-    let names: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
-    names.join(",")
+impl ProcessParams {
+    /// The `formats=` value: known formats, then the extra ones.
+    fn formats_value(&self) -> String {
+        let names: Vec<&str> = self
+            .formats
+            .iter()
+            .map(|f| f.as_str())
+            .chain(self.extra_formats.iter().map(String::as_str))
+            .collect();
+        names.join(",")
+    }
 }
 
-fn parse_formats(field: &str, value: &str) -> Result<Vec<OutputFormat>, Violation> {
-    value
-        .split(',')
-        .map(|item| {
-            let item = item.trim();
-            if item.is_empty() {
-                return Err(Violation::new(
-                    field,
-                    Rule::Syntax,
-                    value,
-                    "a comma-separated list of formats, for example bvh,fbx,mp4",
-                ));
+/// Splits a `formats=` list into known formats and the others, kept as
+/// written.
+fn parse_formats(field: &str, value: &str) -> Result<(Vec<OutputFormat>, Vec<String>), Violation> {
+    let mut known = Vec::new();
+    let mut other: Vec<String> = Vec::new();
+    for item in value.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(Violation::new(
+                field,
+                Rule::Syntax,
+                value,
+                "a comma-separated list of formats, for example bvh,fbx,mp4",
+            ));
+        }
+        match OutputFormat::from_wire(item) {
+            Some(format) => known.push(format),
+            None => {
+                check_extra_format(&other, item).map_err(|mut v| {
+                    field.clone_into(&mut v.field);
+                    v
+                })?;
+                other.push(item.to_owned());
             }
-            OutputFormat::from_wire(item).ok_or_else(|| {
-                Violation::new(
-                    field,
-                    Rule::OneOf,
-                    item,
-                    one_of_limit(&OutputFormat::names()),
-                )
-            })
-        })
-        .collect()
+        }
+    }
+    Ok((known, other))
+}
+
+/// Longest output format this crate does not know.
+pub const MAX_EXTRA_FORMAT_CHARS: usize = 32;
+
+/// Checks an output format this crate does not know: a short token of
+/// letters, digits, `.`, `-` and `_`, not a known format in another case,
+/// and not given twice.
+fn check_extra_format(earlier: &[String], format: &str) -> Result<(), Violation> {
+    let well_formed = !format.is_empty()
+        && format.chars().count() <= MAX_EXTRA_FORMAT_CHARS
+        && format
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !well_formed {
+        return Err(Violation::new(
+            keys::FORMATS,
+            Rule::Syntax,
+            format,
+            format!(
+                "a format name of at most {MAX_EXTRA_FORMAT_CHARS} letters, digits, '.', '-' \
+                 or '_'"
+            ),
+        ));
+    }
+    if OutputFormat::from_wire(format).is_some() {
+        return Err(Violation::new(
+            keys::FORMATS,
+            Rule::Duplicate,
+            format,
+            "a known format through ProcessParams::formats, not as an extra format",
+        ));
+    }
+    if earlier.iter().any(|f| f.eq_ignore_ascii_case(format)) {
+        return Err(Violation::new(
+            keys::FORMATS,
+            Rule::Duplicate,
+            format,
+            "each format at most once",
+        ));
+    }
+    Ok(())
 }
 
 /// The advisory for a parameter this crate does not know: it is sent as
@@ -997,7 +1103,7 @@ mod tests {
         );
         assert_eq!(ProcessParams::parse(&wire).unwrap(), params);
         assert!(params.validate(InputKind::Video, Some(3.0)).is_ok());
-        assert!(params.advisories().is_empty());
+        assert!(params.warnings().is_empty());
     }
 
     #[test]
@@ -1081,7 +1187,7 @@ mod tests {
             parsed.to_params(),
             ["formats=bvh", "camera=1", "trackface=1"]
         );
-        let warnings = parsed.advisories();
+        let warnings = parsed.warnings();
         assert_eq!(warnings.len(), 2);
         assert_eq!(warnings[0].rule, Rule::UnknownParameter);
         assert_eq!(warnings[0].field, "camera");
@@ -1128,11 +1234,31 @@ mod tests {
     fn unknown_enum_values() {
         let err =
             ProcessParams::parse(&["formats=bvh,gif", "footLockingMode=sometimes"]).unwrap_err();
+        assert_eq!(err.len(), 1, "{err}");
         assert_eq!(err.0[0].rule, Rule::OneOf);
-        assert_eq!(err.0[0].value, "gif");
-        assert_eq!(err.0[0].limit, "one of: bvh, fbx, mp4, glb, dmpe, png, jpg");
-        assert_eq!(err.0[1].rule, Rule::OneOf);
-        assert_eq!(err.0[1].field, "footLockingMode");
+        assert_eq!(err.0[0].field, "footLockingMode");
+        // An output format this crate does not know is sent as given, with a
+        // warning: the documents give no closed list of formats.
+        let parsed = ProcessParams::parse(&["formats=bvh,USDZ"]).unwrap();
+        assert_eq!(parsed.formats, [OutputFormat::Bvh]);
+        assert_eq!(parsed.extra_formats, ["USDZ"]);
+        assert_eq!(parsed.to_params(), ["formats=bvh,USDZ"]);
+        let warnings = parsed.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(
+            (warnings[0].rule, warnings[0].value.as_str()),
+            (Rule::OneOf, "USDZ")
+        );
+        assert!(warnings[0].is_warning());
+        assert!(parsed.validate(InputKind::Video, None).is_ok());
+        // Still well-formed and bounded.
+        for bad in [
+            "formats=bvh,a b",
+            "formats=usdz,USDZ",
+            &format!("formats={}", "x".repeat(33)),
+        ] {
+            assert!(ProcessParams::parse(&[bad]).is_err(), "{bad}");
+        }
         let err = ProcessParams::parse(&["poseEstimation.footLockingMode=x"]).unwrap_err();
         assert_eq!(err.0[0].field, "poseEstimation.footLockingMode");
     }
@@ -1178,12 +1304,15 @@ mod tests {
                 ("model".to_owned(), Rule::Syntax),
                 ("videoSpeedMultiplier".to_owned(), Rule::Range),
                 ("poseFilteringStrength".to_owned(), Rule::NotFinite),
-                ("trim".to_owned(), Rule::TrimBeyondDuration),
                 ("crop".to_owned(), Rule::CropOrder),
                 ("render.backdrop".to_owned(), Rule::Syntax),
             ]
         );
         assert_eq!(err.0[2].limit, "1.0..=8.0");
+        // Beyond the duration is a documented failure (error 503), not an error.
+        let findings = params.check(InputKind::Video, Some(10.0));
+        assert_eq!(findings.failures.len(), 1);
+        assert_eq!(findings.failures[0].rule, Rule::TrimBeyondDuration);
     }
 
     #[test]
@@ -1202,17 +1331,26 @@ mod tests {
             .render_backdrop("studio")
             .sim(true)
             .model("m1");
-        let fields: Vec<String> = params.advisories().into_iter().map(|v| v.field).collect();
-        assert_eq!(
-            fields,
-            ["render.bgColor", "render.backdrop", "formats", "sim"]
-        );
+        let fields: Vec<String> = params.warnings().into_iter().map(|v| v.field).collect();
+        assert_eq!(fields, ["render.bgColor", "render.backdrop", "formats"]);
+        assert!(params.warnings().iter().all(Violation::is_warning));
         assert!(params.validate(InputKind::Video, None).is_ok());
+        // sim=1 with a custom model is a documented failure (error 505):
+        // refused unless forced, reported either way.
+        let findings = params.check(InputKind::Video, None);
+        assert!(findings.errors.is_empty());
+        assert_eq!(findings.failures.len(), 1);
+        assert_eq!(findings.failures[0].field, "sim");
+        assert_eq!(findings.failures[0].severity, Severity::DocumentedFailure);
+        assert_eq!(findings.warnings.len(), 3);
+        let refused = findings.clone().into_result(false).unwrap_err();
+        assert_eq!(refused.0[0].field, "sim");
+        assert_eq!(findings.into_result(true).unwrap().len(), 4);
         let fine = ProcessParams::new()
             .formats([OutputFormat::Mp4])
             .render_sbs(false)
             .render_bg_color([0, 177, 64, 0]);
-        assert!(fine.advisories().is_empty());
+        assert!(fine.warnings().is_empty());
     }
 
     #[test]

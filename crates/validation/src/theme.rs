@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Rule, Violation, Violations, excerpt_field};
+use crate::error::{Findings, Rule, Violation, Violations, excerpt_field};
 use crate::output::output_layer;
 use crate::picture::{PictureInfo, check_picture, check_picture_name};
 use crate::text::{char_length, hex_color, http_url, pattern, uuid_eq};
@@ -65,6 +65,10 @@ pub enum ParameterKind {
         /// The layers the value must be one of, for example `["MASTER"]`.
         layers: Vec<String>,
     },
+    /// A type this version does not know (a newer API's). Its values are
+    /// sent unchecked.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ParameterKind {
@@ -75,6 +79,7 @@ impl ParameterKind {
             ParameterKind::Color => "color",
             ParameterKind::Picture { .. } => "picture",
             ParameterKind::Output { .. } => "output",
+            ParameterKind::Unknown => "unknown",
         }
     }
 }
@@ -149,15 +154,16 @@ impl ThemeParameter {
     }
 }
 
-/// Checks one value against one parameter's constraints, reporting under the
-/// parameter's layer.
+/// Checks one value against one parameter's constraints, reporting errors
+/// under the parameter's layer.
 ///
 /// Text: length, then pattern (both reported when both fail; an invalid
 /// pattern is [`Rule::InvalidPattern`]). Colour: [`Rule::HexColor`].
 /// Output: [`Rule::OutputLayer`]. Picture, offline only: the value must be
-/// an `http(s)` URL ([`Rule::Syntax`]) and, when its path has an extension,
-/// that extension must be accepted ([`Rule::PictureFormat`]); check the
-/// downloaded bytes with [`check_picture_bytes`].
+/// an `http(s)` URL ([`Rule::Syntax`]); its format comes from its bytes,
+/// checked with [`check_picture_bytes`] (an extension outside `accept` is
+/// only a warning, see [`value_warnings`]). A parameter of a type this
+/// version does not know: nothing.
 ///
 /// # Errors
 ///
@@ -179,52 +185,84 @@ pub fn check_value(param: &ThemeParameter, value: &str) -> Result<(), Violations
         ParameterKind::Color => {
             found.record(hex_color(field, value));
         }
-        ParameterKind::Picture { accept, .. } => {
-            if found.record(http_url(field, value)).is_some() {
-                found.record(check_picture_name(field, value, accept));
-            }
+        ParameterKind::Picture { .. } => {
+            found.record(http_url(field, value));
         }
         ParameterKind::Output { layers } => {
             found.record(output_layer(field, value, layers));
         }
+        ParameterKind::Unknown => {}
     }
     found.into_result(())
 }
 
-/// Checks a generation's values against a theme's parameters and reports
-/// every problem at once.
+/// What this crate infers about one value without the documents saying it,
+/// as [`crate::Severity::Warning`]s: a picture URL whose extension is outside
+/// `accept` (the bytes decide; `.php` endpoints serve pictures too), and a
+/// value for a parameter of a type this version does not know (sent
+/// unchecked).
+pub fn value_warnings(param: &ThemeParameter, value: &str) -> Vec<Violation> {
+    let field = param.layer.as_str();
+    let found = match &param.kind {
+        ParameterKind::Picture { accept, .. } => {
+            check_picture_name(field, value, accept).err().map(|mut v| {
+                v.limit = format!(
+                    "{}; the picture's bytes decide, so it is sent when they are accepted",
+                    v.limit
+                );
+                v
+            })
+        }
+        ParameterKind::Unknown => Some(Violation::new(
+            field,
+            Rule::UnknownParameter,
+            value,
+            format!(
+                "a parameter type this version checks (color, picture, text, output); \
+                 parameter {} is of another type, so its value is sent unchecked",
+                param.id
+            ),
+        )),
+        _ => None,
+    };
+    found.into_iter().map(Violation::into_warning).collect()
+}
+
+/// Checks a generation's values against a theme's parameters and sorts
+/// every finding by [`crate::Severity`].
 ///
 /// `values` are `(parameter id, value)` pairs; ids are compared
 /// case-insensitively. In the order found:
 ///
-/// - a value for an id the theme does not have: [`Rule::UnknownParameter`],
-///   field = the id as given;
-/// - a second value for the same parameter: [`Rule::Duplicate`], field = the
-///   layer (the first value is the one checked);
-/// - each broken constraint, see [`check_value`], field = the layer;
-/// - then, in the theme's order, every parameter without a value
-///   ([`Rule::Required`], field = the layer): the documentation treats every
-///   parameter as required.
-///
-/// # Errors
-///
-/// Every violation found.
-pub fn validate_values<K, V>(params: &[ThemeParameter], values: &[(K, V)]) -> Result<(), Violations>
+/// - a value for an id the theme does not have: a warning
+///   ([`Rule::UnknownParameter`], field = the id as given); the value is
+///   sent as given, the API discards what it does not use;
+/// - a second value for the same parameter: an error ([`Rule::Duplicate`],
+///   field = the layer; the first value is the one checked);
+/// - each broken constraint, see [`check_value`] (errors) and
+///   [`value_warnings`], field = the layer;
+/// - then, in the theme's order, every parameter without a value: a
+///   warning ([`Rule::Required`], field = the layer). The documents send a
+///   value for every parameter but never say one may be left out, or not.
+pub fn check_values<K, V>(params: &[ThemeParameter], values: &[(K, V)]) -> Findings
 where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let mut found = Violations::new();
+    let mut found = Findings::new();
     let mut seen = vec![false; params.len()];
     for (id, value) in values {
         let (id, value) = (id.as_ref(), value.as_ref());
         let Some(index) = params.iter().position(|p| p.has_id(id)) else {
-            found.push(Violation::new(
-                excerpt_field(id),
-                Rule::UnknownParameter,
-                value,
-                "a parameter id of the theme",
-            ));
+            found.push(
+                Violation::new(
+                    excerpt_field(id),
+                    Rule::UnknownParameter,
+                    value,
+                    "a parameter id of the theme; not one, so it is sent as given",
+                )
+                .into_warning(),
+            );
             continue;
         };
         let param = &params[index];
@@ -240,22 +278,39 @@ where
         if let Err(broken) = check_value(param, value) {
             found.extend(broken);
         }
+        found.extend(value_warnings(param, value));
     }
     for (param, seen) in params.iter().zip(seen) {
         if !seen {
-            found.push(Violation::new(
-                &param.layer,
-                Rule::Required,
-                "",
-                format!(
-                    "a {} value for parameter {}",
-                    param.kind.type_name(),
-                    param.id
-                ),
-            ));
+            found.push(
+                Violation::new(
+                    &param.layer,
+                    Rule::Required,
+                    "",
+                    format!(
+                        "a {} value for parameter {} (the documents send every parameter)",
+                        param.kind.type_name(),
+                        param.id
+                    ),
+                )
+                .into_warning(),
+            );
         }
     }
-    found.into_result(())
+    found
+}
+
+/// The errors of [`check_values`]: the rules the documents state.
+///
+/// # Errors
+///
+/// Every error found.
+pub fn validate_values<K, V>(params: &[ThemeParameter], values: &[(K, V)]) -> Result<(), Violations>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    check_values(params, values).errors.into_result(())
 }
 
 /// Finds the parameter a user means by `key`: its id (any case), else its
@@ -329,7 +384,7 @@ pub fn check_picture_bytes(
             accept,
             min_width,
             min_height,
-        } => check_picture(&param.layer, url, header, accept, *min_width, *min_height),
+        } => check_picture(&param.layer, header, accept, *min_width, *min_height),
         other => Err(Violation::new(
             &param.layer,
             Rule::Conflict,
@@ -480,8 +535,12 @@ mod tests {
             "91359d71-2c65-499b-a409-d51d862589d6".into(),
             "again".into(),
         ));
-        let err = validate_values(&demo_theme(), &values).unwrap_err();
-        let got: Vec<(&str, Rule)> = err.iter().map(|v| (v.field.as_str(), v.rule)).collect();
+        let found = check_values(&demo_theme(), &values);
+        let got: Vec<(&str, Rule)> = found
+            .errors
+            .iter()
+            .map(|v| (v.field.as_str(), v.rule))
+            .collect();
         assert_eq!(
             got,
             [
@@ -491,27 +550,57 @@ mod tests {
                 ("background_color", Rule::HexColor),
                 ("image_produit", Rule::Syntax),
                 ("Variante", Rule::OutputLayer),
+                ("l5_descriptif_01", Rule::Duplicate),
+            ]
+        );
+        // What the documents do not say fails is a warning, not an error.
+        let warned: Vec<(&str, Rule)> = found
+            .warnings
+            .iter()
+            .map(|v| (v.field.as_str(), v.rule))
+            .collect();
+        assert_eq!(
+            warned,
+            [
                 (
                     "00000000-0000-0000-0000-000000000000",
                     Rule::UnknownParameter
                 ),
-                ("l5_descriptif_01", Rule::Duplicate),
                 ("l6_ville_01", Rule::Required),
             ]
+        );
+        assert!(found.warnings.iter().all(Violation::is_warning));
+        assert_eq!(
+            validate_values(&demo_theme(), &values).unwrap_err(),
+            found.errors
         );
     }
 
     #[test]
-    fn picture_extension_is_checked_offline() {
+    fn picture_extension_is_only_a_warning_offline() {
         let mut values = demo_values();
         set(
             &mut values,
             "867b9e64-0869-4631-be06-426eb46daf0d",
-            "https://example.com/photo.JPG",
+            "https://example.com/photo.php",
         );
-        let err = validate_values(&demo_theme(), &values).unwrap_err();
-        assert_eq!(err.0[0].rule, Rule::PictureFormat);
-        assert_eq!(err.0[0].field, "image_produit");
+        let found = check_values(&demo_theme(), &values);
+        assert!(found.errors.is_empty(), "{}", found.errors);
+        assert_eq!(found.warnings.len(), 1);
+        assert_eq!(found.warnings[0].rule, Rule::PictureFormat);
+        assert_eq!(found.warnings[0].field, "image_produit");
+    }
+
+    #[test]
+    fn parameters_of_unknown_types_are_sent_unchecked() {
+        let params: Vec<ThemeParameter> =
+            serde_json::from_str(r#"[{"id": "p1", "layer": "clip", "kind": {"type": "video"}}]"#)
+                .unwrap();
+        assert_eq!(params[0].kind, ParameterKind::Unknown);
+        let found = check_values(&params, &[("p1", "anything")]);
+        assert!(found.errors.is_empty());
+        assert_eq!(found.warnings.len(), 1);
+        assert_eq!(found.warnings[0].rule, Rule::UnknownParameter);
     }
 
     #[test]

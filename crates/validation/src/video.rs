@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Rule, Violation, Violations};
+use crate::error::{Rule, Severity, Violation, Violations};
 use crate::number::parse_f64;
 
 /// The wire key of [`Trim`].
@@ -40,7 +40,8 @@ impl Trim {
     /// # Errors
     ///
     /// [`Rule::NotFinite`], [`Rule::TrimOrder`] (negative start or
-    /// `from >= to`) and [`Rule::TrimBeyondDuration`].
+    /// `from >= to`) and [`Rule::TrimBeyondDuration`], the last as a
+    /// [`Severity::DocumentedFailure`].
     pub fn validate(&self, duration: Option<f64>) -> Result<(), Violations> {
         let mut found = Violations::new();
         let value = self.to_string();
@@ -82,12 +83,18 @@ impl Trim {
                 d.to_string(),
                 "a video duration of at least 0 seconds",
             )),
-            Some(d) if self.to > d => found.push(Violation::new(
-                TRIM_KEY,
-                Rule::TrimBeyondDuration,
-                &value,
-                format!("to <= {d} (the video's duration in seconds)"),
-            )),
+            Some(d) if self.to > d => found.push(
+                Violation::new(
+                    TRIM_KEY,
+                    Rule::TrimBeyondDuration,
+                    &value,
+                    format!(
+                        "to <= {d} (the video's duration in seconds; DeepMotion fails \
+                         the job with error 503)"
+                    ),
+                )
+                .with_severity(Severity::DocumentedFailure),
+            ),
             _ => {}
         }
         found.into_result(())
@@ -288,7 +295,11 @@ mod tests {
         let err = Trim::new(0.0, 4.0).validate(Some(3.0)).unwrap_err();
         assert_eq!(err.0[0].field, "trim");
         assert_eq!(err.0[0].value, "0,4");
-        assert_eq!(err.0[0].limit, "to <= 3 (the video's duration in seconds)");
+        assert_eq!(
+            err.0[0].limit,
+            "to <= 3 (the video's duration in seconds; DeepMotion fails the job with error 503)"
+        );
+        assert_eq!(err.0[0].severity, crate::Severity::DocumentedFailure);
     }
 
     #[test]

@@ -276,6 +276,7 @@ fn valid_value(param: &ThemeParameter) -> BoxedStrategy<String> {
         K::Color => "[0-9a-fA-F]{6}".boxed(),
         K::Picture { .. } => "[Hh]ttps?://[a-z]{1,8}\\.test(:[0-9]{2,4})?/[a-z0-9]{1,8}".boxed(),
         K::Output { layers } => select(layers.clone()).boxed(),
+        K::Unknown => ".{0,8}".boxed(),
     }
 }
 
@@ -299,6 +300,7 @@ fn edge_value(param: &ThemeParameter) -> BoxedStrategy<String> {
         K::Color => color_value(),
         K::Picture { .. } => url_value(),
         K::Output { layers } => output_value(layers),
+        K::Unknown => ".{0,8}".boxed(),
     }
 }
 

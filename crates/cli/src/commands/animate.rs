@@ -15,15 +15,9 @@ use crate::progress::ItemBar;
 use crate::state::{JobPhase, SourceStamp, StateFile, UploadRecord, VideoState};
 use crate::term::safe;
 use futures::StreamExt as _;
-use motionkit_deepmotion::process::input_kind;
 use motionkit_deepmotion::{Process, Upload};
-use motionkit_validation::process::ProcessParams;
+use motionkit_validation::process::{InputKind, ProcessParams};
 use motionkit_validation::{Violation, Violations};
-
-/// Extensions `/upload` accepts.
-const VIDEO_EXTENSIONS: &[&str] = &[
-    "mp4", "mov", "avi", "webm", "mkv", "m4v", "png", "jpg", "jpeg",
-];
 
 /// Jobs created this long before a recorded submission started still count
 /// when an interrupted submission is looked up (server clocks drift).
@@ -38,6 +32,12 @@ struct Item {
     out_dir: PathBuf,
     params: ProcessParams,
     wire: Vec<String>,
+    /// Video or picture, from the file's first bytes.
+    input: InputKind,
+    /// What the name and bytes told us that does not block.
+    warnings: Vec<String>,
+    /// `--force`: send what the documents say fails.
+    force: bool,
 }
 
 /// How one video ended.
@@ -68,10 +68,13 @@ fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_owned();
-        if let Err(v) = motionkit_validation::text::file_extension(&field, &name, VIDEO_EXTENSIONS)
-        {
-            found.push(v);
-            continue;
+        let mut warnings = Vec::new();
+        match motionkit_validation::media::check_upload_name(&field, &name) {
+            Ok(warning) => warnings.extend(warning.map(|w| w.to_string())),
+            Err(v) => {
+                found.push(v);
+                continue;
+            }
         }
         let canonical = match path.canonicalize() {
             Ok(p) if p.is_file() => p,
@@ -89,7 +92,17 @@ fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
         if !seen.insert(key.clone()) {
             continue;
         }
-        let params = match args.process.to_params(input_kind(&name)) {
+        let input = match identify(&field, &canonical) {
+            Ok((input, warning)) => {
+                warnings.extend(warning);
+                input
+            }
+            Err(v) => {
+                found.push(v);
+                continue;
+            }
+        };
+        let params = match args.process.to_params(input) {
             Ok(params) => params,
             Err(violations) => {
                 found.extend(violations);
@@ -122,6 +135,9 @@ fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
             out_dir,
             wire: params.to_params(),
             params,
+            input,
+            warnings,
+            force: args.process.force,
         });
     }
     // The same flag problem is reported once, not once per video.
@@ -132,6 +148,39 @@ fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
         }
     }
     unique.into_result(items).map_err(CliError::from)
+}
+
+/// What a local file is, from its first bytes: a video or a picture.
+/// Clearly not media (empty, text, HTML) is refused; a binary format
+/// motionkit does not recognise is sent as a video, with a warning.
+fn identify(field: &str, path: &std::path::Path) -> Result<(InputKind, Option<String>), Violation> {
+    use motionkit_validation::media::{self, Identified};
+    use std::io::Read as _;
+    let unreadable = |e: std::io::Error| {
+        Violation::new(
+            field,
+            motionkit_validation::Rule::Required,
+            path.display().to_string(),
+            format!("a readable file ({e})"),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    let mut head = Vec::with_capacity(media::HEAD_BYTES);
+    file.take(media::HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    Ok(match media::check_upload(field, size, &head)? {
+        Identified::Media { kind, .. } => (kind.into(), None),
+        _ => (
+            InputKind::Video,
+            Some(format!(
+                "warning: {field} ({}): its first bytes are not a format motionkit knows; \
+                 uploading it as a video, the API decides",
+                path.display()
+            )),
+        ),
+    })
 }
 
 /// `motionkit animate --dry-run`: what would be uploaded and submitted.
@@ -176,10 +225,11 @@ fn dry_run(ctx: &Ctx, items: &[Item], warnings: Vec<String>) -> Result<(), CliEr
 /// `motionkit animate`.
 pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
     let items = plan(&args)?;
-    let warnings = items
+    let mut warnings: Vec<String> = items
         .first()
         .map(|i| advisories(&i.params))
         .unwrap_or_default();
+    warnings.extend(items.iter().flat_map(|i| i.warnings.iter().cloned()));
     if args.dry_run {
         return dry_run(ctx, &items, warnings);
     }
@@ -449,6 +499,7 @@ impl Run<'_> {
                         url: upload.url.clone(),
                         name: upload.name.clone(),
                         size: upload.size,
+                        input: item.input,
                     },
                     None => {
                         let upload = upload_file(client, &item.path, bar).await?;
@@ -529,19 +580,21 @@ impl Run<'_> {
             .update(&item.key, |v| v.submitting_since_ms = Some(now_ms()))?;
         let sent = Process::new(upload)
             .params(item.params.clone())
-            .send(client)
+            .force(item.force)
+            .submit(client)
             .await;
         match sent {
-            Ok(rid) => {
-                self.record_rid(item, &rid)?;
-                Ok(rid)
+            Ok(submitted) => {
+                super::jobs::note_forced(self.ctx, &item.label, &submitted.warnings);
+                self.record_rid(item, &submitted.rid)?;
+                Ok(submitted.rid)
             }
             Err(e) => {
                 if !e.may_have_acted() {
                     self.state
                         .update(&item.key, |v| v.submitting_since_ms = None)?;
                 }
-                Err(e.into())
+                Err(super::jobs::refused(e))
             }
         }
     }
@@ -589,6 +642,38 @@ mod tests {
     use crate::args::ProcessArgs;
     use std::path::Path;
 
+    /// The first bytes of an MP4 file.
+    const MP4_HEAD: &[u8] = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41";
+
+    #[test]
+    fn files_are_identified_by_their_bytes_not_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        // A picture named .mp4 is a picture; a video with an extension
+        // motionkit does not know is a video, with a warning.
+        let png = dir.path().join("pose.mp4");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\x10").unwrap();
+        let mts = dir.path().join("clip.mts");
+        std::fs::write(&mts, MP4_HEAD).unwrap();
+        let items = plan(&args(
+            &[png.to_str().unwrap(), mts.to_str().unwrap()],
+            dir.path(),
+        ))
+        .unwrap();
+        assert_eq!(items[0].input, InputKind::Image);
+        assert_eq!(items[1].input, InputKind::Video);
+        assert!(items[0].warnings.is_empty(), "{:?}", items[0].warnings);
+        assert!(
+            items[1].warnings[0].contains("clip.mts"),
+            "{:?}",
+            items[1].warnings
+        );
+        // A web page saved as .mp4 is refused before anything is sent.
+        let html = dir.path().join("page.mp4");
+        std::fs::write(&html, b"<!doctype html><html></html>").unwrap();
+        let err = plan(&args(&[html.to_str().unwrap()], dir.path())).unwrap_err();
+        assert!(err.message.contains("HTML"), "{err}");
+    }
+
     fn args(videos: &[&str], out: &Path) -> AnimateArgs {
         AnimateArgs {
             videos: videos.iter().map(PathBuf::from).collect(),
@@ -606,7 +691,7 @@ mod tests {
     fn plan_reports_every_bad_input_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("a.mp4");
-        std::fs::write(&good, b"x").unwrap();
+        std::fs::write(&good, MP4_HEAD).unwrap();
         let mut a = args(
             &[good.to_str().unwrap(), "missing.mp4", "notes.txt"],
             dir.path(),
@@ -624,7 +709,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for sub in ["x", "y"] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
-            std::fs::write(dir.path().join(sub).join("walk.mp4"), b"x").unwrap();
+            std::fs::write(dir.path().join(sub).join("walk.mp4"), MP4_HEAD).unwrap();
         }
         let x = dir.path().join("x/walk.mp4");
         let y = dir.path().join("y/walk.mp4");

@@ -159,6 +159,11 @@ async fn prepare(
     for (key, value) in given.into_iter().chain(filled) {
         generate = generate.set(key, value);
     }
+    for warning in generate.warnings() {
+        let note = format!("warning: {warning}");
+        ctx.note(&note);
+        notes.push(note);
+    }
     Ok((theme, generate, notes))
 }
 
@@ -175,7 +180,11 @@ fn value_views(values: &[motionkit_models::motiondynamic::GenerationValue]) -> V
 /// `motionkit validate`: nothing is created.
 pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
     let md = ctx.motiondynamic().await?;
-    let (theme, generate, _) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
+    let (theme, generate, notes) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
+    let warnings: Vec<String> = notes
+        .into_iter()
+        .filter(|n| n.starts_with("warning: "))
+        .collect();
     let checked = if args.fetch_pictures {
         generate.check(&md.client).await
     } else {
@@ -193,6 +202,7 @@ pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
                 theme_id: theme.theme_id.clone(),
                 values: Vec::new(),
                 problems: error.problems.clone(),
+                warnings,
             };
             return Err(error.with_output(&output));
         }
@@ -204,6 +214,7 @@ pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
             theme_id: theme.theme_id.clone(),
             values: value_views(&values),
             problems: Vec::new(),
+            warnings,
         });
     }
     ctx.out(format!(

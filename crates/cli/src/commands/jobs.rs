@@ -18,7 +18,6 @@ use crate::term::safe;
 use motionkit_deepmotion::{Client, Process, Upload};
 use motionkit_models::deepmotion::{JobStatus, JobStatusEntry};
 use motionkit_transport::{DownloadOptions, OnExisting, UploadOptions};
-use motionkit_validation::process::InputKind;
 use motionkit_validation::{Rule, Violation};
 
 /// One saved output file.
@@ -389,6 +388,31 @@ pub fn warnings(params: &motionkit_validation::process::ProcessParams) -> Vec<St
     advisories(params)
 }
 
+/// A submission refused before anything was sent: documented failures say
+/// how to send them anyway, and every finding names the flag.
+pub fn refused(error: motionkit_deepmotion::Error) -> CliError {
+    match error {
+        motionkit_deepmotion::Error::Validation(found) => CliError::from(
+            crate::params::name_flags(crate::params::with_force_hint(found)),
+        ),
+        other => other.into(),
+    }
+}
+
+/// Says which documented failures `--force` sent anyway.
+pub fn note_forced(ctx: &Ctx, label: &str, reported: &[motionkit_validation::Violation]) {
+    let forced = reported
+        .iter()
+        .filter(|v| v.severity == motionkit_validation::Severity::DocumentedFailure);
+    for violation in forced {
+        ctx.note(format!(
+            "warning: {}: sent anyway (--force): {}",
+            safe(label),
+            safe(&violation.to_string())
+        ));
+    }
+}
+
 /// `motionkit rerun RID [options] [--out DIR] [--dry-run]`.
 pub async fn rerun(
     ctx: &Ctx,
@@ -398,7 +422,9 @@ pub async fn rerun(
     dry_run: bool,
     clobber: bool,
 ) -> Result<(), CliError> {
-    let params = process.to_params(InputKind::Video)?;
+    // The input's kind is learnt from the job when it is sent; before
+    // that, only what fails for a video and a picture alike is refused.
+    let params = process.to_rerun_params()?;
     let warnings = warnings(&params);
     if dry_run {
         let mut wire = vec![format!("rerunId={rid}")];
@@ -433,7 +459,14 @@ pub async fn rerun(
     let dm = ctx.deepmotion().await?;
     let bar = ctx.bars.item(rid);
     bar.note("submit");
-    let new_rid = Process::rerun(rid).params(params).send(&dm.client).await?;
+    let submitted = Process::rerun(rid)
+        .params(params)
+        .force(process.force)
+        .submit(&dm.client)
+        .await
+        .map_err(refused)?;
+    note_forced(ctx, rid, &submitted.warnings);
+    let new_rid = submitted.rid;
     let Some(out) = out else {
         bar.finish("submitted");
         if ctx.json() {

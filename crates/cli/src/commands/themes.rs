@@ -66,6 +66,9 @@ pub fn describe(theme: &Theme, rule: &ThemeParameter) -> String {
             out
         }
         ParameterKind::Output { layers } => format!("output, one of: {}", layers.join(", ")),
+        ParameterKind::Unknown => {
+            "a type this version does not know; any text, sent unchecked".to_owned()
+        }
     }
 }
 
@@ -139,18 +142,12 @@ pub async fn run(ctx: &Ctx, args: ThemesArgs) -> Result<(), CliError> {
         if let Some(description) = theme.description.as_deref().filter(|d| !d.is_empty()) {
             ctx.out(format!("  {}", safe(description)));
         }
-        let (rules, unsupported) = theme.rules();
+        let (rules, _) = theme.rules();
         for rule in &rules {
             ctx.out(format!(
                 "  {:<20} {}",
                 safe(&rule.layer),
                 safe(&describe(theme, rule))
-            ));
-        }
-        for name in &unsupported {
-            ctx.out(format!(
-                "  {:<20} (a parameter type this motionkit does not know)",
-                safe(&name.to_string())
             ));
         }
     }

@@ -69,6 +69,7 @@ fn valid_params() -> impl Strategy<Value = (InputKind, ProcessParams)> {
             let params = ProcessParams {
                 config: h.0,
                 formats: h.1,
+                extra_formats: Vec::new(),
                 model: h.2,
                 sim: h.3,
                 track_face: h.4,
@@ -192,7 +193,7 @@ proptest! {
         let raw = format!("{key}={value}");
         let parsed = ProcessParams::parse(std::slice::from_ref(&raw)).unwrap();
         prop_assert_eq!(parsed.to_params(), vec![raw]);
-        prop_assert_eq!(frs(&motionkit_validation::Violations(parsed.advisories())), one(&key, Rule::UnknownParameter));
+        prop_assert_eq!(frs(&motionkit_validation::Violations(parsed.warnings())), one(&key, Rule::UnknownParameter));
     }
 
     #[test]
@@ -233,14 +234,22 @@ proptest! {
 
     #[test]
     fn bad_enumerations_are_reported(
-        key in select(vec![keys::FORMATS, keys::FOOT_LOCKING_MODE, keys::RENDER_CAM_MODE]),
+        key in select(vec![keys::FOOT_LOCKING_MODE, keys::RENDER_CAM_MODE]),
         value in "[a-z3-9]{1,8}",
     ) {
-        let known = OutputFormat::from_wire(&value).is_some()
-            || FootLockingMode::from_wire(&value).is_some();
-        prop_assume!(!known);
+        prop_assume!(FootLockingMode::from_wire(&value).is_none());
         let err = ProcessParams::parse(&[format!("{key}={value}")]).unwrap_err();
         prop_assert_eq!(frs(&err), one(key, Rule::OneOf));
+    }
+
+    #[test]
+    fn unknown_formats_pass_through_with_a_warning(value in "[a-z3-9]{1,8}") {
+        prop_assume!(OutputFormat::from_wire(&value).is_none());
+        let parsed = ProcessParams::parse(&[format!("formats=bvh,{value}")]).unwrap();
+        prop_assert_eq!(parsed.extra_formats.clone(), vec![value.clone()]);
+        prop_assert_eq!(parsed.to_params(), vec![format!("formats=bvh,{value}")]);
+        prop_assert!(parsed.validate(InputKind::Video, None).is_ok());
+        prop_assert_eq!(frs(&motionkit_validation::Violations(parsed.warnings())), one(keys::FORMATS, Rule::OneOf));
     }
 
     #[test]
@@ -299,8 +308,13 @@ proptest! {
         let params = ProcessParams::new().trim(t.from, t.to);
         prop_assert!(params.validate(InputKind::Video, Some(t.to)).is_ok());
         prop_assert!(params.validate(InputKind::Video, Some(t.to + extra)).is_ok());
-        let err = params.validate(InputKind::Video, Some(t.to * 0.5)).unwrap_err();
-        prop_assert_eq!(frs(&err), one(keys::TRIM, Rule::TrimBeyondDuration));
+        // Beyond the duration: a documented failure (error 503), refused
+        // unless forced, not an error.
+        prop_assert!(params.validate(InputKind::Video, Some(t.to * 0.5)).is_ok());
+        let findings = params.check(InputKind::Video, Some(t.to * 0.5));
+        let refused = findings.clone().into_result(false).unwrap_err();
+        prop_assert_eq!(frs(&refused), one(keys::TRIM, Rule::TrimBeyondDuration));
+        prop_assert_eq!(findings.into_result(true).unwrap().len(), 1);
     }
 
     #[test]

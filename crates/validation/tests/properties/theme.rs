@@ -1,8 +1,9 @@
-use motionkit_validation::Rule;
 use motionkit_validation::theme::check_picture_bytes;
 use motionkit_validation::theme::{
-    ParameterKind, ThemeParameter, check_value, resolve, resolve_values, validate_values,
+    ParameterKind, ThemeParameter, check_value, check_values, resolve, resolve_values,
+    validate_values,
 };
+use motionkit_validation::{Rule, Violations};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
@@ -89,6 +90,7 @@ fn valid_value(param: &ThemeParameter) -> BoxedStrategy<String> {
             "https://[a-z]{1,8}\\.test/[a-z0-9]{1,8}(\\.(png|PNG))?".boxed()
         }
         ParameterKind::Output { layers } => select(layers.clone()).boxed(),
+        ParameterKind::Unknown => ".{0,8}".boxed(),
     }
 }
 
@@ -140,11 +142,12 @@ proptest! {
     }
 
     #[test]
-    fn missing_values_are_required(values in valid_values(), drop in any::<Index>()) {
+    fn missing_values_are_a_warning(values in valid_values(), drop in any::<Index>()) {
         let mut values = values;
         let (id, _) = values.remove(drop.index(values.len()));
-        let err = validate_values(&demo_theme(), &values).unwrap_err();
-        prop_assert_eq!(frs(&err), one(&layer_of(&id), Rule::Required));
+        prop_assert!(validate_values(&demo_theme(), &values).is_ok());
+        let found = check_values(&demo_theme(), &values);
+        prop_assert_eq!(frs(&Violations(found.warnings)), one(&layer_of(&id), Rule::Required));
     }
 
     #[test]
@@ -152,8 +155,9 @@ proptest! {
         prop_assume!(demo_theme().iter().all(|p| !p.has_id(&id)));
         let mut values = values;
         values.push((id.clone(), value));
-        let err = validate_values(&demo_theme(), &values).unwrap_err();
-        prop_assert_eq!(frs(&err), one(&id, Rule::UnknownParameter));
+        prop_assert!(validate_values(&demo_theme(), &values).is_ok());
+        let found = check_values(&demo_theme(), &values);
+        prop_assert_eq!(frs(&Violations(found.warnings)), one(&id, Rule::UnknownParameter));
     }
 
     #[test]
@@ -235,11 +239,12 @@ proptest! {
     }
 
     #[test]
-    fn pictures_with_other_extensions_fail(values in valid_values(), ext in select(vec!["jpg", "gif", "webp", "php"])) {
+    fn pictures_with_other_extensions_are_a_warning(values in valid_values(), ext in select(vec!["jpg", "gif", "webp", "php"])) {
         let mut values = values;
         replace(&mut values, "image_produit", format!("https://x.test/pic.{ext}"));
-        let err = validate_values(&demo_theme(), &values).unwrap_err();
-        prop_assert_eq!(frs(&err), one("image_produit", Rule::PictureFormat));
+        prop_assert!(validate_values(&demo_theme(), &values).is_ok());
+        let found = check_values(&demo_theme(), &values);
+        prop_assert_eq!(frs(&Violations(found.warnings)), one("image_produit", Rule::PictureFormat));
     }
 
     #[test]
