@@ -4,7 +4,9 @@
 //! never reach the server), 100 concurrent submitters under the 5 req/s
 //! limit, webhook retries, duplicates and forgeries, an expired JWT,
 //! ambiguous failures recovered without duplicates, picture checks and the
-//! read-back fallback from a cold start.
+//! read-back fallback from a cold start. The generation flows run against
+//! both sandbox modes: a token that may read generations, and a plain
+//! PostgREST whose role may only insert them (`--postgrest-mode plain`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,11 +24,11 @@ use motionkit_models::motiondynamic::{
 };
 use motionkit_motiondynamic::operations::{self, Themes};
 use motionkit_motiondynamic::{
-    Client, ClientBuilder, Error, Generate, GenerationsQuery, RateLimit, ReadyVia, Select, Sent,
-    ThemeColumn, ThemesQuery, WaitOptions, WebhookReceiver,
+    Client, ClientBuilder, Error, Generate, GenerationsQuery, RateLimit, ReadyVia,
+    ReturnPreference, Select, Sent, ThemeColumn, ThemesQuery, WaitOptions, WebhookReceiver,
 };
 use motionkit_sandbox::motiondynamic::mint_token;
-use motionkit_sandbox::{Sandbox, SandboxArgs};
+use motionkit_sandbox::{PostgrestMode, Sandbox, SandboxArgs};
 use motionkit_tests::{sandbox, specs};
 use motionkit_validation::Rule;
 use serde_json::{Value, json};
@@ -299,13 +301,17 @@ async fn documented_theme_listing_returns_the_demo_theme_exactly() {
     sandbox.shutdown().await;
 }
 
-#[tokio::test]
-async fn documented_generation_flows_from_webhook_to_a_playable_mp4() {
-    let sandbox = start(|_| {}).await;
+/// The document's generation from POST to a playable MP4, against a
+/// sandbox whose token may read generations (`Representation`) or only
+/// insert them (`Plain`), with the client asking for the row or not.
+async fn documented_flow(mode: PostgrestMode, prefer: ReturnPreference) {
+    let plain = mode == PostgrestMode::Plain;
+    let sandbox = start(|args| args.postgrest_mode = mode).await;
     let pictures = pictures().await;
     let receiver = hooks().await;
     let client = builder(&sandbox)
         .webhooks(receiver.clone())
+        .return_preference(prefer)
         .build()
         .unwrap();
 
@@ -316,12 +322,45 @@ async fn documented_generation_flows_from_webhook_to_a_playable_mp4() {
         .send(&client)
         .await
         .unwrap();
-    assert_eq!(
-        submission.generation().status,
-        Some(GenerationStatus::Pending)
-    );
+    assert!(submission.confirmed());
     assert!(!submission.adopted());
-    assert_eq!(submission.attempts(), 1);
+    match (plain, prefer) {
+        (false, ReturnPreference::Representation) => {
+            assert_eq!(
+                submission.generation().unwrap().status,
+                Some(GenerationStatus::Pending)
+            );
+            assert_eq!(submission.attempts(), 1);
+        }
+        // The document's request: no row, the id from `Location`.
+        (false, _) => {
+            assert!(submission.generation().is_none());
+            assert!(submission.id().is_some());
+            assert_eq!(submission.attempts(), 1);
+        }
+        // No row, no `Location`, reads refused: the id comes later.
+        (true, ReturnPreference::Representation) => {
+            assert_eq!(submission.id(), None);
+            assert_eq!(submission.attempts(), 2, "refused, then minimal");
+        }
+        (true, _) => {
+            assert_eq!(submission.id(), None);
+            assert_eq!(submission.attempts(), 1);
+        }
+    }
+    // One generation; a second POST only after a refusal that created
+    // nothing (asking for the row in plain mode).
+    let posts = if plain && prefer == ReturnPreference::Representation {
+        2
+    } else {
+        1
+    };
+    assert_eq!(stat(&sandbox, "generations"), 1);
+    assert_eq!(stat(&sandbox, "generation_posts"), posts);
+    assert_eq!(client.reads_refused(), plain);
+    if plain {
+        assert!(stat(&sandbox, "permission_denied") >= 1);
+    }
     // The picture's first 64 KiB were checked by the client, then fetched
     // by the server.
     assert_eq!(
@@ -329,34 +368,37 @@ async fn documented_generation_flows_from_webhook_to_a_playable_mp4() {
         vec![Some("bytes=0-65535".to_owned()); 2]
     );
 
+    let video = client.wait(&submission).await.unwrap();
+    assert_eq!(video.via, ReadyVia::Webhook);
+    let id = video
+        .generation_id
+        .clone()
+        .expect("the id, from the webhook at the latest");
+    if let Some(known) = submission.id() {
+        assert_eq!(id, known);
+    }
+
     // What reached the server is the document's body, with our own
     // per-generation callback URL.
-    let stored = sandbox
-        .motiondynamic()
-        .store()
-        .generation(submission.id())
-        .unwrap();
+    let generations = sandbox.motiondynamic().store().generations();
+    assert_eq!(generations.len(), 1);
+    let stored = &generations[0];
+    assert_eq!(stored.generation_id, id);
     assert_eq!(
         sorted(stored.values.clone().unwrap()),
         sorted(documented_values(&pictures))
     );
     let webhook = stored.webhook.clone().unwrap();
+    assert_eq!(webhook, submission.webhook_url());
     assert!(webhook.starts_with(&format!(
         "{}/{}/",
         receiver.public_base(),
         submission.webhook_key().unwrap()
     )));
 
-    let video = client.wait(&submission).await.unwrap();
-    assert_eq!(video.via, ReadyVia::Webhook);
-    assert_eq!(video.generation_id, submission.id());
-
     let dir = tempfile::tempdir().unwrap();
     let saved = client.download(&video, dir.path()).await.unwrap();
-    assert_eq!(
-        saved.path,
-        dir.path().join(format!("{}.mp4", submission.id()))
-    );
+    assert_eq!(saved.path, dir.path().join(format!("{id}.mp4")));
     let bytes = std::fs::read(&saved.path).unwrap();
     assert_eq!(saved.bytes, bytes.len() as u64);
     assert_eq!(&bytes[4..8], b"ftyp");
@@ -364,11 +406,51 @@ async fn documented_generation_flows_from_webhook_to_a_playable_mp4() {
         .expect("a real MP4 container");
     assert_eq!(mp4.tracks().len(), 1);
 
-    let read = client.generation(submission.id()).await.unwrap();
-    assert_eq!(read.status, Some(GenerationStatus::Done));
-    assert_eq!(read.video, Some(Some(video.url.clone())));
+    match client.generation(&id).await {
+        Ok(read) => {
+            assert!(!plain);
+            assert_eq!(read.status, Some(GenerationStatus::Done));
+            assert_eq!(read.video, Some(Some(video.url.clone())));
+        }
+        Err(error) => {
+            assert!(plain, "{error}");
+            assert!(error.is_permission_denied(), "{error}");
+            assert!(
+                !error.is_auth(),
+                "a role's permission, not the token: {error}"
+            );
+            assert_eq!(error.code(), Some("42501"));
+            assert_eq!(error.status(), Some(403));
+        }
+    }
+    assert_eq!(stat(&sandbox, "generations"), 1);
+    assert_eq!(stat(&sandbox, "generation_posts"), posts);
     assert_eq!(stat(&sandbox, "rate_limited"), 0);
     sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn documented_generation_flows_from_webhook_to_a_playable_mp4() {
+    documented_flow(PostgrestMode::Representation, ReturnPreference::Minimal).await;
+}
+
+#[tokio::test]
+async fn documented_generation_asking_for_the_row_gets_it_when_reads_are_allowed() {
+    documented_flow(
+        PostgrestMode::Representation,
+        ReturnPreference::Representation,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn plain_postgrest_one_post_one_generation_and_the_mp4_through_the_webhook() {
+    documented_flow(PostgrestMode::Plain, ReturnPreference::Minimal).await;
+}
+
+#[tokio::test]
+async fn plain_postgrest_refusing_the_row_falls_back_to_minimal_without_a_duplicate() {
+    documented_flow(PostgrestMode::Plain, ReturnPreference::Representation).await;
 }
 
 // --------------------------------------------- every operation, both APIs
@@ -526,13 +608,14 @@ async fn every_operation_through_rest_and_graphql() {
         .await
         .unwrap();
     assert_eq!(
-        by_graphql.generation().status,
+        by_graphql.generation().unwrap().status,
         Some(GenerationStatus::Pending)
     );
     assert_ne!(by_rest.id(), by_graphql.id());
     assert_eq!(
         by_graphql
             .generation()
+            .unwrap()
             .webhook
             .as_deref()
             .map(|w| w.contains(by_graphql.webhook_key().unwrap())),
@@ -540,8 +623,9 @@ async fn every_operation_through_rest_and_graphql() {
     );
     for submission in [&by_rest, &by_graphql] {
         let video = client.wait(submission).await.unwrap();
-        let rest = client.generation(submission.id()).await.unwrap();
-        let gql = client.graphql().generation(submission.id()).await.unwrap();
+        let id = submission.id().unwrap();
+        let rest = client.generation(id).await.unwrap();
+        let gql = client.graphql().generation(id).await.unwrap();
         assert_eq!(rest, gql);
         assert_eq!(rest.status, Some(GenerationStatus::Done));
         assert_eq!(rest.video, Some(Some(video.url)));
@@ -721,6 +805,7 @@ fn generated_themes_and_values_are_judged_like_the_oracle_and_invalid_ones_are_n
     let sandbox = rt.block_on(start(|args| args.rate_limit = 1000));
     let client = builder(&sandbox)
         .rate_limit(RateLimit::unlimited())
+        .return_preference(ReturnPreference::Representation)
         .build()
         .unwrap();
     let strategy = proptest::collection::vec(param_strategy(), 1..5).prop_flat_map(|params| {
@@ -741,22 +826,20 @@ fn generated_themes_and_values_are_judged_like_the_oracle_and_invalid_ones_are_n
             let mut generate = Generate::new(&theme).webhook_url(DEAD_HOOK);
             let mut expected = !unknown_key;
             for (i, (param, value)) in params.iter().zip(&values).enumerate() {
-                match value {
-                    Some(value) => {
-                        expected &= valid(param, value);
-                        // By id for even parameters, by layer name for odd ones.
-                        let key = if i % 2 == 0 {
-                            format!("00000000-0000-4000-8000-{:012x}", i + 1)
-                        } else {
-                            match param {
-                                Param::Text { .. } => format!("t{i}"),
-                                Param::Color => format!("c{i}"),
-                                Param::Output(_) => format!("o{i}"),
-                            }
-                        };
-                        generate = generate.set(key, value.clone());
-                    }
-                    None => expected = false,
+                // A missing value is a warning: it never blocks.
+                if let Some(value) = value {
+                    expected &= valid(param, value);
+                    // By id for even parameters, by layer name for odd ones.
+                    let key = if i % 2 == 0 {
+                        format!("00000000-0000-4000-8000-{:012x}", i + 1)
+                    } else {
+                        match param {
+                            Param::Text { .. } => format!("t{i}"),
+                            Param::Color => format!("c{i}"),
+                            Param::Output(_) => format!("o{i}"),
+                        }
+                    };
+                    generate = generate.set(key, value.clone());
                 }
             }
             if unknown_key {
@@ -801,7 +884,11 @@ fn the_client_and_the_server_agree_on_a_real_theme() {
     let rt = runtime();
     let sandbox = rt.block_on(start(|args| args.rate_limit = 1000));
     let receiver = rt.block_on(hooks());
-    let client = builder(&sandbox).webhooks(receiver).build().unwrap();
+    let client = builder(&sandbox)
+        .webhooks(receiver)
+        .return_preference(ReturnPreference::Representation)
+        .build()
+        .unwrap();
     let theme = rt.block_on(client.theme(TEASER)).unwrap();
     let color = prop_oneof![
         3 => "[0-9A-Fa-f]{6}".prop_map(Some),
@@ -820,26 +907,22 @@ fn the_client_and_the_server_agree_on_a_real_theme() {
         .run(&strategy, |(headline, color, format)| {
             let mut generate = Generate::new(&theme).set("headline", headline.clone());
             let mut expected = (1..=30).contains(&headline.chars().count());
-            match &color {
-                Some(c) => {
-                    generate = generate.set("accent_color", c.clone());
-                    expected &= valid(&Param::Color, c);
-                }
-                None => expected = false,
+            // Missing values are warnings, and the server renders without
+            // them.
+            if let Some(c) = &color {
+                generate = generate.set("accent_color", c.clone());
+                expected &= valid(&Param::Color, c);
             }
-            match &format {
-                Some(f) => {
-                    generate = generate.set("Format", f.clone());
-                    expected &= valid(&Param::Output(vec!["SQUARE", "STORY"]), f);
-                }
-                None => expected = false,
+            if let Some(f) = &format {
+                generate = generate.set("Format", f.clone());
+                expected &= valid(&Param::Output(vec!["SQUARE", "STORY"]), f);
             }
             let before = stat(&sandbox, "requests");
             match rt.block_on(generate.send(&client)) {
                 Ok(submission) => {
                     prop_assert!(expected, "accepted {:?} {:?} {:?}", headline, color, format);
                     prop_assert_eq!(
-                        submission.generation().status.clone(),
+                        submission.generation().unwrap().status.clone(),
                         Some(GenerationStatus::Pending)
                     );
                     accepted.fetch_add(1, Ordering::Relaxed);
@@ -899,7 +982,7 @@ async fn a_hundred_concurrent_submitters_never_see_a_429() {
     for task in tasks {
         let submission = task.await.unwrap().unwrap();
         assert_eq!(submission.attempts(), 1);
-        ids.insert(submission.id().to_owned());
+        ids.insert(submission.id().unwrap().to_owned());
     }
     let elapsed = started.elapsed();
     assert_eq!(ids.len(), 100);
@@ -918,9 +1001,10 @@ async fn a_hundred_concurrent_submitters_never_see_a_429() {
 
 // ---------------------------------------------------------------- webhooks
 
-#[tokio::test]
-async fn webhook_retries_and_repeats_resolve_once_and_forgeries_are_refused() {
-    let sandbox = start(|_| {}).await;
+/// Webhook retries, repeats and forgeries, with a token that may read
+/// generations or only insert them.
+async fn webhook_retries_and_repeats(mode: PostgrestMode) {
+    let sandbox = start(|args| args.postgrest_mode = mode).await;
     let pictures = pictures().await;
     let (listener, base) = bind().await;
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
@@ -971,7 +1055,7 @@ async fn webhook_retries_and_repeats_resolve_once_and_forgeries_are_refused() {
     assert_eq!(statuses, vec![Some(500), Some(500), Some(200)]);
 
     // A replayed delivery is acknowledged and ignored.
-    let callback = submission.generation().webhook.clone().unwrap();
+    let callback = submission.webhook_url().to_owned();
     let http = reqwest::Client::new();
     let body = json!({ "video": video.url });
     let replay = http.post(&callback).json(&body).send().await.unwrap();
@@ -1000,7 +1084,19 @@ async fn webhook_retries_and_repeats_resolve_once_and_forgeries_are_refused() {
     assert_eq!(first.video, video.url);
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(events.try_recv().is_err(), "resolved once");
+    assert_eq!(stat(&sandbox, "generations"), 1);
+    assert_eq!(stat(&sandbox, "generation_posts"), 1);
     sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn webhook_retries_and_repeats_resolve_once_and_forgeries_are_refused() {
+    webhook_retries_and_repeats(PostgrestMode::Representation).await;
+}
+
+#[tokio::test]
+async fn webhook_retries_and_repeats_resolve_once_with_a_plain_postgrest() {
+    webhook_retries_and_repeats(PostgrestMode::Plain).await;
 }
 
 // -------------------------------------------------------------------- auth
@@ -1123,9 +1219,10 @@ async fn forward(
     response
 }
 
-#[tokio::test]
-async fn ambiguous_failures_are_resolved_by_reading_back_never_by_blind_resending() {
-    let sandbox = start(|_| {}).await;
+/// Ambiguous failures, against a token that may read generations or not.
+async fn ambiguous_failures(mode: PostgrestMode) {
+    let plain = mode == PostgrestMode::Plain;
+    let sandbox = start(|args| args.postgrest_mode = mode).await;
     let pictures = pictures().await;
     let receiver = hooks().await;
     let (listener, proxy_url) = bind().await;
@@ -1142,39 +1239,62 @@ async fn ambiguous_failures_are_resolved_by_reading_back_never_by_blind_resendin
     let client = Client::builder(proxy_url, token())
         .webhooks(receiver.clone())
         .recovery_delay(Duration::from_millis(20))
+        .wait(
+            WaitOptions::default()
+                .timeout(Duration::from_secs(20))
+                .poll_every(Duration::from_millis(500), Duration::from_millis(50)),
+        )
         .build()
         .unwrap();
     let theme = demo_theme();
     let plan = |p: Plan| proxy.plans.lock().unwrap().push_back(p);
 
-    // Created, but the answer was lost: found by its callback URL, adopted.
+    // Created, but the answer was lost. Never sent again: found by its
+    // callback URL and adopted where reads are allowed; otherwise left
+    // unconfirmed, and its webhook resolves it.
     plan(Plan::ForwardThenFail(502));
-    let adopted = documented_generate(&theme, &pictures)
+    let first = documented_generate(&theme, &pictures)
         .send(&client)
         .await
         .unwrap();
-    assert!(adopted.adopted());
-    assert_eq!(adopted.attempts(), 1);
+    assert_eq!(first.adopted(), !plain);
+    assert_eq!(first.confirmed(), !plain);
+    assert_eq!(first.attempts(), 1);
     assert_eq!(proxy.posts.load(Ordering::SeqCst), 1, "not sent again");
     assert_eq!(stat(&sandbox, "generations"), 1);
-    let stored = sandbox.motiondynamic().store().generation(adopted.id());
+    let stored = sandbox.motiondynamic().store().generations();
+    assert_eq!(stored[0].webhook.as_deref(), Some(first.webhook_url()));
+    if plain {
+        assert_eq!(first.id(), None);
+    } else {
+        assert_eq!(first.id(), Some(stored[0].generation_id.as_str()));
+    }
+    let video = client.wait(&first).await.unwrap();
+    assert_eq!(video.via, ReadyVia::Webhook);
     assert_eq!(
-        stored.unwrap().webhook,
-        adopted.generation().webhook.clone()
+        video.generation_id.as_deref(),
+        Some(stored[0].generation_id.as_str())
     );
-    // The adopted generation still resolves through its webhook.
-    assert_eq!(client.wait(&adopted).await.unwrap().via, ReadyVia::Webhook);
 
-    // Not created: the read-back finds nothing, so it is sent again.
+    // Not created, but the client cannot know: a read that finds nothing
+    // (or is refused) proves nothing, so nothing is sent again; the wait
+    // runs out instead of rendering twice.
     plan(Plan::FailWithoutForwarding(503));
-    let resent = documented_generate(&theme, &pictures)
+    let unknown = documented_generate(&theme, &pictures)
         .send(&client)
         .await
         .unwrap();
-    assert!(!resent.adopted());
-    assert_eq!(resent.attempts(), 2);
-    assert_eq!(proxy.posts.load(Ordering::SeqCst), 3);
-    assert_eq!(stat(&sandbox, "generations"), 2);
+    assert!(!unknown.adopted());
+    assert!(!unknown.confirmed());
+    assert_eq!(unknown.id(), None);
+    assert_eq!(unknown.attempts(), 1);
+    assert_eq!(proxy.posts.load(Ordering::SeqCst), 2);
+    assert_eq!(stat(&sandbox, "generations"), 1);
+    let short = WaitOptions::default()
+        .timeout(Duration::from_millis(300))
+        .poll_every(Duration::from_millis(50), Duration::from_millis(50));
+    let error = client.wait_with(&unknown, &short).await.unwrap_err();
+    assert!(matches!(error, Error::WaitTimeout { .. }), "{error}");
 
     // With a shared URL of the user's own, the client cannot tell: it
     // reports the ambiguity instead of risking a second render.
@@ -1187,9 +1307,20 @@ async fn ambiguous_failures_are_resolved_by_reading_back_never_by_blind_resendin
     assert_eq!(error.status(), Some(504));
     assert_eq!(error.sent(), Sent::Sent);
     assert!(error.is_temporary());
-    assert_eq!(proxy.posts.load(Ordering::SeqCst), 4);
-    assert_eq!(stat(&sandbox, "generations"), 3);
+    assert_eq!(proxy.posts.load(Ordering::SeqCst), 3);
+    assert_eq!(stat(&sandbox, "generations"), 2);
+    assert_eq!(stat(&sandbox, "generation_posts"), 2);
     sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn ambiguous_failures_are_resolved_by_reading_back_never_by_resending() {
+    ambiguous_failures(PostgrestMode::Representation).await;
+}
+
+#[tokio::test]
+async fn ambiguous_failures_without_reads_wait_for_the_webhook_never_resend() {
+    ambiguous_failures(PostgrestMode::Plain).await;
 }
 
 // ------------------------------------------------------------------ pictures
@@ -1208,7 +1339,11 @@ async fn pictures_are_checked_from_their_first_bytes_before_sending() {
     let sandbox = start(|_| {}).await;
     let pictures = pictures().await;
     let receiver = hooks().await;
-    let client = builder(&sandbox).webhooks(receiver).build().unwrap();
+    let client = builder(&sandbox)
+        .webhooks(receiver)
+        .return_preference(ReturnPreference::Representation)
+        .build()
+        .unwrap();
     let theme = client.theme(PHOTO).await.unwrap();
     let photo = |url: String| photo_generation(&theme, &url);
 
@@ -1216,7 +1351,6 @@ async fn pictures_are_checked_from_their_first_bytes_before_sending() {
         ("small.png", Rule::PictureSize, "640x480".to_owned()),
         // No extension: the content tells.
         ("animation", Rule::PictureFormat, "gif content".to_owned()),
-        ("anim.gif", Rule::PictureFormat, pictures.url("anim.gif")),
         (
             "missing.png",
             Rule::PictureUnreadable,
@@ -1314,21 +1448,29 @@ async fn pictures_out_of_this_machines_reach_can_be_left_to_the_api() {
         .unwrap();
     assert_eq!(client.wait(&remote).await.unwrap().via, ReadyVia::Webhook);
 
+    // Without the fetch, an extension outside `accept` is only a warning:
+    // the bytes decide, and only the service reads them.
+    let gif = photo("https://pictures.invalid/shop.gif").fetch_pictures(false);
+    let warned = gif.warnings();
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.field == "photo_01" && w.rule == Rule::PictureFormat),
+        "{warned:?}"
+    );
+    gif.send(&client).await.unwrap();
     // What needs no network is still checked before sending.
-    let error = photo("https://pictures.invalid/shop.gif")
+    let error = photo("ftp://pictures.invalid/shop.png")
         .fetch_pictures(false)
         .send(&client)
         .await
         .unwrap_err();
     let found = violations(&error);
     assert!(
-        found
-            .iter()
-            .any(|(field, _, value)| field == "photo_01"
-                && value == "https://pictures.invalid/shop.gif"),
+        found.iter().any(|(field, _, _)| field == "photo_01"),
         "{error}"
     );
-    assert_eq!(stat(&sandbox, "generations"), 3);
+    assert_eq!(stat(&sandbox, "generations"), 4);
     sandbox.shutdown().await;
 }
 
@@ -1353,7 +1495,7 @@ async fn without_a_webhook_the_wait_reads_back_through_a_cold_start() {
         .poll_every(Duration::from_millis(30), Duration::from_millis(30));
     let error = client.wait_with(&submission, &short).await.unwrap_err();
     assert!(
-        matches!(&error, Error::WaitTimeout { generation_id, .. } if generation_id == submission.id()),
+        matches!(&error, Error::WaitTimeout { generation_id, .. } if Some(generation_id.as_str()) == submission.id()),
         "{error}"
     );
     assert!(error.is_temporary());
@@ -1362,10 +1504,53 @@ async fn without_a_webhook_the_wait_reads_back_through_a_cold_start() {
     assert_eq!(video.via, ReadyVia::ReadBack);
     assert!(video.url.ends_with(".mp4"));
     let again = client
-        .wait_for_id(&submission.id().to_uppercase())
+        .wait_for_id(&submission.id().unwrap().to_uppercase())
         .await
         .unwrap();
     assert_eq!(again.url, video.url);
     assert_eq!(stat(&sandbox, "rate_limited"), 0);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_reads_or_a_webhook_the_wait_says_it_cannot_tell_at_once() {
+    let sandbox = start(|args| args.postgrest_mode = PostgrestMode::Plain).await;
+    let pictures = pictures().await;
+    let client = client(&sandbox);
+    let submission = documented_generate(&demo_theme(), &pictures)
+        .webhook_url(DEAD_HOOK)
+        .send(&client)
+        .await
+        .unwrap();
+    assert_eq!(submission.id(), None);
+    assert!(submission.confirmed());
+    assert_eq!(stat(&sandbox, "generation_posts"), 1);
+    let started = Instant::now();
+    let error = client.wait(&submission).await.unwrap_err();
+    assert!(matches!(error, Error::CannotWait { .. }), "{error}");
+    assert!(!error.is_auth());
+    assert!(started.elapsed() < Duration::from_secs(5), "not a timeout");
+
+    // A wait by id in another process: reads are refused, so it says so.
+    let id = sandbox.motiondynamic().store().generations()[0]
+        .generation_id
+        .clone();
+    let error = client.wait_for_id(&id).await.unwrap_err();
+    assert!(matches!(error, Error::CannotWait { .. }), "{error}");
+    let read = client.generation(&id).await.unwrap_err();
+    assert!(read.is_permission_denied() && !read.is_auth(), "{read}");
+    let read = client.graphql().generation(&id).await.unwrap_err();
+    assert_eq!(read.code(), Some("42501"), "{read}");
+    assert!(!read.is_auth(), "{read}");
+
+    // GraphQL creation selects the created row: refused, and rolled back.
+    let error = documented_generate(&demo_theme(), &pictures)
+        .webhook_url(DEAD_HOOK)
+        .send_graphql(&client)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("42501"), "{error}");
+    assert!(!error.is_auth(), "{error}");
+    assert_eq!(stat(&sandbox, "generations"), 1);
     sandbox.shutdown().await;
 }

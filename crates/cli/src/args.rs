@@ -178,6 +178,7 @@ pub enum Command {
     #[command(after_long_help = examples!(
         "motionkit download RID --out out/"
         "motionkit download RID1 RID2 --out out/ --clobber"
+        "motionkit download RID --out out/ --wait"
     ))]
     Download {
         /// Request ids (see `motionkit list`).
@@ -189,6 +190,9 @@ pub enum Command {
         /// Replace files that already exist.
         #[arg(long)]
         clobber: bool,
+        /// Wait for jobs that are not finished yet, then download (a failed job is an error).
+        #[arg(long)]
+        wait: bool,
     },
     /// Process a finished job again with other options (charged again).
     #[command(after_long_help = examples!(
@@ -263,6 +267,17 @@ pub enum Command {
         "motionkit generate --set l1_titre_01=Hello --dry-run"
     ))]
     Generate(GenerateArgs),
+    /// Read, wait for or download a MotionDynamic generation by its id.
+    #[command(after_long_help = examples!(
+        "motionkit generations get GENERATION_ID"
+        "motionkit generations wait GENERATION_ID --timeout 20m --out videos/"
+        "motionkit --json generations download GENERATION_ID --out videos/"
+    ))]
+    Generations {
+        /// What to do with the generation.
+        #[command(subcommand)]
+        command: GenerationsCommand,
+    },
     /// Check theme values without creating a generation (fetches the theme; with the
     /// embedded sandbox nothing leaves this machine).
     #[command(after_long_help = examples!(
@@ -445,11 +460,38 @@ pub struct ProcessArgs {
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
     /// List stored models.
-    #[command(after_long_help = examples!("motionkit models list --search hero"))]
+    #[command(after_long_help = examples!(
+        "motionkit models list --search hero"
+        "motionkit --json models list --model-id MODEL_ID"
+    ))]
     List {
         /// Only models whose name contains this text.
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+        /// Only this model.
+        #[arg(long, value_name = "ID")]
+        model_id: Option<String>,
+    },
+    /// Rename a stored model or change its thumbnail.
+    #[command(after_long_help = examples!(
+        "motionkit models update MODEL_ID --name \"Hero v2\""
+        "motionkit models update MODEL_ID --thumb hero.png"
+        "motionkit models update MODEL_ID --create-thumb"
+    ))]
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["name", "thumb", "create_thumb"])))]
+    Update {
+        /// Model id (see `motionkit models list`).
+        #[arg(value_name = "MODEL_ID")]
+        id: String,
+        /// The new name.
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// A new thumbnail picture (png or jpg), uploaded first.
+        #[arg(long, value_name = "FILE", conflicts_with = "create_thumb")]
+        thumb: Option<PathBuf>,
+        /// Have the service render a new thumbnail.
+        #[arg(long)]
+        create_thumb: bool,
     },
     /// Upload and store a model (fbx, glb, gltf or vrm).
     #[command(after_long_help = examples!("motionkit models upload hero.fbx --thumb hero.png"))]
@@ -531,6 +573,59 @@ pub enum WebhooksCommand {
     },
 }
 
+/// `motionkit generations ...`. They read the generation back: a webhook
+/// reaches only the process that registered it, so when the server does
+/// not let the token read generations they say so instead of waiting.
+#[derive(Debug, Subcommand)]
+pub enum GenerationsCommand {
+    /// Read a generation once: its status and, once rendered, its video.
+    #[command(after_long_help = examples!(
+        "motionkit generations get GENERATION_ID"
+        "motionkit --json generations get GENERATION_ID"
+    ))]
+    Get {
+        /// Generation id (printed by `motionkit generate`).
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Wait until a generation is rendered, reading it back (and download it with --out).
+    #[command(after_long_help = examples!(
+        "motionkit generations wait GENERATION_ID"
+        "motionkit generations wait GENERATION_ID --timeout 20m --out videos/"
+    ))]
+    Wait {
+        /// Generation id (printed by `motionkit generate`).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Give up after this long: seconds, or 90s, 30m, 2h (at most 30d). The default
+        /// covers the documented cold start (18 min) and the delivery.
+        #[arg(long, default_value = "19m", value_name = "DURATION", value_parser = crate::duration::duration_arg)]
+        timeout: Duration,
+        /// Also download the MP4 into this folder once rendered.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Replace an existing MP4 of the same name.
+        #[arg(long, requires = "out")]
+        clobber: bool,
+    },
+    /// Download the MP4 of a rendered generation (never replaces a file without --clobber).
+    #[command(after_long_help = examples!(
+        "motionkit generations download GENERATION_ID --out videos/"
+        "motionkit generations download GENERATION_ID --out videos/ --clobber"
+    ))]
+    Download {
+        /// Generation id (printed by `motionkit generate`).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Folder to save `ID.mp4` into.
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        out: PathBuf,
+        /// Replace an existing MP4 of the same name.
+        #[arg(long)]
+        clobber: bool,
+    },
+}
+
 /// A theme and values for its parameters.
 #[derive(Debug, Clone, Args)]
 pub struct ThemeValues {
@@ -575,7 +670,9 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
     /// Give up waiting after this long: seconds, or 90s, 30m, 2h, 1h30m (at most 30d).
-    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = crate::duration::duration_arg)]
+    /// 0 submits and does not wait: it prints the generation id and the command
+    /// that waits for it. The default covers the documented cold start (18 min).
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = crate::duration::duration_or_zero_arg)]
     pub timeout: Duration,
     /// Do not download the first bytes of every picture before sending, for
     /// pictures that only the API can reach; their format and size are then

@@ -118,9 +118,27 @@ pub fn duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| e.to_string())
 }
 
+/// Like [`duration_arg`], where zero means "do not wait at all"
+/// (`generate --timeout 0`).
+pub fn duration_or_zero_arg(text: &str) -> Result<Duration, String> {
+    match parse_duration(text) {
+        Err(DurationError::Zero) => Ok(Duration::ZERO),
+        other => other.map_err(|e| e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_is_allowed_only_where_it_means_do_not_wait() {
+        assert_eq!(duration_or_zero_arg("0"), Ok(Duration::ZERO));
+        assert_eq!(duration_or_zero_arg("0s"), Ok(Duration::ZERO));
+        assert_eq!(duration_or_zero_arg("90s"), Ok(Duration::from_secs(90)));
+        assert!(duration_or_zero_arg("nope").is_err());
+        assert!(duration_arg("0").is_err());
+    }
 
     #[test]
     fn units_and_sums() {

@@ -53,6 +53,10 @@ pub struct AnimatedInput {
     pub error_code: Option<u32>,
     /// Why it failed.
     pub error_message: Option<String>,
+    /// What happened to this input that the user should know, such as an
+    /// upload that could not resume (the file changed, or the upload
+    /// session expired) and started over.
+    pub warnings: Vec<String>,
 }
 
 /// `motionkit --json animate`.
@@ -396,8 +400,9 @@ pub struct ValidateOutput {
 pub struct GenerateOutput {
     /// Produced by the embedded sandbox.
     pub simulated: bool,
-    /// The generation.
-    pub generation_id: String,
+    /// The generation: from the created row, a read, or the UUID of the
+    /// video's file name; null when none of them said.
+    pub generation_id: Option<String>,
     /// Its theme.
     pub theme_id: String,
     /// Where the MP4 is.
@@ -406,6 +411,60 @@ pub struct GenerateOutput {
     pub bytes: u64,
     /// How readiness was learnt: `webhook` or `read_back`.
     pub via: String,
+}
+
+/// `motionkit --json models update`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ModelUpdateOutput {
+    /// Produced by the embedded sandbox.
+    pub simulated: bool,
+    /// The model updated.
+    pub id: String,
+    /// Its new name, when one was given.
+    pub name: Option<String>,
+    /// A new thumbnail was uploaded or asked for.
+    pub thumb: bool,
+}
+
+/// `motionkit --json generate --timeout 0`: submitted, not waited for.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GenerateSubmitted {
+    /// Produced by the embedded sandbox.
+    pub simulated: bool,
+    /// Always true: the generation was sent and not waited for.
+    pub submitted: bool,
+    /// The generation id; null when the server returned none and refuses
+    /// reads (its id then comes only with its webhook).
+    pub generation_id: Option<String>,
+    /// Its theme.
+    pub theme_id: String,
+    /// False when the request may or may not have created it (the answer
+    /// was lost and the generation could not be looked up).
+    pub confirmed: bool,
+    /// The command that waits for it, when it can be waited for by id.
+    pub wait_command: Option<String>,
+}
+
+/// `motionkit --json generations get|wait|download`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GenerationOutput {
+    /// Produced by the embedded sandbox.
+    pub simulated: bool,
+    /// The generation.
+    pub generation_id: String,
+    /// Its theme, when the server said.
+    pub theme_id: Option<String>,
+    /// `pending`, `done`, `discarded` or what the server sent; null when
+    /// the server did not say.
+    pub status: Option<String>,
+    /// Where the MP4 is on the server (query string removed), once done.
+    pub video: Option<String>,
+    /// When it was created, when the server said.
+    pub created_at: Option<String>,
+    /// Where the MP4 was saved (`generations download`).
+    pub path: Option<PathBuf>,
+    /// Its size in bytes (`generations download`).
+    pub bytes: Option<u64>,
 }
 
 /// `motionkit --json generate --dry-run`.
@@ -476,12 +535,15 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("video-info", schema::<VideoInfoOutput>()),
         ("models-list", schema::<ModelsOutput>()),
         ("models-upload", schema::<ModelUploadOutput>()),
+        ("models-update", schema::<ModelUpdateOutput>()),
         ("delete", schema::<DeleteOutput>()),
         ("webhooks-list", schema::<EndpointsOutput>()),
         ("webhook", schema::<EndpointOutput>()),
         ("themes", schema::<ThemesOutput>()),
         ("validate", schema::<ValidateOutput>()),
         ("generate", schema::<GenerateOutput>()),
+        ("generate-submitted", schema::<GenerateSubmitted>()),
+        ("generation", schema::<GenerationOutput>()),
         ("generate-plan", schema::<GeneratePlan>()),
         ("config-show", schema::<ConfigOutput>()),
         ("sandbox", schema::<SandboxOutput>()),

@@ -2,9 +2,13 @@
 //!
 //! `motionkit animate` records every step of every video here, and the
 //! file is rewritten atomically (temporary file + rename, mode 0600 since
-//! it holds signed upload URLs) after each one. Running the same command
-//! again reads it and skips what is done: a video whose source has the
-//! same size and modification time is not uploaded again, a job that was
+//! it holds signed upload URLs and upload session URIs) after each one.
+//! Running the same command again reads it and skips what is done: a video
+//! whose source has the same size and modification time is not uploaded
+//! again, an upload that was interrupted goes on in its resumable session
+//! from the offset the storage has committed (`upload_session`, recorded
+//! before the first byte is sent; dropped once the upload is complete), a
+//! job that was
 //! submitted is not submitted again (a submission interrupted before its
 //! request id was recorded is looked up in `/list` first), and an output
 //! already downloaded is not downloaded again.
@@ -17,6 +21,12 @@
 //!       "source": { "size": 6824, "mtime_ms": 1732309800000 },
 //!       "params": ["formats=bvh,fbx"],
 //!       "out_dir": "out",
+//!       "upload_session": {
+//!         "name": "walk.mp4",
+//!         "upload_url": "https://…signed…",
+//!         "session": "https://…?upload_id=…",
+//!         "file": { "path": "/abs/path/walk.mp4", "size": 6824, "modified_ns": 1732309800000000000 }
+//!       },
 //!       "upload": { "url": "https://…signed…", "name": "walk.mp4", "size": 6824 },
 //!       "submitting_since_ms": 1732309801000,
 //!       "rid": "1234567890-1234567890-1234",
@@ -31,9 +41,10 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
+use motionkit_deepmotion::ResumeState;
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{CliError, io_error};
@@ -76,7 +87,7 @@ impl SourceStamp {
 }
 
 /// An upload that completed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadRecord {
     /// The signed URL the file went to.
     pub url: String,
@@ -84,6 +95,16 @@ pub struct UploadRecord {
     pub name: String,
     /// Bytes uploaded.
     pub size: u64,
+}
+
+impl std::fmt::Debug for UploadRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadRecord")
+            .field("url", &motionkit_transport::redact_url(&self.url))
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .finish()
+    }
 }
 
 /// Where a job stands, as last seen.
@@ -107,6 +128,10 @@ pub struct VideoState {
     pub params: Vec<String>,
     /// Where its outputs go.
     pub out_dir: PathBuf,
+    /// The resumable upload under way: the file's identity, the signed
+    /// URL and the storage's session URI (secrets: `Debug` hides them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_session: Option<ResumeState>,
     /// The completed upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<UploadRecord>,
@@ -138,6 +163,7 @@ impl VideoState {
             source,
             params,
             out_dir,
+            upload_session: None,
             upload: None,
             submitting_since_ms: None,
             rid: None,
@@ -177,11 +203,12 @@ impl Default for BatchState {
     }
 }
 
-/// The state file of one output folder, shared by the batch's tasks.
-#[derive(Debug)]
+/// The state file of one output folder, shared by the batch's tasks (a
+/// clone is the same file, for callbacks that outlive a borrow).
+#[derive(Debug, Clone)]
 pub struct StateFile {
     path: PathBuf,
-    state: Mutex<BatchState>,
+    state: Arc<Mutex<BatchState>>,
 }
 
 impl StateFile {
@@ -211,7 +238,7 @@ impl StateFile {
         };
         Ok(StateFile {
             path,
-            state: Mutex::new(state),
+            state: Arc::new(Mutex::new(state)),
         })
     }
 
@@ -304,6 +331,50 @@ mod tests {
             .filter(|n| n.ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn the_upload_session_is_kept_private_and_out_of_debug() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::open(dir.path()).unwrap();
+        let mut video = VideoState::new(
+            SourceStamp {
+                size: 3,
+                mtime_ms: 4,
+            },
+            Vec::new(),
+            dir.path().to_owned(),
+        );
+        video.upload_session = Some(ResumeState {
+            name: "a.mp4".into(),
+            upload_url: "https://storage.example/a.mp4?signature=SIGSECRET".into(),
+            session: motionkit_transport::SessionUri::new(
+                "https://storage.example/a.mp4?upload_id=IDSECRET",
+            ),
+            file: motionkit_deepmotion::FileIdentity {
+                path: "/a.mp4".into(),
+                size: 3,
+                modified_ns: 4_000_000,
+            },
+        });
+        video.upload = Some(UploadRecord {
+            url: "https://storage.example/a.mp4?signature=SIGSECRET".into(),
+            name: "a.mp4".into(),
+            size: 3,
+        });
+        file.put("/a.mp4", video.clone()).unwrap();
+        let shown = format!("{video:?} {:?}", file.snapshot());
+        assert!(
+            !shown.contains("SIGSECRET") && !shown.contains("IDSECRET"),
+            "{shown}"
+        );
+        let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let saved = std::fs::read_to_string(file.path()).unwrap();
+        assert!(saved.contains("IDSECRET"), "kept to resume: {saved}");
+        let again = StateFile::open(dir.path()).unwrap();
+        assert_eq!(again.get("/a.mp4"), Some(video));
     }
 
     #[test]

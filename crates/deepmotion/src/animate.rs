@@ -9,6 +9,7 @@ use motionkit_validation::process::ProcessParams;
 use crate::client::{Client, Upload};
 use crate::error::Error;
 use crate::process::Process;
+use crate::resume::{ResumeState, UploadEvent, UploadVideo};
 use crate::tracker::{JobEvent, WaitOptions};
 
 /// Progress of an [`Animate`] run, for a UI to draw.
@@ -16,6 +17,9 @@ use crate::tracker::{JobEvent, WaitOptions};
 pub enum AnimateEvent {
     /// Bytes of the video uploaded so far.
     Upload(Progress),
+    /// The upload started a session (save its [`ResumeState`] to resume
+    /// after an interruption), resumed one, or started over.
+    UploadSession(UploadEvent),
     /// The job was accepted.
     Submitted {
         /// Its request id.
@@ -78,6 +82,7 @@ pub struct Animate {
     upload: UploadOptions,
     events: Option<EventFn>,
     on_existing: OnExisting,
+    resume: Option<ResumeState>,
     force: bool,
 }
 
@@ -88,6 +93,7 @@ impl std::fmt::Debug for Animate {
             .field("out_dir", &self.out_dir)
             .field("params", &self.params)
             .field("wait", &self.wait)
+            .field("resume", &self.resume)
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +109,7 @@ impl Animate {
             upload: UploadOptions::default(),
             events: None,
             on_existing: OnExisting::default(),
+            resume: None,
             force: false,
         }
     }
@@ -135,6 +142,13 @@ impl Animate {
     /// keep both; the new file gets a `-2`, `-3`, ... suffix).
     pub fn on_existing(mut self, on_existing: OnExisting) -> Self {
         self.on_existing = on_existing;
+        self
+    }
+
+    /// Goes on with an upload an earlier run started, from the state an
+    /// [`AnimateEvent::UploadSession`] gave it (see [`crate::resume`]).
+    pub fn resume(mut self, state: impl Into<Option<ResumeState>>) -> Self {
+        self.resume = state.into();
         self
     }
 
@@ -173,7 +187,16 @@ impl Animate {
         if let Some(events) = self.events.clone() {
             upload_options.progress = Some(Arc::new(move |p| events(AnimateEvent::Upload(p))));
         }
-        let upload = client.upload(&self.video, &upload_options).await?;
+        let upload_events = self.events.clone().map(|events| {
+            Arc::new(move |event| events(AnimateEvent::UploadSession(event)))
+                as crate::resume::UploadEventFn
+        });
+        let upload = UploadVideo::new(&self.video)
+            .options(upload_options)
+            .resume(self.resume.clone())
+            .on_event_fn(upload_events)
+            .send(client)
+            .await?;
         let rid = Process::new(&upload)
             .params(self.params.clone())
             .force(self.force)

@@ -117,7 +117,8 @@ impl ClientBuilder {
 }
 
 /// A file uploaded to a signed URL, ready for `/process` or `/videoInfo`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` hides the URL's signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Upload {
     /// The signed URL the file was uploaded to, as `/upload` returned it.
     pub url: String,
@@ -130,13 +131,67 @@ pub struct Upload {
     pub input: InputKind,
 }
 
-/// The upload URLs of a character model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("url", &motionkit_transport::redact_url(&self.url))
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .field("input", &self.input)
+            .finish()
+    }
+}
+
+/// The upload URLs of a character model. Its `Debug` hides their
+/// signatures.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ModelUpload {
     /// Where the model file went.
     pub model_url: String,
     /// Where the thumbnail went, if one was uploaded.
     pub thumb_url: Option<String>,
+}
+
+impl std::fmt::Debug for ModelUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelUpload")
+            .field(
+                "model_url",
+                &motionkit_transport::redact_url(&self.model_url),
+            )
+            .field(
+                "thumb_url",
+                &self
+                    .thumb_url
+                    .as_deref()
+                    .map(motionkit_transport::redact_url),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn uploads_do_not_show_their_signatures() {
+        let signed = "https://storage.example/up/a.mp4?signature=SECRETSIG&expires=9";
+        let upload = Upload {
+            url: signed.into(),
+            name: "a.mp4".into(),
+            size: 1,
+            input: InputKind::Video,
+        };
+        let model = ModelUpload {
+            model_url: signed.into(),
+            thumb_url: Some(signed.into()),
+        };
+        for shown in [format!("{upload:?}"), format!("{model:?}")] {
+            assert!(!shown.contains("SECRETSIG"), "{shown}");
+            assert!(shown.contains("storage.example"), "{shown}");
+        }
+    }
 }
 
 /// Refuses, before anything is uploaded or charged, a file that is not a
@@ -178,6 +233,14 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
             Ok(MediaKind::Video)
         }
     }
+}
+
+/// What every upload checks before anything is sent; gives the name to
+/// upload under and what the file is.
+pub(crate) async fn prepare_upload(path: &Path) -> Result<(String, InputKind), Error> {
+    let name = file_name(path)?;
+    let kind = check_local_media(path).await?;
+    Ok((name, kind.into()))
 }
 
 /// The name an upload is requested with: the file's own name, which must
@@ -269,16 +332,17 @@ impl Client {
 
     /// Uploads a video or image: asks for a resumable URL and streams the
     /// file to it in chunks, resuming after dropped connections.
+    /// See [`UploadVideo`](crate::resume::UploadVideo) to resume an upload
+    /// in a later run.
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
-        let name = file_name(path)?;
-        let kind = check_local_media(path).await?;
+        let (name, input) = prepare_upload(path).await?;
         let url = self.upload_url(&name, true).await?;
         let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
         Ok(Upload {
             url,
             name,
             size: report.bytes,
-            input: kind.into(),
+            input,
         })
     }
 

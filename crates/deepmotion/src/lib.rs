@@ -11,6 +11,8 @@
 //!   independent tasks.
 //! - [`Animate`] does upload → process → wait → download with progress
 //!   events a UI can draw.
+//! - [`UploadVideo`] uploads that resume across runs: save the
+//!   [`ResumeState`] it reports, give it back after an interruption.
 //! - [`webhook`] verifies webhook deliveries; with the `axum` feature, its
 //!   ready receiver also de-duplicates and queues them.
 //!
@@ -35,7 +37,9 @@ pub mod animate;
 pub mod batch;
 pub mod client;
 pub mod error;
+mod models;
 pub mod process;
+pub mod resume;
 mod tracker;
 pub mod wait;
 pub mod watch;
@@ -48,6 +52,7 @@ pub use motionkit_transport::{
     DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
 pub use process::{Process, Submitted};
+pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadVideo};
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;

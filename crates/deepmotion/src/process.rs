@@ -277,6 +277,9 @@ impl Process {
     /// then errors refuse the job, documented failures refuse it unless
     /// forced, and warnings come back in [`Submitted::warnings`].
     pub async fn submit(&self, client: &Client) -> Result<Submitted, Error> {
+        // What is wrong whatever the server says is refused before any
+        // request, even the free ones.
+        self.local_errors().into_result(())?;
         let (input, duration) = self.learn_input(client).await;
         let mut findings = self.params.check(input, duration);
         if let Some(missing) = self.missing_model(client).await {
@@ -293,6 +296,25 @@ impl Process {
             input,
             duration,
         })
+    }
+
+    /// The errors known without asking the server: for an input whose
+    /// kind is not known yet (a rerun), those of a video and a picture
+    /// alike.
+    fn local_errors(&self) -> Violations {
+        let errors = |input| self.params.check(input, self.duration).errors;
+        match self.input {
+            Some(input) => errors(input),
+            None => {
+                let picture = errors(InputKind::Image);
+                Violations(
+                    errors(InputKind::Video)
+                        .into_iter()
+                        .filter(|v| picture.0.contains(v))
+                        .collect(),
+                )
+            }
+        }
     }
 
     /// The input's kind and duration: as set, else from the upload or the

@@ -1,6 +1,8 @@
 //! The [`Client`]: REST calls and the configuration shared by GraphQL,
 //! submission, waiting and downloads. It depends on none of them.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use motionkit_models::Endpoint;
@@ -18,6 +20,22 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, from_transport};
 use crate::query::{GenerationColumn, GenerationsQuery, Select, ThemeColumn, ThemesQuery};
 use crate::webhook::WebhookReceiver;
+
+/// Whether `POST /rest/generations` asks for the created row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ReturnPreference {
+    /// `Prefer: return=minimal`, as the document's request (which sends no
+    /// `Prefer`): one POST for every role. The id comes from `Location`,
+    /// else from one read by callback URL (when reads are allowed), else
+    /// from the webhook. The default.
+    #[default]
+    Minimal,
+    /// `Prefer: return=representation`, and after a `42501` refusal
+    /// (which rolled the insert back) `Prefer: return=minimal`, for this
+    /// request and every later one of the client.
+    Representation,
+}
 
 /// Response header in which the sandbox names why a generation was
 /// discarded. The real API discards silently.
@@ -98,6 +116,7 @@ pub struct ClientBuilder {
     recovery_delay: Duration,
     limits: Limits,
     allow_local_addresses: bool,
+    return_preference: ReturnPreference,
 }
 
 impl ClientBuilder {
@@ -159,9 +178,17 @@ impl ClientBuilder {
         self
     }
 
-    /// How many times a generation is re-submitted after an ambiguous
-    /// failure once a read-back showed it was not created (default 2).
-    /// Zero disables re-submission; the read-back still happens.
+    /// Whether `POST /rest/generations` asks for the created row (default
+    /// [`ReturnPreference::Representation`], with a fallback to
+    /// `return=minimal` when the token's role may not read generations).
+    pub fn return_preference(mut self, preference: ReturnPreference) -> Self {
+        self.return_preference = preference;
+        self
+    }
+
+    /// How many times a generation refused with 429 (which created
+    /// nothing) is submitted again after the pause (default 2). A
+    /// generation that may have been created is never submitted again.
     pub fn max_resubmits(mut self, resubmits: u32) -> Self {
         self.max_resubmits = resubmits;
         self
@@ -206,6 +233,9 @@ impl ClientBuilder {
             wait: self.wait,
             max_resubmits: self.max_resubmits,
             recovery_delay: self.recovery_delay,
+            return_preference: self.return_preference,
+            representation_refused: Arc::new(AtomicBool::new(false)),
+            reads_refused: Arc::new(AtomicBool::new(false)),
         })
     }
 }
@@ -226,6 +256,11 @@ pub struct Client {
     wait: WaitOptions,
     max_resubmits: u32,
     recovery_delay: Duration,
+    return_preference: ReturnPreference,
+    /// The server refused `return=representation` with `42501`.
+    pub(crate) representation_refused: Arc<AtomicBool>,
+    /// The server refused a read of `generations` (401/403/404).
+    reads_refused: Arc<AtomicBool>,
 }
 
 /// Checks and normalises (lower case) a UUID argument.
@@ -253,6 +288,7 @@ impl Client {
             recovery_delay: Duration::from_secs(1),
             limits: Limits::default(),
             allow_local_addresses: false,
+            return_preference: ReturnPreference::default(),
         }
     }
 
@@ -276,7 +312,26 @@ impl Client {
         &self.wait
     }
 
-    /// Re-submissions allowed after an ambiguous failure.
+    /// Whether `POST /rest/generations` asks for the created row.
+    pub fn return_preference(&self) -> ReturnPreference {
+        self.return_preference
+    }
+
+    /// True once the server refused to read `generations` to this client
+    /// (401/403 with `42501`, or 403/404): the client then stops reading
+    /// on its own (after a submission, while waiting) and relies on
+    /// webhooks. Explicit reads ([`Client::generation`]) are still sent.
+    pub fn reads_refused(&self) -> bool {
+        self.reads_refused.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn note_reads_refused(&self, error: &Error) {
+        if !self.reads_refused.swap(true, Ordering::Relaxed) {
+            tracing::info!(%error, "this token may not read generations; relying on webhooks");
+        }
+    }
+
+    /// Re-submissions allowed after a 429.
     pub(crate) fn max_resubmits(&self) -> u32 {
         self.max_resubmits
     }

@@ -10,6 +10,11 @@ use motionkit_models::motiondynamic::{GraphqlError, PostgrestError};
 use motionkit_transport::Sent;
 use motionkit_validation::Violations;
 
+/// PostgreSQL's `insufficient_privilege`: the role may not do this.
+/// PostgreSQL's `insufficient_privilege`, which PostgREST sends when the
+/// token's role may not do what was asked.
+pub const PERMISSION_DENIED: &str = "42501";
+
 /// PostgREST codes that mean the JWT is missing, invalid or expired.
 const AUTH_CODES: [&str; 3] = ["PGRST301", "PGRST302", "PGRST303"];
 
@@ -72,6 +77,16 @@ pub enum Error {
         generation_id: String,
         /// How long the wait lasted.
         after: Duration,
+    },
+    /// Nothing here can tell when the video is ready: the server refuses
+    /// reads of generations to this token, and no webhook can reach this
+    /// process for it.
+    #[error("cannot wait for generation {generation}: {reason}")]
+    CannotWait {
+        /// The generation id, or its callback key when the id is unknown.
+        generation: String,
+        /// Why.
+        reason: String,
     },
     /// A success response that does not say what the API promises (for
     /// example an empty row list after `Prefer: return=representation`).
@@ -178,17 +193,34 @@ impl Error {
     pub fn is_auth(&self) -> bool {
         match self {
             Error::Transport(motionkit_transport::Error::Auth { .. }) => true,
+            // 42501 is a permission of the token's role (PostgREST sends
+            // it with 401 for an anonymous role): the token itself is fine.
             Error::Postgrest { status, error, .. } => {
-                *status == 401
-                    || error
-                        .code
-                        .as_deref()
-                        .is_some_and(|c| AUTH_CODES.contains(&c))
+                let code = error.code.as_deref();
+                (*status == 401 && code != Some(PERMISSION_DENIED))
+                    || code.is_some_and(|c| AUTH_CODES.contains(&c))
             }
             Error::Graphql { errors, .. } => errors
                 .iter()
                 .filter_map(graphql_code)
                 .any(|c| AUTH_CODES.contains(&c)),
+            _ => false,
+        }
+    }
+
+    /// True when the server's permissions refused the request, not the
+    /// token: 401/403 with PostgREST's `42501`, or 403/404 (a table the
+    /// role cannot see). A token that may create generations but not read
+    /// them gets this for every read of `generations`.
+    pub fn is_permission_denied(&self) -> bool {
+        if self.is_auth() {
+            return false;
+        }
+        match self {
+            Error::Postgrest { status, .. } => matches!(status, 401 | 403 | 404),
+            Error::Transport(motionkit_transport::Error::Http { status, .. }) => {
+                matches!(status, 403 | 404)
+            }
             _ => false,
         }
     }
@@ -237,6 +269,26 @@ impl Error {
 /// Turns a transport error into a PostgREST error when its body excerpt is
 /// a PostgREST error body; other errors pass through.
 pub(crate) fn from_transport(error: motionkit_transport::Error) -> Error {
+    // The transport reads every 401 as a rejected token; with 42501 it is
+    // a permission of the role instead (PostgREST's anonymous role).
+    if let motionkit_transport::Error::Auth {
+        request,
+        code: Some(code),
+        ..
+    } = &error
+        && code == PERMISSION_DENIED
+    {
+        return Error::Postgrest {
+            request: request.clone(),
+            status: 401,
+            error: Box::new(PostgrestError {
+                code: Some(code.clone()),
+                message: "permission denied".to_owned(),
+                details: None,
+                hint: None,
+            }),
+        };
+    }
     if let motionkit_transport::Error::Http {
         request,
         status,

@@ -177,9 +177,12 @@ impl Generate {
 
     /// Checks (see [`Generate::check`], or only [`Generate::validate`]
     /// without [`Generate::fetch_pictures`]) and creates the generation with
-    /// `POST /rest/generations`. Never sends invalid values. After an
-    /// ambiguous failure the generation is looked up by its unique callback
-    /// URL and adopted if it exists, or submitted again if not.
+    /// `POST /rest/generations`. Never sends invalid values, and never
+    /// sends a generation twice: after an ambiguous failure it is looked up
+    /// by its unique callback URL (when reads are allowed) and adopted, or
+    /// returned unconfirmed ([`Submission::confirmed`]) to be resolved by
+    /// its webhook. See [`ReturnPreference`](crate::ReturnPreference) for
+    /// servers that answer `201` without the row.
     ///
     /// [`Error::Discarded`] when the API accepted but discarded it.
     pub async fn send(&self, client: &Client) -> Result<Submission, Error> {
@@ -222,7 +225,7 @@ impl Generate {
         for warning in self.warnings() {
             tracing::warn!(warning = %warning, "sending anyway: the documents do not say this fails");
         }
-        let (webhook, callback) = match target {
+        let (webhook, callback): (String, _) = match target {
             Ok(receiver) => {
                 let (key, url) = receiver.issue();
                 (url, Some((receiver, key)))
@@ -254,14 +257,16 @@ impl Generate {
                 return Err(error);
             }
         };
-        if submitted.generation.status == Some(GenerationStatus::Discarded) {
+        if let Some(generation) = &submitted.generation
+            && generation.status == Some(GenerationStatus::Discarded)
+        {
             forget(&callback);
             return Err(Error::Discarded {
-                generation_id: submitted.generation.generation_id,
+                generation_id: generation.generation_id.clone(),
                 reason: submitted.discard_reason,
             });
         }
-        Ok(Submission::new(submitted, callback))
+        Ok(Submission::new(submitted, request.webhook, callback))
     }
 }
 

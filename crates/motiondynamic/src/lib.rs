@@ -16,12 +16,16 @@
 //! - [`Generate`]: values named by layer (`l3_prix_01`) or id, checked
 //!   against the theme offline ([`Generate::validate`]) and pictures checked
 //!   from their first bytes ([`Generate::check`]) before anything is sent.
-//!   `POST /rest/generations` is never re-sent blindly: after an ambiguous
-//!   failure the generation is looked up by its unique callback URL.
+//!   `POST /rest/generations` is never sent twice for one generation: it is
+//!   identified by its unique callback URL, works when the server answers
+//!   `201` without the row (an insert-only role), and after an ambiguous
+//!   failure is looked up by that URL where reads are allowed
+//!   ([`ReturnPreference`]).
 //! - [`WebhookReceiver`]: one HMAC-signed callback URL per generation,
 //!   forged deliveries refused, repeated deliveries acknowledged once.
 //!   [`Client::wait`] resolves on the delivery, reads the generation back
-//!   as a fallback, and allows for the documented 18-minute cold start.
+//!   only where the server allows it (a refused read is "unavailable", not
+//!   a failure), and allows for the documented 18-minute cold start.
 //! - [`Client::download`]: the MP4 streamed to disk atomically.
 //! - `Client::graphql` (cargo feature `graphql`): the same operations over
 //!   `/graphql` with the typed documents of `operations`.
@@ -94,14 +98,17 @@ pub mod values;
 mod wait;
 pub mod webhook;
 
-pub use client::{Client, ClientBuilder, DISCARD_REASON_HEADER, WaitOptions, default_rate_limit};
+pub use client::{
+    Client, ClientBuilder, DISCARD_REASON_HEADER, ReturnPreference, WaitOptions, default_rate_limit,
+};
 pub use error::Error;
+pub use error::PERMISSION_DENIED;
 pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES};
 #[cfg(feature = "graphql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub use graphql::{Graphql, ThemesPage};
 pub use query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
-pub use submit::Submission;
+pub use submit::{PREFER_RETURN_MINIMAL, Submission};
 pub use values::GenerationValues;
 pub use wait::{ReadyVia, Video};
 pub use webhook::{Delivery, VideoReady, WebhookError, WebhookReceiver};

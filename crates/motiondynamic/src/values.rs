@@ -10,8 +10,11 @@
 //!     .set("l3_prix_01", "12,1")
 //!     .set("background_color", "#0000FF");
 //! let problems = values.validate().unwrap_err();
-//! // Both broken values and the nine missing parameters, all at once.
-//! assert_eq!(problems.len(), 11);
+//! // Both broken values, at once.
+//! assert_eq!(problems.len(), 2);
+//! // The nine parameters without a value are warnings: the documents never
+//! // say a value may be left out, nor that it may not.
+//! assert_eq!(values.warnings().len(), 9);
 //! ```
 
 use motionkit_models::motiondynamic::{GenerationRequest, GenerationValue, Theme};

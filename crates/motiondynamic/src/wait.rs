@@ -1,21 +1,27 @@
 //! Waiting for a rendered video, and downloading it.
 //!
-//! The webhook is the fast path: [`Client::wait`] resolves as soon as the
-//! generation's own callback URL receives its verified delivery. Reading
-//! the generation back (`status = done` and a `video` URL) is the fallback:
-//! periodically while a webhook is expected, often when none can come
-//! (no receiver, or a receiver that forgot the key).
+//! The webhook is what the document promises, so it is what [`Client::wait`]
+//! relies on: it resolves as soon as the generation's own callback URL
+//! receives its verified delivery. Reading the generation back
+//! (`status = done` and a `video` URL) is used only where the server allows
+//! it: periodically while a webhook is expected, often when none can come.
+//! A refused read (401/403 with `42501`, 403, 404) is not a failure: the
+//! read is marked unavailable and the wait goes on for the webhook until
+//! its timeout, which by default covers the documented cold start (18
+//! minutes for the first render, plus one for the delivery). When neither
+//! can tell (reads refused and no webhook can reach this process), the
+//! wait ends at once with [`Error::CannotWait`].
 
 use std::fmt;
 use std::path::Path;
 
-use motionkit_models::motiondynamic::GenerationStatus;
+use motionkit_models::motiondynamic::{Generation, GenerationStatus};
 use motionkit_transport::{DownloadOptions, DownloadReport, instant_after, redact_url};
 use tokio::time::Instant;
 
 use crate::client::{Client, WaitOptions};
 use crate::error::Error;
-use crate::submit::Submission;
+use crate::submit::{Submission, read_refused};
 use crate::webhook::WebhookReceiver;
 
 /// How a video was found ready.
@@ -31,8 +37,11 @@ pub enum ReadyVia {
 /// A rendered video, ready to download.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Video {
-    /// The generation it was rendered for.
-    pub generation_id: String,
+    /// The generation it was rendered for: from the created row or a
+    /// read, or else the UUID the video's file name carries
+    /// (`https://download.motiondynamic.tech/<uuid>.mp4`). `None` when
+    /// none of them said.
+    pub generation_id: Option<String>,
     /// Where to download it.
     pub url: String,
     /// How it was found ready.
@@ -49,6 +58,16 @@ impl fmt::Debug for Video {
     }
 }
 
+/// The UUID a video URL's file name carries (`.../<uuid>.mp4`), lower case.
+pub(crate) fn id_from_video_url(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let name = path.rsplit('/').next()?;
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    uuid::Uuid::parse_str(stem)
+        .ok()
+        .map(|u| u.hyphenated().to_string())
+}
+
 impl Submission {
     /// Waits for the video; see [`Client::wait`].
     pub async fn wait(&self, client: &Client) -> Result<Video, Error> {
@@ -56,16 +75,44 @@ impl Submission {
     }
 }
 
+/// What a wait knows of its generation.
+struct Target<'a> {
+    id: Option<String>,
+    /// A callback URL unique to the generation, to look it up by.
+    webhook: Option<&'a str>,
+    callback: Option<(&'a WebhookReceiver, String)>,
+}
+
+impl Target<'_> {
+    fn name(&self) -> String {
+        match (&self.id, &self.callback) {
+            (Some(id), _) => id.clone(),
+            (None, Some((_, key))) => format!("with callback key {key}"),
+            (None, None) => "(id unknown)".to_owned(),
+        }
+    }
+}
+
+/// One read-back's result.
+enum ReadBack {
+    Ready(Video),
+    Pending,
+    Refused(Error),
+}
+
 impl Client {
     /// Waits for the video of a submitted generation with the client's
     /// [`WaitOptions`].
     ///
     /// Resolves with the first verified webhook delivery for the
-    /// generation's callback URL, or when a read-back shows it done.
-    /// [`Error::Discarded`] when a read-back shows it discarded;
-    /// [`Error::WaitTimeout`] when the time runs out (after a last
-    /// read-back). Temporary failures of read-backs are logged and retried
-    /// at the next interval; others (such as an expired JWT) end the wait.
+    /// generation's callback URL, or when a read-back (only where the
+    /// server allows reads) shows it done. [`Error::Discarded`] when a
+    /// read-back shows it discarded; [`Error::WaitTimeout`] when the time
+    /// runs out (after a last read-back if allowed); [`Error::CannotWait`]
+    /// when reads are refused and no webhook can come. Temporary failures
+    /// of read-backs are logged and retried at the next interval; refused
+    /// reads stop the reading, not the wait; others (such as an expired
+    /// JWT) end the wait.
     pub async fn wait(&self, submission: &Submission) -> Result<Video, Error> {
         let options = *self.wait_options();
         self.wait_with(submission, &options).await
@@ -80,25 +127,54 @@ impl Client {
         let callback = submission
             .callback()
             .map(|(receiver, key)| (receiver, key.to_owned()));
-        self.wait_inner(submission.id(), callback, options).await
+        let target = Target {
+            id: submission.id().map(str::to_owned),
+            webhook: callback.as_ref().map(|_| submission.webhook_url()),
+            callback,
+        };
+        self.wait_inner(target, options).await
     }
 
-    /// Waits for a generation known only by its id, by reading it back.
+    /// Waits for a generation known only by its id, by reading it back
+    /// (no webhook can reach this call): [`Error::CannotWait`] at once when
+    /// the server refuses reads of generations.
     pub async fn wait_for_id(&self, generation_id: &str) -> Result<Video, Error> {
-        let generation_id = crate::client::check_uuid("generation_id", generation_id)?;
         let options = *self.wait_options();
-        self.wait_inner(&generation_id, None, &options).await
+        self.wait_for_id_with(generation_id, &options).await
+    }
+
+    /// [`Client::wait_for_id`] with other options.
+    pub async fn wait_for_id_with(
+        &self,
+        generation_id: &str,
+        options: &WaitOptions,
+    ) -> Result<Video, Error> {
+        let generation_id = crate::client::check_uuid("generation_id", generation_id)?;
+        let target = Target {
+            id: Some(generation_id),
+            webhook: None,
+            callback: None,
+        };
+        self.wait_inner(target, options).await
     }
 
     async fn wait_inner(
         &self,
-        generation_id: &str,
-        callback: Option<(&WebhookReceiver, String)>,
+        mut target: Target<'_>,
         options: &WaitOptions,
     ) -> Result<Video, Error> {
         let started = Instant::now();
         let deadline = instant_after(started, options.timeout);
-        let mut webhook_live = callback.is_some();
+        let mut webhook_live = target.callback.is_some();
+        let mut can_read =
+            (target.id.is_some() || target.webhook.is_some()) && !self.reads_refused();
+        if !webhook_live && !can_read {
+            return Err(self.cannot_wait(&target));
+        }
+        let callback = target
+            .callback
+            .as_ref()
+            .map(|(receiver, key)| ((*receiver).clone(), key.clone()));
         let webhook = async {
             match &callback {
                 Some((receiver, key)) => receiver.wait(key).await,
@@ -122,30 +198,45 @@ impl Client {
             tokio::select! {
                 ready = &mut webhook, if webhook_live => match ready {
                     Some(ready) => {
+                        let generation_id = target.id.clone().or_else(|| id_from_video_url(&ready.video));
                         return Ok(Video {
-                            generation_id: generation_id.to_owned(),
+                            generation_id,
                             url: ready.video,
                             via: ReadyVia::Webhook,
                         });
                     }
                     None => {
-                        tracing::debug!(generation = %generation_id, "no webhook can arrive; reading the generation back instead");
+                        tracing::debug!(generation = %target.name(), "no webhook can arrive; reading the generation back instead");
                         webhook_live = false;
+                        if !can_read {
+                            return Err(self.cannot_wait(&target));
+                        }
                         next_poll = next_poll.min(Instant::now());
                     }
                 },
-                () = tokio::time::sleep_until(next_poll) => {
-                    if let Some(video) = self.read_back(generation_id).await? {
-                        return Ok(video);
+                () = tokio::time::sleep_until(next_poll), if can_read => {
+                    match self.read_back(&mut target, webhook_live).await? {
+                        ReadBack::Ready(video) => return Ok(video),
+                        ReadBack::Pending => {}
+                        ReadBack::Refused(error) => {
+                            self.note_reads_refused(&error);
+                            can_read = false;
+                            if !webhook_live {
+                                return Err(self.cannot_wait(&target));
+                            }
+                            tracing::info!(generation = %target.name(), "reading the generation back is not allowed; waiting for its webhook");
+                        }
                     }
                     next_poll = instant_after(Instant::now(), interval(webhook_live));
                 }
                 () = tokio::time::sleep_until(deadline) => {
-                    if let Some(video) = self.read_back(generation_id).await? {
+                    if can_read
+                        && let ReadBack::Ready(video) = self.read_back(&mut target, webhook_live).await?
+                    {
                         return Ok(video);
                     }
                     return Err(Error::WaitTimeout {
-                        generation_id: generation_id.to_owned(),
+                        generation_id: target.name(),
                         after: started.elapsed(),
                     });
                 }
@@ -153,37 +244,71 @@ impl Client {
         }
     }
 
-    /// One read-back: `Some` when done with a video, an error when
-    /// discarded or on a permanent failure.
-    async fn read_back(&self, generation_id: &str) -> Result<Option<Video>, Error> {
-        let generation = match self.generation(generation_id).await {
-            Ok(generation) => generation,
+    fn cannot_wait(&self, target: &Target<'_>) -> Error {
+        let reason = if target.id.is_none() && target.webhook.is_none() {
+            "its id is unknown and no webhook can reach this process"
+        } else {
+            "the server refuses reads of generations to this token and no webhook can reach \
+             this process; wait where its webhook is received"
+        };
+        Error::CannotWait {
+            generation: target.name(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// One read-back, by id or else by callback URL. An error when
+    /// discarded or on a permanent failure other than a refused read.
+    async fn read_back(
+        &self,
+        target: &mut Target<'_>,
+        webhook_live: bool,
+    ) -> Result<ReadBack, Error> {
+        let read = match (&target.id, target.webhook) {
+            (Some(id), _) => self.generation(id).await.map(Some),
+            (None, Some(webhook)) => self
+                .generations_by_webhook(webhook)
+                .await
+                .map(|rows| rows.into_iter().next()),
+            (None, None) => return Ok(ReadBack::Pending),
+        };
+        let generation: Generation = match read {
+            Ok(Some(generation)) => generation,
+            Ok(None) => return Ok(ReadBack::Pending),
+            // Row permissions may hide the row: the webhook will tell.
+            Err(Error::NotFound { .. }) if webhook_live => return Ok(ReadBack::Pending),
+            Err(error) if read_refused(&error) => return Ok(ReadBack::Refused(error)),
             Err(error) if error.is_temporary() => {
-                tracing::warn!(generation = %generation_id, %error, "reading the generation back failed; trying again later");
-                return Ok(None);
+                tracing::warn!(generation = %target.name(), %error, "reading the generation back failed; trying again later");
+                return Ok(ReadBack::Pending);
             }
             Err(error) => return Err(error),
         };
+        if target.id.is_none() {
+            target.id = Some(generation.generation_id.clone());
+        }
+        let generation_id = generation.generation_id.clone();
         match (&generation.status, generation.video) {
-            (Some(GenerationStatus::Done), Some(Some(url))) => Ok(Some(Video {
-                generation_id: generation_id.to_owned(),
+            (Some(GenerationStatus::Done), Some(Some(url))) => Ok(ReadBack::Ready(Video {
+                generation_id: Some(generation_id),
                 url,
                 via: ReadyVia::ReadBack,
             })),
             (Some(GenerationStatus::Discarded), _) => Err(Error::Discarded {
-                generation_id: generation_id.to_owned(),
+                generation_id,
                 reason: None,
             }),
-            _ => Ok(None),
+            _ => Ok(ReadBack::Pending),
         }
     }
 
-    /// Streams the video into `dir` as `<generation id>.mp4`, atomically:
+    /// Streams the video into `dir` as `<generation id>.mp4` (the URL's
+    /// file name when the id is unknown), atomically:
     /// the file appears only when complete. Broken transfers resume with
     /// `Range`. No credentials are sent to the video URL.
     pub async fn download(&self, video: &Video, dir: &Path) -> Result<DownloadReport, Error> {
         let options = DownloadOptions {
-            file_name: Some(format!("{}.mp4", video.generation_id)),
+            file_name: video.generation_id.as_ref().map(|id| format!("{id}.mp4")),
             ..DownloadOptions::default()
         };
         self.download_with(video, dir, &options).await
@@ -216,9 +341,25 @@ mod tests {
     }
 
     #[test]
+    fn the_id_of_a_video_comes_from_its_file_name() {
+        assert_eq!(
+            id_from_video_url(
+                "https://download.motiondynamic.tech/9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5.mp4?sig=x"
+            )
+            .as_deref(),
+            Some("9c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5")
+        );
+        assert_eq!(
+            id_from_video_url("https://download.motiondynamic.tech/video.mp4"),
+            None
+        );
+        assert_eq!(id_from_video_url(""), None);
+    }
+
+    #[test]
     fn video_debug_hides_signed_queries() {
         let video = Video {
-            generation_id: "g".into(),
+            generation_id: Some("g".into()),
             url: "https://cdn.example.com/v.mp4?X-Signature=secret".into(),
             via: ReadyVia::Webhook,
         };

@@ -56,6 +56,28 @@ pub struct SandboxArgs {
     /// ones get `414 URI Too Long`, as from a server or gateway in front.
     #[cfg_attr(feature = "clap", arg(long, default_value_t = 8192))]
     pub max_uri_bytes: usize,
+    /// What MotionDynamic's token may do with generations: `representation`
+    /// (insert and read) or `plain` (a plain PostgREST with an insert-only
+    /// role: `201` with an empty body, `42501` to
+    /// `Prefer: return=representation` and to every read of generations).
+    #[arg(long, value_enum, default_value_t = PostgrestMode::Representation)]
+    pub postgrest_mode: PostgrestMode,
+}
+
+/// How the MotionDynamic emulator's PostgREST treats the token's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PostgrestMode {
+    /// The role may insert and read generations: `Prefer:
+    /// return=representation` returns the created row, reads are answered.
+    #[default]
+    Representation,
+    /// A plain PostgREST whose role may insert generations but not read
+    /// them: a POST is answered `201` with an empty body; asking for the
+    /// row (`return=representation` or `return=headers-only`) is refused
+    /// `403 42501` and the insert rolled back; every read of generations
+    /// (REST or GraphQL) is refused `403 42501`. Webhooks are delivered as
+    /// usual.
+    Plain,
 }
 
 impl Default for SandboxArgs {
@@ -75,6 +97,7 @@ impl Default for SandboxArgs {
             rate_limit: 5,
             rate_limit_block: 60.0,
             max_uri_bytes: 8192,
+            postgrest_mode: PostgrestMode::Representation,
         }
     }
 }

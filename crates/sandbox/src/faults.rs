@@ -5,6 +5,7 @@
 //! session_ttl_secs = 2.0
 //! upload_drop_rate = 0.3       # share of upload requests cut part-way
 //! download_drop_rate = 0.2     # share of downloads cut part-way
+//! upload_bytes_per_sec = 0     # storage uploads read at most this fast (0: no limit)
 //! retry_status_rate = 0.1      # share of job polls shown as RETRY
 //!
 //! [default]                    # every idempotent endpoint
@@ -53,6 +54,9 @@ pub struct FaultsFile {
     pub upload_drop_rate: f64,
     /// Share of storage downloads cut part-way.
     pub download_drop_rate: f64,
+    /// Storage uploads are read at most this many bytes per second, so a
+    /// large upload takes long enough to be interrupted (0: no limit).
+    pub upload_bytes_per_sec: u64,
     /// Share of status answers for running jobs shown as RETRY.
     pub retry_status_rate: f64,
     /// Faults of every idempotent endpoint without its own entry.

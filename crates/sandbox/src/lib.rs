@@ -33,7 +33,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{SandboxArgs, SandboxConfig};
+pub use config::{PostgrestMode, SandboxArgs, SandboxConfig};
 pub use faults::{Faults, FaultsError};
 
 /// The sandbox could not start.

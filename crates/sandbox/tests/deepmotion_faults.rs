@@ -268,3 +268,78 @@ async fn retry_statuses_and_short_sessions() {
     assert_eq!(again.get("/list").await.status(), StatusCode::OK);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn uploads_are_counted_paced_and_their_sessions_can_be_expired() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = faults_file(&dir, json!({"upload_bytes_per_sec": 2_000_000}));
+    let sandbox = start(SandboxArgs {
+        faults: Some(faults),
+        ..fast_args()
+    })
+    .await;
+    let counters = sandbox.deepmotion();
+    let dm = login(&sandbox.deepmotion_url()).await;
+    let total = 1_000_000;
+    let bytes = padded_mp4(&fixture("walk.mp4"), total);
+    let url = dm.upload_url("paced.mp4", None).await;
+    let session = dm.start_session(&url).await;
+    assert_eq!(counters.storage_bytes_received(), 0);
+
+    // 1 MB at 2 MB/s takes at least half a second.
+    let started = std::time::Instant::now();
+    let r = dm
+        .http
+        .put(&session)
+        .header("content-range", format!("bytes 0-{}/{total}", total - 1))
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        started.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(counters.storage_bytes_received(), total as u64);
+    let stored = counters.stored_upload(&url).expect("the object is stored");
+    assert!(
+        std::fs::read(stored).unwrap() == bytes,
+        "stored bytes differ"
+    );
+    assert_eq!(
+        counters.stored_upload(&dm.upload_url("never.mp4", None).await),
+        None
+    );
+
+    // Without the limit, and with a session cut short by expiry.
+    counters.set_upload_rate(None);
+    let url = dm.upload_url("expiring.mp4", None).await;
+    let session = dm.start_session(&url).await;
+    let chunk = 256 * 1024;
+    let r = dm
+        .http
+        .put(&session)
+        .header("content-range", format!("bytes 0-{}/{total}", chunk - 1))
+        .body(bytes[..chunk].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(counters.storage_bytes_received(), (total + chunk) as u64);
+    assert_eq!(
+        counters.expire_upload_sessions(),
+        1,
+        "only the open session"
+    );
+    let r = dm
+        .http
+        .put(&session)
+        .header("content-range", format!("bytes */{total}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::GONE);
+    sandbox.shutdown().await;
+}

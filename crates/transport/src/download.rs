@@ -412,43 +412,64 @@ impl Transport {
         }
         let mut stream = response.bytes_stream();
         let mut pace = RateWatch::new(inner.timeouts.transfer_min_rate, partial.written);
+        let stall = inner.timeouts.transfer_stall;
         let mut last_chunk = Instant::now();
-        loop {
-            let stall_at = last_chunk
-                .checked_add(inner.timeouts.transfer_stall)
-                .unwrap_or_else(|| later(inner.timeouts.transfer_stall));
-            let mut wake = stall_at;
+        // The stall, the rate and the deadline are judged when this timer
+        // fires (or a chunk arrives after it should have), not on every
+        // chunk: per-chunk timers made a fast download measurably slower.
+        let wake_at = |last_chunk: Instant, pace: &RateWatch| {
+            let mut wake = last_chunk
+                .checked_add(stall)
+                .unwrap_or_else(|| later(stall));
             if let Some(check) = pace.next_check() {
                 wake = wake.min(check);
             }
             if let Some(deadline) = deadline {
                 wake = wake.min(deadline);
             }
-            let next = tokio::time::timeout_at(wake, stream.next()).await;
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(timed_out(started, deadline));
-            }
-            if !pace.keeps_pace(partial.written) {
-                let mut failure = Failure::timed_out(started.elapsed());
-                failure.message = "the transfer was slower than Timeouts::transfer_min_rate".into();
-                failure.sent = Sent::Sent;
-                return Ok(AttemptEnd::TooSlow(failure));
-            }
-            match next {
-                Err(_) if Instant::now() < stall_at => continue,
-                Err(_) => {
+            wake
+        };
+        let mut wake = wake_at(last_chunk, &pace);
+        let timer = tokio::time::sleep_until(wake);
+        tokio::pin!(timer);
+        loop {
+            let next = tokio::select! {
+                biased;
+                next = stream.next() => Some(next),
+                () = &mut timer => None,
+            };
+            let now = Instant::now();
+            if next.is_none() || now >= wake {
+                if deadline.is_some_and(|d| now >= d) {
+                    return Ok(timed_out(started, deadline));
+                }
+                if !pace.keeps_pace(partial.written) {
+                    let mut failure = Failure::timed_out(started.elapsed());
+                    failure.message =
+                        "the transfer was slower than Timeouts::transfer_min_rate".into();
+                    failure.sent = Sent::Sent;
+                    return Ok(AttemptEnd::TooSlow(failure));
+                }
+                if next.is_none() && now >= last_chunk.checked_add(stall).unwrap_or(now) {
                     let mut failure = Failure::timed_out(started.elapsed());
                     failure.sent = Sent::Sent;
                     return Ok(transient(failure));
                 }
-                Ok(None) => break,
-                Ok(Some(Err(error))) => {
+                wake = wake_at(if next.is_some() { now } else { last_chunk }, &pace);
+                timer.as_mut().reset(wake);
+            }
+            let Some(next) = next else {
+                continue;
+            };
+            match next {
+                None => break,
+                Some(Err(error)) => {
                     let mut failure = Failure::from_reqwest(error, started.elapsed(), false);
                     failure.sent = Sent::Sent;
                     return Ok(transient(failure));
                 }
-                Ok(Some(Ok(chunk))) => {
-                    last_chunk = Instant::now();
+                Some(Ok(chunk)) => {
+                    last_chunk = now;
                     let received = partial
                         .written
                         .saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));

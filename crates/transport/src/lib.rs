@@ -25,6 +25,8 @@
 //!   this process (bounded) or across replicas (Redis `SET NX EX`).
 //! - Transfers: [`Transport::upload_file`], [`Transport::upload_resumable`]
 //!   and [`Transport::download`] stream from and to disk in constant memory;
+//!   a resumable upload can go on in a later process ([`SessionUri`],
+//!   [`Transport::upload_status`]);
 //!   downloads are atomic and resumable, and server-given names go through
 //!   [`sanitize_file_name`].
 //! - Tracing: one `http_request` span per attempt with method, path
@@ -92,6 +94,8 @@ mod redact;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod response;
+mod resumable;
+mod resume;
 mod retry;
 mod save;
 mod session;
@@ -116,6 +120,7 @@ pub use orchestrator::instant_after;
 pub use rate_limit_store::RateLimitStore;
 pub use redact::{BODY_EXCERPT_BYTES, excerpt, redact_url};
 pub use response::Response;
+pub use resume::{SessionFn, SessionStatus, SessionUri};
 pub use retry::{MAX_RETRY_AFTER, backoff_delay, parse_retry_after};
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};

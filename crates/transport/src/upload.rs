@@ -7,6 +7,8 @@
 //!   `Content-Range`; `308` answers carry the committed range; after a
 //!   fault the committed offset is queried with an empty `PUT` and
 //!   `Content-Range: bytes */TOTAL`, and the upload resumes from there.
+//!   A session started by another process goes on the same way
+//!   ([`UploadOptions::resume`], see the `resume` module).
 //!
 //! Neither sends credentials or cookies: the signed URL carries its own.
 
@@ -16,7 +18,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use motionkit_models::Method;
-use reqwest::header::{CONTENT_RANGE, HeaderMap, HeaderName, HeaderValue, LOCATION, RANGE};
+use reqwest::header::{CONTENT_RANGE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use url::Url;
 
 use crate::auth::Credentials;
@@ -27,6 +29,8 @@ use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::redact::redact_parsed;
 use crate::response::{Response, http_error};
+use crate::resumable::{check_final_size, committed_offset, header, status_query};
+use crate::resume::{SessionFn, SessionUri};
 use crate::retry::backoff_delay;
 
 /// Resumable chunks must be multiples of this size (256 KiB), except the
@@ -47,6 +51,15 @@ pub struct UploadOptions {
     pub max_sessions: u32,
     /// Called as bytes go out.
     pub progress: Option<ProgressFn>,
+    /// Resumable uploads: go on with this session, started earlier (by
+    /// another process, say), from the offset the storage has committed,
+    /// instead of starting a new one. If the storage no longer knows it
+    /// (`404`/`410`), a new session is started at the signed URL.
+    pub resume: Option<SessionUri>,
+    /// Resumable uploads: called with the URI of every session started,
+    /// before its first byte is sent, so that it can be saved and given
+    /// back as [`UploadOptions::resume`] after an interruption.
+    pub on_session: Option<SessionFn>,
 }
 
 impl Default for UploadOptions {
@@ -56,6 +69,8 @@ impl Default for UploadOptions {
             chunk_size: 8 * 1024 * 1024,
             max_sessions: 3,
             progress: None,
+            resume: None,
+            on_session: None,
         }
     }
 }
@@ -67,6 +82,8 @@ impl fmt::Debug for UploadOptions {
             .field("chunk_size", &self.chunk_size)
             .field("max_sessions", &self.max_sessions)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .field("resume", &self.resume)
+            .field("on_session", &self.on_session.as_ref().map(|_| "callback"))
             .finish()
     }
 }
@@ -80,8 +97,16 @@ pub struct UploadReport {
     pub bytes_sent: u64,
     /// Dropped connections, timeouts and transient statuses survived.
     pub faults: u32,
-    /// Upload sessions started (resumable uploads; 0 for a single `PUT`).
+    /// Upload sessions started (resumable uploads; 0 for a single `PUT`,
+    /// and for an upload that finished in the session it resumed).
     pub sessions: u32,
+    /// With [`UploadOptions::resume`]: the bytes the storage already held
+    /// when the upload went on with that session.
+    pub resumed_from: Option<u64>,
+    /// With [`UploadOptions::resume`]: the status (`404` or `410`) with
+    /// which the storage refused that session; the upload started over in
+    /// a new one.
+    pub resume_gone: Option<u16>,
 }
 
 async fn file_len(path: &Path) -> Result<u64, Error> {
@@ -92,38 +117,6 @@ async fn file_len(path: &Path) -> Result<u64, Error> {
         return Err(Error::config(format!("{} is not a file", path.display())));
     }
     Ok(metadata.len())
-}
-
-fn header(value: &str) -> HeaderValue {
-    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The next offset a `308` asks for: `Range: bytes=0-N` means N+1; no
-/// `Range` means nothing is stored.
-fn committed_offset(response: &Response) -> Option<u64> {
-    let Some(range) = response.headers().get(RANGE) else {
-        return Some(0);
-    };
-    let (start, end) = range
-        .to_str()
-        .ok()?
-        .trim()
-        .strip_prefix("bytes=")?
-        .split_once('-')?;
-    if start.trim() != "0" {
-        return None;
-    }
-    end.trim().parse::<u64>().ok()?.checked_add(1)
-}
-
-/// The `size` a storage service reports in its final answer, if any.
-fn reported_size(response: &Response) -> Option<u64> {
-    let value: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
-    match value.get("size")? {
-        serde_json::Value::String(text) => text.parse().ok(),
-        serde_json::Value::Number(number) => number.as_u64(),
-        _ => None,
-    }
 }
 
 impl Transport {
@@ -150,7 +143,7 @@ impl Transport {
             bytes: len,
             bytes_sent: meter.moved(),
             faults: meter.attempts().saturating_sub(1),
-            sessions: 0,
+            ..UploadReport::default()
         })
     }
 
@@ -158,6 +151,9 @@ impl Transport {
     /// protocol, in chunks of `options.chunk_size`, resuming from the
     /// server's committed offset after dropped connections, timeouts and
     /// 5xx answers, and starting a new session after a `404`/`410`.
+    ///
+    /// With `options.resume`, the upload goes on in that session from the
+    /// offset the storage reports (see [`UploadReport::resumed_from`]).
     ///
     /// Gives up after `RetryPolicy::max_attempts` consecutive faults without
     /// progress, or when the retry budget is spent.
@@ -179,11 +175,22 @@ impl Transport {
             bytes: total,
             ..UploadReport::default()
         };
-        let mut session = self.start_upload_session(&start_url, options).await?;
-        report.sessions = 1;
+        // Resuming: the first request asks the storage where it stands.
+        let mut resuming = options.resume.is_some();
+        let mut session = match &options.resume {
+            Some(uri) => {
+                let session = parse_absolute(uri.expose())?;
+                tracing::debug!(session = %uri, "resuming an upload session");
+                session
+            }
+            None => {
+                report.sessions = 1;
+                self.start_upload_session(&start_url, options).await?
+            }
+        };
         let mut offset = 0u64;
         let mut faults_in_row = 0u32;
-        let mut query_status = false;
+        let mut query_status = resuming;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -208,6 +215,9 @@ impl Transport {
                 Ok(response) => match response.status().as_u16() {
                     200 | 201 => {
                         check_final_size(&call.label, &response, total, claimed_end)?;
+                        if resuming {
+                            report.resumed_from = Some(total);
+                        }
                         if let Some(progress) = &options.progress {
                             progress(Progress {
                                 bytes: total,
@@ -226,6 +236,16 @@ impl Transport {
                                 ),
                                 sent: Sent::Sent,
                             })?;
+                        if resuming {
+                            resuming = false;
+                            report.resumed_from = Some(next);
+                            tracing::info!(
+                                request = %call.label,
+                                committed = next,
+                                total,
+                                "resuming the upload where the storage stopped"
+                            );
+                        }
                         let progressed = next > offset;
                         let after_fault = query_status;
                         offset = next;
@@ -243,6 +263,10 @@ impl Transport {
                         Ok(response)
                     }
                     404 | 410 => {
+                        if resuming {
+                            resuming = false;
+                            report.resume_gone = Some(response.status().as_u16());
+                        }
                         if report.sessions >= options.max_sessions {
                             return Err(http_error(&call.label, &response));
                         }
@@ -315,6 +339,9 @@ impl Transport {
                 sent: Sent::Sent,
             })?;
         tracing::debug!(session = %redact_parsed(&location), "upload session started");
+        if let Some(on_session) = &options.on_session {
+            on_session(&SessionUri::new(location.as_str()));
+        }
         Ok(location)
     }
 
@@ -342,32 +369,5 @@ impl Transport {
         }
         inner.counters.retries.fetch_add(1, Ordering::Relaxed);
         Some(retry_after.unwrap_or_else(|| backoff_delay(&inner.retry, faults_in_row)))
-    }
-}
-
-fn status_query(session: &Url, total: u64) -> Call {
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_RANGE, header(&format!("bytes */{total}")));
-    Call::absolute(Method::Put, session.clone(), headers, Body::empty())
-}
-
-fn check_final_size(
-    request: &str,
-    response: &Response,
-    total: u64,
-    claimed_end: u64,
-) -> Result<(), Error> {
-    let stored = reported_size(response);
-    match stored {
-        Some(size) if size == total => Ok(()),
-        None if claimed_end == total => Ok(()),
-        _ => Err(Error::Protocol {
-            request: request.to_owned(),
-            message: format!(
-                "upload finished with {} of {total} bytes stored",
-                stored.map_or_else(|| format!("up to {claimed_end}"), |s| s.to_string())
-            ),
-            sent: Sent::Sent,
-        }),
     }
 }

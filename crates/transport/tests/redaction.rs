@@ -20,7 +20,7 @@ use axum::routing::{get, put};
 use base64::Engine as _;
 use motionkit_models::{AuthKind, Method};
 use motionkit_transport::{
-    Auth, Body, DownloadOptions, Error, RateLimit, Transport, UploadOptions,
+    Auth, Body, DownloadOptions, Error, RateLimit, SessionUri, Transport, UploadOptions,
 };
 
 use common::*;
@@ -208,6 +208,23 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
                 .await
                 .unwrap_err(),
         );
+        // A session URI saved by an earlier run, resumed against a storage
+        // that keeps failing.
+        let session = SessionUri::new(format!("{base}/session?upload_id={UPLOAD_ID}"));
+        errors.push(bearer.upload_status(&session, 300_000).await.unwrap_err());
+        let resuming = UploadOptions {
+            resume: Some(session.clone()),
+            ..UploadOptions::default()
+        };
+        errors.push(
+            bearer
+                .upload_resumable(&signed, file.path(), &resuming)
+                .await
+                .unwrap_err(),
+        );
+        shown.push(format!("{session:?}"));
+        shown.push(session.to_string());
+        shown.push(format!("{resuming:?}"));
         let dir = tempfile::tempdir().unwrap();
         errors.push(
             bearer

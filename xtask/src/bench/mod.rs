@@ -189,19 +189,26 @@ impl Plan {
 }
 
 /// `cargo xtask bench [--quick]`, or `cargo xtask bench --only fleet`
-/// (benchmark 7 alone, printed and not written to `docs/BENCHMARKS.md`).
+/// (benchmark 7 alone) or `--only download` (benchmark 2 alone), printed
+/// and not written to `docs/BENCHMARKS.md`.
 pub fn main(args: &[&str]) -> ExitCode {
     let quick = match args {
         [] => false,
         ["--quick"] => true,
         ["--only", "fleet"] => return only_fleet(),
+        ["--only", "download"] if cfg!(debug_assertions) => {
+            return relaunch_in_release(&["--only", "download"]);
+        }
+        ["--only", "download"] => return only_download(),
         _ => {
-            eprintln!("usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet");
+            eprintln!(
+                "usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet|download"
+            );
             return ExitCode::from(2);
         }
     };
     if cfg!(debug_assertions) {
-        return relaunch_in_release(quick);
+        return relaunch_in_release(if quick { &["--quick"] } else { &[] });
     }
     let plan = Plan::new(quick);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -246,7 +253,33 @@ fn only_fleet() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let section = or_failed(fleet::TITLE, runtime.block_on(fleet::run()));
+    print_section(or_failed(fleet::TITLE, runtime.block_on(fleet::run())))
+}
+
+/// Benchmark 2 alone (full size), printed as a table.
+fn only_download() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let plan = Plan::new(false);
+    let section = runtime.block_on(async {
+        match upload::Setup::start(&plan).await {
+            Ok(setup) => or_failed("2. Download", download::run(&setup, &plan).await),
+            Err(e) => or_failed("2. Download", Err(e)),
+        }
+    });
+    print_section(section)
+}
+
+/// Prints one section as a table; fails when a target is missed.
+fn print_section(section: Section) -> ExitCode {
     println!("{}", section.title);
     for row in &section.rows {
         println!(
@@ -269,8 +302,9 @@ fn only_fleet() -> ExitCode {
     }
 }
 
-/// Builds the release binaries and runs the release `xtask bench`.
-fn relaunch_in_release(quick: bool) -> ExitCode {
+/// Builds the release binaries and runs the release `xtask bench` with
+/// `args`.
+fn relaunch_in_release(args: &[&str]) -> ExitCode {
     let root = xtask::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("bench: building xtask and motionkit-sandbox in release mode");
@@ -300,10 +334,7 @@ fn relaunch_in_release(quick: bool) -> ExitCode {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     let mut release = Command::new(target.join("release").join("xtask"));
-    release.arg("bench").current_dir(&root);
-    if quick {
-        release.arg("--quick");
-    }
+    release.arg("bench").args(args).current_dir(&root);
     match release.status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::jobs::{Saved, save_outputs, upload_file, wait_job};
+use super::jobs::{Saved, save_outputs, wait_job};
+use super::upload::{Resumable, Warnings, upload_resuming};
 use super::{Ctx, DeepMotion};
 use crate::args::AnimateArgs;
 use crate::exit::{CliError, Exit};
@@ -396,7 +397,8 @@ impl Run<'_> {
             .map_or_else(|| item.label.clone(), |n| n.to_string_lossy().into_owned());
         let bar = self.ctx.bars.item(&name);
         let mut rid = None;
-        let result = self.steps(item, &bar, &mut rid).await;
+        let warnings = Warnings::new(self.ctx, &item.label);
+        let result = self.steps(item, &bar, &mut rid, &warnings).await;
         let (status, files, error, exit) = match result {
             Ok(files) => ("done", files, None, Exit::Ok),
             Err(e) => ("failed", Vec::new(), Some(e.clone()), e.exit),
@@ -414,6 +416,7 @@ impl Run<'_> {
                 files,
                 error_code: error.as_ref().and_then(|e| e.error_code),
                 error_message: error.as_ref().map(|e| e.message.clone()),
+                warnings: warnings.list(),
             },
             exit,
             error,
@@ -421,15 +424,17 @@ impl Run<'_> {
     }
 
     /// The entry to work from: the recorded one when it still applies.
-    fn entry(&self, item: &Item, stamp: SourceStamp) -> Result<VideoState, CliError> {
+    fn entry(
+        &self,
+        item: &Item,
+        stamp: SourceStamp,
+        warnings: &Warnings,
+    ) -> Result<VideoState, CliError> {
         let fresh = || VideoState::new(stamp, item.wire.clone(), item.out_dir.clone());
         let mut entry = match self.state.get(&item.key) {
             None => fresh(),
             Some(old) if old.source != stamp => {
-                self.ctx.note(format!(
-                    "{}: the file changed since the last run; starting it over",
-                    item.label
-                ));
+                warnings.warn("the file changed since the last run; starting it over");
                 fresh()
             }
             Some(mut old) => {
@@ -464,9 +469,10 @@ impl Run<'_> {
         item: &Item,
         bar: &ItemBar,
         rid_out: &mut Option<String>,
+        warnings: &Warnings,
     ) -> Result<Vec<Saved>, CliError> {
         let stamp = SourceStamp::of(&item.path)?;
-        let entry = self.entry(item, stamp)?;
+        let entry = self.entry(item, stamp, warnings)?;
         *rid_out = entry.rid.clone();
         if entry.done {
             return Ok(entry
@@ -502,8 +508,15 @@ impl Run<'_> {
                         input: item.input,
                     },
                     None => {
-                        let upload = upload_file(client, &item.path, bar).await?;
+                        let resumable = Resumable {
+                            state: self.state,
+                            key: &item.key,
+                            saved: entry.upload_session.clone(),
+                        };
+                        let upload =
+                            upload_resuming(client, &item.path, resumable, bar, warnings).await?;
                         self.state.update(&item.key, |v| {
+                            v.upload_session = None;
                             v.upload = Some(UploadRecord {
                                 url: upload.url.clone(),
                                 name: upload.name.clone(),

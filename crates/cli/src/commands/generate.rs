@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use motionkit_models::motiondynamic::{DEMO_THEME_ID, GenerationRequest};
 use motionkit_motiondynamic::{
-    DownloadOptions, Generate, ReadyVia, Theme, WaitOptions, WebhookReceiver,
+    DownloadOptions, Generate, ReadyVia, Submission, Theme, WaitOptions, WebhookReceiver,
 };
 use motionkit_validation::theme::{ParameterKind, ThemeParameter, resolve};
 use motionkit_validation::{Rule, Violation, Violations};
@@ -20,7 +20,7 @@ use super::themes::default_color;
 use super::{Ctx, MotionDynamic, picture};
 use crate::args::{GenerateArgs, ThemeValues, ValidateArgs};
 use crate::exit::{CliError, io_error};
-use crate::output::{GenerateOutput, GeneratePlan, ValidateOutput, ValueView};
+use crate::output::{GenerateOutput, GeneratePlan, GenerateSubmitted, ValidateOutput, ValueView};
 use crate::term::safe;
 
 /// The document's example generation for the demo theme: the defaults of
@@ -371,18 +371,40 @@ async fn run_generation(
             .fetch_pictures(!args.no_fetch_pictures)
             .send(&md.client)
             .await?;
-        bar.note(&format!("rendering {}", submission.id()));
+        announce(ctx, &submission);
+        if args.timeout.is_zero() {
+            print_submitted(ctx, md, &theme, &submission)?;
+            return Ok::<_, CliError>(None);
+        }
+        bar.note(&format!(
+            "rendering {}",
+            submission.id().unwrap_or("(id not known yet)")
+        ));
         let mut options = WaitOptions::default().timeout(args.timeout);
         if md.local {
             options = options.poll_every(Duration::from_secs(2), Duration::from_millis(500));
         }
-        let video = md.client.wait_with(&submission, &options).await?;
+        let video = md
+            .client
+            .wait_with(&submission, &options)
+            .await
+            .map_err(|error| {
+                let timed_out = matches!(error, motionkit_motiondynamic::Error::WaitTimeout { .. });
+                let error = CliError::from(error);
+                match submission.id() {
+                    Some(id) if timed_out && !ctx.simulated() => error.hint(format!(
+                        "it may still be rendering: motionkit generations wait {id} --out {}",
+                        args.out.display()
+                    )),
+                    _ => error,
+                }
+            })?;
         tokio::fs::create_dir_all(&args.out)
             .await
             .map_err(|e| io_error(format!("creating {}", args.out.display()), e))?;
         let bar_for_download = bar.clone();
         let download = DownloadOptions {
-            file_name: Some(format!("{}.mp4", video.generation_id)),
+            file_name: video.generation_id.as_ref().map(|id| format!("{id}.mp4")),
             progress: Some(Arc::new(move |p| bar_for_download.bytes("get mp4", p))),
             ..DownloadOptions::default()
         };
@@ -390,11 +412,17 @@ async fn run_generation(
             .client
             .download_with(&video, &args.out, &download)
             .await?;
-        Ok::<_, CliError>((video, report))
+        Ok(Some((video, report)))
     }
     .await;
-    bar.finish(if result.is_ok() { "saved" } else { "failed" });
-    let (video, report) = result?;
+    bar.finish(match &result {
+        Ok(Some(_)) => "saved",
+        Ok(None) => "submitted",
+        Err(_) => "failed",
+    });
+    let Some((video, report)) = result? else {
+        return Ok(());
+    };
     let via = match video.via {
         ReadyVia::Webhook => "webhook",
         _ => "read_back",
@@ -411,9 +439,75 @@ async fn run_generation(
     }
     ctx.out(format!(
         "{}\tmp4\t{}",
-        safe(&video.generation_id),
+        safe(video.generation_id.as_deref().unwrap_or("-")),
         safe(&report.path.display().to_string())
     ));
+    Ok(())
+}
+
+/// Says on stderr, the moment it is created, which generation this is.
+fn announce(ctx: &Ctx, submission: &Submission) {
+    let line = match (submission.id(), submission.confirmed()) {
+        (Some(id), true) if ctx.simulated() => format!("generation {id} created"),
+        (Some(id), true) => format!(
+            "generation {id} created (if this command stops before the video is saved: \
+             motionkit generations wait {id} --out DIR)"
+        ),
+        (Some(id), false) => format!("generation {id} found after an unclear answer"),
+        (None, true) => "generation created; the server returned no id and does not let this \
+                         token read generations: its id comes with its webhook"
+            .to_owned(),
+        (None, false) => "the answer to the generation request was lost and the server does not \
+                          let this token look it up: it may or may not exist (it was not sent \
+                          again); waiting for its webhook"
+            .to_owned(),
+    };
+    ctx.note(line);
+}
+
+/// `--timeout 0`: the generation is submitted and not waited for.
+fn print_submitted(
+    ctx: &Ctx,
+    md: &MotionDynamic,
+    theme: &Theme,
+    submission: &Submission,
+) -> Result<(), CliError> {
+    let wait_command = submission
+        .id()
+        .filter(|_| !ctx.simulated())
+        .map(|id| format!("motionkit generations wait {id}"));
+    if ctx.json() {
+        return ctx.print_json(&GenerateSubmitted {
+            simulated: ctx.simulated(),
+            submitted: true,
+            generation_id: submission.id().map(str::to_owned),
+            theme_id: theme.theme_id.clone(),
+            confirmed: submission.confirmed(),
+            wait_command,
+        });
+    }
+    ctx.out(format!(
+        "{}\tsubmitted",
+        safe(submission.id().unwrap_or("-"))
+    ));
+    match (&wait_command, submission.id()) {
+        (Some(command), _) => {
+            let reads = if md.client.reads_refused() {
+                " (it reads the generation back; this token may not, so run it where the \
+                 webhook is received instead)"
+            } else {
+                ""
+            };
+            ctx.note(format!("wait for it with: {command}{reads}"));
+        }
+        (None, Some(_)) => ctx.note(
+            "the embedded sandbox stops with this command: nothing can wait for this generation",
+        ),
+        (None, None) => ctx.note(
+            "its id is not known and nothing listens for its webhook any more: it cannot be \
+             waited for from here (MotionDynamic retries the webhook for an hour)",
+        ),
+    }
     Ok(())
 }
 

@@ -289,15 +289,26 @@ pub fn note_renamed(ctx: &Ctx, files: &[Saved]) {
     }
 }
 
-/// `motionkit download RID... --out DIR [--clobber]`.
+/// `motionkit download RID... --out DIR [--clobber] [--wait]`.
 pub async fn download(
     ctx: &Ctx,
     rids: &[String],
     out: &Path,
     clobber: bool,
+    wait: bool,
 ) -> Result<(), CliError> {
     let dm = ctx.deepmotion().await?;
     let several = rids.len() > 1;
+    if wait {
+        // One watcher polls every job at once; each wait returns when its
+        // job has finished (a failure is an error before any download).
+        for rid in rids {
+            let bar = ctx.bars.item(rid);
+            let result = wait_job(dm, rid, &bar).await;
+            bar.finish(if result.is_ok() { "finished" } else { "failed" });
+            result?;
+        }
+    }
     if !clobber {
         // Every job is checked before the first byte is written.
         for rid in rids {

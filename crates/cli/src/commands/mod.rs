@@ -3,12 +3,14 @@
 pub mod animate;
 pub mod config;
 pub mod generate;
+pub mod generations;
 pub mod jobs;
 pub mod models;
 pub mod picture;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod themes;
+pub mod upload;
 pub mod webhooks;
 
 use std::io::IsTerminal as _;
@@ -292,7 +294,12 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Animate(args) => animate::run(ctx, args).await,
         Command::Status { rids } => jobs::status(ctx, &rids).await,
         Command::List { status } => jobs::list(ctx, &status).await,
-        Command::Download { rids, out, clobber } => jobs::download(ctx, &rids, &out, clobber).await,
+        Command::Download {
+            rids,
+            out,
+            clobber,
+            wait,
+        } => jobs::download(ctx, &rids, &out, clobber, wait).await,
         Command::Rerun {
             rid,
             process,
@@ -307,6 +314,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Themes(args) => themes::run(ctx, args).await,
         Command::Generate(args) => generate::generate(ctx, args).await,
         Command::Validate(args) => generate::validate(ctx, args).await,
+        Command::Generations { command } => generations::run(ctx, command).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox(_) => Ok(()),
         Command::ConfigPath | Command::Config { .. } | Command::Completions { .. } => Ok(()),

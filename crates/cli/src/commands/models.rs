@@ -1,9 +1,9 @@
-//! `motionkit models list|upload|delete`.
+//! `motionkit models list|upload|update|delete`.
 
 use super::Ctx;
 use crate::args::ModelsCommand;
 use crate::exit::CliError;
-use crate::output::{DeleteOutput, ModelUploadOutput, ModelView, ModelsOutput};
+use crate::output::{DeleteOutput, ModelUpdateOutput, ModelUploadOutput, ModelView, ModelsOutput};
 use crate::term::safe;
 use motionkit_deepmotion::StoreModel;
 use motionkit_transport::UploadOptions;
@@ -16,8 +16,10 @@ pub async fn run(ctx: &Ctx, command: ModelsCommand) -> Result<(), CliError> {
     let dm = ctx.deepmotion().await?;
     let client = &dm.client;
     match command {
-        ModelsCommand::List { search } => {
-            let models = client.list_models(None, search.as_deref()).await?;
+        ModelsCommand::List { search, model_id } => {
+            let models = client
+                .list_models(model_id.as_deref(), search.as_deref())
+                .await?;
             if ctx.json() {
                 return ctx.print_json(&ModelsOutput {
                     simulated: ctx.simulated(),
@@ -87,6 +89,47 @@ pub async fn run(ctx: &Ctx, command: ModelsCommand) -> Result<(), CliError> {
                 });
             }
             ctx.out(safe(&id));
+        }
+        ModelsCommand::Update {
+            id,
+            name,
+            thumb,
+            create_thumb,
+        } => {
+            let mut store = StoreModel::update(&id);
+            if let Some(thumb) = &thumb {
+                let bar = ctx.bars.item(&id);
+                let bar_for_upload = bar.clone();
+                let options = UploadOptions {
+                    progress: Some(std::sync::Arc::new(move |p| {
+                        bar_for_upload.bytes("upload thumbnail", p)
+                    })),
+                    ..UploadOptions::default()
+                };
+                let uploaded = client.upload_model_thumbnail(thumb, &options).await;
+                bar.finish(if uploaded.is_ok() {
+                    "uploaded"
+                } else {
+                    "failed"
+                });
+                store = store.thumb_url(uploaded?);
+            }
+            if let Some(name) = &name {
+                store = store.name(name);
+            }
+            if create_thumb {
+                store = store.create_thumb(true);
+            }
+            let updated = store.send(client).await?;
+            if ctx.json() {
+                return ctx.print_json(&ModelUpdateOutput {
+                    simulated: ctx.simulated(),
+                    id: updated,
+                    name,
+                    thumb: thumb.is_some() || create_thumb,
+                });
+            }
+            ctx.out(format!("updated {}", safe(&updated)));
         }
         ModelsCommand::Delete { id, .. } => {
             let not_found =

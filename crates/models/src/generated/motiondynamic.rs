@@ -90,6 +90,8 @@ pub mod endpoints {
     /// Response body: `Vec<Generation>`.
     ///
     /// Not idempotent: every accepted call renders a video. With `Prefer: return=representation` PostgREST answers 201 with the created row in an array; without it the body is empty.
+    ///
+    /// The document's request sends no `Prefer`, and promises no row back. A role that may insert generations but not read them gets `42501` (HTTP 401 for the anonymous role, 403 for an authenticated one) to `return=representation`, and PostgREST rolls the insert back. So clients send `return=minimal` by default, take the id from `Location` when present, and identify the generation by its unique webhook URL.
     pub const CREATE_GENERATION: Endpoint = Endpoint {
         service: Service::MotionDynamic,
         name: "create_generation",
@@ -106,6 +108,8 @@ pub mod endpoints {
     ///
     /// `GET /rest/generations` (Our reading of the PostgREST generations table).
     /// Response body: `Vec<Generation>`.
+    ///
+    /// Not in the document: a token may be refused this read (`42501`, HTTP 401/403, or 404). Clients read only when allowed, and never take an empty or refused read as proof that a generation does not exist (row permissions may hide it).
     pub const LIST_GENERATIONS: Endpoint = Endpoint {
         service: Service::MotionDynamic,
         name: "list_generations",
@@ -555,6 +559,8 @@ pub struct Generation {
 /// Body POSTed to a generation's webhook when the video is ready.
 ///
 /// The document prints `{ video: "https://download.motiondynamic.tech/uuid.mp4" }` with an unquoted key; the wire form is JSON with a quoted key. The event is unsigned and does not name its generation.
+///
+/// Our reading: the `uuid` of the video's file name is the generation id. Clients use it only when neither the created row nor a read named the generation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WebhookPayload {

@@ -12,20 +12,19 @@
 //! 1. 201: the input was never uploaded (or not completely).
 //! 2. 202: the input is not a video (MP4/MOV/WebM/AVI) or a PNG/JPEG
 //!    picture, or its container cannot be read.
-//! 3. 503: the parameters do not parse or validate
-//!    (`ProcessParams::parse`, then `validate` with the input kind and
-//!    duration: png/jpg only for pictures, `trim` only for videos and
-//!    within the duration, ranges...).
+//! 3. 503: the parameters break what the document states (see
+//!    [`super::params`]: png/jpg only for pictures, `trim` only for videos
+//!    and within the duration, ranges...). Parameters it does not name are
+//!    ignored.
 //! 4. 504: `model=` names no stock or stored model.
 //! 5. 505: `sim=1` with a custom (uploaded) model.
 //! 6. Any documented code named in the input file name as `fail-<code>`
 //!    (`clip-fail-513.mp4` fails with 513).
 
-use motionkit_models::deepmotion::ErrorCode;
-use motionkit_validation::process::{InputKind, OutputFormat, ProcessParams};
-
 use super::media::{Probe, frames};
+use super::params::{self, Input, JobParams};
 use super::store::{Job, Object, Output};
+use motionkit_models::deepmotion::ErrorCode;
 
 /// Steps a job goes through while in `PROGRESS`.
 pub const TOTAL_STEPS: u32 = 100;
@@ -159,11 +158,14 @@ fn processing_time(duration: Option<f64>) -> f64 {
 /// Decides what a submission will do.
 pub fn plan(sub: Submission<'_>) -> Plan {
     let (kind, duration, fps) = match &sub.probe {
-        Some(Probe::Video(meta)) => (Some(InputKind::Video), Some(meta.duration), meta.fps),
-        Some(Probe::Image { .. }) => (Some(InputKind::Image), None, 30.0),
+        Some(Probe::Video(meta)) => (
+            Some(Input::Video(meta.duration)),
+            Some(meta.duration),
+            meta.fps,
+        ),
+        Some(Probe::Image { .. }) => (Some(Input::Picture), None, 30.0),
         _ => (None, None, 30.0),
     };
-    let parsed = ProcessParams::parse(&sub.params);
     let mut fail: Option<(u32, String)> = None;
     match &sub.probe {
         None => fail = Some(failure(ErrorCode::Code201, None)),
@@ -178,18 +180,14 @@ pub fn plan(sub: Submission<'_>) -> Plan {
         }
         _ => {}
     }
-    let params = match (&fail, parsed, kind) {
-        (None, Ok(params), Some(kind)) => match params.validate(kind, duration) {
-            Ok(()) => Some(params),
-            Err(violations) => {
-                fail = Some(failure(ErrorCode::Code503, Some(violations.to_string())));
+    let params: Option<JobParams> = match (&fail, kind) {
+        (None, Some(kind)) => match params::read(&sub.params, kind) {
+            Ok(params) => Some(params),
+            Err(problem) => {
+                fail = Some(failure(ErrorCode::Code503, Some(problem)));
                 None
             }
         },
-        (None, Err(violations), _) => {
-            fail = Some(failure(ErrorCode::Code503, Some(violations.to_string())));
-            None
-        }
         _ => None,
     };
     if let (None, Some(params)) = (&fail, &params) {
@@ -201,7 +199,7 @@ pub fn plan(sub: Submission<'_>) -> Plan {
                         Some(format!("no character model {model}")),
                     ));
                 }
-                ModelKind::Custom if params.sim == Some(true) => {
+                ModelKind::Custom if params.sim => {
                     fail = Some(failure(ErrorCode::Code505, None));
                 }
                 _ => {}
@@ -215,7 +213,7 @@ pub fn plan(sub: Submission<'_>) -> Plan {
     }
     // The processed stretch of the video.
     let processed = match (&params, duration) {
-        (Some(p), Some(d)) => Some(p.trim.map_or(d, |t| (t.to - t.from).clamp(0.0, d))),
+        (Some(p), Some(d)) => Some(p.trim.map_or(d, |(from, to)| (to - from).clamp(0.0, d))),
         (_, d) => d,
     };
     let credits = match (&sub.probe, processed) {
@@ -231,36 +229,28 @@ pub fn plan(sub: Submission<'_>) -> Plan {
         Some(_) => success_time * 0.6,
     };
     let frame_count = match kind {
-        Some(InputKind::Video) => frames(processed.unwrap_or(0.0), fps),
+        Some(Input::Video(_)) => frames(processed.unwrap_or(0.0), fps),
         _ => 1,
     };
     let outputs = match (&fail, &params) {
         (None, Some(params)) => {
-            let mut formats: Vec<OutputFormat> = Vec::new();
-            let requested = if params.formats.is_empty() {
+            let formats = if params.formats.is_empty() {
                 match kind {
-                    Some(InputKind::Image) => {
-                        vec![OutputFormat::Bvh, OutputFormat::Fbx, OutputFormat::Png]
-                    }
-                    _ => vec![OutputFormat::Bvh, OutputFormat::Fbx, OutputFormat::Mp4],
+                    Some(Input::Picture) => vec!["bvh", "fbx", "png"],
+                    _ => vec!["bvh", "fbx", "mp4"],
                 }
             } else {
                 params.formats.clone()
             };
-            for format in requested {
-                if !formats.contains(&format) {
-                    formats.push(format);
-                }
-            }
             let stem = stem(&sub.input.name);
             formats
                 .into_iter()
                 .map(|format| Output {
-                    format: format.as_str().to_owned(),
+                    format: format.to_owned(),
                     key: format!(
                         "outputs/{}/{}",
                         sub.rid,
-                        super::outputs::file_name(format.as_str(), &stem)
+                        super::outputs::file_name(format, &stem)
                     ),
                 })
                 .collect()
@@ -279,7 +269,7 @@ pub fn plan(sub: Submission<'_>) -> Plan {
             file_name: sub.input.name.clone(),
             file_size: sub.input.size,
             duration,
-            fps: (kind == Some(InputKind::Video)).then_some(fps),
+            fps: matches!(kind, Some(Input::Video(_))).then_some(fps),
             params: sub.params,
             outputs,
             failure_code,
@@ -401,7 +391,7 @@ mod tests {
             None
         );
         let image = Probe::Image {
-            format: motionkit_validation::picture::PictureFormat::Png,
+            format: super::super::still::StillFormat::Png,
             width: 1,
             height: 1,
         };
@@ -429,7 +419,11 @@ mod tests {
         assert_eq!((p.frames, p.job.credits), (60, 2.0));
         let trimmed = plan_for("a.mp4", Some(video()), &["trim=0.5,1.5"]);
         assert_eq!((trimmed.frames, trimmed.job.credits), (30, 1.0));
-        let failed = plan_for("a.mp4", Some(video()), &["formats=gif"]);
+        // A format the document does not name produces nothing.
+        let unknown = plan_for("a.mp4", Some(video()), &["formats=bvh,gif"]);
+        assert_eq!(unknown.job.failure_code, None);
+        assert_eq!(unknown.job.outputs.len(), 1);
+        let failed = plan_for("a.mp4", Some(video()), &["sim=2"]);
         assert!(failed.job.outputs.is_empty());
         assert!(
             failed

@@ -11,7 +11,7 @@
 //!   blocks ÷ duration. Only the first 64 MiB are read.
 //! - AVI: the RIFF `avih`, `strh` and `strf` headers give size, rate, frame
 //!   count and codec.
-//! - PNG and JPEG: size from `motionkit_validation::picture::sniff`.
+//! - PNG and JPEG: size from the sandbox's own reader ([`super::still`]).
 //!
 //! A recognised container whose header cannot be read is a broken video
 //! (a job made from it fails with 202, like any non-video); other picture
@@ -21,7 +21,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use motionkit_validation::picture::{PictureFormat, Sniffed, sniff_detailed};
+use super::still::{self, Still, StillFormat};
 
 /// A video container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub enum Probe {
     /// A PNG or JPEG picture.
     Image {
         /// PNG or JPEG.
-        format: PictureFormat,
+        format: StillFormat,
         /// Width in pixels.
         width: u32,
         /// Height in pixels.
@@ -128,32 +128,37 @@ pub fn probe(path: &Path) -> Probe {
 
 fn probe_picture(path: &Path, mut head: Vec<u8>) -> Probe {
     loop {
-        match sniff_detailed(&head) {
-            Sniffed::Info(info)
-                if matches!(info.format, PictureFormat::Png | PictureFormat::Jpeg) =>
-            {
+        match still::read(&head) {
+            Still::Picture {
+                format,
+                width,
+                height,
+            } => {
                 return Probe::Image {
-                    format: info.format,
-                    width: info.width,
-                    height: info.height,
+                    format,
+                    width,
+                    height,
                 };
             }
-            Sniffed::Info(info) => {
-                return Probe::Unsupported(format!("{} pictures are not accepted", info.format));
+            Still::Other(format) => {
+                return Probe::Unsupported(format!("{format} pictures are not accepted"));
             }
-            Sniffed::NeedMoreBytes { at_least, format } => {
-                if at_least <= head.len() || at_least as u64 > MAX_SCAN {
-                    return Probe::Unsupported(format!("unreadable {format} picture"));
+            Still::NeedMore(format) => {
+                let want = (head.len() as u64).saturating_mul(4).max(HEAD_BYTES as u64);
+                if head.len() as u64 >= MAX_SCAN {
+                    return Probe::Unsupported(format!("unreadable {} picture", format.name()));
                 }
-                match read_head(path, at_least as u64) {
+                match read_head(path, want.min(MAX_SCAN)) {
                     Ok(more) if more.len() > head.len() => head = more,
-                    _ => return Probe::Unsupported(format!("truncated {format} picture")),
+                    _ => {
+                        return Probe::Unsupported(format!("truncated {} picture", format.name()));
+                    }
                 }
             }
-            Sniffed::Corrupt(format) => {
-                return Probe::Unsupported(format!("corrupt {format} picture"));
+            Still::Corrupt(format) => {
+                return Probe::Unsupported(format!("corrupt {} picture", format.name()));
             }
-            Sniffed::Unrecognized => {
+            Still::NotPicture => {
                 return Probe::Unsupported("not a video or a PNG/JPEG picture".into());
             }
         }
@@ -720,7 +725,7 @@ mod tests {
         assert_eq!(
             probe(&fixture("pose.png")),
             Probe::Image {
-                format: PictureFormat::Png,
+                format: StillFormat::Png,
                 width: 64,
                 height: 96
             }
@@ -728,7 +733,7 @@ mod tests {
         assert!(matches!(
             probe(&fixture("pose.jpg")),
             Probe::Image {
-                format: PictureFormat::Jpeg,
+                format: StillFormat::Jpeg,
                 width: 64,
                 height: 96
             }

@@ -59,7 +59,9 @@ mod api;
 mod jobs;
 mod media;
 mod outputs;
+mod params;
 mod signing;
+pub(crate) mod still;
 mod storage;
 mod store;
 mod webhooks;
@@ -97,6 +99,8 @@ struct Counters {
     webhook_deliveries: AtomicU64,
     faults: AtomicU64,
     uri_too_long: AtomicU64,
+    /// Body bytes received by storage uploads, re-sent and dropped ones included.
+    upload_bytes: AtomicU64,
 }
 
 /// Shared state of the emulator.
@@ -110,6 +114,8 @@ pub(crate) struct Inner {
     counters: Counters,
     http: reqwest::Client,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Storage uploads are read at most this many bytes per second (0: no limit).
+    upload_rate: AtomicU64,
 }
 
 impl std::fmt::Debug for Inner {
@@ -273,6 +279,7 @@ impl DeepMotion {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| SandboxError::Storage(format!("webhook client: {e}")))?;
+        let upload_rate = AtomicU64::new(config.faults.file.upload_bytes_per_sec);
         let inner = Arc::new(Inner {
             config,
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -281,6 +288,7 @@ impl DeepMotion {
             scale,
             shutdown,
             counters: Counters::default(),
+            upload_rate,
             http,
             locks: Mutex::new(HashMap::new()),
         });

@@ -32,10 +32,19 @@
 //! connection; `download_drop_rate` ends a download body part-way with an
 //! error, so the connection closes before `Content-Length` bytes. Faults
 //! of the faults file apply under the names `storage_upload` and
-//! `storage_download` when named explicitly.
+//! `storage_download` when named explicitly. `upload_bytes_per_sec` (or
+//! [`DeepMotion::set_upload_rate`]) reads upload bodies no faster than
+//! that, so that a test can interrupt a large upload half-way.
+//!
+//! For tests: [`DeepMotion::storage_bytes_received`] counts every upload
+//! body byte received, [`DeepMotion::expire_upload_sessions`] ends every
+//! open session, and [`DeepMotion::stored_upload`] finds the stored object
+//! of a signed upload URL.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -46,7 +55,68 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::signing::{Refusal, query_value};
 use super::store::{Object, SessionState, UploadSession};
-use super::{Inner, now_ms};
+use super::{DeepMotion, Inner, now_ms};
+
+impl DeepMotion {
+    /// Body bytes storage uploads have received since start (single and
+    /// resumable `PUT`s, re-sent, skipped and cut-off bytes included).
+    pub fn storage_bytes_received(&self) -> u64 {
+        self.inner.counters.upload_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Reads storage upload bodies at most `bytes_per_sec` fast from now on
+    /// (`None`: no limit), as `upload_bytes_per_sec` in the faults file.
+    pub fn set_upload_rate(&self, bytes_per_sec: Option<u64>) {
+        self.inner
+            .upload_rate
+            .store(bytes_per_sec.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// Ends every open resumable upload session now, as if its 7 days had
+    /// passed: its URI answers `410 Gone`. Returns how many were open.
+    pub fn expire_upload_sessions(&self) -> usize {
+        self.inner.store.expire_upload_sessions(now_ms())
+    }
+
+    /// Where the complete object uploaded to `upload_url` (a URL `/upload`
+    /// gave out) is stored, to compare its bytes.
+    pub fn stored_upload(&self, upload_url: &str) -> Option<PathBuf> {
+        let url = url::Url::parse(upload_url).ok()?;
+        let key = url.path().strip_prefix("/storage/")?;
+        let key = super::signing::decode_component(key, false);
+        let object = self.inner.store.object(&key).filter(|o| o.complete)?;
+        Some(self.inner.store.path(object.file.as_deref()?))
+    }
+}
+
+/// Counts upload body bytes as they arrive and paces them to the upload
+/// rate, when one is set.
+struct Intake<'a> {
+    inner: &'a Inner,
+    started: tokio::time::Instant,
+}
+
+impl<'a> Intake<'a> {
+    fn new(inner: &'a Inner) -> Self {
+        Intake {
+            inner,
+            started: tokio::time::Instant::now(),
+        }
+    }
+
+    /// `bytes` more arrived, `so_far` in this body.
+    async fn arrived(&self, bytes: u64, so_far: u64) {
+        self.inner
+            .counters
+            .upload_bytes
+            .fetch_add(bytes, Ordering::Relaxed);
+        let rate = self.inner.upload_rate.load(Ordering::Relaxed);
+        if rate > 0 {
+            let due = Duration::from_secs_f64(so_far as f64 / rate as f64);
+            tokio::time::sleep_until(self.started + due).await;
+        }
+    }
+}
 
 /// Resumable chunks are kept in multiples of this many bytes.
 pub const CHUNK_ALIGN: u64 = 256 * 1024;
@@ -177,6 +247,7 @@ enum BodyEnd {
 /// Writes are gathered into [`IO_CHUNK`] blocks: each write to a
 /// `tokio::fs::File` is a trip to the blocking pool.
 async fn copy_body(
+    intake: &Intake<'_>,
     body: Body,
     file: &mut tokio::fs::File,
     skip: u64,
@@ -184,12 +255,13 @@ async fn copy_body(
     max: Option<u64>,
 ) -> std::io::Result<(u64, BodyEnd)> {
     let mut out = tokio::io::BufWriter::with_capacity(IO_CHUNK, file);
-    let copied = copy_chunks(body, &mut out, skip, cut_at, max).await;
+    let copied = copy_chunks(intake, body, &mut out, skip, cut_at, max).await;
     out.flush().await?;
     copied
 }
 
 async fn copy_chunks(
+    intake: &Intake<'_>,
     body: Body,
     out: &mut (impl tokio::io::AsyncWrite + Unpin),
     skip: u64,
@@ -202,6 +274,9 @@ async fn copy_chunks(
         let Ok(mut chunk) = chunk else {
             return Ok((read, BodyEnd::Broken));
         };
+        intake
+            .arrived(chunk.len() as u64, read + chunk.len() as u64)
+            .await;
         let mut cut = false;
         if let Some(limit) = cut_at {
             let room = limit.saturating_sub(read);
@@ -254,7 +329,7 @@ async fn single_put(
     let path = inner.store.path(&file_name);
     let copied = async {
         let mut file = tokio::fs::File::create(&path).await?;
-        let result = copy_body(body, &mut file, 0, cut_at, declared).await?;
+        let result = copy_body(&Intake::new(inner), body, &mut file, 0, cut_at, declared).await?;
         file.sync_all().await?;
         Ok::<_, std::io::Error>(result)
     }
@@ -569,7 +644,8 @@ async fn resumable_put(
             .open(inner.store.path(&session.file))
             .await?;
         file.seek(std::io::SeekFrom::Start(committed)).await?;
-        let result = copy_body(body, &mut file, skip, cut_at, Some(len)).await?;
+        let intake = Intake::new(inner);
+        let result = copy_body(&intake, body, &mut file, skip, cut_at, Some(len)).await?;
         file.sync_data().await?;
         Ok::<_, std::io::Error>(result)
     }

@@ -509,6 +509,19 @@ impl Store {
         });
     }
 
+    /// Ends every active resumable session now, as if its lifetime had run
+    /// out (their URIs answer `410`); returns how many.
+    pub fn expire_upload_sessions(&self, now: u64) -> usize {
+        let past = to_i64(now.saturating_sub(1));
+        self.run("expire upload sessions", |c| {
+            c.execute(
+                "UPDATE upload_sessions SET expires_ms = ?1 WHERE state = 'active' AND expires_ms > ?1",
+                params![past],
+            )
+        })
+        .unwrap_or(0)
+    }
+
     // Credits --------------------------------------------------------------
 
     /// The credit balance.

@@ -683,9 +683,71 @@ fn input_value(definition: &async_graphql::parser::types::InputValueDefinition) 
     value
 }
 
+/// Fields whose value is read from `generations` (a row or a list of rows).
+const GENERATION_READS: &[&str] = &[
+    "allGenerations",
+    "generationsByThemeId",
+    "generationByGenerationId",
+    "generation",
+    "generationEdge",
+];
+
+/// Whether a GraphQL document selects anything read from `generations`
+/// (including the `generation` a `createGeneration` payload returns), for
+/// a role that may insert generations but not read them. A document that
+/// does not parse reads nothing; the schema reports it.
+pub fn reads_generations(document: &str) -> bool {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn walk(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => {
+                GENERATION_READS.contains(&field.node.name.node.as_str())
+                    || walk(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let Ok(document) = async_graphql::parser::parse_query(document) else {
+        return false;
+    };
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| walk(&operation.node.selection_set.node))
+        || document
+            .fragments
+            .values()
+            .any(|fragment| walk(&fragment.node.selection_set.node))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_that_read_generations_are_recognised() {
+        assert!(reads_generations(
+            "query { allGenerations { nodes { generationId } } }"
+        ));
+        assert!(reads_generations(
+            "query G($id: UUID!) { generationByGenerationId(generationId: $id) { status } }"
+        ));
+        // The created row, asked back from the mutation.
+        assert!(reads_generations(
+            "mutation { createGeneration(input: {generation: {themeId: \"x\", webhook: \"y\", values: []}}) { generation { generationId } } }"
+        ));
+        assert!(reads_generations(
+            "query { ...F } fragment F on Query { allThemes { nodes { generationsByThemeId { totalCount } } } }"
+        ));
+        assert!(!reads_generations(
+            "mutation { createGeneration(input: {generation: {themeId: \"x\", webhook: \"y\", values: []}}) { clientMutationId } }"
+        ));
+        assert!(!reads_generations(
+            "query { allThemes { nodes { themeId } } }"
+        ));
+        assert!(!reads_generations("not graphql {"));
+    }
 
     #[test]
     fn names_convert_between_graphql_and_columns() {

@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod postgrest;
 pub mod rate_limit;
 pub mod render;
+pub mod rules;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
+use crate::config::PostgrestMode;
 use crate::faults::Fault;
 use crate::{SandboxConfig, SandboxError};
 use postgrest::PgError;
@@ -113,6 +115,28 @@ impl MotionDynamic {
     /// The served GraphQL schema as SDL.
     pub fn sdl(&self) -> String {
         self.inner.schema.sdl()
+    }
+
+    /// Whether the token's role may read generations.
+    fn plain(&self) -> bool {
+        self.inner.config.args.postgrest_mode == PostgrestMode::Plain
+    }
+
+    /// PostgREST's refusal of a read of `generations` to a role without
+    /// `SELECT` on it. The JWT's role is an authenticated one, so the
+    /// status is 403 (PostgREST sends 401 only for its anonymous role).
+    fn permission_denied(&self) -> Response {
+        self.inner
+            .store
+            .stats
+            .permission_denied
+            .fetch_add(1, Ordering::Relaxed);
+        PgError::new(
+            StatusCode::FORBIDDEN,
+            "42501",
+            "permission denied for table generations",
+        )
+        .into_response()
     }
 
     /// Requests answered 429 so far.
@@ -220,6 +244,9 @@ async fn read_table(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    if table == "generations" && md.plain() {
+        return md.permission_denied();
+    }
     let Some(rows) = md.inner.store.table(&table) else {
         return PgError::unknown_table(&table).into_response();
     };
@@ -259,6 +286,18 @@ async fn insert(
         }
         _ => return PgError::unknown_table(&table).into_response(),
     }
+    md.inner
+        .store
+        .stats
+        .generation_posts
+        .fetch_add(1, Ordering::Relaxed);
+    // The row back needs `SELECT`: PostgreSQL checks it before inserting,
+    // so the refusal creates nothing (the transaction is rolled back).
+    if md.plain()
+        && (wants(&headers, "return=representation") || wants(&headers, "return=headers-only"))
+    {
+        return md.permission_denied();
+    }
     let body: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(e) => {
@@ -290,7 +329,7 @@ async fn insert(
     } else {
         StatusCode::CREATED.into_response()
     };
-    if let Some(first) = rows.first()
+    if let Some(first) = rows.first().filter(|_| !md.plain())
         && let Ok(value) = HeaderValue::from_str(&format!(
             "/generations?generation_id=eq.{}",
             first.generation_id
@@ -320,6 +359,23 @@ async fn graphql(State(md): State<MotionDynamic>, body: Bytes) -> Response {
             return json_response(StatusCode::BAD_REQUEST, &body);
         }
     };
+    if md.plain() && graphql::reads_generations(&request.query) {
+        md.inner
+            .store
+            .stats
+            .permission_denied
+            .fetch_add(1, Ordering::Relaxed);
+        // PostGraphile reports the database's refusal as a GraphQL error;
+        // like PostgREST it rolls back the whole request.
+        let body = serde_json::json!({
+            "errors": [{
+                "message": "permission denied for table generations",
+                "extensions": {"code": "42501"},
+            }],
+            "data": null,
+        });
+        return json_response(StatusCode::OK, &body);
+    }
     let response = md.inner.schema.execute(request).await;
     let body = serde_json::to_value(&response).unwrap_or_default();
     json_response(StatusCode::OK, &body)

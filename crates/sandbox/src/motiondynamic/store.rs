@@ -84,6 +84,12 @@ pub struct Stats {
     pub webhook_attempts: AtomicU64,
     /// Webhook deliveries acknowledged with 200.
     pub webhook_acknowledged: AtomicU64,
+    /// `POST /rest/generations` requests that reached the table (past the
+    /// rate limit, the JWT and injected faults), created or not.
+    pub generation_posts: AtomicU64,
+    /// Requests refused with `42501` because the role may not read
+    /// generations (`--postgrest-mode plain`).
+    pub permission_denied: AtomicU64,
 }
 
 impl Stats {
@@ -98,6 +104,8 @@ impl Stats {
             "rendered": get(&self.rendered),
             "webhook_attempts": get(&self.webhook_attempts),
             "webhook_acknowledged": get(&self.webhook_acknowledged),
+            "generation_posts": get(&self.generation_posts),
+            "permission_denied": get(&self.permission_denied),
         })
     }
 }
@@ -320,7 +328,7 @@ impl Store {
             Some(Value::String(s)) => s.clone(),
             Some(other) => return Err(bad_uuid(&other.to_string())),
         };
-        if motionkit_validation::text::uuid("theme_id", &theme_id).is_err() {
+        if uuid::Uuid::parse_str(&theme_id).is_err() {
             return Err(bad_uuid(&theme_id));
         }
         let webhook = match body.get("webhook") {
@@ -333,11 +341,7 @@ impl Store {
             Some(v) => v.clone(),
         };
         let generation_id = match body.get("generation_id") {
-            Some(Value::String(s))
-                if motionkit_validation::text::uuid("generation_id", s).is_ok() =>
-            {
-                s.to_lowercase()
-            }
+            Some(Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => s.to_lowercase(),
             Some(Value::String(s)) => return Err(bad_uuid(s)),
             _ => uuid::Uuid::new_v4().to_string(),
         };
@@ -407,32 +411,9 @@ impl Store {
                 Some("values must be a list of {\"value\": string, \"parameter_id\": uuid}".into()),
             );
         };
-        let (rules, unknown) = theme.rules();
-        if !unknown.is_empty() {
-            return (
-                Some(parsed),
-                Some(format!("theme has unsupported parameters: {unknown:?}")),
-            );
-        }
-        let pairs: Vec<(String, String)> = parsed
-            .iter()
-            .map(|v| (v.parameter_id.clone(), v.value.clone()))
-            .collect();
-        let mut problems = Vec::new();
-        if let Err(violations) = motionkit_validation::theme::validate_values(&rules, &pairs) {
-            problems.push(violations.to_string());
-        }
-        for rule in &rules {
-            if !matches!(
-                rule.kind,
-                motionkit_validation::theme::ParameterKind::Picture { .. }
-            ) {
-                continue;
-            }
-            let Some((_, url)) = pairs.iter().find(|(id, _)| rule.has_id(id)) else {
-                continue;
-            };
-            if let Err(why) = self.check_local_picture(rule, url).await {
+        let (mut problems, pictures) = super::rules::check_offline(theme, &parsed);
+        for picture in &pictures {
+            if let Err(why) = self.check_local_picture(picture).await {
                 problems.push(why);
             }
         }
@@ -442,14 +423,14 @@ impl Store {
 
     /// Pictures on this machine are fetched and checked like the real
     /// service would; the sandbox has no network, so remote pictures are
-    /// taken on trust after the offline checks.
+    /// taken on trust.
     async fn check_local_picture(
         &self,
-        rule: &motionkit_validation::theme::ThemeParameter,
-        url: &str,
+        picture: &super::rules::PictureValue,
     ) -> Result<(), String> {
-        let Ok(parsed) = url::Url::parse(url) else {
-            return Ok(());
+        let layer = &picture.layer;
+        let Ok(parsed) = url::Url::parse(&picture.url) else {
+            return Err(format!("`{layer}`: {:?} is not a URL", picture.url));
         };
         let local = matches!(
             parsed.host_str(),
@@ -460,25 +441,22 @@ impl Store {
         }
         let response = self
             .http
-            .get(url)
+            .get(parsed)
             .header("Range", "bytes=0-65535")
             .send()
             .await
-            .map_err(|e| format!("`{}`: picture is not downloadable: {e}", rule.layer))?;
+            .map_err(|e| format!("`{layer}`: picture is not downloadable: {e}"))?;
         if !response.status().is_success() {
             return Err(format!(
-                "`{}`: picture is not downloadable: HTTP {}",
-                rule.layer,
+                "`{layer}`: picture is not downloadable: HTTP {}",
                 response.status()
             ));
         }
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| format!("`{}`: picture download failed: {e}", rule.layer))?;
-        motionkit_validation::theme::check_picture_bytes(rule, url, &bytes)
-            .map(|_| ())
-            .map_err(|v| v.to_string())
+            .map_err(|e| format!("`{layer}`: picture download failed: {e}"))?;
+        super::rules::check_picture_bytes(picture, &bytes)
     }
 
     /// Simulated render time: with a cold start, the first render takes up

@@ -8,7 +8,8 @@ use std::time::Duration;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use motionkit_transport::{
-    Auth, Error, Progress, RESUMABLE_CHUNK_ALIGN, RetryPolicy, Transport, UploadOptions,
+    Auth, Error, Progress, RESUMABLE_CHUNK_ALIGN, RetryPolicy, SessionStatus, SessionUri,
+    Transport, UploadOptions,
 };
 use proptest::prelude::*;
 
@@ -456,4 +457,145 @@ async fn a_stalled_upload_times_out() {
         .unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+/// An upload that stops at its first fault, as a process killed mid-upload
+/// would; returns the session URI it handed out.
+async fn interrupted_upload(base: &str, path: &std::path::Path) -> SessionUri {
+    let transport = Transport::builder(base)
+        .retry(RetryPolicy::never())
+        .timeouts(fast_timeouts())
+        .build()
+        .unwrap();
+    let saved = Arc::new(Mutex::new(Vec::<SessionUri>::new()));
+    let sink = saved.clone();
+    let options = UploadOptions {
+        on_session: Some(Arc::new(move |uri: &SessionUri| {
+            sink.lock().unwrap().push(uri.clone())
+        })),
+        ..options(CHUNK)
+    };
+    let url = format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG");
+    transport
+        .upload_resumable(&url, path, &options)
+        .await
+        .unwrap_err();
+    let saved = saved.lock().unwrap().clone();
+    assert_eq!(saved.len(), 1, "one session started and handed out");
+    assert!(saved[0].expose().contains("upload_id=SESSIONSECRET"));
+    saved[0].clone()
+}
+
+#[tokio::test]
+async fn an_upload_goes_on_in_the_session_an_earlier_process_started() {
+    let storage = Arc::new(Storage::default());
+    let base = storage_server(storage.clone()).await;
+    let len = 4 * CHUNK + 99;
+    let file = test_file(len);
+    // The first process dies in the middle of chunk 2.
+    storage
+        .drop_points
+        .lock()
+        .unwrap()
+        .push_back(2 * CHUNK + 1000);
+    let session = interrupted_upload(&base, file.path()).await;
+
+    // A new process (another transport) asks where the storage stands...
+    let transport = storage_transport(&base);
+    assert_eq!(
+        transport.upload_status(&session, len).await.unwrap(),
+        SessionStatus::Incomplete {
+            committed: 2 * CHUNK
+        }
+    );
+    // ...and goes on from there in the same session.
+    let report = transport
+        .upload_resumable(
+            &format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG"),
+            file.path(),
+            &UploadOptions {
+                resume: Some(session.clone()),
+                ..options(CHUNK)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.resumed_from, Some(2 * CHUNK));
+    assert_eq!(report.resume_gone, None);
+    assert_eq!(report.sessions, 0, "no new session");
+    assert_eq!(storage.starts.load(Ordering::SeqCst), 1);
+    assert_eq!(report.bytes_sent, len - 2 * CHUNK);
+    let starts = storage.chunk_starts.lock().unwrap().clone();
+    assert_eq!(
+        starts,
+        vec![0, CHUNK, 2 * CHUNK, 2 * CHUNK, 3 * CHUNK, 4 * CHUNK]
+    );
+    let stored = storage.finished.lock().unwrap().clone().expect("finished");
+    assert!(
+        stored == std::fs::read(file.path()).unwrap(),
+        "stored object differs"
+    );
+    assert!(storage.bytes_received.load(Ordering::SeqCst) <= len + CHUNK);
+    assert_eq!(*storage.complaints.lock().unwrap(), Vec::<String>::new());
+
+    // Once complete, the session says so, and resuming it sends nothing.
+    assert_eq!(
+        transport.upload_status(&session, len).await.unwrap(),
+        SessionStatus::Complete
+    );
+    let again = transport
+        .upload_resumable(
+            &format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG"),
+            file.path(),
+            &UploadOptions {
+                resume: Some(session),
+                ..options(CHUNK)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.resumed_from, again.bytes_sent), (Some(len), 0));
+}
+
+#[tokio::test]
+async fn a_session_the_storage_forgot_starts_over_in_a_new_one() {
+    let storage = Arc::new(Storage::default());
+    let base = storage_server(storage.clone()).await;
+    let len = 2 * CHUNK + 5;
+    let file = test_file(len);
+    let forgotten = SessionUri::new(format!("{base}/upload/s9?upload_id=SESSIONSECRET"));
+    let transport = storage_transport(&base);
+    assert_eq!(
+        transport.upload_status(&forgotten, len).await.unwrap(),
+        SessionStatus::Gone { status: 404 }
+    );
+    let started = Arc::new(AtomicUsize::new(0));
+    let count = started.clone();
+    let report = transport
+        .upload_resumable(
+            &format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG"),
+            file.path(),
+            &UploadOptions {
+                resume: Some(forgotten),
+                on_session: Some(Arc::new(move |_: &SessionUri| {
+                    count.fetch_add(1, Ordering::SeqCst);
+                })),
+                ..options(CHUNK)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.resume_gone, Some(404));
+    assert_eq!(report.resumed_from, None);
+    assert_eq!(report.sessions, 1);
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        1,
+        "the new session is handed out"
+    );
+    let stored = storage.finished.lock().unwrap().clone().expect("finished");
+    assert!(
+        stored == std::fs::read(file.path()).unwrap(),
+        "stored object differs"
+    );
 }

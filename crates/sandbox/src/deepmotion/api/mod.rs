@@ -25,7 +25,6 @@ use motionkit_models::deepmotion::{
     StatusDetails, StatusResponse, StoreModelResponse, UploadUrlResponse, VideoInfoResponse,
     WEBHOOK_EVENTS, WebhookEndpoint, WebhookEndpointList,
 };
-use motionkit_validation::picture::PictureFormat;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 

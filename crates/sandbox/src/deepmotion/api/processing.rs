@@ -370,14 +370,7 @@ pub async fn video_info(
             height: i64::from(height),
             fps: None,
             duration: None,
-            codec: Some(
-                if format == PictureFormat::Png {
-                    "png"
-                } else {
-                    "jpeg"
-                }
-                .into(),
-            ),
+            codec: Some(format.name().into()),
             size,
         },
         Probe::BrokenVideo(container, why) => {

@@ -1,0 +1,72 @@
+//! The resumable-upload protocol's small pieces, shared by an upload in
+//! progress ([`crate::upload`]) and one resumed from an earlier process
+//! ([`crate::resume`]): the status query (`Content-Range: bytes */SIZE`),
+//! the committed offset a `308` reports, and the final size check.
+
+use motionkit_models::Method;
+use reqwest::header::{CONTENT_RANGE, HeaderMap, HeaderValue, RANGE};
+use url::Url;
+
+use crate::body::Body;
+use crate::call::Call;
+use crate::error::{Error, Sent};
+use crate::response::Response;
+
+pub(crate) fn header(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The next offset a `308` asks for: `Range: bytes=0-N` means N+1; no
+/// `Range` means nothing is stored.
+pub(crate) fn committed_offset(response: &Response) -> Option<u64> {
+    let Some(range) = response.headers().get(RANGE) else {
+        return Some(0);
+    };
+    let (start, end) = range
+        .to_str()
+        .ok()?
+        .trim()
+        .strip_prefix("bytes=")?
+        .split_once('-')?;
+    if start.trim() != "0" {
+        return None;
+    }
+    end.trim().parse::<u64>().ok()?.checked_add(1)
+}
+
+/// The `size` a storage service reports in its final answer, if any.
+fn reported_size(response: &Response) -> Option<u64> {
+    let value: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    match value.get("size")? {
+        serde_json::Value::String(text) => text.parse().ok(),
+        serde_json::Value::Number(number) => number.as_u64(),
+        _ => None,
+    }
+}
+
+pub(crate) fn status_query(session: &Url, total: u64) -> Call {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_RANGE, header(&format!("bytes */{total}")));
+    Call::absolute(Method::Put, session.clone(), headers, Body::empty())
+}
+
+pub(crate) fn check_final_size(
+    request: &str,
+    response: &Response,
+    total: u64,
+    claimed_end: u64,
+) -> Result<(), Error> {
+    let stored = reported_size(response);
+    match stored {
+        Some(size) if size == total => Ok(()),
+        None if claimed_end == total => Ok(()),
+        _ => Err(Error::Protocol {
+            request: request.to_owned(),
+            message: format!(
+                "upload finished with {} of {total} bytes stored",
+                stored.map_or_else(|| format!("up to {claimed_end}"), |s| s.to_string())
+            ),
+            sent: Sent::Sent,
+        }),
+    }
+}
