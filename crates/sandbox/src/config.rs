@@ -60,12 +60,13 @@ pub struct SandboxArgs {
     /// (insert and read) or `plain` (a plain PostgREST with an insert-only
     /// role: `201` with an empty body, `42501` to
     /// `Prefer: return=representation` and to every read of generations).
-    #[arg(long, value_enum, default_value_t = PostgrestMode::Representation)]
+    #[cfg_attr(feature = "clap", arg(long, value_enum, default_value_t = PostgrestMode::Representation))]
     pub postgrest_mode: PostgrestMode,
 }
 
 /// How the MotionDynamic emulator's PostgREST treats the token's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum PostgrestMode {
     /// The role may insert and read generations: `Prefer:
     /// return=representation` returns the created row, reads are answered.
