@@ -23,7 +23,7 @@ pub fn service_module(spec: &Spec, spec_file_name: &str) -> String {
         spec.title, spec.revision
     );
     let _ = writeln!(out, "//!");
-    let _ = writeln!(out, "//! Source document: `{}`.", spec.source);
+    let _ = writeln!(out, "//! {}", source_sentence(spec));
     for note in &spec.notes {
         let _ = writeln!(out, "//!");
         doc_lines(&mut out, "//! ", &format!("- {note}"));
@@ -45,6 +45,18 @@ pub fn service_module(spec: &Spec, spec_file_name: &str) -> String {
     }
     registry(&mut out, spec);
     out
+}
+
+/// The sentence that names the API document a spec was written from. The
+/// documents are kept beside the repository, not in it, so generated files
+/// cite the spec (a path in the repository) and name the document only by
+/// the spec's `source` field.
+pub fn source_sentence(spec: &Spec) -> String {
+    let name = spec.source.rsplit('/').next().unwrap_or(&spec.source);
+    format!(
+        "The spec was written from the API document `{name}`, kept beside the repository \
+         rather than in it (the spec's `source` field gives its location)."
+    )
 }
 
 /// `generated/mod.rs`.
@@ -231,7 +243,11 @@ fn structure(out: &mut String, ty: &TypeSpec) {
     };
     let _ = writeln!(
         out,
-        "#[derive(Debug, Clone, PartialEq{default}, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]"
+        "#[derive(Debug, Clone, PartialEq{default}, serde::Serialize, serde::Deserialize)]"
+    );
+    let _ = writeln!(
+        out,
+        "#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]"
     );
     let _ = writeln!(out, "pub struct {} {{", ty.name);
     for field in &ty.fields {
@@ -299,7 +315,11 @@ fn structure(out: &mut String, ty: &TypeSpec) {
             schema_attrs.push(format!("extend(\"format\" = {})", lit(format.as_str())));
         }
         if !schema_attrs.is_empty() {
-            let _ = writeln!(out, "#[schemars({})]", schema_attrs.join(", "));
+            let _ = writeln!(
+                out,
+                "#[cfg_attr(feature = \"schemars\", schemars({}))]",
+                schema_attrs.join(", ")
+            );
         }
         let _ = writeln!(out, "pub {rust_name}: {},", field_type(field));
     }
@@ -382,7 +402,7 @@ fn open_enum(out: &mut String, ty: &TypeSpec) {
     let wires: Vec<String> = ty.variants.iter().map(|v| lit(&v.wire)).collect();
     let _ = writeln!(
         out,
-        "impl schemars::JsonSchema for {name} {{ fn schema_name() -> std::borrow::Cow<'static, str> {{ {}.into() }} fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {{ schemars::json_schema!({{ \"type\": \"string\", \"description\": {}, \"examples\": [{}] }}) }} }}\n",
+        "#[cfg(feature = \"schemars\")] impl schemars::JsonSchema for {name} {{ fn schema_name() -> std::borrow::Cow<'static, str> {{ {}.into() }} fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {{ schemars::json_schema!({{ \"type\": \"string\", \"description\": {}, \"examples\": [{}] }}) }} }}\n",
         lit(name),
         lit(&ty.description),
         wires.join(", ")
@@ -579,7 +599,7 @@ fn registry(out: &mut String, spec: &Spec) {
     doc(out, "The JSON Schema of every type, by name.");
     let _ = writeln!(
         out,
-        "pub fn type_schemas() -> Vec<(&'static str, schemars::Schema)> {{ vec!["
+        "#[cfg(feature = \"schemars\")] #[cfg_attr(docsrs, doc(cfg(feature = \"schemars\")))] pub fn type_schemas() -> Vec<(&'static str, schemars::Schema)> {{ vec!["
     );
     for ty in &spec.types {
         let _ = writeln!(

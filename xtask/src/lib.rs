@@ -5,10 +5,14 @@
 //! table in `crates/validation/src/generated/`, the spec format's own
 //! JSON Schema, `specs/spec.schema.json`, and the OpenAPI 3.1 document of
 //! each service, `specs/openapi/{service}.json` (with a copy the sandbox
-//! embeds in `crates/sandbox/src/openapi/`). `cargo xtask codegen --check`
+//! embeds in `crates/sandbox/src/openapi/`), and copies of the spec files
+//! crates read at build time into each such crate's `specs/` folder
+//! ([`copies`]). `cargo xtask codegen --check`
 //! writes nothing and fails when a committed file differs from what the
 //! specs produce.
 
+pub mod copies;
+pub mod deps;
 pub mod emit;
 pub mod load;
 pub mod openapi;
@@ -39,6 +43,32 @@ pub const GENERATED_DIRS: &[&str] = &[
     openapi::OPENAPI_DIR,
     openapi::SANDBOX_COPY_DIR,
 ];
+
+/// Every folder that holds only generated files, the crates' spec copies
+/// included.
+pub fn generated_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = GENERATED_DIRS.iter().map(PathBuf::from).collect();
+    dirs.extend(copies::dirs());
+    dirs
+}
+
+/// Files under `root/dir`, recursively, as paths relative to `root`.
+/// A folder that does not exist has no files.
+fn files_under(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+        for entry in entries.flatten() {
+            let path = dir.join(entry.file_name());
+            if entry.path().is_dir() {
+                files.extend(files_under(root, &path));
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
 
 /// The workspace root (the parent of `xtask/`).
 pub fn workspace_root() -> PathBuf {
@@ -105,6 +135,7 @@ pub fn generate(specs_dir: &Path) -> Result<Vec<Output>, String> {
         path: PathBuf::from("specs/spec.schema.json"),
         contents: spec::json_schema(),
     });
+    outputs.extend(copies::outputs(specs_dir)?);
     Ok(outputs)
 }
 
@@ -148,13 +179,10 @@ pub fn stale(root: &Path, outputs: &[Output]) -> Vec<String> {
             Err(_) => problems.push(format!("{} is missing", output.path.display())),
         }
     }
-    for dir in GENERATED_DIRS {
-        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
-            for entry in entries.flatten() {
-                let path = Path::new(dir).join(entry.file_name());
-                if !outputs.iter().any(|o| o.path == path) {
-                    problems.push(format!("{} is not produced by the specs", path.display()));
-                }
+    for dir in generated_dirs() {
+        for path in files_under(root, &dir) {
+            if !outputs.iter().any(|o| o.path == path) {
+                problems.push(format!("{} is not produced by the specs", path.display()));
             }
         }
     }
@@ -181,16 +209,10 @@ pub fn check(root: &Path, specs_dir: &Path) -> Result<(), String> {
 pub fn write(root: &Path) -> Result<Vec<PathBuf>, String> {
     let outputs = generate(&root.join("specs"))?;
     let mut changed = Vec::new();
-    for dir in GENERATED_DIRS {
-        let generated = root.join(dir);
-        std::fs::create_dir_all(&generated).map_err(|e| e.to_string())?;
-        for entry in std::fs::read_dir(&generated)
-            .map_err(|e| e.to_string())?
-            .flatten()
-        {
-            let path = Path::new(dir).join(entry.file_name());
+    for dir in generated_dirs() {
+        for path in files_under(root, &dir) {
             if !outputs.iter().any(|o| o.path == path) {
-                std::fs::remove_file(entry.path()).map_err(|e| e.to_string())?;
+                std::fs::remove_file(root.join(&path)).map_err(|e| e.to_string())?;
                 changed.push(path);
             }
         }
@@ -198,6 +220,10 @@ pub fn write(root: &Path) -> Result<Vec<PathBuf>, String> {
     for output in outputs {
         let target = root.join(&output.path);
         if std::fs::read_to_string(&target).ok().as_deref() != Some(output.contents.as_str()) {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
             std::fs::write(&target, &output.contents)
                 .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
             changed.push(output.path);

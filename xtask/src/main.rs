@@ -5,7 +5,7 @@ use std::process::ExitCode;
 mod bench;
 mod cli_docs;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask bench [--quick] | cargo xtask man [DIR] | cargo xtask cli-schemas";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask deps [--check] | cargo xtask bench [--quick] | cargo xtask man [DIR] | cargo xtask cli-schemas";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +35,32 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("codegen --check failed:\n{e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["deps"] => match xtask::deps::table(&root) {
+            Ok(table) => match std::fs::write(root.join(xtask::deps::TABLE_PATH), table) {
+                Ok(()) => {
+                    eprintln!("deps: wrote {}", xtask::deps::TABLE_PATH);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("deps: cannot write {}: {e}", xtask::deps::TABLE_PATH);
+                    ExitCode::FAILURE
+                }
+            },
+            Err(e) => {
+                eprintln!("deps failed:\n{e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["deps", "--check"] => match xtask::deps::check(&root) {
+            Ok(()) => {
+                eprintln!("deps --check: the lean builds stay lean");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("deps --check failed:\n{e}");
                 ExitCode::FAILURE
             }
         },

@@ -49,7 +49,7 @@ pub fn document(spec: &Spec, spec_file: &str, specs_dir: &Path) -> Result<String
         "x-generated".into(),
         json!(format!("{GENERATED_MARKER} Source: specs/{spec_file}.")),
     );
-    root.insert("info".into(), info(spec));
+    root.insert("info".into(), info(spec, spec_file));
     if !spec.base_urls.is_empty() {
         let servers: Vec<Value> = spec
             .base_urls
@@ -267,10 +267,12 @@ fn ident(text: &str) -> String {
         .collect()
 }
 
-fn info(spec: &Spec) -> Value {
+fn info(spec: &Spec, spec_file: &str) -> Value {
     let mut description = format!(
-        "{} (revision {}), described from `{}` by motionkit's hand-written spec.",
-        spec.title, spec.revision, spec.source
+        "{} (revision {}), described by motionkit's hand-written spec `specs/{spec_file}`. {}",
+        spec.title,
+        spec.revision,
+        crate::emit::source_sentence(spec)
     );
     if !spec.notes.is_empty() {
         description.push_str("\n\nReadings of the document:\n\n");

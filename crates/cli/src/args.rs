@@ -290,6 +290,7 @@ pub enum Command {
         "motionkit sandbox --deepmotion-port 8081 --motiondynamic-port 8082"
         "motionkit sandbox --time-scale 100 --data-dir /tmp/sandbox"
     ))]
+    #[cfg(feature = "sandbox")]
     Sandbox(motionkit_sandbox::SandboxArgs),
     /// Show or create the config file.
     #[command(after_long_help = examples!(

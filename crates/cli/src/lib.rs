@@ -54,6 +54,10 @@ mod args;
 mod commands;
 mod config;
 mod duration;
+#[cfg(feature = "sandbox")]
+mod embedded;
+#[cfg(not(feature = "sandbox"))]
+#[path = "embedded_off.rs"]
 mod embedded;
 mod exit;
 mod fleet;

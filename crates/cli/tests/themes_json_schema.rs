@@ -24,7 +24,7 @@ fn motionkit(home: &Path) -> Command {
 
 fn example_values() -> Map<String, Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../specs/examples/motiondynamic/generation_request.json");
+        .join("specs/examples/motiondynamic/generation_request.json");
     let request: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     request["values"]
         .as_array()

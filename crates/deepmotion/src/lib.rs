@@ -13,7 +13,8 @@
 //!   events a UI can draw.
 //! - [`UploadVideo`] uploads that resume across runs: save the
 //!   [`ResumeState`] it reports, give it back after an interruption.
-//! - [`webhook`] verifies and de-duplicates webhook deliveries.
+//! - [`webhook`] verifies webhook deliveries; with the `axum` feature, its
+//!   ready receiver also de-duplicates and queues them.
 //!
 //! ```no_run
 //! use motionkit_deepmotion::{Animate, Client};
@@ -29,6 +30,8 @@
 //! }
 //! # Ok(()) }
 //! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod animate;
 pub mod batch;
@@ -53,7 +56,10 @@ pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadVideo}
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;
-pub use webhook::{JobCompleted, PathToken, ReceiverLimits, WebhookError, WebhookReceiver};
+pub use webhook::{JobCompleted, PathToken, WebhookError};
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use webhook::{ReceiverLimits, WebhookReceiver};
 
 /// The examples of the crate's README, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

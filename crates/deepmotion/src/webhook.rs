@@ -3,25 +3,31 @@
 //! DeepMotion signs an event by sending the client id itself in
 //! `X-DeepMotion-Signature`. [`verify`] compares it in constant time, parses
 //! the body into a typed [`JobCompleted`] and never panics on what a server
-//! (or an attacker) sends. [`WebhookReceiver::router`] is a ready axum
-//! handler that answers 200 at once, hands each event to the application
+//! (or an attacker) sends. `WebhookReceiver::router` (cargo feature `axum`)
+//! is a ready axum handler that answers 200 at once, hands each event to the application
 //! through a bounded channel and drops repeated deliveries, in this process
 //! or, with a shared [`DedupeStore`], across replicas. Because the
 //! signature is not secret, register the endpoint under an unguessable
 //! [`PathToken`] and give it to the receiver too. Every request is bounded
 //! in size and in number ([`ReceiverLimits`]).
 
+#[cfg(feature = "axum")]
 use std::sync::Arc;
 
+#[cfg(feature = "axum")]
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+#[cfg(feature = "axum")]
 use axum::response::IntoResponse as _;
+#[cfg(feature = "axum")]
 use axum::routing::post;
+use http::{HeaderMap, StatusCode};
 use motionkit_models::deepmotion::{SIGNATURE_HEADER, WebhookEvent, WebhookEventType};
+#[cfg(feature = "axum")]
 use motionkit_transport::DedupeStore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+#[cfg(feature = "axum")]
 use tokio::sync::{Semaphore, mpsc};
 
 /// A verified `job.completed` event.
@@ -164,6 +170,7 @@ impl PathToken {
         format!("{}/{}", base.trim_end_matches('/'), self.expose_secret())
     }
 
+    #[cfg(feature = "axum")]
     fn matches(&self, candidate: &str) -> bool {
         digest(candidate.as_bytes())
             .ct_eq(&digest(self.expose_secret().as_bytes()))
@@ -172,6 +179,8 @@ impl PathToken {
 }
 
 /// Bounds of a [`WebhookReceiver`].
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReceiverLimits {
@@ -187,6 +196,7 @@ pub struct ReceiverLimits {
     pub queue: usize,
 }
 
+#[cfg(feature = "axum")]
 impl Default for ReceiverLimits {
     fn default() -> Self {
         ReceiverLimits {
@@ -215,6 +225,8 @@ impl Default for ReceiverLimits {
 /// }
 /// # let _ = endpoint; Ok(()) }
 /// ```
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 #[derive(Debug, Clone)]
 pub struct WebhookReceiver {
     client_id: Arc<SecretString>,
@@ -223,6 +235,7 @@ pub struct WebhookReceiver {
     limits: ReceiverLimits,
 }
 
+#[cfg(feature = "axum")]
 impl WebhookReceiver {
     /// A receiver for the account whose client id is `client_id`, with an
     /// in-process [`DedupeStore`] and default [`ReceiverLimits`].
@@ -264,6 +277,8 @@ impl WebhookReceiver {
     /// and 503 when the queue is full, too many requests are in flight, or
     /// a shared deduplication store cannot be reached. Mount it where the
     /// registered webhook URL points.
+    #[cfg(feature = "axum")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     pub fn router(self) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
         let (events, receiver) = mpsc::channel(self.limits.queue.max(1));
         let limits = self.limits;
@@ -285,11 +300,14 @@ impl WebhookReceiver {
 
 /// A [`WebhookReceiver::router`] with no path token, an in-process
 /// deduplication store and default limits.
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub fn router(client_id: impl Into<String>) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
     WebhookReceiver::new(client_id).router()
 }
 
 /// Adds the body-size and in-flight bounds to `router`.
+#[cfg(feature = "axum")]
 fn bounded(router: axum::Router, limits: ReceiverLimits) -> axum::Router {
     let permits = Arc::new(Semaphore::new(limits.max_in_flight.max(1)));
     router
@@ -311,12 +329,14 @@ fn bounded(router: axum::Router, limits: ReceiverLimits) -> axum::Router {
         ))
 }
 
+#[cfg(feature = "axum")]
 #[derive(Clone)]
 struct Shared {
     receiver: WebhookReceiver,
     events: mpsc::Sender<JobCompleted>,
 }
 
+#[cfg(feature = "axum")]
 async fn handle(
     State(shared): State<Shared>,
     uri: axum::http::Uri,
@@ -373,7 +393,7 @@ async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use http::HeaderValue;
 
     fn signed(signature: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

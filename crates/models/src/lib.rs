@@ -14,6 +14,8 @@
 //! assert_eq!(endpoints::STATUS.render_path(&[("rids", "r1,r2")]).unwrap(), "/status/r1,r2");
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod decode;
 pub mod deepmotion_ext;
 pub mod endpoint;

@@ -80,7 +80,7 @@ mod tests {
 
     fn demo() -> Theme {
         crate::decode(include_str!(
-            "../../../specs/examples/motiondynamic/demo_theme.json"
+            "../specs/examples/motiondynamic/demo_theme.json"
         ))
         .unwrap()
     }
@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn the_documents_own_values_pass_the_demo_rules() {
         let request: crate::motiondynamic::GenerationRequest = crate::decode(include_str!(
-            "../../../specs/examples/motiondynamic/generation_request.json"
+            "../specs/examples/motiondynamic/generation_request.json"
         ))
         .unwrap();
         let values: Vec<(String, String)> = request

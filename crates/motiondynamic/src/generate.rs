@@ -45,7 +45,7 @@ enum Webhook {
 /// ```
 /// use motionkit_motiondynamic::{Generate, WebhookReceiver};
 /// # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
-/// #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+/// #     include_str!("../specs/examples/motiondynamic/demo_theme.json")).unwrap();
 /// let receiver = WebhookReceiver::new("https://hooks.example.com/motiondynamic");
 /// let generate = Generate::new(&theme)
 ///     .set("l3_prix_01", "12,1") // the pattern allows digits and dots only
@@ -191,6 +191,8 @@ impl Generate {
 
     /// Like [`Generate::send`], with the GraphQL `createGeneration`
     /// mutation.
+    #[cfg(feature = "graphql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
     pub async fn send_graphql(&self, client: &Client) -> Result<Submission, Error> {
         self.send_via(client, Via::Graphql).await
     }
@@ -319,7 +321,7 @@ mod tests {
 
     fn demo() -> Theme {
         motionkit_models::decode(include_str!(
-            "../../../specs/examples/motiondynamic/demo_theme.json"
+            "../specs/examples/motiondynamic/demo_theme.json"
         ))
         .unwrap()
     }

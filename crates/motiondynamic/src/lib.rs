@@ -27,14 +27,15 @@
 //!   only where the server allows it (a refused read is "unavailable", not
 //!   a failure), and allows for the documented 18-minute cold start.
 //! - [`Client::download`]: the MP4 streamed to disk atomically.
-//! - [`Client::graphql`]: the same operations over `/graphql` with the typed
-//!   documents of [`operations`].
+//! - `Client::graphql` (cargo feature `graphql`): the same operations over
+//!   `/graphql` with the typed documents of `operations`.
 //!
 //! ```no_run
 //! use motionkit_motiondynamic::{Client, Generate, WebhookReceiver};
 //!
 //! # async fn run() -> Result<(), motionkit_motiondynamic::Error> {
-//! // Serve `receiver.router()` at this public URL (for example through ngrok).
+//! // Serve `receiver.router()` (cargo feature `axum`), or your own handler
+//! // calling `receiver.deliver`, at this public URL (for example through ngrok).
 //! let receiver = WebhookReceiver::new("https://hooks.example.com/motiondynamic");
 //! let client = Client::builder("https://api.motiondynamic.tech", "PUT_YOUR_JWT_HERE".to_owned())
 //!     .webhooks(receiver.clone())
@@ -67,7 +68,7 @@
 //! ```
 //! use motionkit_motiondynamic::Generate;
 //! # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
-//! #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+//! #     include_str!("../specs/examples/motiondynamic/demo_theme.json")).unwrap();
 //! let problems = Generate::new(&theme)
 //!     .set("l1_titre_01", "far too long")
 //!     .set("background_color", "#0000FF")
@@ -80,11 +81,16 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod error;
 mod generate;
+#[cfg(feature = "graphql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub mod graphql;
+#[cfg(feature = "graphql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub mod operations;
 pub mod query;
 mod submit;
@@ -98,6 +104,8 @@ pub use client::{
 pub use error::Error;
 pub use error::PERMISSION_DENIED;
 pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES};
+#[cfg(feature = "graphql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub use graphql::{Graphql, ThemesPage};
 pub use query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
 pub use submit::{PREFER_RETURN_MINIMAL, Submission};

@@ -1,7 +1,8 @@
 //! Typed GraphQL operations, generated at compile time by `graphql_client`
 //! from `specs/motiondynamic.graphql` and the query documents in
-//! `specs/motiondynamic/queries/`. A document that does not match the
-//! schema does not compile.
+//! `specs/motiondynamic/queries/` (the crate's own copies, written by
+//! `cargo xtask codegen` from the repository's `specs/`). A document that
+//! does not match the schema does not compile.
 #![allow(missing_docs, clippy::all, non_camel_case_types)]
 
 use graphql_client::GraphQLQuery;
@@ -18,8 +19,8 @@ pub type Cursor = String;
 /// Every theme with its parameters.
 #[derive(Debug, GraphQLQuery)]
 #[graphql(
-    schema_path = "../../specs/motiondynamic.graphql",
-    query_path = "../../specs/motiondynamic/queries/themes.graphql",
+    schema_path = "specs/motiondynamic.graphql",
+    query_path = "specs/motiondynamic/queries/themes.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]
@@ -28,8 +29,8 @@ pub struct Themes;
 /// One theme with its parameters.
 #[derive(Debug, GraphQLQuery)]
 #[graphql(
-    schema_path = "../../specs/motiondynamic.graphql",
-    query_path = "../../specs/motiondynamic/queries/theme_by_id.graphql",
+    schema_path = "specs/motiondynamic.graphql",
+    query_path = "specs/motiondynamic/queries/theme_by_id.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]
@@ -38,8 +39,8 @@ pub struct ThemeById;
 /// Starts a generation.
 #[derive(Debug, GraphQLQuery)]
 #[graphql(
-    schema_path = "../../specs/motiondynamic.graphql",
-    query_path = "../../specs/motiondynamic/queries/create_generation.graphql",
+    schema_path = "specs/motiondynamic.graphql",
+    query_path = "specs/motiondynamic/queries/create_generation.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]
@@ -48,8 +49,8 @@ pub struct CreateGeneration;
 /// One generation.
 #[derive(Debug, GraphQLQuery)]
 #[graphql(
-    schema_path = "../../specs/motiondynamic.graphql",
-    query_path = "../../specs/motiondynamic/queries/generation_by_id.graphql",
+    schema_path = "specs/motiondynamic.graphql",
+    query_path = "specs/motiondynamic/queries/generation_by_id.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]

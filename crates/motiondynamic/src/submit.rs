@@ -77,6 +77,7 @@ pub(crate) struct Submitted {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Via {
     Rest,
+    #[cfg(feature = "graphql")]
     Graphql,
 }
 
@@ -337,6 +338,7 @@ impl Client {
     }
 
     /// Creates a generation, never twice; see the module documentation.
+    #[cfg_attr(not(feature = "graphql"), allow(unused_variables))]
     pub(crate) async fn submit(
         &self,
         request: &GenerationRequest,
@@ -350,6 +352,7 @@ impl Client {
             attempts += 1;
             let result = match via {
                 Via::Rest => self.post_rest(request, &mut attempts).await,
+                #[cfg(feature = "graphql")]
                 Via::Graphql => self
                     .graphql()
                     .create_generation(request, client_mutation_id.clone())

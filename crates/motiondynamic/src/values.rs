@@ -5,7 +5,7 @@
 //! ```
 //! use motionkit_motiondynamic::values::GenerationValues;
 //! # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
-//! #     include_str!("../../../specs/examples/motiondynamic/demo_theme.json")).unwrap();
+//! #     include_str!("../specs/examples/motiondynamic/demo_theme.json")).unwrap();
 //! let values = GenerationValues::new(&theme)
 //!     .set("l3_prix_01", "12,1")
 //!     .set("background_color", "#0000FF");
@@ -153,7 +153,7 @@ mod tests {
 
     fn demo() -> Theme {
         motionkit_models::decode(include_str!(
-            "../../../specs/examples/motiondynamic/demo_theme.json"
+            "../specs/examples/motiondynamic/demo_theme.json"
         ))
         .unwrap()
     }

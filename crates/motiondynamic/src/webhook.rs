@@ -18,17 +18,22 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+#[cfg(feature = "axum")]
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::StatusCode;
+#[cfg(feature = "axum")]
 use axum::response::IntoResponse as _;
+#[cfg(feature = "axum")]
 use axum::routing::post;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use http::StatusCode;
 use motionkit_models::motiondynamic::WebhookPayload;
 use motionkit_transport::DedupeStore;
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+#[cfg(feature = "axum")]
+use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, oneshot};
 
 /// Largest webhook body the router accepts (413 above it). A delivery is
 /// `{"video": url}`.
@@ -336,6 +341,12 @@ impl WebhookReceiver {
     /// over [`MAX_BODY_BYTES`], and 503 when more than [`MAX_IN_FLIGHT`]
     /// requests are in flight or a shared deduplication store cannot be
     /// reached. Mount it so that its paths sit under the public base URL.
+    ///
+    /// Without the `axum` feature, serve the same answers from any
+    /// framework with [`WebhookReceiver::deliver`] and
+    /// [`WebhookError::status`].
+    #[cfg(feature = "axum")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     pub fn router(&self) -> axum::Router {
         let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         axum::Router::new()
@@ -360,6 +371,7 @@ impl WebhookReceiver {
     }
 }
 
+#[cfg(feature = "axum")]
 async fn handle(
     State(receiver): State<WebhookReceiver>,
     Path((key, token)): Path<(String, String)>,

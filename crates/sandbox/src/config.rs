@@ -5,62 +5,68 @@ use std::time::Duration;
 
 use crate::faults::Faults;
 
-/// Flags shared by `motionkit-sandbox` and `motionkit sandbox`.
-#[derive(Debug, Clone, clap::Args)]
+/// Flags shared by `motionkit-sandbox` and `motionkit sandbox` (command-line
+/// flags with the `clap` feature).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct SandboxArgs {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[cfg_attr(feature = "clap", arg(long, default_value = "127.0.0.1"))]
     pub host: String,
     /// Port of the DeepMotion emulator; 0 picks a free port.
-    #[arg(long, default_value_t = 8080)]
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 8080))]
     pub deepmotion_port: u16,
     /// Port of the MotionDynamic emulator; 0 picks a free port.
-    #[arg(long, default_value_t = 8081)]
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 8081))]
     pub motiondynamic_port: u16,
     /// DeepMotion client id accepted by /session/auth.
-    #[arg(long, default_value = "sandbox")]
+    #[cfg_attr(feature = "clap", arg(long, default_value = "sandbox"))]
     pub client_id: String,
     /// DeepMotion client secret accepted by /session/auth.
-    #[arg(long, default_value = "sandbox-secret")]
+    #[cfg_attr(feature = "clap", arg(long, default_value = "sandbox-secret"))]
     pub client_secret: String,
     /// Simulated seconds per real second: 60 makes a one-minute job take one second.
-    #[arg(long, default_value_t = 1.0)]
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1.0))]
     pub time_scale: f64,
     /// Keep state in SQLite and files under this folder, so a restart keeps it.
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub data_dir: Option<PathBuf>,
     /// Fault-injection file (TOML or JSON).
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub faults: Option<PathBuf>,
     /// Lifetime of a DeepMotion session cookie, in seconds.
-    #[arg(long, default_value_t = 3600.0)]
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 3600.0))]
     pub session_ttl: f64,
     /// Secret that signs MotionDynamic JWTs (HS256).
-    #[arg(long, default_value = "motionkit-sandbox-jwt-secret")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, default_value = "motionkit-sandbox-jwt-secret")
+    )]
     pub jwt_secret: String,
     /// Start MotionDynamic's renderer cold: the first render takes up to 18 min, the next up to 7 (scaled).
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub cold_start: bool,
     /// MotionDynamic requests per second allowed per client IP.
-    #[arg(long, default_value_t = 5)]
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 5))]
     pub rate_limit: u32,
     /// Seconds a client that exceeded the rate limit stays blocked.
-    #[arg(long, default_value_t = 60.0)]
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 60.0))]
     pub rate_limit_block: f64,
     /// Longest DeepMotion request target (path and query) in bytes; longer
     /// ones get `414 URI Too Long`, as from a server or gateway in front.
-    #[arg(long, default_value_t = 8192)]
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 8192))]
     pub max_uri_bytes: usize,
     /// What MotionDynamic's token may do with generations: `representation`
     /// (insert and read) or `plain` (a plain PostgREST with an insert-only
     /// role: `201` with an empty body, `42501` to
     /// `Prefer: return=representation` and to every read of generations).
-    #[arg(long, value_enum, default_value_t = PostgrestMode::Representation)]
+    #[cfg_attr(feature = "clap", arg(long, value_enum, default_value_t = PostgrestMode::Representation))]
     pub postgrest_mode: PostgrestMode,
 }
 
 /// How the MotionDynamic emulator's PostgREST treats the token's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum PostgrestMode {
     /// The role may insert and read generations: `Prefer:
     /// return=representation` returns the created row, reads are answered.

@@ -14,7 +14,7 @@ const DEMO: &str = "8239de5c-5cbd-4e39-a102-220e5354a551";
 const SECRET: &str = "test-secret";
 
 fn specs() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs")
 }
 
 fn example(name: &str) -> Value {

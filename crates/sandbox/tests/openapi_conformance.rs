@@ -24,7 +24,7 @@ fn client() -> reqwest::Client {
 
 fn committed(service: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../specs/openapi")
+        .join("src/openapi")
         .join(format!("{service}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

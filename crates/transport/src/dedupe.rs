@@ -98,6 +98,7 @@ impl DedupeStore {
     /// [`DEFAULT_TTL`](Self::DEFAULT_TTL). The URL is checked now; the
     /// server is contacted on first use.
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn redis(url: &str) -> Result<Self, Error> {
         Self::redis_with_ttl(url, Self::DEFAULT_TTL)
     }
@@ -105,6 +106,7 @@ impl DedupeStore {
     /// Like [`DedupeStore::redis`] with a TTL of your own (whole seconds,
     /// at least one).
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn redis_with_ttl(url: &str, ttl: Duration) -> Result<Self, Error> {
         Ok(DedupeStore {
             inner: Arc::new(Inner::Redis {

@@ -105,6 +105,7 @@ impl RateLimitStore {
     /// transport is built; the server is first contacted by the first
     /// request.
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn redis(url: impl Into<String>) -> Self {
         RateLimitStore {
             kind: Kind::Redis(SecretString::from(url.into())),

@@ -26,7 +26,7 @@ use crate::term::safe;
 /// The document's example generation for the demo theme: the defaults of
 /// its values.
 const DEMO_EXAMPLE: &str =
-    include_str!("../../../../specs/examples/motiondynamic/generation_request.json");
+    include_str!("../../specs/examples/motiondynamic/generation_request.json");
 
 /// Largest default picture served, per side.
 const MAX_PICTURE_SIDE: u32 = 4096;
@@ -547,7 +547,7 @@ mod tests {
 
     fn demo() -> Theme {
         motionkit_models::decode(include_str!(
-            "../../../../specs/examples/motiondynamic/demo_theme.json"
+            "../../specs/examples/motiondynamic/demo_theme.json"
         ))
         .unwrap()
     }

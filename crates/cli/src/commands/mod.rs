@@ -7,6 +7,7 @@ pub mod generations;
 pub mod jobs;
 pub mod models;
 pub mod picture;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod themes;
 pub mod upload;
@@ -268,6 +269,7 @@ impl Ctx {
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => return sandbox::run(args, &cli.global).await,
         Command::ConfigPath => return config::path(),
         Command::Config { command } => return config::run(&cli.global, command),
@@ -313,10 +315,9 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Generate(args) => generate::generate(ctx, args).await,
         Command::Validate(args) => generate::validate(ctx, args).await,
         Command::Generations { command } => generations::run(ctx, command).await,
-        Command::Sandbox(_)
-        | Command::ConfigPath
-        | Command::Config { .. }
-        | Command::Completions { .. } => Ok(()),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(_) => Ok(()),
+        Command::ConfigPath | Command::Config { .. } | Command::Completions { .. } => Ok(()),
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::store::Store;
 
 /// The schema document served.
-pub const SDL: &str = include_str!("../../../../specs/motiondynamic.graphql");
+pub const SDL: &str = include_str!("../../specs/motiondynamic.graphql");
 
 /// A value flowing through the resolvers.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use super::render;
 use crate::clock::Clock;
 use crate::faults::Faults;
 
-const DEMO_THEME: &str = include_str!("../../../../specs/examples/motiondynamic/demo_theme.json");
+const DEMO_THEME: &str = include_str!("../../specs/examples/motiondynamic/demo_theme.json");
 
 /// Themes served besides the public demo theme.
 const EXTRA_THEMES: &str = r#"[
