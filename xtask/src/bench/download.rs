@@ -67,13 +67,21 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
             let mut curl_synced = Side::default();
             let mut disk = Side::default();
             for round in 0..rounds {
-                disk.record(&durable_copy(&source, &base)?, None);
+                // Files are deleted only between rounds, then the disk is
+                // given time to settle: freeing a 1 GiB file (with its
+                // discards) slowed whichever run came next.
+                let mut round_dirs = Vec::new();
+                let (measured, copy_dir) = durable_copy(&source, &base)?;
+                disk.record(&measured, None);
+                round_dirs.push(copy_dir);
                 // The three sides take turns going first, so that none
                 // always follows another's disk writes.
                 for turn in 0..3 {
                     let side = (turn + round) % 3;
                     let dir = tempfile::tempdir_in(&base).map_err(|e| e.to_string())?;
                     let target = dir.path().to_string_lossy().into_owned();
+                    let out = dir.path().join("curl.bin");
+                    round_dirs.push(dir);
                     if side == 0 {
                         let (mut measured, output) =
                             run_worker(&["download", &url, &target], size)?;
@@ -91,7 +99,6 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
                         uncapped.record(&measured, Some(output.peak_kib));
                         continue;
                     }
-                    let out = dir.path().join("curl.bin");
                     let mut command = Command::new("curl");
                     command
                         .args(["-sS", "-f", "-w", "%{size_download} %{time_total}", "-o"])
@@ -112,6 +119,8 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
                     measured.wall += synced.elapsed();
                     curl_synced.record(&measured, None);
                 }
+                drop(round_dirs);
+                settle();
             }
             Ok::<_, String>((ours, ours_to_last, uncapped, curl, curl_synced, disk))
         })
@@ -173,9 +182,10 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
              rename, fsync of the folder), run by `xtask bench-worker download URL DIR`; the \
              baseline is `curl -sS -f -o FILE URL`. The caps row runs the same worker right \
              after, with no size cap, minimum rate, deadline or stall timeout \
-             (`download-uncapped`): what bounding every byte and second costs. {rounds} interleaved round(s), median \
-             throughput, wall time from spawn to exit; every download goes to a new folder, \
-             removed after the run."
+             (`download-uncapped`): what bounding every byte and second costs. {rounds} interleaved round(s) (the sides take turns \
+             going first), median throughput, wall time from spawn to exit; every download \
+             goes to a new folder, removed at the end of its round, followed by a `sync` and a \
+             pause of 2 s."
         ),
         "curl does not fsync, motionkit does (a download is only renamed into place once it \
          is on disk). The second throughput row adds to each curl run the time of an fsync of \
@@ -201,14 +211,25 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
     Ok(section)
 }
 
+/// Flushes the file system and waits a moment, so that the next round does
+/// not pay for the last one's deletions.
+fn settle() {
+    let _ = Command::new("sync").status();
+    std::thread::sleep(Duration::from_secs(2));
+}
+
 /// Writes `source` to a new file in `dir` with `dd ... conv=fsync`: what
-/// storing the bytes durably costs without any network.
-fn durable_copy(source: &std::path::Path, dir: &std::path::Path) -> Result<Measured, String> {
+/// storing the bytes durably costs without any network. The copy lives as
+/// long as the returned folder.
+fn durable_copy(
+    source: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<(Measured, tempfile::TempDir), String> {
     let target = tempfile::tempdir_in(dir).map_err(|e| e.to_string())?;
     let mut command = Command::new("dd");
     command
         .arg(format!("if={}", source.display()))
         .arg(format!("of={}", target.path().join("copy.bin").display()))
         .args(["bs=1M", "conv=fsync", "status=none"]);
-    run_measured(command)
+    Ok((run_measured(command)?, target))
 }
