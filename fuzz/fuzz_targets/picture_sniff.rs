@@ -36,14 +36,7 @@ fuzz_target!(|data: &[u8]| {
             Sniffed::Unrecognized => {}
         }
     }
-    let checked = check_picture(
-        "picture",
-        "upload.png",
-        data,
-        &["png", "jpg"],
-        Some(1),
-        Some(1),
-    );
+    let checked = check_picture("picture", data, &["png", "jpg"], Some(1), Some(1));
     if let Ok(info) = checked {
         assert_eq!(Sniffed::Info(info), whole);
     }

@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use motionkit_fuzz::{roundtrip, text};
 use motionkit_models::motiondynamic::Theme;
 use motionkit_validation::Rule;
-use motionkit_validation::theme::{ParameterKind, validate_values};
+use motionkit_validation::theme::{ParameterKind, check_values, validate_values};
 
 fuzz_target!(|data: &[u8]| {
     let Some(json) = text(data) else { return };
@@ -32,22 +32,26 @@ fn check(theme: &Theme) {
         assert_eq!(encoded["parameter"].get("pattern").is_some(), text);
     }
     let (rules, unknown) = theme.rules();
-    assert_eq!(rules.len() + unknown.len(), parameters.len());
-    let known = parameters.iter().filter(|p| !p.kind.is_unknown());
-    for (rule, parameter) in rules.iter().zip(known) {
+    // Parameters of unknown types get a rule that checks nothing.
+    assert_eq!(rules.len(), parameters.len());
+    assert_eq!(
+        unknown.len(),
+        parameters.iter().filter(|p| p.kind.is_unknown()).count()
+    );
+    for (rule, parameter) in rules.iter().zip(parameters) {
         assert_eq!(rule.id, parameter.id());
         assert_eq!(rule.layer, parameter.display_name());
-        assert_eq!(rule.kind.type_name(), parameter.kind.as_str());
-    }
-
-    let empty: [(&str, &str); 0] = [];
-    match validate_values(&rules, &empty) {
-        Ok(()) => assert!(rules.is_empty()),
-        Err(violations) => {
-            assert_eq!(violations.len(), rules.len());
-            assert!(violations.iter().all(|v| v.rule == Rule::Required));
+        if !parameter.kind.is_unknown() {
+            assert_eq!(rule.kind.type_name(), parameter.kind.as_str());
         }
     }
+
+    // Missing values are warnings, never errors.
+    let empty: [(&str, &str); 0] = [];
+    assert!(validate_values(&rules, &empty).is_ok());
+    let found = check_values(&rules, &empty);
+    assert_eq!(found.warnings.len(), rules.len());
+    assert!(found.warnings.iter().all(|v| v.rule == Rule::Required));
 
     let values: Vec<(String, String)> = rules
         .iter()
@@ -62,6 +66,7 @@ fn check(theme: &Theme) {
                     )
                 }
                 ParameterKind::Output { layers } => layers.first().cloned().unwrap_or_default(),
+                _ => String::new(),
             };
             (rule.id.clone(), value)
         })

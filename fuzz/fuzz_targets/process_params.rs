@@ -1,7 +1,7 @@
 //! `key=value` `/process` parameters (one per line): `ProcessParams::parse`
 //! never panics and a failure names at least one violation; when parsing
 //! succeeds, `to_params()` parses back to the same value and renders the
-//! same strings again, and `validate` / `advisories` never panic.
+//! same strings again, and `validate` / `check` / `warnings` never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -31,9 +31,11 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!violations.is_empty());
                 let _ = violations.to_string();
             }
+            let findings = params.check(input, duration);
+            assert!(findings.warnings.iter().all(|w| w.is_warning()));
         }
     }
-    for advice in params.advisories() {
+    for advice in params.warnings() {
         let _ = advice.to_string();
     }
 });
