@@ -18,7 +18,7 @@ pub(crate) fn header(value: &str) -> HeaderValue {
 
 /// The next offset a `308` asks for: `Range: bytes=0-N` means N+1; no
 /// `Range` means nothing is stored.
-pub(crate) fn committed_offset(response: &Response) -> Option<u64> {
+fn committed_offset(response: &Response) -> Option<u64> {
     let Some(range) = response.headers().get(RANGE) else {
         return Some(0);
     };
@@ -69,4 +69,25 @@ pub(crate) fn check_final_size(
             sent: Sent::Sent,
         }),
     }
+}
+
+/// The offset a `308` says the storage holds, checked against the upload's
+/// `total`.
+///
+/// # Errors
+///
+/// [`Error::Protocol`] when the `Range` header is missing its start at 0,
+/// malformed, or beyond `total`.
+pub(crate) fn committed_after_308(
+    request: &str,
+    response: &Response,
+    total: u64,
+) -> Result<u64, Error> {
+    committed_offset(response)
+        .filter(|next| *next <= total)
+        .ok_or_else(|| Error::Protocol {
+            request: request.to_owned(),
+            message: format!("308 with an invalid Range header for a {total}-byte upload"),
+            sent: Sent::Sent,
+        })
 }

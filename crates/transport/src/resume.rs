@@ -23,9 +23,9 @@ use crate::body::Meter;
 use crate::call::parse_absolute;
 use crate::classify::is_transient_status;
 use crate::client::Transport;
-use crate::error::{Error, Sent};
+use crate::error::Error;
 use crate::response::http_error;
-use crate::resumable::{check_final_size, committed_offset, status_query};
+use crate::resumable::{check_final_size, committed_after_308, status_query};
 
 /// The URI of a resumable upload session (the `Location` the storage
 /// answered the session's start with).
@@ -128,15 +128,7 @@ impl Transport {
                         return Ok(SessionStatus::Complete);
                     }
                     308 => {
-                        let committed = committed_offset(&response)
-                            .filter(|next| *next <= total)
-                            .ok_or_else(|| Error::Protocol {
-                            request: call.label.clone(),
-                            message: format!(
-                                "308 with an invalid Range header for a {total}-byte upload"
-                            ),
-                            sent: Sent::Sent,
-                        })?;
+                        let committed = committed_after_308(&call.label, &response, total)?;
                         return Ok(SessionStatus::Incomplete { committed });
                     }
                     status @ (404 | 410) => return Ok(SessionStatus::Gone { status }),

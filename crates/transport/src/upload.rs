@@ -29,7 +29,7 @@ use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::redact::redact_parsed;
 use crate::response::{Response, http_error};
-use crate::resumable::{check_final_size, committed_offset, header, status_query};
+use crate::resumable::{check_final_size, committed_after_308, header, status_query};
 use crate::resume::{SessionFn, SessionUri};
 use crate::retry::backoff_delay;
 
@@ -227,15 +227,7 @@ impl Transport {
                         return Ok(report);
                     }
                     308 => {
-                        let next = committed_offset(&response)
-                            .filter(|next| *next <= total)
-                            .ok_or_else(|| Error::Protocol {
-                                request: call.label.clone(),
-                                message: format!(
-                                    "308 with an invalid Range header for a {total}-byte upload"
-                                ),
-                                sent: Sent::Sent,
-                            })?;
+                        let next = committed_after_308(&call.label, &response, total)?;
                         if resuming {
                             resuming = false;
                             report.resumed_from = Some(next);

@@ -211,15 +211,8 @@ pub fn main(args: &[&str]) -> ExitCode {
         return relaunch_in_release(if quick { &["--quick"] } else { &[] });
     }
     let plan = Plan::new(quick);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("bench: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let started = Instant::now();
     let sections = runtime.block_on(run_all(&plan));
@@ -243,30 +236,16 @@ pub fn main(args: &[&str]) -> ExitCode {
 
 /// Benchmark 7 alone, printed as a table.
 fn only_fleet() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("bench: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     print_section(or_failed(fleet::TITLE, runtime.block_on(fleet::run())))
 }
 
 /// Benchmark 2 alone (full size), printed as a table.
 fn only_download() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("bench: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let plan = Plan::new(false);
     let section = runtime.block_on(async {
@@ -276,6 +255,15 @@ fn only_download() -> ExitCode {
         }
     });
     print_section(section)
+}
+
+/// A multi-threaded runtime, or `None` (said on stderr).
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| eprintln!("bench: cannot start the runtime: {e}"))
+        .ok()
 }
 
 /// Prints one section as a table; fails when a target is missed.
