@@ -15,9 +15,7 @@
 use std::sync::Arc;
 
 #[cfg(feature = "axum")]
-use axum::extract::{DefaultBodyLimit, State};
-#[cfg(feature = "axum")]
-use axum::response::IntoResponse as _;
+use axum::extract::State;
 #[cfg(feature = "axum")]
 use axum::routing::post;
 use http::{HeaderMap, StatusCode};
@@ -28,7 +26,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 #[cfg(feature = "axum")]
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 
 /// A verified `job.completed` event.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -309,24 +307,7 @@ pub fn router(client_id: impl Into<String>) -> (axum::Router, mpsc::Receiver<Job
 /// Adds the body-size and in-flight bounds to `router`.
 #[cfg(feature = "axum")]
 fn bounded(router: axum::Router, limits: ReceiverLimits) -> axum::Router {
-    let permits = Arc::new(Semaphore::new(limits.max_in_flight.max(1)));
-    router
-        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(axum::middleware::from_fn(
-            move |request: axum::extract::Request, next: axum::middleware::Next| {
-                let permits = permits.clone();
-                async move {
-                    match permits.try_acquire_owned() {
-                        Ok(_permit) => next.run(request).await,
-                        Err(_) => (
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            [(axum::http::header::RETRY_AFTER, "1")],
-                        )
-                            .into_response(),
-                    }
-                }
-            },
-        ))
+    motionkit_transport::bounded_router(router, limits.max_body_bytes, limits.max_in_flight)
 }
 
 #[cfg(feature = "axum")]

@@ -19,9 +19,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 #[cfg(feature = "axum")]
-use axum::extract::{DefaultBodyLimit, Path, State};
-#[cfg(feature = "axum")]
-use axum::response::IntoResponse as _;
+use axum::extract::{Path, State};
 #[cfg(feature = "axum")]
 use axum::routing::post;
 use base64::Engine as _;
@@ -31,8 +29,6 @@ use motionkit_models::motiondynamic::WebhookPayload;
 use motionkit_transport::DedupeStore;
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
-#[cfg(feature = "axum")]
-use tokio::sync::Semaphore;
 use tokio::sync::{mpsc, oneshot};
 
 /// Largest webhook body the router accepts (413 above it). A delivery is
@@ -348,26 +344,10 @@ impl WebhookReceiver {
     #[cfg(feature = "axum")]
     #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     pub fn router(&self) -> axum::Router {
-        let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-        axum::Router::new()
+        let router = axum::Router::new()
             .route("/{key}/{token}", post(handle))
-            .with_state(self.clone())
-            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .layer(axum::middleware::from_fn(
-                move |request: axum::extract::Request, next: axum::middleware::Next| {
-                    let permits = permits.clone();
-                    async move {
-                        match permits.try_acquire_owned() {
-                            Ok(_permit) => next.run(request).await,
-                            Err(_) => (
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                [(axum::http::header::RETRY_AFTER, "1")],
-                            )
-                                .into_response(),
-                        }
-                    }
-                },
-            ))
+            .with_state(self.clone());
+        motionkit_transport::bounded_router(router, MAX_BODY_BYTES, MAX_IN_FLIGHT)
     }
 }
 

@@ -90,6 +90,8 @@ mod rate_limit;
 mod rate_limit_file;
 mod rate_limit_store;
 mod read;
+#[cfg(feature = "axum")]
+mod receiver;
 mod redact;
 #[cfg(feature = "redis")]
 mod redis_store;
@@ -118,6 +120,9 @@ pub use error::{Error, Sent};
 pub use limits::{Limits, MinRate};
 pub use orchestrator::instant_after;
 pub use rate_limit_store::RateLimitStore;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use receiver::bounded_router;
 pub use redact::{BODY_EXCERPT_BYTES, excerpt, redact_url};
 pub use response::Response;
 pub use resume::{SessionFn, SessionStatus, SessionUri};
