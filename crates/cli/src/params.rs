@@ -168,18 +168,11 @@ impl ProcessArgs {
     /// alike (the rest is checked when the rerun is sent).
     pub fn to_rerun_params(&self) -> Result<ProcessParams, Violations> {
         let params = ProcessParams::parse(&self.to_wire()).map_err(name_flags)?;
-        let as_video = params.check(InputKind::Video, None).into_result(self.force);
-        let as_image = params.check(InputKind::Image, None).into_result(self.force);
-        match (as_video, as_image) {
-            (Err(video), Err(image)) => {
-                let common: Vec<Violation> =
-                    video.into_iter().filter(|v| image.0.contains(v)).collect();
-                Violations(common)
-                    .into_result(params)
-                    .map_err(|refused| name_flags(with_force_hint(refused)))
-            }
-            _ => Ok(params),
-        }
+        params
+            .check_any_input(None)
+            .into_result(self.force)
+            .map_err(|refused| name_flags(with_force_hint(refused)))?;
+        Ok(params)
     }
 }
 
@@ -305,5 +298,16 @@ mod tests {
             ..ProcessArgs::default()
         };
         assert!(args.to_rerun_params().is_err());
+        // sim with a custom model fails for any input: refused until --force.
+        let mut args = ProcessArgs {
+            formats: Some("png".into()),
+            sim: true,
+            model: Some("m1".into()),
+            ..ProcessArgs::default()
+        };
+        let err = args.to_rerun_params().unwrap_err();
+        assert!(err.to_string().contains("--force"), "{err}");
+        args.force = true;
+        assert!(args.to_rerun_params().is_ok());
     }
 }

@@ -130,12 +130,7 @@ async fn sniff_input(client: &Client, url: &str) -> Option<InputKind> {
 
 /// Whether a file name is an image (png/jpg) rather than a video.
 pub fn input_kind(name: &str) -> InputKind {
-    let lower = name.to_ascii_lowercase();
-    if [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e)) {
-        InputKind::Image
-    } else {
-        InputKind::Video
-    }
+    known_input_kind(name).unwrap_or(InputKind::Video)
 }
 
 fn now_ms() -> f64 {
@@ -302,18 +297,9 @@ impl Process {
     /// kind is not known yet (a rerun), those of a video and a picture
     /// alike.
     fn local_errors(&self) -> Violations {
-        let errors = |input| self.params.check(input, self.duration).errors;
         match self.input {
-            Some(input) => errors(input),
-            None => {
-                let picture = errors(InputKind::Image);
-                Violations(
-                    errors(InputKind::Video)
-                        .into_iter()
-                        .filter(|v| picture.0.contains(v))
-                        .collect(),
-                )
-            }
+            Some(input) => self.params.check(input, self.duration).errors,
+            None => self.params.check_any_input(self.duration).errors,
         }
     }
 

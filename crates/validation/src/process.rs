@@ -612,6 +612,29 @@ impl ProcessParams {
         found
     }
 
+    /// [`ProcessParams::check`] when the input's kind is not known yet (a
+    /// rerun, before its job is read): only the errors and documented
+    /// failures that hold for a video and a picture alike.
+    pub fn check_any_input(&self, duration: Option<f64>) -> Findings {
+        let video = self.check(InputKind::Video, duration);
+        let picture = self.check(InputKind::Image, duration);
+        let mut found = Findings::new();
+        found.extend(
+            video
+                .errors
+                .into_iter()
+                .filter(|v| picture.errors.0.contains(v)),
+        );
+        found.extend(
+            video
+                .failures
+                .into_iter()
+                .filter(|v| picture.failures.contains(v)),
+        );
+        found.extend(video.warnings);
+        found
+    }
+
     /// The errors of [`ProcessParams::check`]: the rules the documents
     /// state. Documented failures and warnings are not reported here.
     ///
