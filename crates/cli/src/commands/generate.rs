@@ -125,14 +125,25 @@ fn defaults(
     out
 }
 
+/// A generation built from the command line, and what was said about it.
+struct Prepared {
+    theme: Theme,
+    generate: Generate,
+    /// Every note printed: the defaults filled in, then the warnings.
+    notes: Vec<String>,
+    /// The warnings alone, as `--json` reports them.
+    warnings: Vec<String>,
+}
+
 /// Fetches the theme and builds the generation from `--set` values and
-/// defaults; the notes say which defaults were filled in.
+/// defaults; the notes say which defaults were filled in and what
+/// motionkit warns about.
 async fn prepare(
     ctx: &Ctx,
     md: &MotionDynamic,
     values: &ThemeValues,
     pictures: &Pictures,
-) -> Result<(Theme, Generate, Vec<String>), CliError> {
+) -> Result<Prepared, CliError> {
     let given = parse_sets(&values.set)?;
     let theme_id = values.theme.as_deref().unwrap_or(DEMO_THEME_ID);
     let theme = md.client.theme(theme_id).await?;
@@ -159,12 +170,18 @@ async fn prepare(
     for (key, value) in given.into_iter().chain(filled) {
         generate = generate.set(key, value);
     }
-    for warning in generate.warnings() {
+    let warnings: Vec<String> = generate.warnings().iter().map(|w| w.to_string()).collect();
+    for warning in &warnings {
         let note = format!("warning: {warning}");
         ctx.note(&note);
         notes.push(note);
     }
-    Ok((theme, generate, notes))
+    Ok(Prepared {
+        theme,
+        generate,
+        notes,
+        warnings,
+    })
 }
 
 fn value_views(values: &[motionkit_models::motiondynamic::GenerationValue]) -> Vec<ValueView> {
@@ -180,11 +197,12 @@ fn value_views(values: &[motionkit_models::motiondynamic::GenerationValue]) -> V
 /// `motionkit validate`: nothing is created.
 pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
     let md = ctx.motiondynamic().await?;
-    let (theme, generate, notes) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
-    let warnings: Vec<String> = notes
-        .into_iter()
-        .filter_map(|n| n.strip_prefix("warning: ").map(str::to_owned))
-        .collect();
+    let Prepared {
+        theme,
+        generate,
+        warnings,
+        ..
+    } = prepare(ctx, md, &args.values, &Pictures::Example).await?;
     let checked = if args.fetch_pictures {
         generate.check(&md.client).await
     } else {
@@ -229,7 +247,12 @@ pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
 /// `motionkit generate --dry-run`: the theme is read, nothing is created.
 async fn dry_run(ctx: &Ctx, args: &GenerateArgs) -> Result<(), CliError> {
     let md = ctx.motiondynamic().await?;
-    let (theme, generate, notes) = prepare(ctx, md, &args.values, &Pictures::Example).await?;
+    let Prepared {
+        theme,
+        generate,
+        notes,
+        ..
+    } = prepare(ctx, md, &args.values, &Pictures::Example).await?;
     let values = generate.validate()?;
     let plan = GeneratePlan {
         simulated: ctx.simulated(),
@@ -360,11 +383,12 @@ async fn run_generation(
     receiver: &WebhookReceiver,
     pictures: &Pictures,
 ) -> Result<(), CliError> {
-    let (theme, generate, notes) = prepare(ctx, md, &args.values, pictures).await?;
-    let warnings: Vec<String> = notes
-        .into_iter()
-        .filter_map(|n| n.strip_prefix("warning: ").map(str::to_owned))
-        .collect();
+    let Prepared {
+        theme,
+        generate,
+        warnings,
+        ..
+    } = prepare(ctx, md, &args.values, pictures).await?;
     let bar = ctx
         .bars
         .item(theme.title.as_deref().unwrap_or("generation"));
