@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::jobs::{Saved, save_outputs, wait_job};
+use super::download::{SavePolicy, Saved, note_renamed, save_outputs, wait_job};
 use super::upload::{Resumable, Warnings, upload_resuming};
 use super::{Ctx, DeepMotion};
 use crate::args::AnimateArgs;
@@ -370,7 +370,7 @@ impl Run<'_> {
         }
         match &outcome.error {
             None => {
-                super::jobs::note_renamed(self.ctx, &outcome.input.files);
+                note_renamed(self.ctx, &outcome.input.files);
                 for file in &outcome.input.files {
                     self.ctx.out(format!(
                         "{}\t{}\t{}",
@@ -550,7 +550,7 @@ impl Run<'_> {
             client,
             &rid,
             &item.out_dir,
-            super::jobs::SavePolicy {
+            SavePolicy {
                 done: &entry.downloads,
                 protect: self.protect,
                 on_existing: self.on_existing,
