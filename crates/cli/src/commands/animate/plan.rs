@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::super::Ctx;
 use crate::args::AnimateArgs;
+use crate::commands::Ctx;
 use crate::exit::CliError;
 use crate::output::{PlannedInput, ProcessPlan};
 use crate::term::safe;
