@@ -15,7 +15,7 @@ use motionkit_models::deepmotion::{
 use motionkit_transport::{
     Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
 };
-use motionkit_validation::media::{self, Identified, MediaKind};
+use motionkit_validation::media::{self, MediaKind};
 use motionkit_validation::process::InputKind;
 use motionkit_validation::{Rule, Violation};
 use secrecy::SecretString;
@@ -223,17 +223,11 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
         .read_to_end(&mut head)
         .await
         .map_err(io("reading"))?;
-    match media::check_upload("video", metadata.len(), &head)? {
-        Identified::Media { kind, .. } => Ok(kind),
-        _ => {
-            tracing::warn!(
-                file = %path.display(),
-                "the file's first bytes are not a video or picture format motionkit knows; \
-                 uploading it anyway, the API decides"
-            );
-            Ok(MediaKind::Video)
-        }
+    let (kind, warning) = media::upload_kind("video", metadata.len(), &head)?;
+    if let Some(warning) = warning {
+        tracing::warn!(file = %path.display(), "{warning}");
     }
+    Ok(kind)
 }
 
 /// What every upload checks before anything is sent; gives the name to
