@@ -17,7 +17,7 @@ use motionkit_models::motiondynamic::{DEMO_THEME_ID, GenerationStatus};
 use motionkit_sandbox::Sandbox;
 use motionkit_tests::{fixture, sandbox};
 use motionkit_transport::UploadOptions;
-use motionkit_validation::process::{InputKind, OutputFormat, ProcessParams};
+use motionkit_validation::{InputKind, OutputFormat, ProcessParams};
 use motionkit_validation::{Rule, Severity};
 
 fn client(sandbox: &Sandbox) -> Client {

@@ -135,7 +135,7 @@ fn a_file_in_an_unknown_format_is_planned_as_a_video_with_one_warning() {
     assert!(
         warnings[0].starts_with("warning: VIDEO[0] (")
             && warnings[0].contains("raw.mp4")
-            && warnings[0].ends_with(motionkit_validation::media::UNKNOWN_FORMAT_WARNING),
+            && warnings[0].ends_with(motionkit_validation::UNKNOWN_FORMAT_WARNING),
         "{stdout}"
     );
 }
@@ -593,7 +593,7 @@ async fn progress_bars_are_drawn_on_a_terminal_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_submission_cut_off_before_its_rid_was_recorded_is_adopted_not_resent() {
     use motionkit_deepmotion::{Client, Process};
-    use motionkit_validation::process::{OutputFormat, ProcessParams};
+    use motionkit_validation::{OutputFormat, ProcessParams};
 
     let sandbox = sandbox(|_| {}).await;
     let home = TempDir::new().unwrap();

@@ -15,8 +15,8 @@ use motionkit_models::deepmotion::{
 use motionkit_transport::{
     Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
 };
-use motionkit_validation::media::{self, MediaKind};
-use motionkit_validation::process::InputKind;
+use motionkit_validation::InputKind;
+use motionkit_validation::MediaKind;
 use motionkit_validation::{Rule, Violation};
 use secrecy::SecretString;
 
@@ -215,15 +215,15 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
         )
         .into());
     }
-    let mut head = Vec::with_capacity(media::HEAD_BYTES);
+    let mut head = Vec::with_capacity(motionkit_validation::HEAD_BYTES);
     tokio::fs::File::open(path)
         .await
         .map_err(io("opening"))?
-        .take(media::HEAD_BYTES as u64)
+        .take(motionkit_validation::HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .await
         .map_err(io("reading"))?;
-    let (kind, warning) = media::upload_kind("video", metadata.len(), &head)?;
+    let (kind, warning) = motionkit_validation::upload_kind("video", metadata.len(), &head)?;
     if let Some(warning) = warning {
         tracing::warn!(file = %path.display(), "{warning}");
     }
@@ -254,7 +254,7 @@ fn file_name(path: &Path) -> Result<String, Error> {
                 "a file path with a UTF-8 file name",
             )
         })?;
-    if let Some(warning) = media::check_upload_name("video", &name)? {
+    if let Some(warning) = motionkit_validation::check_upload_name("video", &name)? {
         tracing::warn!(warning = %warning, "uploading anyway");
     }
     Ok(name)
@@ -268,8 +268,8 @@ fn extension(path: &Path, field: &str, documented: &[&str], strict: bool) -> Res
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let any = motionkit_validation::text::file_extension(field, name, &[])?;
-    match motionkit_validation::text::file_extension(field, name, documented) {
+    let any = motionkit_validation::file_extension(field, name, &[])?;
+    match motionkit_validation::file_extension(field, name, documented) {
         Ok(ext) => Ok(ext),
         Err(violation) if strict => Err(violation.into()),
         Err(violation) => {

@@ -43,17 +43,17 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod decode;
-pub mod deepmotion_ext;
-pub mod endpoint;
-pub mod generated;
-pub mod motiondynamic_ext;
-pub mod nullable;
-pub mod number;
-pub mod process_params;
+mod decode;
+mod deepmotion_ext;
+mod endpoint;
+mod generated;
+mod motiondynamic_ext;
+mod nullable;
+mod number;
+mod process_params;
 
-pub use decode::{DecodeError, decode, reencode};
-pub use deepmotion_ext::FailureReason;
+pub use decode::{DecodeError, EXCERPT_BYTES, decode, excerpt, reencode};
+pub use deepmotion_ext::{FailureReason, documented_code};
 pub use endpoint::{
     AuthKind, BodyEncoding, Endpoint, Method, PathError, QueryParam, Request, Service,
 };

@@ -266,7 +266,7 @@ pub struct Client {
 
 /// Checks and normalises (lower case) a UUID argument.
 pub(crate) fn check_uuid(field: &str, value: &str) -> Result<String, Error> {
-    motionkit_validation::text::uuid(field, value)
+    motionkit_validation::uuid(field, value)
         .map(|v| v.to_ascii_lowercase())
         .map_err(|v| Error::Validation(Violations::from(v)))
 }

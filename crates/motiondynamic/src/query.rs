@@ -2,7 +2,7 @@
 //! `eq`/`in` filters, `order`, `limit` and `offset`.
 //!
 //! ```
-//! use motionkit_motiondynamic::query::{Order, Select, ThemeColumn, ThemesQuery};
+//! use motionkit_motiondynamic::{Order, Select, ThemeColumn, ThemesQuery};
 //!
 //! let query = ThemesQuery::new()
 //!     .select(Select::columns([ThemeColumn::ThemeId, ThemeColumn::Title]).embed_all(ThemeColumn::Parameters))

@@ -13,7 +13,7 @@
 //! the video's duration. The two together give every violation.
 //!
 //! ```
-//! use motionkit_validation::process::{InputKind, OutputFormat, ProcessParams};
+//! use motionkit_validation::{InputKind, OutputFormat, ProcessParams};
 //!
 //! let params = ProcessParams::new()
 //!     .config("configDefault")
@@ -84,13 +84,11 @@ pub mod keys {
     pub const RENDER_CAM_MODE: &str = "render.CamMode";
 }
 
-pub use crate::parameter_spec::{ProcessParamKind, ProcessParameterSpec};
-/// The `/process` parameter table generated from `specs/deepmotion.json`
-/// (`cargo xtask codegen`): keys, aliases, kinds, values, ranges and
-/// defaults. The checks below read their keys and ranges from it.
-pub use crate::process_table::{
-    PARAMETER_KEYS, POSE_FILTERING_STRENGTH_RANGE, PROCESS_PARAMETERS, VIDEO_SPEED_MULTIPLIER_RANGE,
-};
+use crate::parameter_spec::ProcessParameterSpec;
+// The `/process` parameter table generated from `specs/deepmotion.json`
+// (`cargo xtask codegen`): the checks below read their keys and ranges
+// from it.
+use crate::process_table::{PARAMETER_KEYS, PROCESS_PARAMETERS};
 
 /// The canonical key for a key or alias, compared exactly (keys are case
 /// sensitive): `poseEstimation.footLockingMode` gives `footLockingMode`.
@@ -1055,6 +1053,7 @@ fn token(field: &str, value: &str) -> Result<(), Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process_table::VIDEO_SPEED_MULTIPLIER_RANGE;
 
     fn rules_and_fields(err: &Violations) -> Vec<(String, Rule)> {
         err.iter().map(|v| (v.field.clone(), v.rule)).collect()

@@ -452,7 +452,7 @@ impl Run<'_> {
             .into_iter()
             .filter(|j| j.file_name.as_deref() == Some(name))
             .filter(|j| !claimed.contains(&j.rid))
-            .filter(|j| motionkit_validation::text::server_id("rid", &j.rid).is_ok())
+            .filter(|j| motionkit_validation::server_id("rid", &j.rid).is_ok())
             .filter_map(|j| j.ctime.map(|t| (t, j.rid)))
             .filter(|(t, _)| *t >= since - CLOCK_SKEW_MS)
             .min_by(|(a, _), (b, _)| {

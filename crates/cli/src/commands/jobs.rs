@@ -117,7 +117,7 @@ pub async fn list(ctx: &Ctx, statuses: &[String]) -> Result<(), CliError> {
 }
 
 /// Advisories about processing options, naming flags.
-pub fn warnings(params: &motionkit_validation::process::ProcessParams) -> Vec<String> {
+pub fn warnings(params: &motionkit_validation::ProcessParams) -> Vec<String> {
     advisories(params)
 }
 

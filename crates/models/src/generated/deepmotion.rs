@@ -1829,7 +1829,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// Every `/process` parameter, in document order (the validation crate's table).
 pub const PROCESS_PARAMETERS: &[crate::ProcessParameterSpec] =
-    motionkit_validation::process::PROCESS_PARAMETERS;
+    motionkit_validation::PROCESS_PARAMETERS;
 
 /// Names of every type in this module, in spec order.
 pub const TYPE_NAMES: &[&str] = &[

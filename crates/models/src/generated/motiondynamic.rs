@@ -210,7 +210,7 @@ pub mod requests {
     pub struct ListThemes<'a> {
         /// Columns and embedded resources, for example theme_id,title,description,parameters.
         pub select: Option<&'a str>,
-        /// PostgREST filter, for example eq.<uuid> or in.(<uuid>,<uuid>).
+        /// PostgREST filter, for example `eq.<uuid>` or `in.(<uuid>,<uuid>)`.
         pub theme_id: Option<&'a str>,
         /// PostgREST order, for example title.asc.
         pub order: Option<&'a str>,
@@ -236,7 +236,7 @@ pub mod requests {
             self.select = Some(value);
             self
         }
-        /// Sets `theme_id`: PostgREST filter, for example eq.<uuid> or in.(<uuid>,<uuid>).
+        /// Sets `theme_id`: PostgREST filter, for example `eq.<uuid>` or `in.(<uuid>,<uuid>)`.
         pub fn theme_id(mut self, value: &'a str) -> Self {
             self.theme_id = Some(value);
             self
@@ -320,11 +320,11 @@ pub mod requests {
     pub struct ListGenerations<'a> {
         /// Columns to return.
         pub select: Option<&'a str>,
-        /// PostgREST filter, for example eq.<uuid>.
+        /// PostgREST filter, for example `eq.<uuid>`.
         pub generation_id: Option<&'a str>,
-        /// PostgREST filter, for example eq.<uuid>.
+        /// PostgREST filter, for example `eq.<uuid>`.
         pub theme_id: Option<&'a str>,
-        /// PostgREST filter, for example eq.<url>; used to find a generation after an ambiguous failure.
+        /// PostgREST filter, for example `eq.<url>`; used to find a generation after an ambiguous failure.
         pub webhook: Option<&'a str>,
         /// PostgREST order.
         pub order: Option<&'a str>,
@@ -352,17 +352,17 @@ pub mod requests {
             self.select = Some(value);
             self
         }
-        /// Sets `generation_id`: PostgREST filter, for example eq.<uuid>.
+        /// Sets `generation_id`: PostgREST filter, for example `eq.<uuid>`.
         pub fn generation_id(mut self, value: &'a str) -> Self {
             self.generation_id = Some(value);
             self
         }
-        /// Sets `theme_id`: PostgREST filter, for example eq.<uuid>.
+        /// Sets `theme_id`: PostgREST filter, for example `eq.<uuid>`.
         pub fn theme_id(mut self, value: &'a str) -> Self {
             self.theme_id = Some(value);
             self
         }
-        /// Sets `webhook`: PostgREST filter, for example eq.<url>; used to find a generation after an ambiguous failure.
+        /// Sets `webhook`: PostgREST filter, for example `eq.<url>`; used to find a generation after an ambiguous failure.
         pub fn webhook(mut self, value: &'a str) -> Self {
             self.webhook = Some(value);
             self

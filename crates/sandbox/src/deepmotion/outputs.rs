@@ -410,7 +410,7 @@ pub fn write(path: &std::path::Path, format: &str, spec: Spec<'_>) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use motionkit_validation::picture::{PictureFormat, sniff};
+    use motionkit_validation::{PictureFormat, sniff};
 
     #[test]
     fn bvh_has_the_requested_frames_and_a_value_per_channel() {

@@ -10,7 +10,7 @@ use crate::commands::Ctx;
 use crate::exit::CliError;
 use crate::output::{PlannedInput, ProcessPlan};
 use crate::term::safe;
-use motionkit_validation::process::{InputKind, ProcessParams};
+use motionkit_validation::{InputKind, ProcessParams};
 use motionkit_validation::{Violation, Violations};
 
 /// One video of the batch, checked.
@@ -45,7 +45,7 @@ pub(super) fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
             .unwrap_or_default()
             .to_owned();
         let mut warnings = Vec::new();
-        match motionkit_validation::media::check_upload_name(&field, &name) {
+        match motionkit_validation::check_upload_name(&field, &name) {
             Ok(warning) => warnings.extend(warning.map(|w| w.to_string())),
             Err(v) => {
                 found.push(v);
@@ -130,7 +130,6 @@ pub(super) fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
 /// Clearly not media (empty, text, HTML) is refused; a binary format
 /// motionkit does not recognise is sent as a video, with a warning.
 fn identify(field: &str, path: &Path) -> Result<(InputKind, Option<String>), Violation> {
-    use motionkit_validation::media;
     use std::io::Read as _;
     let unreadable = |e: std::io::Error| {
         Violation::new(
@@ -142,11 +141,11 @@ fn identify(field: &str, path: &Path) -> Result<(InputKind, Option<String>), Vio
     };
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let size = file.metadata().map_err(unreadable)?.len();
-    let mut head = Vec::with_capacity(media::HEAD_BYTES);
-    file.take(media::HEAD_BYTES as u64)
+    let mut head = Vec::with_capacity(motionkit_validation::HEAD_BYTES);
+    file.take(motionkit_validation::HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(unreadable)?;
-    let (kind, warning) = media::upload_kind(field, size, &head)?;
+    let (kind, warning) = motionkit_validation::upload_kind(field, size, &head)?;
     let warning = warning.map(|w| format!("{field} ({}): {w}", path.display()));
     Ok((kind.into(), warning))
 }
@@ -233,7 +232,7 @@ mod tests {
             [format!(
                 "VIDEO[0] ({}): {}",
                 raw.canonicalize().unwrap().display(),
-                motionkit_validation::media::UNKNOWN_FORMAT_WARNING
+                motionkit_validation::UNKNOWN_FORMAT_WARNING
             )]
         );
         // A web page saved as .mp4 is refused before anything is sent.
