@@ -17,14 +17,18 @@
 //! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Every public item has one path, at the crate root; the modules are
+// private and anything else is for the crate only.
+#![warn(unreachable_pub)]
 
-pub mod clock;
-pub mod config;
-pub mod deepmotion;
-pub mod faults;
-pub mod motiondynamic;
-pub mod openapi;
-pub mod server;
+mod clock;
+mod config;
+mod deepmotion;
+mod faults;
+mod motiondynamic;
+mod openapi;
+mod server;
+mod still;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,7 +38,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{PostgrestMode, SandboxArgs, SandboxConfig};
-pub use faults::{Faults, FaultsError};
+pub use deepmotion::DeepMotion;
+pub use faults::{EndpointFaults, Faults, FaultsError, FaultsFile};
+pub use motiondynamic::{
+    DISCARDED_HEADER, MotionDynamic, MotionDynamicStats, MotionDynamicStore, WebhookDelivery,
+    mint_token,
+};
 
 /// The sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +71,8 @@ pub enum SandboxError {
 pub struct Sandbox {
     deepmotion_addr: SocketAddr,
     motiondynamic_addr: SocketAddr,
-    deepmotion: deepmotion::DeepMotion,
-    motiondynamic: motiondynamic::MotionDynamic,
+    deepmotion: DeepMotion,
+    motiondynamic: MotionDynamic,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -94,12 +103,9 @@ impl Sandbox {
                 source,
             })?;
         let shutdown = CancellationToken::new();
-        let deepmotion = deepmotion::DeepMotion::new(
-            config.clone(),
-            &base_url(deepmotion_addr),
-            shutdown.clone(),
-        )?;
-        let motiondynamic = motiondynamic::MotionDynamic::new(
+        let deepmotion =
+            DeepMotion::new(config.clone(), &base_url(deepmotion_addr), shutdown.clone())?;
+        let motiondynamic = MotionDynamic::new(
             config.clone(),
             &base_url(motiondynamic_addr),
             shutdown.clone(),
@@ -137,12 +143,12 @@ impl Sandbox {
     }
 
     /// The DeepMotion emulator, for inspection in tests.
-    pub fn deepmotion(&self) -> &deepmotion::DeepMotion {
+    pub fn deepmotion(&self) -> &DeepMotion {
         &self.deepmotion
     }
 
     /// The MotionDynamic emulator, for inspection in tests.
-    pub fn motiondynamic(&self) -> &motiondynamic::MotionDynamic {
+    pub fn motiondynamic(&self) -> &MotionDynamic {
         &self.motiondynamic
     }
 

@@ -61,7 +61,6 @@ mod media;
 mod outputs;
 mod params;
 mod signing;
-pub(crate) mod still;
 mod storage;
 mod store;
 mod webhooks;
@@ -129,7 +128,7 @@ impl std::fmt::Debug for Inner {
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     Clock::epoch_millis()
 }
 
@@ -145,12 +144,12 @@ impl Inner {
     }
 
     /// Real time that `simulated` seconds take on the scaled clock.
-    pub fn real(&self, simulated: f64) -> Duration {
+    pub(crate) fn real(&self, simulated: f64) -> Duration {
         Duration::from_secs_f64((simulated / self.scale).max(0.0))
     }
 
     /// Simulated seconds between `since_ms` and now.
-    pub fn simulated_since(&self, since_ms: u64) -> f64 {
+    pub(crate) fn simulated_since(&self, since_ms: u64) -> f64 {
         now_ms().saturating_sub(since_ms) as f64 / 1000.0 * self.scale
     }
 

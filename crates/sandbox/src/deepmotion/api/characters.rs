@@ -19,7 +19,7 @@ pub(super) fn extension(value: Option<&String>, default: &str) -> String {
 }
 
 /// `GET /character/getModelUploadUrl`.
-pub async fn get_model_upload_url(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
+pub(crate) async fn get_model_upload_url(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
     let query = query_map(&uri);
     let resumable = match flag(
         query.get("resumable").map(String::as_str),
@@ -82,7 +82,7 @@ pub(super) fn generate_thumb(
 }
 
 /// `POST /character/storeModel`.
-pub async fn store_model(
+pub(crate) async fn store_model(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,
     body: Bytes,
@@ -157,7 +157,7 @@ pub async fn store_model(
 }
 
 /// `GET /character/listModels?modelId=..&searchToken=..`.
-pub async fn list_models(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
+pub(crate) async fn list_models(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
     let query = query_map(&uri);
     let model_id = query
         .get("modelId")
@@ -199,7 +199,7 @@ pub async fn list_models(State(inner): State<Arc<Inner>>, uri: Uri) -> Response 
 
 /// `DELETE /character/deleteModel/{model_id}`: stock models are not
 /// deleted (`count` 0).
-pub async fn delete_model(
+pub(crate) async fn delete_model(
     State(inner): State<Arc<Inner>>,
     Path(model_id): Path<String>,
 ) -> Response {

@@ -3,7 +3,11 @@
 use super::*;
 
 /// `POST /process`.
-pub async fn process(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn process(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let map = match body_object(&headers, &body) {
         Ok(map) => map,
         Err(e) => return e.into_response(),
@@ -207,7 +211,7 @@ pub(super) fn status_entry(inner: &Inner, job: &Job) -> JobStatusEntry {
 }
 
 /// `GET /status/{rids}`. Unknown ids are left out; `404` when none is known.
-pub async fn status(State(inner): State<Arc<Inner>>, Path(rids): Path<String>) -> Response {
+pub(crate) async fn status(State(inner): State<Arc<Inner>>, Path(rids): Path<String>) -> Response {
     let jobs = match known_jobs(&inner, &rids) {
         Ok(jobs) => jobs,
         Err(e) => return e.into_response(),
@@ -253,7 +257,10 @@ pub(super) fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
 
 /// `GET /download/{rids}`. Unknown ids are left out; `404` when none is
 /// known.
-pub async fn download(State(inner): State<Arc<Inner>>, Path(rids): Path<String>) -> Response {
+pub(crate) async fn download(
+    State(inner): State<Arc<Inner>>,
+    Path(rids): Path<String>,
+) -> Response {
     let jobs = match known_jobs(&inner, &rids) {
         Ok(jobs) => jobs,
         Err(e) => return e.into_response(),
@@ -300,13 +307,13 @@ pub(super) fn list_entries(inner: &Inner, statuses: Option<&[String]>) -> Respon
 }
 
 /// `GET /list`.
-pub async fn list(State(inner): State<Arc<Inner>>) -> Response {
+pub(crate) async fn list(State(inner): State<Arc<Inner>>) -> Response {
     list_entries(&inner, None)
 }
 
 /// `GET /list/{statuses}`: status names are matched exactly (case
 /// sensitive).
-pub async fn list_by_status(
+pub(crate) async fn list_by_status(
     State(inner): State<Arc<Inner>>,
     Path(statuses): Path<String>,
 ) -> Response {
@@ -317,7 +324,7 @@ pub async fn list_by_status(
 // API 7, 8 -------------------------------------------------------------------
 
 /// `GET /account/creditBalance`.
-pub async fn credit_balance(State(inner): State<Arc<Inner>>) -> Response {
+pub(crate) async fn credit_balance(State(inner): State<Arc<Inner>>) -> Response {
     Json(CreditBalanceResponse {
         credits: inner.store.credits(),
     })
@@ -325,7 +332,7 @@ pub async fn credit_balance(State(inner): State<Arc<Inner>>) -> Response {
 }
 
 /// `POST /videoInfo`.
-pub async fn video_info(
+pub(crate) async fn video_info(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,
     body: Bytes,

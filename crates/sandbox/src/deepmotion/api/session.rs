@@ -17,7 +17,7 @@ pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)>
 }
 
 /// `GET /session/auth`.
-pub async fn session_auth(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
+pub(crate) async fn session_auth(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
     let args = &inner.config.args;
     let valid = basic_credentials(&headers).is_some_and(|(id, secret)| {
         let id_ok = id.as_bytes().ct_eq(args.client_id.as_bytes());
