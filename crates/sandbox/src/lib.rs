@@ -2,19 +2,42 @@
 //! development, for motionkit's own tests and for users' CI.
 //!
 //! Run it as a binary (`motionkit-sandbox --deepmotion-port 0
-//! --motiondynamic-port 0`), which prints one `deepmotion http://HOST:PORT`
-//! and one `motiondynamic http://HOST:PORT` line, or embed it in a test:
+//! --motiondynamic-port 0`), which prints one `deepmotion http://HOST:PORT`,
+//! one `motiondynamic http://HOST:PORT` and one `motiondynamic-token JWT`
+//! line, or embed it in a test:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), motionkit_sandbox::SandboxError> {
-//! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
+//! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, mint_token};
 //!
-//! let config = SandboxConfig::from_args(SandboxArgs::default())?;
-//! let sandbox = Sandbox::start(config).await?;
+//! let args = SandboxArgs {
+//!     time_scale: 60.0, // a simulated minute per real second
+//!     ..SandboxArgs::default()
+//! };
+//! let jwt_secret = args.jwt_secret.clone();
+//! let sandbox = Sandbox::start(SandboxConfig::from_args(args)?).await?;
+//!
+//! // DeepMotion: Basic credentials `sandbox:sandbox-secret` by default.
 //! println!("{}", sandbox.deepmotion_url());
+//! // MotionDynamic: a bearer JWT signed with the sandbox's secret.
+//! println!("{}", sandbox.motiondynamic_url());
+//! let token = mint_token(&jwt_secret, 3600);
+//! # let _ = token;
+//!
+//! // ... run the code under test, then look at what the emulators saw:
+//! assert_eq!(sandbox.deepmotion().process_submissions(), 0);
+//! assert!(sandbox.motiondynamic().store().generations().is_empty());
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! Everything is at the crate root: [`Sandbox`] and its configuration
+//! ([`SandboxArgs`], [`SandboxConfig`], [`PostgrestMode`], the faults file
+//! as [`Faults`]); the two emulators it runs, [`DeepMotion`] and
+//! [`MotionDynamic`], whose methods are counters and levers for tests; the
+//! MotionDynamic state they expose ([`MotionDynamicStore`],
+//! [`MotionDynamicStats`], [`WebhookDelivery`]); and [`mint_token`] and
+//! [`DISCARDED_HEADER`] for MotionDynamic clients.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Every public item has one path, at the crate root; the modules are

@@ -20,7 +20,7 @@ pub(crate) const DEEPMOTION: &str = include_str!("openapi/deepmotion.json");
 pub(crate) const MOTIONDYNAMIC: &str = include_str!("openapi/motiondynamic.json");
 
 /// `document` with its `servers` replaced by `base_url`.
-pub(crate) fn for_server(document: &str, base_url: &str) -> Value {
+fn for_server(document: &str, base_url: &str) -> Value {
     let mut value: Value = serde_json::from_str(document).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
         map.insert(

@@ -16,7 +16,7 @@ use tower::ServiceExt as _;
 /// Put this in a response's extensions to close the connection instead of
 /// sending the response.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ResetConnection;
+struct ResetConnection;
 
 /// A response that closes the connection without an answer.
 pub(crate) fn reset() -> axum::response::Response {

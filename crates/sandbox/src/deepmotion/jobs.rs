@@ -79,7 +79,7 @@ pub(super) fn stem(name: &str) -> String {
 }
 
 /// The documented code named as `fail-<code>` in a file name.
-pub(super) fn requested_failure(name: &str) -> Option<ErrorCode> {
+fn requested_failure(name: &str) -> Option<ErrorCode> {
     let lower = name.to_ascii_lowercase();
     lower.match_indices("fail-").find_map(|(at, _)| {
         let digits: String = lower[at + 5..]

@@ -54,6 +54,23 @@
 //!   input cannot be read (201/202). Charged at `POST /process`, reruns
 //!   included; not enough credits is `402`.
 //! - `/session/auth` answers `200` with an empty body and the cookie.
+//!
+//! # Layout
+//!
+//! The API's resources (session, storage, jobs, characters, webhooks)
+//! divide both the handlers and the state:
+//!
+//! - `api/`: the handlers, one module per resource: `session`, `storage`
+//!   (`GET /upload`), `processing` (jobs, credits, video information),
+//!   `characters` and `webhook_endpoints`.
+//! - `store/`: the SQLite state, one module per resource: `session`,
+//!   `storage` (objects and resumable upload sessions), `jobs` (with the
+//!   credits they are charged), `characters` and `webhooks`.
+//! - `storage/`: the signed storage URLs themselves (uploads, resumable
+//!   sessions, downloads); `signing` signs them and the session cookie.
+//! - `jobs` decides a job's future at submission (`params` reads its
+//!   parameters, `media` what its input is, `outputs` writes its files);
+//!   `webhooks` delivers `job.completed`.
 
 mod api;
 mod jobs;

@@ -85,7 +85,7 @@ const SKELETON: &[Joint] = &[
 ];
 
 /// Number of values per BVH motion line: 6 for the root, 3 per other joint.
-pub(super) fn bvh_channel_count() -> usize {
+fn bvh_channel_count() -> usize {
     6 + 3 * (SKELETON.len() - 1)
 }
 
@@ -125,11 +125,7 @@ fn write_joint(out: &mut String, index: usize, depth: usize) {
 }
 
 /// Writes a BVH of `frames` frames at `fps` to `out`.
-pub(super) fn write_bvh(
-    out: &mut impl std::io::Write,
-    frames: u64,
-    fps: f64,
-) -> std::io::Result<()> {
+fn write_bvh(out: &mut impl std::io::Write, frames: u64, fps: f64) -> std::io::Result<()> {
     let fps = if fps.is_finite() && fps > 0.0 {
         fps
     } else {
@@ -358,7 +354,7 @@ pub(super) fn png(size: u32, note: &str) -> Vec<u8> {
 }
 
 /// A `landmarks.dmpe` placeholder with one line per frame.
-pub(super) fn write_dmpe(
+fn write_dmpe(
     out: &mut impl std::io::Write,
     rid: &str,
     frames: u64,

@@ -24,7 +24,7 @@ pub(super) struct JobParams {
 
 /// Output formats the document names: bvh, fbx and mp4 in its example,
 /// glb in the introduction, `landmarks.dmpe`, png/jpg for a static pose.
-pub(super) const FORMATS: [&str; 7] = ["bvh", "fbx", "mp4", "glb", "dmpe", "png", "jpg"];
+const FORMATS: [&str; 7] = ["bvh", "fbx", "mp4", "glb", "dmpe", "png", "jpg"];
 
 /// What the input is, as far as parameters care.
 #[derive(Debug, Clone, Copy, PartialEq)]

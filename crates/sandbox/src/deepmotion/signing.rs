@@ -26,7 +26,7 @@ pub(super) fn hex(bytes: &[u8]) -> String {
 }
 
 /// HMAC-SHA256 of `message` under `key`.
-pub(super) fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
+fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
     let mut mac = match HmacSha256::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => return Vec::new(),
@@ -36,7 +36,7 @@ pub(super) fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
-pub(super) fn encode_component(text: &str) -> String {
+fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {

@@ -23,11 +23,11 @@ use super::Inner;
 use super::store::Job;
 
 /// Simulated seconds a delivery keeps being retried.
-pub(super) const RETRY_WINDOW_SECS: f64 = 3600.0;
+const RETRY_WINDOW_SECS: f64 = 3600.0;
 /// First retry delay, simulated seconds.
-pub(super) const FIRST_RETRY_SECS: f64 = 2.0;
+const FIRST_RETRY_SECS: f64 = 2.0;
 /// Longest retry delay, simulated seconds.
-pub(super) const MAX_RETRY_SECS: f64 = 600.0;
+const MAX_RETRY_SECS: f64 = 600.0;
 
 /// Waits for `job` to end, then sends its event.
 pub(super) fn schedule(inner: Arc<Inner>, job: &Job) {

@@ -38,7 +38,7 @@ pub(super) fn mint(secret: &str, ttl: u64) -> String {
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Refused(pub PgError);
+pub(crate) struct Refused(pub PgError);
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {

@@ -6,6 +6,13 @@
 //! REST root, as PostgREST does; no auth), `GET /videos/{file}` (rendered
 //! MP4s, with `Range`) and `GET /sandbox/stats` (counters, no auth) for
 //! tests and CI.
+//!
+//! This module routes and guards the requests (rate limit, JWT, faults)
+//! and answers `/rest`; `postgrest/` reads tables with PostgREST's query
+//! language, `graphql/` serves the schema of the spec, `store/` holds
+//! themes, generations (rendered by `render`) and webhook deliveries,
+//! `rules` checks values against their theme, `auth` the JWTs and
+//! `rate_limit` the per-IP limit.
 
 mod auth;
 mod graphql;

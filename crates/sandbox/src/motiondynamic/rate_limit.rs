@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Arrival-time noise forgiven per request.
-pub(super) const JITTER: Duration = Duration::from_millis(30);
+const JITTER: Duration = Duration::from_millis(30);
 
 #[derive(Debug)]
 struct Bucket {

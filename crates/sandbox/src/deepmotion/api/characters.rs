@@ -51,11 +51,7 @@ pub(crate) async fn get_model_upload_url(State(inner): State<Arc<Inner>>, uri: U
     .into_response()
 }
 
-pub(super) fn uploaded_model_file(
-    inner: &Inner,
-    url: &str,
-    what: &str,
-) -> Result<Object, ApiError> {
+fn uploaded_model_file(inner: &Inner, url: &str, what: &str) -> Result<Object, ApiError> {
     match inner.uploaded(url, "models/") {
         Some(object) if object.complete => Ok(object),
         Some(_) => Err(bad(format!("nothing has been uploaded to `{what}` yet"))),
@@ -65,11 +61,7 @@ pub(super) fn uploaded_model_file(
     }
 }
 
-pub(super) fn generate_thumb(
-    inner: &Inner,
-    model_id: &str,
-    name: &str,
-) -> Result<String, ApiError> {
+fn generate_thumb(inner: &Inner, model_id: &str, name: &str) -> Result<String, ApiError> {
     let key = format!("models/{model_id}/generated/thumb.png");
     inner
         .put_object(

@@ -36,9 +36,9 @@ use super::store::{Job, Model, Object, Webhook};
 use super::{Inner, now_ms, webhooks};
 
 /// Lifetime of an upload URL, in seconds.
-pub(super) const UPLOAD_URL_TTL_SECS: u64 = 24 * 3600;
+const UPLOAD_URL_TTL_SECS: u64 = 24 * 3600;
 /// Lifetime of a download link, in seconds.
-pub(super) const DOWNLOAD_URL_TTL_SECS: u64 = 3600;
+const DOWNLOAD_URL_TTL_SECS: u64 = 3600;
 /// `exc_type` of failed jobs.
 pub(super) const FAILURE_TYPE: &str = "ProcessingError";
 /// The rig every model is associated with.
@@ -116,7 +116,7 @@ pub(super) fn safe_name(name: &str) -> String {
 }
 
 /// The object key a storage URL points at (any host, query ignored).
-pub(super) fn key_from_url(url: &str) -> Option<String> {
+fn key_from_url(url: &str) -> Option<String> {
     let url = url.trim();
     let path = if url.starts_with('/') {
         url

@@ -101,7 +101,7 @@ pub(crate) async fn process(
 
 /// Writes a plan's output files and records them as complete objects;
 /// returns the files written.
-pub(super) fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result<Vec<String>> {
+fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result<Vec<String>> {
     let mut files = Vec::new();
     let spec = outputs::Spec {
         rid: &plan.job.rid,
@@ -124,7 +124,7 @@ pub(super) fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result
 
 // API 4, 5, 6 ----------------------------------------------------------------
 
-pub(super) fn split_ids(ids: &str) -> Vec<String> {
+fn split_ids(ids: &str) -> Vec<String> {
     ids.split(',')
         .map(str::trim)
         .filter(|id| !id.is_empty())
@@ -133,7 +133,7 @@ pub(super) fn split_ids(ids: &str) -> Vec<String> {
 }
 
 /// The jobs among `ids`, in order; unknown ids are left out.
-pub(super) fn known_jobs(inner: &Inner, ids: &str) -> Result<Vec<Job>, ApiError> {
+fn known_jobs(inner: &Inner, ids: &str) -> Result<Vec<Job>, ApiError> {
     let ids = split_ids(ids);
     let jobs: Vec<Job> = ids.iter().filter_map(|rid| inner.store.job(rid)).collect();
     if jobs.is_empty() {
@@ -145,7 +145,7 @@ pub(super) fn known_jobs(inner: &Inner, ids: &str) -> Result<Vec<Job>, ApiError>
     Ok(jobs)
 }
 
-pub(super) fn status_entry(inner: &Inner, job: &Job) -> JobStatusEntry {
+fn status_entry(inner: &Inner, job: &Job) -> JobStatusEntry {
     let (phase, _) = jobs::phase(job, inner.simulated_since(job.ctime));
     let empty = StatusDetails {
         step: None,
@@ -224,7 +224,7 @@ pub(crate) async fn status(State(inner): State<Arc<Inner>>, Path(rids): Path<Str
     .into_response()
 }
 
-pub(super) fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
+fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
     let bare = DownloadLink {
         rid: job.rid.clone(),
         name: None,
@@ -273,7 +273,7 @@ pub(crate) async fn download(
     .into_response()
 }
 
-pub(super) fn list_entries(inner: &Inner, statuses: Option<&[String]>) -> Response {
+fn list_entries(inner: &Inner, statuses: Option<&[String]>) -> Response {
     let list: Vec<JobListEntry> = inner
         .store
         .jobs()

@@ -2,9 +2,9 @@
 
 use super::*;
 
-pub(super) const WEBHOOK_OBJECT: &str = "webhook_endpoint";
+const WEBHOOK_OBJECT: &str = "webhook_endpoint";
 
-pub(super) fn endpoint_view(hook: Webhook) -> WebhookEndpoint {
+fn endpoint_view(hook: Webhook) -> WebhookEndpoint {
     WebhookEndpoint {
         id: hook.id,
         object: WEBHOOK_OBJECT.into(),
@@ -13,7 +13,7 @@ pub(super) fn endpoint_view(hook: Webhook) -> WebhookEndpoint {
     }
 }
 
-pub(super) fn valid_url(url: &str) -> Result<String, ApiError> {
+fn valid_url(url: &str) -> Result<String, ApiError> {
     let lower = url.to_ascii_lowercase();
     let rest = lower
         .strip_prefix("http://")
@@ -30,7 +30,7 @@ pub(super) fn valid_url(url: &str) -> Result<String, ApiError> {
     }
 }
 
-pub(super) fn valid_events(events: Vec<String>) -> Result<Vec<String>, ApiError> {
+fn valid_events(events: Vec<String>) -> Result<Vec<String>, ApiError> {
     if events.is_empty() {
         return Err(bad(format!(
             "`events` must list at least one event: {}",
@@ -49,7 +49,7 @@ pub(super) fn valid_events(events: Vec<String>) -> Result<Vec<String>, ApiError>
     Ok(events)
 }
 
-pub(super) fn find_webhook(inner: &Inner, id: &str) -> Result<Webhook, ApiError> {
+fn find_webhook(inner: &Inner, id: &str) -> Result<Webhook, ApiError> {
     inner
         .store
         .webhooks()

@@ -5,12 +5,12 @@
 //!   when it cannot read a file (QuickTime oddities, codecs it does not know
 //!   such as `hvc1`), a small box walker (`isobmff`) reads the same
 //!   fields (`mvhd`, `tkhd`, `mdhd`, `hdlr`, `stsd`, `stts`).
-//! - WebM/Matroska: an EBML walk (`webm`) reads `Info/Duration`, the video track's
-//!   `PixelWidth`/`PixelHeight`/`CodecID`/`DefaultDuration`, and counts its
-//!   blocks; the frame rate is `DefaultDuration` when present, otherwise
-//!   blocks ÷ duration. Only the first 64 MiB are read.
-//! - AVI (`avi`): the RIFF `avih`, `strh` and `strf` headers give size, rate, frame
-//!   count and codec.
+//! - WebM/Matroska: an EBML walk (`webm`) reads `Info/Duration`, the
+//!   video track's `PixelWidth`/`PixelHeight`/`CodecID`/`DefaultDuration`,
+//!   and counts its blocks; the frame rate is `DefaultDuration` when
+//!   present, otherwise blocks ÷ duration. Only the first 64 MiB are read.
+//! - AVI (`avi`): the RIFF `avih`, `strh` and `strf` headers give size,
+//!   rate, frame count and codec.
 //! - PNG and JPEG: size from the sandbox's own reader ([`crate::still`]).
 //!
 //! A recognised container whose header cannot be read is a broken video
@@ -178,7 +178,7 @@ fn read_head(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// The container named by the magic bytes.
-pub(super) fn sniff_container(head: &[u8]) -> Option<Container> {
+fn sniff_container(head: &[u8]) -> Option<Container> {
     if head.len() >= 12 && &head[4..8] == b"ftyp" {
         return Some(if &head[8..12] == b"qt  " {
             Container::Mov

@@ -40,7 +40,6 @@
 //! body byte received, [`DeepMotion::expire_upload_sessions`] ends every
 //! open session, and [`DeepMotion::stored_upload`] finds the stored object
 //! of a signed upload URL.
-
 //!
 //! `upload` reads request bodies (pacing, cut faults) and serves the
 //! single `PUT`; `resumable` the session protocol; `download` `GET` and
@@ -99,7 +98,7 @@ impl DeepMotion {
 /// Tokio's blocking pool, so small ones made large transfers CPU-bound.
 const IO_CHUNK: usize = 256 * 1024;
 /// Storage bucket name shown in object resources.
-pub(super) const BUCKET: &str = "motionkit-sandbox";
+const BUCKET: &str = "motionkit-sandbox";
 
 /// A GCS-style XML error.
 pub(super) fn xml_error(status: StatusCode, code: &str, message: &str) -> Response {

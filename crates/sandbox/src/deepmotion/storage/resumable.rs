@@ -15,9 +15,9 @@ use crate::deepmotion::store::{SessionState, UploadSession};
 use crate::deepmotion::{Inner, now_ms};
 
 /// Resumable chunks are kept in multiples of this many bytes.
-pub(super) const CHUNK_ALIGN: u64 = 256 * 1024;
+const CHUNK_ALIGN: u64 = 256 * 1024;
 /// Lifetime of a resumable session.
-pub(super) const SESSION_LIFETIME_MS: u64 = 7 * 24 * 3600 * 1000;
+const SESSION_LIFETIME_MS: u64 = 7 * 24 * 3600 * 1000;
 
 pub(super) fn start_session(
     inner: &Arc<Inner>,

@@ -109,7 +109,7 @@ pub(super) struct Order {
 }
 
 /// Parses `order=title.asc,theme_id.desc`.
-pub(super) fn parse_order(text: &str) -> Result<Vec<Order>, PgError> {
+fn parse_order(text: &str) -> Result<Vec<Order>, PgError> {
     text.split(',')
         .map(|term| {
             let mut parts = term.trim().split('.');
