@@ -31,6 +31,7 @@ pub fn service_module(spec: &Spec, spec_file_name: &str) -> String {
     out.push('\n');
     constants(&mut out, spec);
     endpoints(&mut out, spec);
+    crate::requests::module(&mut out, spec);
     for ty in &spec.types {
         match ty.kind {
             TypeKind::Struct => structure(&mut out, ty),

@@ -217,3 +217,40 @@ fn every_crate_copy_equals_its_source_and_is_marked_generated() {
         }
     }
 }
+
+/// Every endpoint of every spec gets a request type whose constructor
+/// takes its path parameters, so the clients cannot leave one out.
+#[test]
+fn every_endpoint_has_a_request_type_with_its_path_parameters() {
+    let root = workspace_root();
+    for (file, module) in xtask::SPECS {
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("specs").join(file)).unwrap())
+                .unwrap();
+        let generated =
+            std::fs::read_to_string(root.join(xtask::GENERATED_DIR).join(format!("{module}.rs")))
+                .unwrap();
+        for endpoint in spec["endpoints"].as_array().unwrap() {
+            let name = xtask::requests::type_name(endpoint["name"].as_str().unwrap());
+            assert!(
+                generated.contains(&format!("pub struct {name}")),
+                "{module}: no request type {name}"
+            );
+            let constant = endpoint["name"].as_str().unwrap().to_uppercase();
+            let fields: Vec<String> = endpoint["path_params"]
+                .as_array()
+                .map(|params| {
+                    params
+                        .iter()
+                        .map(|p| format!("self.{}", p["name"].as_str().unwrap()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let fill = format!("endpoints::{constant}.fill_path(&[{}])", fields.join(", "));
+            assert!(
+                generated.contains(&fill),
+                "{module}: {name} does not call {fill}"
+            );
+        }
+    }
+}

@@ -115,6 +115,31 @@ fn help_documents_the_exit_codes() {
 }
 
 #[test]
+fn a_file_in_an_unknown_format_is_planned_as_a_video_with_one_warning() {
+    let home = TempDir::new().unwrap();
+    let raw = home.path().join("raw.mp4");
+    std::fs::write(&raw, [0x00, 0x01, 0x02, 0xFE, 0xFF, 0x10, 0x80]).unwrap();
+    let output = motionkit(home.path())
+        .args(["--sandbox", "animate", "--dry-run"])
+        .arg(&raw)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stdout}");
+    assert!(
+        warnings[0].starts_with("warning: VIDEO[0] (")
+            && warnings[0].contains("raw.mp4")
+            && warnings[0].ends_with(motionkit_validation::media::UNKNOWN_FORMAT_WARNING),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn animate_with_sandbox_uses_the_embedded_sandbox_and_leaves_a_60_frame_bvh() {
     let home = TempDir::new().unwrap();
     let out = home.path().join("out");
