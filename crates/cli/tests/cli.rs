@@ -61,8 +61,7 @@ fn deepmotion_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
 }
 
 fn motiondynamic_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
-    let token =
-        motionkit_sandbox::motiondynamic::mint_token(&SandboxArgs::default().jwt_secret, 3600);
+    let token = motionkit_sandbox::mint_token(&SandboxArgs::default().jwt_secret, 3600);
     vec![
         ("MOTIONDYNAMIC_API_URL", sandbox.motiondynamic_url()),
         ("MOTIONDYNAMIC_TOKEN", token),
