@@ -100,7 +100,7 @@ fn a_range_changed_in_the_spec_changes_the_validation_table() {
     assert!(changed.contains("VIDEO_SPEED_MULTIPLIER_RANGE: (f64, f64) = (1.0, 4.0)"));
     assert!(changed.contains("maximum: Some(4.0)"));
     // The validation outcome for such a table is shown in
-    // crates/validation/src/process.rs (`the_generated_table_drives_the_checks`);
+    // crates/validation/src/process/tests.rs (`the_generated_table_drives_the_checks`);
     // the check run against the committed files catches the drift.
     let err = check(&workspace_root(), temp.path()).unwrap_err();
     assert!(

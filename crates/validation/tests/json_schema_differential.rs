@@ -89,7 +89,7 @@ fn demo_theme() -> Value {
 
 /// The sandbox's other themes, from the raw string in its source.
 fn sandbox_themes() -> Vec<Value> {
-    let source = read("crates/sandbox/src/motiondynamic/store.rs");
+    let source = read("crates/sandbox/src/motiondynamic/store/themes.rs");
     let start = source
         .find("const EXTRA_THEMES: &str = r#\"")
         .expect("the sandbox defines EXTRA_THEMES");
