@@ -155,6 +155,26 @@ impl Transport {
         self.url_for(endpoint, &path, request.query())
     }
 
+    /// The limits every transfer obeys.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The timeouts every transfer obeys.
+    pub(crate) fn timeouts(&self) -> &Timeouts {
+        &self.inner.timeouts
+    }
+
+    /// Which addresses a URL may reach.
+    pub(crate) fn address_policy(&self) -> &AddressPolicy {
+        &self.inner.policy
+    }
+
+    /// The HTTP client for downloads from signed storage URLs.
+    pub(crate) fn download_client(&self) -> &reqwest::Client {
+        &self.inner.download_http
+    }
+
     /// The base URL joined with `path`, and `query` appended.
     pub(crate) fn url_for(
         &self,

@@ -63,6 +63,7 @@ mod client;
 mod config;
 mod dedupe;
 mod download;
+mod download_attempt;
 mod error;
 mod gcra;
 mod guard;
