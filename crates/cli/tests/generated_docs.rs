@@ -22,6 +22,12 @@ const UPDATE: &str = "MOTIONKIT_UPDATE_DOCS";
 /// A folder to write the man pages into.
 const MAN_DIR: &str = "MOTIONKIT_MAN_DIR";
 
+/// `docs/cli-schemas/NAME.json`, as messages name it.
+fn shown(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!("docs/cli-schemas/{name}")
+}
+
 /// Each schema file as the CLI describes it today: `(path, text)`.
 fn schema_files() -> Vec<(PathBuf, String)> {
     motionkit_cli::json_schemas()
@@ -46,10 +52,10 @@ fn the_committed_schemas_are_current() {
         if update {
             std::fs::create_dir_all(SCHEMAS).unwrap();
             std::fs::write(path, text).unwrap();
-            eprintln!("cli-schemas: wrote {}", path.display());
+            eprintln!("cli-schemas: wrote {}", shown(path));
             changed += 1;
         } else {
-            problems.push(format!("{} is stale", path.display()));
+            problems.push(format!("{} is stale", shown(path)));
         }
     }
     let current: BTreeSet<&PathBuf> = files.iter().map(|(path, _)| path).collect();
@@ -58,10 +64,10 @@ fn the_committed_schemas_are_current() {
         if path.extension().is_some_and(|e| e == "json") && !current.contains(&path) {
             if update {
                 std::fs::remove_file(&path).unwrap();
-                eprintln!("cli-schemas: removed {}", path.display());
+                eprintln!("cli-schemas: removed {}", shown(&path));
                 changed += 1;
             } else {
-                problems.push(format!("{} describes no output of the CLI", path.display()));
+                problems.push(format!("{} describes no output of the CLI", shown(&path)));
             }
         }
     }
