@@ -225,7 +225,8 @@ fn bench(args: &[&str]) -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet|download"
+                "usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet|download \
+                 (or motionkit-bench with the same arguments)"
             );
             return ExitCode::from(2);
         }
