@@ -327,7 +327,13 @@ fn in_release(args: &[&str]) -> Option<ExitCode> {
     // Both in one build, as `motionkit-bench` enables the sandbox's default
     // features: the same feature set as `cargo run --release -p
     // motionkit-bench`, so nothing is built twice.
-    let built = Command::new(&cargo)
+    let mut build = Command::new(&cargo);
+    for (name, _) in std::env::vars_os() {
+        if set_by_cargo_run(&name) {
+            build.env_remove(name);
+        }
+    }
+    let built = build
         .args([
             "build",
             "--release",
@@ -351,7 +357,10 @@ fn in_release(args: &[&str]) -> Option<ExitCode> {
             return Some(ExitCode::FAILURE);
         }
     }
-    if !cfg!(debug_assertions) {
+    // A release binary goes on, unless that build replaced it (its code
+    // changed): then the new one runs, as the workers it starts will be.
+    let replaced = !std::env::current_exe().is_ok_and(|exe| exe.is_file());
+    if !cfg!(debug_assertions) && !replaced {
         return None;
     }
     let mut release = Command::new(target.join("release").join("motionkit-bench"));
@@ -364,6 +373,24 @@ fn in_release(args: &[&str]) -> Option<ExitCode> {
             ExitCode::FAILURE
         }
     })
+}
+
+/// Whether `cargo run` set the variable `name` for this process
+/// (`CARGO_PKG_*`, `CARGO_MANIFEST_DIR`, ...). The cargo started here goes
+/// without them: build scripts that watch them (ring's) would otherwise run
+/// again and rebuild everything above them, replacing the build that
+/// `cargo run --release -p motionkit-bench` just made.
+fn set_by_cargo_run(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    ["CARGO_PKG_", "CARGO_MANIFEST_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || [
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+        ]
+        .contains(&&*name)
 }
 
 /// The target directory this binary was built into (`TARGET/PROFILE/

@@ -17,11 +17,12 @@ use std::process::{Command, ExitCode};
 /// The CLI's test file that writes its generated documentation.
 const DOCS_TEST: &str = "generated_docs";
 
-/// Runs `cargo ARGS` in `root` with `envs`; its exit status becomes ours.
+/// Runs `cargo ARGS` in `root` with `envs`; its exit code becomes ours.
 fn cargo(root: &Path, args: &[&str], envs: &[(&str, &Path)]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(&cargo);
     command.args(args).current_dir(root);
+    without_run_env(&mut command);
     for (name, value) in envs {
         command.env(name, value);
     }
@@ -29,11 +30,33 @@ fn cargo(root: &Path, args: &[&str], envs: &[(&str, &Path)]) -> ExitCode {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => {
             eprintln!("xtask: `cargo {}` failed ({status})", args.join(" "));
-            ExitCode::FAILURE
+            // Its own code (2 for a usage error), else 1.
+            let code = status.code().and_then(|c| u8::try_from(c).ok());
+            ExitCode::from(code.filter(|&c| c != 0).unwrap_or(1))
         }
         Err(e) => {
             eprintln!("xtask: cannot run {cargo}: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Leaves out of `command`'s environment what `cargo run` set for xtask
+/// (`CARGO_PKG_*`, `CARGO_MANIFEST_DIR`, ...): build scripts that watch
+/// them (ring's) would otherwise run again, and rebuild all that depends on
+/// them, whenever cargo is started from here after a shell or the other
+/// way round.
+pub fn without_run_env(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let set_by_run = name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                name,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+            );
+        if set_by_run {
+            command.env_remove(name);
         }
     }
 }
