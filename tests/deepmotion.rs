@@ -15,7 +15,7 @@ use motionkit_models::deepmotion::{ErrorCode, JobStatus};
 use motionkit_sandbox::{Sandbox, SandboxArgs};
 use motionkit_tests::{fixture, padded_mp4, parse_bvh, sandbox};
 use motionkit_transport::{RetryBudget, RetryPolicy, UploadOptions};
-use motionkit_validation::process::{OutputFormat, ProcessParams};
+use motionkit_validation::{OutputFormat, ProcessParams};
 
 fn client(sandbox: &Sandbox) -> Client {
     client_with(sandbox, RetryPolicy::default())
@@ -436,7 +436,7 @@ async fn sessions_expiring_mid_batch_are_renewed_without_failures() {
 async fn webhook_events_reach_the_receiver_and_forgeries_are_refused() {
     let sandbox = sandbox(|_| {}).await;
     let client = client(&sandbox);
-    let (router, mut events) = motionkit_deepmotion::webhook::router(client.client_id());
+    let (router, mut events) = motionkit_deepmotion::webhook_router(client.client_id());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });

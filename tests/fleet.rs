@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use motionkit_sandbox::motiondynamic::mint_token;
+use motionkit_sandbox::mint_token;
 
 const WORKER: &str = env!("CARGO_BIN_EXE_motionkit-fleet-worker");
 const JWT_SECRET: &str = "motionkit-fleet-test-secret";

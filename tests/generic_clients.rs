@@ -16,7 +16,7 @@ const SECRET: &str = "generic-clients-secret";
 #[tokio::test]
 async fn a_postgrest_client_library_selects_and_filters_themes() {
     let sandbox = sandbox(|args| args.jwt_secret = SECRET.into()).await;
-    let token = motionkit_sandbox::motiondynamic::mint_token(SECRET, 3600);
+    let token = motionkit_sandbox::mint_token(SECRET, 3600);
     let client = postgrest::Postgrest::new(format!("{}/rest", sandbox.motiondynamic_url()))
         .insert_header("Authorization", format!("Bearer {token}"));
 
@@ -71,7 +71,7 @@ fn run_checker(url: &str, token: &str, queries: &Path) -> std::process::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generic_graphql_client_introspects_and_validates_our_documents() {
     let sandbox = sandbox(|args| args.jwt_secret = SECRET.into()).await;
-    let token = motionkit_sandbox::motiondynamic::mint_token(SECRET, 3600);
+    let token = motionkit_sandbox::mint_token(SECRET, 3600);
     let url = format!("{}/graphql", sandbox.motiondynamic_url());
     let queries = specs().join("motiondynamic/queries");
 

@@ -27,7 +27,7 @@ use motionkit_motiondynamic::{
     Client, ClientBuilder, Error, Generate, GenerationsQuery, RateLimit, ReadyVia,
     ReturnPreference, Select, Sent, ThemeColumn, ThemesQuery, WaitOptions, WebhookReceiver,
 };
-use motionkit_sandbox::motiondynamic::mint_token;
+use motionkit_sandbox::mint_token;
 use motionkit_sandbox::{PostgrestMode, Sandbox, SandboxArgs};
 use motionkit_tests::{sandbox, specs};
 use motionkit_validation::Rule;

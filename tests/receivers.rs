@@ -165,7 +165,9 @@ async fn the_deepmotion_receiver_bounds_bodies_requests_queue_and_memory() {
 
 #[tokio::test]
 async fn the_motiondynamic_receiver_bounds_bodies_and_requests() {
-    use motionkit_motiondynamic::webhook::{MAX_BODY_BYTES, MAX_IN_FLIGHT};
+    use motionkit_motiondynamic::{
+        WEBHOOK_MAX_BODY_BYTES as MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT as MAX_IN_FLIGHT,
+    };
     let receiver = motionkit_motiondynamic::WebhookReceiver::new("http://h");
     let (key, url) = receiver.issue();
     let path = url.strip_prefix("http://h").unwrap().to_owned();

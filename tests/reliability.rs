@@ -22,7 +22,7 @@ use motionkit_motiondynamic::WebhookReceiver;
 use motionkit_sandbox::{Sandbox, SandboxArgs};
 use motionkit_tests::{fixture, padded_mp4, sandbox};
 use motionkit_transport::{RetryBudget, RetryPolicy, Timeouts, UploadOptions};
-use motionkit_validation::process::{OutputFormat, ProcessParams};
+use motionkit_validation::{OutputFormat, ProcessParams};
 
 fn patient_retry() -> RetryPolicy {
     RetryPolicy {
@@ -212,7 +212,7 @@ async fn dropped_upload_connections_cost_at_most_one_chunk_each() {
             url,
             name: format!("big-{i}.mp4"),
             size: report.bytes,
-            input: motionkit_validation::process::InputKind::Video,
+            input: motionkit_validation::InputKind::Video,
         };
         let info = client.video_info(&upload.url).await.unwrap();
         assert_eq!(info.size, Some(bytes.len() as i64));
@@ -326,7 +326,7 @@ async fn ten_thousand_invalid_parameter_sets_send_nothing() {
         url: format!("{}/storage/never-uploaded", sandbox.deepmotion_url()),
         name: "walk.mp4".into(),
         size: 1,
-        input: motionkit_validation::process::InputKind::Video,
+        input: motionkit_validation::InputKind::Video,
     };
     let invalid = prop_oneof![
         (8.0001f64..1e6).prop_map(|v| ProcessParams::new().video_speed_multiplier(v)),

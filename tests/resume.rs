@@ -13,7 +13,7 @@ use motionkit_deepmotion::{
 use motionkit_sandbox::Sandbox;
 use motionkit_tests::{fixture, padded_mp4, sandbox};
 use motionkit_transport::UploadOptions;
-use motionkit_validation::process::{OutputFormat, ProcessParams};
+use motionkit_validation::{OutputFormat, ProcessParams};
 
 const CHUNK: u64 = 1024 * 1024;
 

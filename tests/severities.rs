@@ -17,7 +17,7 @@ use motionkit_models::motiondynamic::{DEMO_THEME_ID, GenerationStatus};
 use motionkit_sandbox::Sandbox;
 use motionkit_tests::{fixture, sandbox};
 use motionkit_transport::UploadOptions;
-use motionkit_validation::process::{InputKind, OutputFormat, ProcessParams};
+use motionkit_validation::{InputKind, OutputFormat, ProcessParams};
 use motionkit_validation::{Rule, Severity};
 
 fn client(sandbox: &Sandbox) -> Client {
@@ -287,7 +287,7 @@ async fn what_the_documents_say_fails_is_refused_before_process_unless_forced() 
 async fn theme_values_the_documents_do_not_forbid_are_sent_and_rendered() {
     use motionkit_motiondynamic::{Generate, WebhookReceiver};
     let sandbox = sandbox(|args| args.jwt_secret = "severities-secret".into()).await;
-    let token = motionkit_sandbox::motiondynamic::mint_token("severities-secret", 600);
+    let token = motionkit_sandbox::mint_token("severities-secret", 600);
     let client = motionkit_motiondynamic::Client::builder(sandbox.motiondynamic_url(), token)
         .build()
         .unwrap();

@@ -30,7 +30,7 @@ async fn download_url(setup: &Setup) -> Result<String, String> {
         url,
         name: name.into(),
         size: setup.size,
-        input: motionkit_validation::process::InputKind::Image,
+        input: motionkit_validation::InputKind::Image,
     };
     let rid = Process::new(&upload)
         .send(client)

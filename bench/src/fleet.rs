@@ -8,9 +8,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use motionkit_motiondynamic::query::ThemesQuery;
+use motionkit_motiondynamic::ThemesQuery;
 use motionkit_motiondynamic::{Client, RateLimitStore};
-use motionkit_sandbox::motiondynamic::mint_token;
+use motionkit_sandbox::mint_token;
 use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
 
 use super::{Row, Section};

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::http::{StatusCode, header};
 use motionkit_models::motiondynamic::GenerationRequest;
 use motionkit_motiondynamic::{Client, Generate, Theme};
-use motionkit_sandbox::motiondynamic::mint_token;
+use motionkit_sandbox::mint_token;
 use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
 
 use super::{Plan, Row, Section};

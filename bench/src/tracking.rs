@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt as _;
-use motionkit_deepmotion::batch::{MAX_PATH_BYTES, chunks};
 use motionkit_deepmotion::{Client, JobEvent, Process, Upload, WaitOptions};
+use motionkit_deepmotion::{MAX_PATH_BYTES, rid_batches as chunks};
 use motionkit_models::deepmotion::JobStatus;
 use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
 

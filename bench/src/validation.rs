@@ -6,10 +6,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use motionkit_models::motiondynamic::{GenerationRequest, Theme};
-use motionkit_motiondynamic::values::GenerationValues;
-use motionkit_validation::process::{
-    CamMode, FootLockingMode, InputKind, OutputFormat, ProcessParams,
-};
+use motionkit_motiondynamic::GenerationValues;
+use motionkit_validation::{CamMode, FootLockingMode, InputKind, OutputFormat, ProcessParams};
 
 use super::{Row, Section};
 

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
             let found = [&details.exc_message, &details.exc_type]
                 .into_iter()
                 .flatten()
-                .find_map(|t| motionkit_models::deepmotion_ext::documented_code(t));
+                .find_map(|t| motionkit_models::documented_code(t));
             assert_eq!(reason.code, found);
         }
     }

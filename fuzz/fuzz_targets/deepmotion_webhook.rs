@@ -10,7 +10,7 @@
 
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use motionkit_deepmotion::webhook::{WebhookError, verify};
+use motionkit_deepmotion::{WebhookError, verify_webhook as verify};
 use motionkit_models::deepmotion::{SIGNATURE_HEADER, WebhookEvent, WebhookEventType};
 
 const CLIENT_ID: &str = "client-1";

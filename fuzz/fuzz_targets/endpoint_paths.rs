@@ -1,11 +1,11 @@
 //! Path templates of the generated endpoints through
-//! `Endpoint::render_path`: never panics; missing, empty and unknown
-//! parameters are errors; a rendered path keeps the template's segments
+//! `Endpoint::fill_path`: never panics; missing, empty and extra
+//! values are errors; a rendered path keeps the template's segments
 //! (no value adds or removes one, or adds a query or fragment), each value
 //! percent-decodes back from its segment, and the URL the transport builds
 //! from it (base + path) has exactly that path.
 //!
-//! Input: byte 0 picks the endpoint (bit 7 adds an unknown parameter), then
+//! Input: byte 0 picks the endpoint (bit 7 adds one value too many), then
 //! one value per line.
 #![no_main]
 
@@ -28,26 +28,30 @@ fuzz_target!(|data: &[u8]| {
     } else {
         text.split('\n').collect()
     };
-    let mut params: Vec<(&str, &str)> = endpoint.path_params.iter().copied().zip(values).collect();
+    let mut values: Vec<&str> = values
+        .into_iter()
+        .take(endpoint.path_params.len())
+        .collect();
     if pick & 0x80 != 0 {
-        params.push(("bogus", "x"));
+        values.extend(std::iter::repeat_n("x", endpoint.path_params.len() + 1 - values.len()));
     }
 
-    let result = endpoint.render_path(&params);
+    let result = endpoint.fill_path(&values);
     if pick & 0x80 != 0 {
         assert!(
-            matches!(result, Err(PathError::Unknown { .. })),
+            matches!(result, Err(PathError::TooMany { .. })),
             "{result:?}"
         );
         return;
     }
-    if params.len() < endpoint.path_params.len() {
+    if values.len() < endpoint.path_params.len() {
         assert!(
             matches!(result, Err(PathError::Missing { .. })),
             "{result:?}"
         );
         return;
     }
+    let params: Vec<(&str, &str)> = endpoint.path_params.iter().copied().zip(values).collect();
     if params.iter().any(|(_, v)| v.is_empty()) {
         assert!(matches!(result, Err(PathError::Empty { .. })), "{result:?}");
         return;

@@ -7,9 +7,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use motionkit_validation::picture::{Sniffed, check_picture, detect_format, sniff_detailed};
+use motionkit_validation::{Sniffed, check_picture, detect_format, sniff_detailed};
 
-fn format_of(sniffed: Sniffed) -> Option<motionkit_validation::picture::PictureFormat> {
+fn format_of(sniffed: Sniffed) -> Option<motionkit_validation::PictureFormat> {
     match sniffed {
         Sniffed::Info(info) => Some(info.format),
         Sniffed::NeedMoreBytes { format, .. } | Sniffed::Corrupt(format) => Some(format),

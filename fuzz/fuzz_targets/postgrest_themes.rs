@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use motionkit_fuzz::{roundtrip, text};
 use motionkit_models::motiondynamic::Theme;
 use motionkit_validation::Rule;
-use motionkit_validation::theme::{ParameterKind, check_values, validate_values};
+use motionkit_validation::{ParameterKind, check_values, validate_values};
 
 fuzz_target!(|data: &[u8]| {
     let Some(json) = text(data) else { return };

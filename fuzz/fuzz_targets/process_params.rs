@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use motionkit_validation::process::{InputKind, ProcessParams};
+use motionkit_validation::{InputKind, ProcessParams};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

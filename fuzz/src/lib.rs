@@ -18,7 +18,7 @@ pub fn text(data: &[u8]) -> Option<&str> {
 
 /// A decode error names a path and keeps a short prefix of the body.
 pub fn check_error(json: &str, error: &DecodeError) {
-    assert!(error.excerpt.len() <= motionkit_models::decode::EXCERPT_BYTES);
+    assert!(error.excerpt.len() <= motionkit_models::EXCERPT_BYTES);
     assert!(json.starts_with(&error.excerpt), "excerpt is not a prefix");
     let _ = error.to_string();
 }
@@ -68,7 +68,7 @@ where
 /// `documented_code` only names a documented code that appears in `text`
 /// as a whole number.
 pub fn check_code(text: &str) {
-    let Some(code) = motionkit_models::deepmotion_ext::documented_code(text) else {
+    let Some(code) = motionkit_models::documented_code(text) else {
         return;
     };
     assert_eq!(ErrorCode::from_code(code.code()), Some(code));

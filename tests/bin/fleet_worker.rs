@@ -19,7 +19,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use motionkit_motiondynamic::query::ThemesQuery;
+use motionkit_motiondynamic::ThemesQuery;
 use motionkit_motiondynamic::{Client, DedupeStore, RateLimitStore};
 
 fn main() -> ExitCode {

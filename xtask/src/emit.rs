@@ -31,6 +31,7 @@ pub fn service_module(spec: &Spec, spec_file_name: &str) -> String {
     out.push('\n');
     constants(&mut out, spec);
     endpoints(&mut out, spec);
+    crate::requests::module(&mut out, spec);
     for ty in &spec.types {
         match ty.kind {
             TypeKind::Struct => structure(&mut out, ty),
@@ -473,7 +474,7 @@ fn error_codes(out: &mut String, spec: &Spec) {
 pub fn validation_table(spec: &Spec, file: &str) -> String {
     let mut out = format!(
         "{PREAMBLE}\n//! The `/process` parameter table, generated from `specs/{file}`.\n\n\
-         use crate::process::{{ProcessParamKind, ProcessParameterSpec}};\n\n"
+         use crate::parameter_spec::{{ProcessParamKind, ProcessParameterSpec}};\n\n"
     );
     let table = {
         let mut table = String::new();
@@ -533,7 +534,7 @@ fn process_parameters(out: &mut String) {
     let _ = writeln!(
         out,
         "pub const PROCESS_PARAMETERS: &[crate::ProcessParameterSpec] = \
-         motionkit_validation::process::PROCESS_PARAMETERS;\n"
+         motionkit_validation::PROCESS_PARAMETERS;\n"
     );
 }
 

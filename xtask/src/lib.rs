@@ -16,6 +16,7 @@ pub mod deps;
 pub mod emit;
 pub mod load;
 pub mod openapi;
+pub mod requests;
 pub mod spec;
 pub mod types;
 

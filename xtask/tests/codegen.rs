@@ -100,7 +100,7 @@ fn a_range_changed_in_the_spec_changes_the_validation_table() {
     assert!(changed.contains("VIDEO_SPEED_MULTIPLIER_RANGE: (f64, f64) = (1.0, 4.0)"));
     assert!(changed.contains("maximum: Some(4.0)"));
     // The validation outcome for such a table is shown in
-    // crates/validation/src/process.rs (`the_generated_table_drives_the_checks`);
+    // crates/validation/src/process/tests.rs (`the_generated_table_drives_the_checks`);
     // the check run against the committed files catches the drift.
     let err = check(&workspace_root(), temp.path()).unwrap_err();
     assert!(
@@ -214,6 +214,43 @@ fn every_crate_copy_equals_its_source_and_is_marked_generated() {
         {
             let source = std::fs::read_to_string(root.join("specs").join(rel)).unwrap();
             assert_eq!(output.contents, source, "{path}");
+        }
+    }
+}
+
+/// Every endpoint of every spec gets a request type whose constructor
+/// takes its path parameters, so the clients cannot leave one out.
+#[test]
+fn every_endpoint_has_a_request_type_with_its_path_parameters() {
+    let root = workspace_root();
+    for (file, module) in xtask::SPECS {
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("specs").join(file)).unwrap())
+                .unwrap();
+        let generated =
+            std::fs::read_to_string(root.join(xtask::GENERATED_DIR).join(format!("{module}.rs")))
+                .unwrap();
+        for endpoint in spec["endpoints"].as_array().unwrap() {
+            let name = xtask::requests::type_name(endpoint["name"].as_str().unwrap());
+            assert!(
+                generated.contains(&format!("pub struct {name}")),
+                "{module}: no request type {name}"
+            );
+            let constant = endpoint["name"].as_str().unwrap().to_uppercase();
+            let fields: Vec<String> = endpoint["path_params"]
+                .as_array()
+                .map(|params| {
+                    params
+                        .iter()
+                        .map(|p| format!("self.{}", p["name"].as_str().unwrap()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let fill = format!("endpoints::{constant}.fill_path(&[{}])", fields.join(", "));
+            assert!(
+                generated.contains(&fill),
+                "{module}: {name} does not call {fill}"
+            );
         }
     }
 }

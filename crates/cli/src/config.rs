@@ -23,24 +23,31 @@
 //!
 //! A command resolves only the service it uses: a half-set or broken
 //! section of the other service never affects it. The file must be a
-//! regular file of at most [`MAX_FILE_BYTES`]. Secrets are held in
-//! [`SecretString`] and never printed: `Debug` is written by hand, `config
-//! show` masks them, and a file that does not parse is reported with its
-//! line number and the parser's message only, never the offending text.
+//! regular file of at most [`MAX_FILE_BYTES`](file::MAX_FILE_BYTES).
+//! Secrets are held in [`SecretString`] and never printed: `Debug` is
+//! written by hand, `config show` masks them, and a file that does not
+//! parse is reported with its line number and the parser's message only,
+//! never the offending text.
+//!
+//! `file` reads and parses the file; `settings` holds the resolved values
+//! and keeps secrets out of `Debug`; this module resolves each value from
+//! its sources, profile first.
 
-use std::collections::BTreeMap;
+mod file;
+mod settings;
+
 use std::fmt;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::args::GlobalArgs;
 use crate::exit::CliError;
+use file::{FileDeepMotion, FileMotionDynamic, parse, read_limited};
 
-/// Largest config file read: 1 MiB.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub use file::{default_path, render_file};
+pub use settings::{DeepMotionConfig, MotionDynamicConfig, Setting, Source};
 
 /// Default DeepMotion base URL (from the spec).
 pub fn default_deepmotion_url() -> &'static str {
@@ -54,143 +61,6 @@ pub fn default_motiondynamic_url() -> &'static str {
     motionkit_models::motiondynamic::BASE_URLS
         .first()
         .map_or("https://api.motiondynamic.tech", |(_, url)| url)
-}
-
-/// The shape of a `[deepmotion]` table, deserialised only to check its
-/// keys and types (values are read from the table itself, with sources).
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct FileDeepMotion {
-    api_url: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-}
-
-/// The shape of a `[motiondynamic]` table (checked like [`FileDeepMotion`]).
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct FileMotionDynamic {
-    api_url: Option<String>,
-    token: Option<String>,
-}
-
-/// DeepMotion credentials.
-#[derive(Clone)]
-pub struct DeepMotionConfig {
-    /// Base URL.
-    pub url: String,
-    /// Client id.
-    pub client_id: String,
-    /// Client secret.
-    pub client_secret: SecretString,
-}
-
-impl fmt::Debug for DeepMotionConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeepMotionConfig")
-            .field("url", &self.url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
-            .finish()
-    }
-}
-
-/// MotionDynamic credentials.
-#[derive(Clone)]
-pub struct MotionDynamicConfig {
-    /// Base URL.
-    pub url: String,
-    /// API token (JWT).
-    pub token: SecretString,
-}
-
-impl fmt::Debug for MotionDynamicConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MotionDynamicConfig")
-            .field("url", &self.url)
-            .field("token", &"[redacted]")
-            .finish()
-    }
-}
-
-/// Where a setting's value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A command-line flag.
-    Flag(&'static str),
-    /// An environment variable.
-    Env(&'static str),
-    /// The config file, with the table it was read from.
-    File(String),
-    /// The built-in default.
-    Default,
-    /// Not set anywhere.
-    Unset,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Flag(flag) => write!(f, "flag {flag}"),
-            Source::Env(var) => write!(f, "environment {var}"),
-            Source::File(table) => write!(f, "config file [{table}]"),
-            Source::Default => f.write_str("default"),
-            Source::Unset => f.write_str("not set"),
-        }
-    }
-}
-
-/// One effective setting.
-#[derive(Clone)]
-pub struct Setting {
-    /// `deepmotion.client_id` and so on.
-    pub key: &'static str,
-    /// The value, when set.
-    pub value: Option<SecretString>,
-    /// Where it came from.
-    pub source: Source,
-    /// True for secrets (masked by `config show`).
-    pub secret: bool,
-}
-
-impl fmt::Debug for Setting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Setting")
-            .field("key", &self.key)
-            .field("value", &self.shown())
-            .field("source", &self.source)
-            .finish()
-    }
-}
-
-impl Setting {
-    /// The value as `config show` prints it: secrets masked.
-    pub fn shown(&self) -> Option<String> {
-        let value = self.value.as_ref()?.expose_secret();
-        Some(if self.secret {
-            mask(value)
-        } else {
-            value.to_owned()
-        })
-    }
-
-    fn text(&self) -> Option<String> {
-        self.value.as_ref().map(|v| v.expose_secret().to_owned())
-    }
-}
-
-/// `****` and, for long secrets, their last 4 characters (as `aws configure
-/// list` does), so two secrets can be told apart without being shown.
-pub fn mask(secret: &str) -> String {
-    let count = secret.chars().count();
-    if count >= 16 {
-        let tail: String = secret.chars().skip(count - 4).collect();
-        format!("****{tail}")
-    } else {
-        "****".to_owned()
-    }
 }
 
 /// The config file, read and parsed once; services are resolved from it
@@ -235,63 +105,8 @@ impl fmt::Debug for GlobalArgsView {
     }
 }
 
-/// Where the config file is looked for when neither `--config-file` nor
-/// `MOTIONKIT_CONFIG` names one.
-pub fn default_path() -> Option<PathBuf> {
-    dirs::config_dir().map(|dir| dir.join("motionkit").join("config.toml"))
-}
-
 fn non_empty(value: Option<&str>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
-}
-
-/// Reads at most [`MAX_FILE_BYTES`] of a regular file; `Ok(None)` when an
-/// implicit file does not exist.
-pub fn read_limited(path: &Path, explicit: bool) -> Result<Option<String>, CliError> {
-    let context =
-        |what: String| CliError::config(format!("config file {}: {what}", path.display()));
-    // Checked before opening: opening a FIFO would block.
-    match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => {
-            return Err(context("not a regular file".into()));
-        }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
-        Err(e) => return Err(context(e.to_string())),
-    }
-    let file = std::fs::File::open(path).map_err(|e| context(e.to_string()))?;
-    let meta = file.metadata().map_err(|e| context(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(context("not a regular file".into()));
-    }
-    let too_big = || context(format!("larger than {} KiB", MAX_FILE_BYTES / 1024));
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| context(e.to_string()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big());
-    }
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| context("not UTF-8 text".into()))
-}
-
-fn parse(path: &Path, text: &str) -> Result<toml::Table, CliError> {
-    text.parse::<toml::Table>().map_err(|e| {
-        let line = e
-            .span()
-            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
-        let at = line.map(|l| format!(" line {l}:")).unwrap_or_default();
-        CliError::config(format!(
-            "config file {}:{at} {}",
-            path.display(),
-            e.message()
-        ))
-    })
 }
 
 impl Config {
@@ -572,38 +387,14 @@ impl Config {
     }
 }
 
-/// The file `config init` writes.
-pub fn render_file(values: &BTreeMap<&str, String>) -> String {
-    let mut out =
-        String::from("# motionkit config; see docs/CLI.md. Keep this file private (0600).\n");
-    for (section, keys) in [
-        ("deepmotion", &["api_url", "client_id", "client_secret"][..]),
-        ("motiondynamic", &["api_url", "token"][..]),
-    ] {
-        let set: Vec<(&str, &String)> = keys
-            .iter()
-            .filter_map(|k| {
-                values
-                    .get(format!("{section}.{k}").as_str())
-                    .filter(|v| !v.is_empty())
-                    .map(|v| (*k, v))
-            })
-            .collect();
-        if set.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n[{section}]\n"));
-        for (key, value) in set {
-            let quoted = toml::Value::String(value.clone()).to_string();
-            out.push_str(&format!("{key} = {quoted}\n"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::file::MAX_FILE_BYTES;
+    use super::settings::mask;
     use super::*;
+    use secrecy::ExposeSecret as _;
+    use std::collections::BTreeMap;
+    use std::path::Path;
 
     fn global(file: Option<PathBuf>) -> GlobalArgs {
         GlobalArgs {

@@ -54,7 +54,7 @@ impl Embedded {
 
     /// A MotionDynamic token the sandbox accepts, valid for a day.
     pub fn token(&self) -> String {
-        motionkit_sandbox::motiondynamic::mint_token(&self.args.jwt_secret, 24 * 3600)
+        motionkit_sandbox::mint_token(&self.args.jwt_secret, 24 * 3600)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Processing flags → [`ProcessParams`], with errors that name the flag.
 
-use motionkit_validation::process::{InputKind, ProcessParams, canonical_key, keys};
+use motionkit_validation::{InputKind, ProcessParams, canonical_key, keys};
 use motionkit_validation::{Severity, Violation, Violations};
 
 use crate::args::ProcessArgs;

@@ -61,8 +61,7 @@ fn deepmotion_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
 }
 
 fn motiondynamic_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
-    let token =
-        motionkit_sandbox::motiondynamic::mint_token(&SandboxArgs::default().jwt_secret, 3600);
+    let token = motionkit_sandbox::mint_token(&SandboxArgs::default().jwt_secret, 3600);
     vec![
         ("MOTIONDYNAMIC_API_URL", sandbox.motiondynamic_url()),
         ("MOTIONDYNAMIC_TOKEN", token),
@@ -113,6 +112,31 @@ fn help_documents_the_exit_codes() {
     for needle in ["Exit codes", "2  temporary", "3  authentication", "animate"] {
         assert!(help.contains(needle), "{needle}: {help}");
     }
+}
+
+#[test]
+fn a_file_in_an_unknown_format_is_planned_as_a_video_with_one_warning() {
+    let home = TempDir::new().unwrap();
+    let raw = home.path().join("raw.mp4");
+    std::fs::write(&raw, [0x00, 0x01, 0x02, 0xFE, 0xFF, 0x10, 0x80]).unwrap();
+    let output = motionkit(home.path())
+        .args(["--sandbox", "animate", "--dry-run"])
+        .arg(&raw)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stdout}");
+    assert!(
+        warnings[0].starts_with("warning: VIDEO[0] (")
+            && warnings[0].contains("raw.mp4")
+            && warnings[0].ends_with(motionkit_validation::UNKNOWN_FORMAT_WARNING),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -568,7 +592,7 @@ async fn progress_bars_are_drawn_on_a_terminal_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_submission_cut_off_before_its_rid_was_recorded_is_adopted_not_resent() {
     use motionkit_deepmotion::{Client, Process};
-    use motionkit_validation::process::{OutputFormat, ProcessParams};
+    use motionkit_validation::{OutputFormat, ProcessParams};
 
     let sandbox = sandbox(|_| {}).await;
     let home = TempDir::new().unwrap();

@@ -20,8 +20,7 @@ async fn themes_at_once(cache: impl Fn(usize) -> std::path::PathBuf) -> (Vec<Out
     let sandbox = Sandbox::start(SandboxConfig::from_args(args).unwrap())
         .await
         .unwrap();
-    let token =
-        motionkit_sandbox::motiondynamic::mint_token(&SandboxArgs::default().jwt_secret, 3600);
+    let token = motionkit_sandbox::mint_token(&SandboxArgs::default().jwt_secret, 3600);
     let home = tempfile::tempdir().unwrap();
     let children: Vec<_> = (0..PROCESSES)
         .map(|i| {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use motionkit_transport::{DownloadOptions, OnExisting, Progress, UploadOptions};
-use motionkit_validation::process::ProcessParams;
+use motionkit_validation::ProcessParams;
 
 use crate::client::{Client, Upload};
 use crate::error::Error;
@@ -63,7 +63,7 @@ pub struct Animation {
 /// ```no_run
 /// # async fn demo(client: &motionkit_deepmotion::Client) -> Result<(), motionkit_deepmotion::Error> {
 /// use motionkit_deepmotion::Animate;
-/// use motionkit_validation::process::{OutputFormat, ProcessParams};
+/// use motionkit_validation::{OutputFormat, ProcessParams};
 ///
 /// let animation = Animate::new("walk.mp4", "out/")
 ///     .params(ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Fbx]))
@@ -146,7 +146,7 @@ impl Animate {
     }
 
     /// Goes on with an upload an earlier run started, from the state an
-    /// [`AnimateEvent::UploadSession`] gave it (see [`crate::resume`]).
+    /// [`AnimateEvent::UploadSession`] gave it (see [`UploadVideo`](crate::UploadVideo)).
     pub fn resume(mut self, state: impl Into<Option<ResumeState>>) -> Self {
         self.resume = state.into();
         self

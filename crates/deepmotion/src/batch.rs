@@ -45,7 +45,7 @@ pub(crate) fn fitting(prefix: &str, rids: &[String], max_bytes: usize) -> usize 
 
 /// Groups `rids` so each group, joined with `,` after `prefix`, stays within
 /// `max_bytes`. A single rid longer than that still gets a group of its own.
-pub fn chunks<'a>(prefix: &str, rids: &'a [String], max_bytes: usize) -> Vec<&'a [String]> {
+pub fn rid_batches<'a>(prefix: &str, rids: &'a [String], max_bytes: usize) -> Vec<&'a [String]> {
     let mut groups = Vec::new();
     let mut rest = rids;
     while !rest.is_empty() {
@@ -71,8 +71,8 @@ mod tests {
     #[test]
     fn short_lists_stay_in_one_request() {
         let rids: Vec<String> = (0..10).map(|i| format!("rid-{i}")).collect();
-        assert_eq!(chunks("/status/", &rids, MAX_PATH_BYTES).len(), 1);
-        assert!(chunks("/status/", &[], MAX_PATH_BYTES).is_empty());
+        assert_eq!(rid_batches("/status/", &rids, MAX_PATH_BYTES).len(), 1);
+        assert!(rid_batches("/status/", &[], MAX_PATH_BYTES).is_empty());
     }
 
     #[test]
@@ -81,7 +81,7 @@ mod tests {
             .map(|i| format!("1234567890-1234567890-{i:04}"))
             .collect();
         assert_eq!(fitting("/download/", &rids, MAX_PATH_BYTES), 147);
-        assert_eq!(chunks("/status/", &rids, MAX_PATH_BYTES).len(), 7);
+        assert_eq!(rid_batches("/status/", &rids, MAX_PATH_BYTES).len(), 7);
     }
 
     proptest! {
@@ -90,7 +90,7 @@ mod tests {
             rids in proptest::collection::vec("[a-zA-Z0-9-]{1,40}", 0..400),
             max in 60usize..3000,
         ) {
-            let groups = chunks("/status/", &rids, max);
+            let groups = rid_batches("/status/", &rids, max);
             let flat: Vec<&String> = groups.iter().copied().flatten().collect();
             let expected: Vec<&String> = rids.iter().collect();
             prop_assert_eq!(flat, expected);

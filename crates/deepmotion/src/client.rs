@@ -5,17 +5,18 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use motionkit_models::Endpoint;
 use motionkit_models::deepmotion::{
     CharacterModel, DeleteModelResponse, DeletedWebhookEndpoint, DownloadLink, DownloadResponse,
     JobListEntry, JobStatus, JobStatusEntry, ListResponse, ModelUploadUrlResponse, StatusResponse,
     StoreModelRequest, StoreModelResponse, UploadUrlResponse, VideoInfoRequest, VideoInfoResponse,
-    WebhookEndpoint, WebhookEndpointList, WebhookEndpointRequest, endpoints,
+    WebhookEndpoint, WebhookEndpointList, WebhookEndpointRequest, endpoints, requests,
 };
 use motionkit_transport::{
     Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
 };
-use motionkit_validation::media::{self, Identified, MediaKind};
-use motionkit_validation::process::InputKind;
+use motionkit_validation::InputKind;
+use motionkit_validation::MediaKind;
 use motionkit_validation::{Rule, Violation};
 use secrecy::SecretString;
 
@@ -214,25 +215,19 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
         )
         .into());
     }
-    let mut head = Vec::with_capacity(media::HEAD_BYTES);
+    let mut head = Vec::with_capacity(motionkit_validation::HEAD_BYTES);
     tokio::fs::File::open(path)
         .await
         .map_err(io("opening"))?
-        .take(media::HEAD_BYTES as u64)
+        .take(motionkit_validation::HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .await
         .map_err(io("reading"))?;
-    match media::check_upload("video", metadata.len(), &head)? {
-        Identified::Media { kind, .. } => Ok(kind),
-        _ => {
-            tracing::warn!(
-                file = %path.display(),
-                "the file's first bytes are not a video or picture format motionkit knows; \
-                 uploading it anyway, the API decides"
-            );
-            Ok(MediaKind::Video)
-        }
+    let (kind, warning) = motionkit_validation::upload_kind("video", metadata.len(), &head)?;
+    if let Some(warning) = warning {
+        tracing::warn!(file = %path.display(), "{warning}");
     }
+    Ok(kind)
 }
 
 /// What every upload checks before anything is sent; gives the name to
@@ -259,7 +254,7 @@ fn file_name(path: &Path) -> Result<String, Error> {
                 "a file path with a UTF-8 file name",
             )
         })?;
-    if let Some(warning) = media::check_upload_name("video", &name)? {
+    if let Some(warning) = motionkit_validation::check_upload_name("video", &name)? {
         tracing::warn!(warning = %warning, "uploading anyway");
     }
     Ok(name)
@@ -273,8 +268,8 @@ fn extension(path: &Path, field: &str, documented: &[&str], strict: bool) -> Res
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let any = motionkit_validation::text::file_extension(field, name, &[])?;
-    match motionkit_validation::text::file_extension(field, name, documented) {
+    let any = motionkit_validation::file_extension(field, name, &[])?;
+    match motionkit_validation::file_extension(field, name, documented) {
         Ok(ext) => Ok(ext),
         Err(violation) if strict => Err(violation.into()),
         Err(violation) => {
@@ -317,16 +312,8 @@ impl Client {
 
     /// `GET /upload`: a signed URL to upload `name` to.
     pub async fn upload_url(&self, name: &str, resumable: bool) -> Result<String, Error> {
-        let resumable = if resumable { "1" } else { "0" };
-        let response: UploadUrlResponse = self
-            .transport
-            .send_json::<(), _>(
-                &endpoints::UPLOAD_URL,
-                &[],
-                &[("name", name), ("resumable", resumable)],
-                None,
-            )
-            .await?;
+        let request = requests::UploadUrl::new(name).resumable(u64::from(resumable));
+        let response: UploadUrlResponse = self.transport.send_json::<(), _>(&request, None).await?;
         Ok(response.url)
     }
 
@@ -349,10 +336,10 @@ impl Client {
     /// `GET /status/...` for any number of jobs, in as few requests as the
     /// URL length allows. Entries come back in server order.
     pub async fn status(&self, rids: &[String]) -> Result<Vec<JobStatusEntry>, Error> {
-        self.batched("/status/", rids, |joined: String| async move {
+        self.batched(&endpoints::STATUS, rids, |joined: String| async move {
             let response: Result<StatusResponse, _> = self
                 .transport
-                .send_json::<(), _>(&endpoints::STATUS, &[("rids", &joined)], &[], None)
+                .send_json::<(), _>(&requests::Status::new(&joined), None)
                 .await;
             match response {
                 Ok(response) => Ok(response.status),
@@ -369,10 +356,10 @@ impl Client {
     /// `GET /download/...` for any number of jobs. An unfinished or failed
     /// job comes back with its `rid` only.
     pub async fn download_links(&self, rids: &[String]) -> Result<Vec<DownloadLink>, Error> {
-        self.batched("/download/", rids, |joined: String| async move {
+        self.batched(&endpoints::DOWNLOAD, rids, |joined: String| async move {
             let response: DownloadResponse = self
                 .transport
-                .send_json::<(), _>(&endpoints::DOWNLOAD, &[("rids", &joined)], &[], None)
+                .send_json::<(), _>(&requests::Download::new(&joined), None)
                 .await?;
             Ok(response.links)
         })
@@ -390,13 +377,15 @@ impl Client {
     /// clones, and that part is sent again in shorter requests.
     async fn batched<T, F>(
         &self,
-        prefix: &str,
+        endpoint: &Endpoint,
         rids: &[String],
         send: impl Fn(String) -> F,
     ) -> Result<Vec<T>, Error>
     where
         F: Future<Output = Result<Vec<T>, Error>>,
     {
+        // The path up to the ids, such as `/status/`.
+        let prefix = endpoint.path.split('{').next().unwrap_or(endpoint.path);
         let mut out = Vec::with_capacity(rids.len());
         let mut rest = rids;
         while !rest.is_empty() {
@@ -429,7 +418,7 @@ impl Client {
     pub async fn list(&self, statuses: &[JobStatus]) -> Result<Vec<JobListEntry>, Error> {
         let response: ListResponse = if statuses.is_empty() {
             self.transport
-                .send_json::<(), _>(&endpoints::LIST, &[], &[], None)
+                .send_json::<(), _>(&requests::List::new(), None)
                 .await?
         } else {
             let joined = statuses
@@ -438,12 +427,7 @@ impl Client {
                 .collect::<Vec<_>>()
                 .join(",");
             self.transport
-                .send_json::<(), _>(
-                    &endpoints::LIST_BY_STATUS,
-                    &[("statuses", &joined)],
-                    &[],
-                    None,
-                )
+                .send_json::<(), _>(&requests::ListByStatus::new(&joined), None)
                 .await?
         };
         Ok(response.list)
@@ -453,7 +437,7 @@ impl Client {
     pub async fn credit_balance(&self) -> Result<f64, Error> {
         let response: motionkit_models::deepmotion::CreditBalanceResponse = self
             .transport
-            .send_json::<(), _>(&endpoints::CREDIT_BALANCE, &[], &[], None)
+            .send_json::<(), _>(&requests::CreditBalance::new(), None)
             .await?;
         Ok(response.credits)
     }
@@ -465,7 +449,7 @@ impl Client {
         };
         Ok(self
             .transport
-            .send_json(&endpoints::VIDEO_INFO, &[], &[], Some(&request))
+            .send_json(&requests::VideoInfo::new(), Some(&request))
             .await?)
     }
 
@@ -477,20 +461,16 @@ impl Client {
         thumb_ext: Option<&str>,
         resumable: bool,
     ) -> Result<ModelUploadUrlResponse, Error> {
-        let mut query = vec![
-            ("modelExt", model_ext),
-            ("resumable", if resumable { "1" } else { "0" }),
-        ];
+        let mut request = requests::GetModelUploadUrl::new()
+            .model_ext(model_ext)
+            .resumable(u64::from(resumable));
         if let Some(name) = name {
-            query.push(("name", name));
+            request = request.name(name);
         }
         if let Some(thumb_ext) = thumb_ext {
-            query.push(("thumbExt", thumb_ext));
+            request = request.thumb_ext(thumb_ext);
         }
-        Ok(self
-            .transport
-            .send_json::<(), _>(&endpoints::GET_MODEL_UPLOAD_URL, &[], &query, None)
-            .await?)
+        Ok(self.transport.send_json::<(), _>(&request, None).await?)
     }
 
     /// Uploads a model file (fbx, glb, gltf or vrm) and optionally its
@@ -533,29 +513,21 @@ impl Client {
         model_id: Option<&str>,
         search: Option<&str>,
     ) -> Result<Vec<CharacterModel>, Error> {
-        let mut query = Vec::new();
+        let mut request = requests::ListModels::new();
         if let Some(id) = model_id {
-            query.push(("modelId", id));
+            request = request.model_id(id);
         }
         if let Some(search) = search {
-            query.push(("searchToken", search));
+            request = request.search_token(search);
         }
-        Ok(self
-            .transport
-            .send_json::<(), _>(&endpoints::LIST_MODELS, &[], &query, None)
-            .await?)
+        Ok(self.transport.send_json::<(), _>(&request, None).await?)
     }
 
     /// `DELETE /character/deleteModel/{id}`: how many models were deleted.
     pub async fn delete_model(&self, model_id: &str) -> Result<i64, Error> {
         let response: DeleteModelResponse = self
             .transport
-            .send_json::<(), _>(
-                &endpoints::DELETE_MODEL,
-                &[("model_id", model_id)],
-                &[],
-                None,
-            )
+            .send_json::<(), _>(&requests::DeleteModel::new(model_id), None)
             .await?;
         Ok(response.count)
     }
@@ -569,12 +541,7 @@ impl Client {
         let request = webhook_request(url, events)?;
         Ok(self
             .transport
-            .send_json(
-                &endpoints::CREATE_WEBHOOK_ENDPOINT,
-                &[],
-                &[],
-                Some(&request),
-            )
+            .send_json(&requests::CreateWebhookEndpoint::new(), Some(&request))
             .await?)
     }
 
@@ -600,12 +567,7 @@ impl Client {
     pub async fn webhook(&self, id: &str) -> Result<WebhookEndpoint, Error> {
         Ok(self
             .transport
-            .send_json::<(), _>(
-                &endpoints::GET_WEBHOOK_ENDPOINT,
-                &[("endpoint_id", id)],
-                &[],
-                None,
-            )
+            .send_json::<(), _>(&requests::GetWebhookEndpoint::new(id), None)
             .await?)
     }
 
@@ -613,7 +575,7 @@ impl Client {
     pub async fn webhooks(&self) -> Result<Vec<WebhookEndpoint>, Error> {
         let list: WebhookEndpointList = self
             .transport
-            .send_json::<(), _>(&endpoints::LIST_WEBHOOK_ENDPOINTS, &[], &[], None)
+            .send_json::<(), _>(&requests::ListWebhookEndpoints::new(), None)
             .await?;
         Ok(list.endpoints)
     }
@@ -628,12 +590,7 @@ impl Client {
         let request = webhook_request(url, events)?;
         Ok(self
             .transport
-            .send_json(
-                &endpoints::UPDATE_WEBHOOK_ENDPOINT,
-                &[("endpoint_id", id)],
-                &[],
-                Some(&request),
-            )
+            .send_json(&requests::UpdateWebhookEndpoint::new(id), Some(&request))
             .await?)
     }
 
@@ -641,12 +598,7 @@ impl Client {
     pub async fn delete_webhook(&self, id: &str) -> Result<DeletedWebhookEndpoint, Error> {
         Ok(self
             .transport
-            .send_json::<(), _>(
-                &endpoints::DELETE_WEBHOOK_ENDPOINT,
-                &[("endpoint_id", id)],
-                &[],
-                None,
-            )
+            .send_json::<(), _>(&requests::DeleteWebhookEndpoint::new(id), None)
             .await?)
     }
 
@@ -670,10 +622,7 @@ impl Client {
         request: &motionkit_models::deepmotion::ProcessRequest,
     ) -> Result<String, motionkit_transport::Error> {
         let body = Body::json(request)?;
-        let response = self
-            .transport
-            .send(&endpoints::PROCESS, &[], &[], body)
-            .await?;
+        let response = self.transport.send(&requests::Process::new(), body).await?;
         let parsed: motionkit_models::deepmotion::ProcessResponse =
             response.json("POST /process")?;
         Ok(parsed.rid)
@@ -767,7 +716,7 @@ impl StoreModel {
         }
         let response: StoreModelResponse = client
             .transport
-            .send_json(&endpoints::STORE_MODEL, &[], &[], Some(&self.request))
+            .send_json(&requests::StoreModel::new(), Some(&self.request))
             .await?;
         Ok(response.model_id)
     }

@@ -13,12 +13,12 @@
 //!   events a UI can draw.
 //! - [`UploadVideo`] uploads that resume across runs: save the
 //!   [`ResumeState`] it reports, give it back after an interruption.
-//! - [`webhook`] verifies webhook deliveries; with the `axum` feature, its
-//!   ready receiver also de-duplicates and queues them.
+//! - [`verify_webhook`] checks a webhook delivery; with the `axum` feature,
+//!   [`WebhookReceiver`] also de-duplicates and queues them.
 //!
 //! ```no_run
 //! use motionkit_deepmotion::{Animate, Client};
-//! use motionkit_validation::process::{OutputFormat, ProcessParams};
+//! use motionkit_validation::{OutputFormat, ProcessParams};
 //!
 //! # async fn run() -> Result<(), motionkit_deepmotion::Error> {
 //! let client = Client::builder("https://petest.deepmotion.com", "client-id", "client-secret".to_owned())
@@ -33,33 +33,34 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod animate;
-pub mod batch;
-pub mod client;
-pub mod error;
+mod animate;
+mod batch;
+mod client;
+mod error;
 mod models;
-pub mod process;
-pub mod resume;
+mod process;
+mod resume;
 mod tracker;
-pub mod wait;
-pub mod watch;
-pub mod webhook;
+mod wait;
+mod watch;
+mod webhook;
 
 pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
+pub use batch::{MAX_PATH_BYTES, rid_batches};
 pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
 pub use error::{Error, JobFailure};
 pub use motionkit_transport::{
     DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
 pub use process::{Process, Submitted};
-pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadVideo};
+pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadEventFn, UploadVideo};
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;
-pub use webhook::{JobCompleted, PathToken, WebhookError};
+pub use webhook::{JobCompleted, PathToken, WebhookError, verify_webhook};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use webhook::{ReceiverLimits, WebhookReceiver};
+pub use webhook::{ReceiverLimits, WebhookReceiver, webhook_router};
 
 /// The examples of the crate's README, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use motionkit_models::deepmotion::{ModelUploadUrlResponse, endpoints};
+use motionkit_models::deepmotion::{ModelUploadUrlResponse, requests};
 use motionkit_transport::UploadOptions;
 use motionkit_validation::{Rule, Violation};
 
@@ -49,15 +49,14 @@ impl Client {
                     .into(),
                 )
             })?;
-        let mut query = vec![("thumbExt", ext.as_str()), ("resumable", "1")];
-        let stem = thumbnail.file_stem().and_then(|s| s.to_str());
-        if let Some(stem) = stem {
-            query.push(("name", stem));
+        let mut request = requests::GetModelUploadUrl::new()
+            .thumb_ext(&ext)
+            .resumable(1);
+        if let Some(stem) = thumbnail.file_stem().and_then(|s| s.to_str()) {
+            request = request.name(stem);
         }
-        let urls: ModelUploadUrlResponse = self
-            .transport()
-            .send_json::<(), _>(&endpoints::GET_MODEL_UPLOAD_URL, &[], &query, None)
-            .await?;
+        let urls: ModelUploadUrlResponse =
+            self.transport().send_json::<(), _>(&request, None).await?;
         self.transport()
             .upload_resumable(&urls.thumb_url, thumbnail, options)
             .await?;

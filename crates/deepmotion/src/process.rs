@@ -20,8 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use motionkit_models::deepmotion::{PROCESSOR_VIDEO2ANIM, ProcessRequest};
 
-use motionkit_validation::process::{InputKind, ProcessParams, keys};
 use motionkit_validation::{Findings, Rule, Severity, Violation, Violations};
+use motionkit_validation::{InputKind, ProcessParams, keys};
 
 use crate::client::{Client, Upload};
 use crate::error::Error;
@@ -58,7 +58,7 @@ pub struct Submitted {
 /// ```no_run
 /// # async fn demo(client: &motionkit_deepmotion::Client, upload: &motionkit_deepmotion::Upload) -> Result<(), motionkit_deepmotion::Error> {
 /// use motionkit_deepmotion::Process;
-/// use motionkit_validation::process::{OutputFormat, ProcessParams};
+/// use motionkit_validation::{OutputFormat, ProcessParams};
 ///
 /// let params = ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Fbx]).sim(true);
 /// let rid = Process::new(upload).params(params).send(client).await?;
@@ -116,7 +116,7 @@ fn known_input_kind(name: &str) -> Option<InputKind> {
 
 /// The kind of the file at `url`, from its first bytes.
 async fn sniff_input(client: &Client, url: &str) -> Option<InputKind> {
-    use motionkit_validation::media::{HEAD_BYTES, Identified, identify};
+    use motionkit_validation::{HEAD_BYTES, Identified, identify};
     let response = client
         .transport()
         .fetch_head(url, HEAD_BYTES as u64)
@@ -126,11 +126,6 @@ async fn sniff_input(client: &Client, url: &str) -> Option<InputKind> {
         Identified::Media { kind, .. } => Some(kind.into()),
         _ => None,
     }
-}
-
-/// Whether a file name is an image (png/jpg) rather than a video.
-pub fn input_kind(name: &str) -> InputKind {
-    known_input_kind(name).unwrap_or(InputKind::Video)
 }
 
 fn now_ms() -> f64 {
@@ -152,7 +147,7 @@ fn cannot_tell(outcome: motionkit_transport::Error, lookup: &Error) -> Error {
 /// The error for a `/process` answer whose rid cannot be used: the job may
 /// exist, so it is "sent, outcome unknown" (temporary, may have acted).
 fn unusable_rid(rid: &str) -> motionkit_transport::Error {
-    let problem = motionkit_validation::text::server_id("rid", rid)
+    let problem = motionkit_validation::server_id("rid", rid)
         .err()
         .map(|v| v.to_string())
         .unwrap_or_default();
@@ -378,7 +373,7 @@ impl Process {
                 tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
             }
             match client.raw_process(request).await {
-                Ok(rid) if motionkit_validation::text::server_id("rid", &rid).is_ok() => {
+                Ok(rid) if motionkit_validation::server_id("rid", &rid).is_ok() => {
                     client.claim(&rid);
                     return Ok(rid);
                 }
@@ -436,7 +431,7 @@ impl Process {
             .filter(|j| Some(j.rid.as_str()) != original)
             .filter(|j| j.ctime.is_some_and(|t| t >= started - CLOCK_SKEW_MS))
             .filter(|j| !client.is_claimed(&j.rid))
-            .filter(|j| motionkit_validation::text::server_id("rid", &j.rid).is_ok())
+            .filter(|j| motionkit_validation::server_id("rid", &j.rid).is_ok())
             .collect();
         candidates.sort_by(|a, b| {
             b.ctime
@@ -453,15 +448,15 @@ impl Process {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use motionkit_validation::OutputFormat;
     use motionkit_validation::Rule;
-    use motionkit_validation::process::OutputFormat;
 
     fn upload(name: &str) -> Upload {
         Upload {
             url: "https://storage.example/u?sig=x".into(),
             name: name.into(),
             size: 1,
-            input: input_kind(name),
+            input: known_input_kind(name).unwrap_or(InputKind::Video),
         }
     }
 

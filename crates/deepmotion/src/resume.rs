@@ -14,7 +14,7 @@
 //!
 //! ```no_run
 //! # async fn demo(client: &motionkit_deepmotion::Client) -> Result<(), motionkit_deepmotion::Error> {
-//! use motionkit_deepmotion::resume::{ResumeState, UploadEvent, UploadVideo};
+//! use motionkit_deepmotion::{ResumeState, UploadEvent, UploadVideo};
 //!
 //! let saved: Option<ResumeState> = std::fs::read("upload.json")
 //!     .ok()
@@ -40,7 +40,7 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use motionkit_transport::{SessionStatus, SessionUri, UploadOptions, redact_url};
-use motionkit_validation::process::InputKind;
+use motionkit_validation::InputKind;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, Upload, prepare_upload};

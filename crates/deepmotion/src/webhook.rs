@@ -73,7 +73,7 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
 
 /// Verifies the signature header against `client_id` in constant time and
 /// parses the body.
-pub fn verify(
+pub fn verify_webhook(
     headers: &HeaderMap,
     body: &[u8],
     client_id: &str,
@@ -210,7 +210,7 @@ impl Default for ReceiverLimits {
 ///
 /// ```no_run
 /// # async fn demo(client: &motionkit_deepmotion::Client) -> Result<(), motionkit_deepmotion::Error> {
-/// use motionkit_deepmotion::webhook::WebhookReceiver;
+/// use motionkit_deepmotion::WebhookReceiver;
 /// let (endpoint, token) = client
 ///     .create_webhook_with_token("https://hooks.example.com/deepmotion", &["job.completed"])
 ///     .await?;
@@ -300,7 +300,9 @@ impl WebhookReceiver {
 /// deduplication store and default limits.
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub fn router(client_id: impl Into<String>) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
+pub fn webhook_router(
+    client_id: impl Into<String>,
+) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
     WebhookReceiver::new(client_id).router()
 }
 
@@ -332,7 +334,7 @@ async fn handle(
             return StatusCode::NOT_FOUND;
         }
     }
-    let event = match verify(&headers, &body, receiver.client_id.expose_secret()) {
+    let event = match verify_webhook(&headers, &body, receiver.client_id.expose_secret()) {
         Ok(event) => event,
         Err(e) => {
             tracing::warn!(error = %e, "DeepMotion webhook refused");
@@ -387,7 +389,7 @@ mod tests {
 
     #[test]
     fn valid_events_parse_and_bad_ones_are_refused() {
-        let event = verify(&signed("client-1"), BODY, "client-1").unwrap();
+        let event = verify_webhook(&signed("client-1"), BODY, "client-1").unwrap();
         assert_eq!(
             event,
             JobCompleted {
@@ -396,33 +398,33 @@ mod tests {
             }
         );
         assert_eq!(
-            verify(&HeaderMap::new(), BODY, "client-1"),
+            verify_webhook(&HeaderMap::new(), BODY, "client-1"),
             Err(WebhookError::MissingSignature)
         );
         assert_eq!(
-            verify(&signed("client-2"), BODY, "client-1"),
+            verify_webhook(&signed("client-2"), BODY, "client-1"),
             Err(WebhookError::BadSignature)
         );
         assert_eq!(
-            verify(&signed("client-"), BODY, "client-1"),
+            verify_webhook(&signed("client-"), BODY, "client-1"),
             Err(WebhookError::BadSignature)
         );
         assert!(matches!(
-            verify(&signed("client-1"), b"{", "client-1"),
+            verify_webhook(&signed("client-1"), b"{", "client-1"),
             Err(WebhookError::Malformed(_))
         ));
         assert!(matches!(
-            verify(&signed("client-1"), &[0xff, 0xfe], "client-1"),
+            verify_webhook(&signed("client-1"), &[0xff, 0xfe], "client-1"),
             Err(WebhookError::Malformed(_))
         ));
         let other = br#"{"eventType":"job.started","data":{"taskId":"r1"}}"#;
         assert_eq!(
-            verify(&signed("client-1"), other, "client-1"),
+            verify_webhook(&signed("client-1"), other, "client-1"),
             Err(WebhookError::UnsupportedEvent("job.started".into()))
         );
         let failed = br#"{"eventType":"job.completed","data":{"taskId":"r2","status":"FAILURE"}}"#;
         assert_eq!(
-            verify(&signed("client-1"), failed, "client-1")
+            verify_webhook(&signed("client-1"), failed, "client-1")
                 .unwrap()
                 .succeeded,
             Some(false)
@@ -435,7 +437,7 @@ mod tests {
             if let Ok(value) = HeaderValue::from_str(&sig) {
                 let mut headers = HeaderMap::new();
                 headers.insert(SIGNATURE_HEADER, value);
-                let _ = verify(&headers, &body, "client-1");
+                let _ = verify_webhook(&headers, &body, "client-1");
             }
         }
     }

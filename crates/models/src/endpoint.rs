@@ -104,6 +104,40 @@ pub struct Endpoint {
     pub body: BodyEncoding,
 }
 
+/// One call of one endpoint: the descriptor with its path and query
+/// filled in. Codegen writes one implementation per endpoint (each
+/// service's `requests` module), whose constructor takes the path
+/// parameters and required query parameters, so a missing or misspelt
+/// parameter does not compile. Implement it yourself to call an endpoint
+/// this version does not describe; an [`Endpoint`] without placeholders
+/// is itself a request with no parameters.
+pub trait Request {
+    /// The endpoint this request calls.
+    fn endpoint(&self) -> &Endpoint;
+    /// The path relative to the base URL, placeholders filled and
+    /// percent-encoded ([`Endpoint::fill_path`]).
+    fn path(&self) -> Result<String, PathError>;
+    /// The query parameters that are set, in the document's order.
+    fn query(&self) -> Vec<(&'static str, String)>;
+}
+
+/// A descriptor alone, for an endpoint that takes no parameters: its
+/// [`Request::path`] is [`PathError::Missing`] when the template has a
+/// placeholder.
+impl Request for Endpoint {
+    fn endpoint(&self) -> &Endpoint {
+        self
+    }
+
+    fn path(&self) -> Result<String, PathError> {
+        self.fill_path(&[])
+    }
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
 /// Characters escaped inside one path segment value. `,` is kept because
 /// the DeepMotion API joins several ids with commas in one segment.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -142,50 +176,44 @@ pub enum PathError {
         /// Placeholder name.
         param: &'static str,
     },
-    /// A value was given for a name the template does not have.
-    #[error("endpoint {endpoint}: unknown path parameter `{param}`")]
-    Unknown {
+    /// More values were given than the template has placeholders.
+    #[error("endpoint {endpoint}: {given} path values for {expected} placeholders")]
+    TooMany {
         /// Endpoint name.
         endpoint: &'static str,
-        /// The unknown name.
-        param: String,
+        /// Placeholders in the template.
+        expected: usize,
+        /// Values given.
+        given: usize,
     },
 }
 
 impl Endpoint {
-    /// Fills the path template. Values are percent-encoded so that no value
-    /// can add a path segment, a query or a fragment; commas are kept. `.`
-    /// and `..` are refused, since a URL would resolve them away.
-    pub fn render_path(&self, params: &[(&str, &str)]) -> Result<String, PathError> {
-        if let Some((name, _)) = params
-            .iter()
-            .find(|(name, _)| !self.path_params.contains(name))
-        {
-            return Err(PathError::Unknown {
+    /// Fills the path template with `values`, one per placeholder in the
+    /// order of [`Endpoint::path_params`]. Values are percent-encoded so
+    /// that no value can add a path segment, a query or a fragment; commas
+    /// are kept. Empty values, `.` and `..` are refused, since they would
+    /// change the route. The generated request types call this with their
+    /// fields; call it yourself only for an endpoint of your own.
+    pub fn fill_path(&self, values: &[&str]) -> Result<String, PathError> {
+        if values.len() > self.path_params.len() {
+            return Err(PathError::TooMany {
                 endpoint: self.name,
-                param: (*name).to_owned(),
+                expected: self.path_params.len(),
+                given: values.len(),
             });
         }
         let mut out = String::with_capacity(self.path.len() + 32);
         let mut rest = self.path;
+        let mut index = 0;
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let close = open + rest[open..].find('}').unwrap_or(rest.len() - open - 1);
-            let name = &rest[open + 1..close];
-            let param = self
-                .path_params
-                .iter()
-                .copied()
-                .find(|p| *p == name)
-                .unwrap_or("?");
-            let value = params
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| *v)
-                .ok_or(PathError::Missing {
-                    endpoint: self.name,
-                    param,
-                })?;
+            let param = self.path_params.get(index).copied().unwrap_or("?");
+            let value = values.get(index).copied().ok_or(PathError::Missing {
+                endpoint: self.name,
+                param,
+            })?;
             if value.is_empty() {
                 return Err(PathError::Empty {
                     endpoint: self.name,
@@ -200,6 +228,7 @@ impl Endpoint {
             }
             out.extend(utf8_percent_encode(value, SEGMENT));
             rest = &rest[(close + 1).min(rest.len())..];
+            index += 1;
         }
         out.push_str(rest);
         Ok(out)
@@ -224,31 +253,32 @@ mod tests {
 
     #[test]
     fn fills_template_and_keeps_commas() {
-        assert_eq!(
-            STATUS.render_path(&[("rids", "a1,b2")]).unwrap(),
-            "/status/a1,b2"
-        );
+        assert_eq!(STATUS.fill_path(&["a1,b2"]).unwrap(), "/status/a1,b2");
     }
 
     #[test]
     fn hostile_values_stay_inside_their_segment() {
-        let path = STATUS.render_path(&[("rids", "../x?y#z/w")]).unwrap();
+        let path = STATUS.fill_path(&["../x?y#z/w"]).unwrap();
         assert_eq!(path, "/status/..%2Fx%3Fy%23z%2Fw");
     }
 
     #[test]
-    fn missing_empty_and_unknown_parameters_are_errors() {
+    fn missing_empty_and_extra_values_are_errors() {
         assert!(matches!(
-            STATUS.render_path(&[]),
+            STATUS.fill_path(&[]),
             Err(PathError::Missing { param: "rids", .. })
         ));
         assert!(matches!(
-            STATUS.render_path(&[("rids", "")]),
+            STATUS.fill_path(&[""]),
             Err(PathError::Empty { .. })
         ));
         assert!(matches!(
-            STATUS.render_path(&[("rids", "a"), ("other", "b")]),
-            Err(PathError::Unknown { .. })
+            STATUS.fill_path(&["a", "b"]),
+            Err(PathError::TooMany {
+                expected: 1,
+                given: 2,
+                ..
+            })
         ));
     }
 }

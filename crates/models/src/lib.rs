@@ -11,23 +11,52 @@
 //! let body = r#"{"count":1,"status":[{"rid":"r1","status":"PROGRESS","details":{"step":1,"total":4}}]}"#;
 //! let parsed: StatusResponse = motionkit_models::decode(body).unwrap();
 //! assert_eq!(parsed.status[0].status, JobStatus::Progress);
-//! assert_eq!(endpoints::STATUS.render_path(&[("rids", "r1,r2")]).unwrap(), "/status/r1,r2");
+//! assert_eq!(endpoints::STATUS.fill_path(&["r1,r2"]).unwrap(), "/status/r1,r2");
+//! ```
+//!
+//! Each endpoint also has a generated request type (`deepmotion::requests`,
+//! `motiondynamic::requests`) that implements [`Request`]: its path
+//! parameters and required query parameters are the constructor's
+//! arguments, optional ones are setters.
+//!
+//! ```
+//! use motionkit_models::Request;
+//! use motionkit_models::deepmotion::requests::{ListModels, Status};
+//!
+//! assert_eq!(Status::new("r1,r2").path().unwrap(), "/status/r1,r2");
+//! let search = ListModels::new().search_token("hero");
+//! assert_eq!(search.query(), vec![("searchToken", "hero".to_owned())]);
+//! ```
+//!
+//! A missing path parameter does not compile:
+//!
+//! ```compile_fail
+//! let status = motionkit_models::deepmotion::requests::Status::new();
+//! ```
+//!
+//! nor does a misspelt one:
+//!
+//! ```compile_fail
+//! let status = motionkit_models::deepmotion::requests::Status::new("r1");
+//! let rid: &str = status.rid;
 //! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod decode;
-pub mod deepmotion_ext;
-pub mod endpoint;
-pub mod generated;
-pub mod motiondynamic_ext;
-pub mod nullable;
-pub mod number;
-pub mod process_params;
+mod decode;
+mod deepmotion_ext;
+mod endpoint;
+mod generated;
+mod motiondynamic_ext;
+mod nullable;
+mod number;
+mod process_params;
 
-pub use decode::{DecodeError, decode, reencode};
-pub use deepmotion_ext::FailureReason;
-pub use endpoint::{AuthKind, BodyEncoding, Endpoint, Method, PathError, QueryParam, Service};
+pub use decode::{DecodeError, EXCERPT_BYTES, decode, excerpt, reencode};
+pub use deepmotion_ext::{FailureReason, documented_code};
+pub use endpoint::{
+    AuthKind, BodyEncoding, Endpoint, Method, PathError, QueryParam, Request, Service,
+};
 pub use generated::{deepmotion, motiondynamic};
 pub use process_params::{ProcessParamKind, ProcessParameterSpec};
 

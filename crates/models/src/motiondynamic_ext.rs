@@ -1,6 +1,6 @@
 //! Hand-written helpers on the generated MotionDynamic types.
 
-use motionkit_validation::theme::ThemeParameter as Rule;
+use motionkit_validation::ThemeParameter as Rule;
 
 use crate::motiondynamic::{ParameterType, Theme, ThemeParameter};
 
@@ -21,7 +21,7 @@ impl ThemeParameter {
     }
 
     /// The validation rule for this parameter; a parameter type this
-    /// version does not know gets [`motionkit_validation::theme::ParameterKind::Unknown`],
+    /// version does not know gets [`motionkit_validation::ParameterKind::Unknown`],
     /// whose values are sent unchecked.
     pub fn rule(&self) -> Rule {
         let p = &self.parameter;
@@ -51,7 +51,7 @@ impl ThemeParameter {
             ParameterType::Unknown(_) => Rule {
                 id: self.id().to_owned(),
                 layer: self.display_name().to_owned(),
-                kind: motionkit_validation::theme::ParameterKind::Unknown,
+                kind: motionkit_validation::ParameterKind::Unknown,
             },
         }
     }
@@ -76,7 +76,7 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use motionkit_validation::theme::{ParameterKind, validate_values};
+    use motionkit_validation::{ParameterKind, validate_values};
 
     fn demo() -> Theme {
         crate::decode(include_str!(

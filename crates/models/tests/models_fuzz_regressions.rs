@@ -35,20 +35,18 @@ fn dot_segments_are_refused_as_path_values() {
     for value in [".", ".."] {
         assert!(
             matches!(
-                endpoints::STATUS.render_path(&[("rids", value)]),
+                endpoints::STATUS.fill_path(&[value]),
                 Err(PathError::DotSegment { param: "rids", .. })
             ),
             "{value}"
         );
     }
     assert_eq!(
-        endpoints::STATUS.render_path(&[("rids", "...")]).unwrap(),
+        endpoints::STATUS.fill_path(&["..."]).unwrap(),
         "/status/..."
     );
     assert_eq!(
-        endpoints::DELETE_MODEL
-            .render_path(&[("model_id", "a..b")])
-            .unwrap(),
+        endpoints::DELETE_MODEL.fill_path(&["a..b"]).unwrap(),
         "/character/deleteModel/a..b"
     );
 }

@@ -2,7 +2,7 @@
 //! the keys and aliases of `specs/deepmotion.json`.
 
 use motionkit_models::deepmotion::PROCESS_PARAMETERS;
-use motionkit_validation::process::PARAMETER_KEYS;
+use motionkit_validation::PARAMETER_KEYS;
 
 #[test]
 fn validation_keys_match_the_spec_table() {
@@ -26,7 +26,7 @@ fn spec_defaults_parse_as_valid_values() {
     for param in PROCESS_PARAMETERS {
         if let Some(default) = param.default {
             let line = format!("{}={default}", param.key);
-            motionkit_validation::process::ProcessParams::parse(&[line.as_str()])
+            motionkit_validation::ProcessParams::parse(&[line.as_str()])
                 .unwrap_or_else(|e| panic!("{line}: {e}"));
         }
     }

@@ -72,9 +72,7 @@ fn only_process_style_posts_are_not_idempotent() {
     );
     const { assert!(!motionkit_models::motiondynamic::endpoints::CREATE_GENERATION.idempotent) };
     assert_eq!(
-        endpoints::DELETE_MODEL
-            .render_path(&[("model_id", "m 1")])
-            .unwrap(),
+        endpoints::DELETE_MODEL.fill_path(&["m 1"]).unwrap(),
         "/character/deleteModel/m%201"
     );
 }

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use motionkit_models::Endpoint;
 use motionkit_models::motiondynamic::{
     DEMO_THEME_ID, GENERATION_COLD_START_FIRST_MAX_SECONDS, GENERATION_USUAL_MAX_SECONDS,
-    Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS, endpoints,
+    Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS,
 };
 use motionkit_transport::{
     Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Timeouts, Transport, TransportStats,
@@ -18,7 +17,9 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, from_transport};
-use crate::query::{GenerationColumn, GenerationsQuery, Select, ThemeColumn, ThemesQuery};
+use crate::query::{
+    Column, GenerationColumn, GenerationsQuery, Query, Select, ThemeColumn, ThemesQuery,
+};
 use crate::webhook::WebhookReceiver;
 
 /// Whether `POST /rest/generations` asks for the created row.
@@ -265,7 +266,7 @@ pub struct Client {
 
 /// Checks and normalises (lower case) a UUID argument.
 pub(crate) fn check_uuid(field: &str, value: &str) -> Result<String, Error> {
-    motionkit_validation::text::uuid(field, value)
+    motionkit_validation::uuid(field, value)
         .map(|v| v.to_ascii_lowercase())
         .map_err(|v| Error::Validation(Violations::from(v)))
 }
@@ -341,21 +342,16 @@ impl Client {
         self.recovery_delay
     }
 
-    async fn read<T: DeserializeOwned>(
+    async fn read<T: DeserializeOwned, C: Column>(
         &self,
-        endpoint: &Endpoint,
-        pairs: &[(String, String)],
+        query: &Query<C>,
     ) -> Result<Vec<T>, Error> {
-        let query: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
         let response = self
             .transport
-            .send(endpoint, &[], &query, Body::empty())
+            .send(query, Body::empty())
             .await
             .map_err(from_transport)?;
-        Ok(response.json(&format!("{} {}", endpoint.method, endpoint.path))?)
+        Ok(response.json(&format!("{} {}", C::READ.method, C::READ.path))?)
     }
 
     /// Lists themes (`GET /rest/themes`). Without a `select`, the
@@ -376,7 +372,7 @@ impl Client {
         } else {
             query.clone().select(Select::<ThemeColumn>::documented())
         };
-        self.read(&endpoints::LIST_THEMES, &query.to_pairs()).await
+        self.read(&query).await
     }
 
     /// One theme with its parameters (`theme_id=eq.<id>`; any case).
@@ -401,8 +397,7 @@ impl Client {
 
     /// Reads generations back (`GET /rest/generations`).
     pub async fn generations(&self, query: &GenerationsQuery) -> Result<Vec<Generation>, Error> {
-        self.read(&endpoints::LIST_GENERATIONS, &query.to_pairs())
-            .await
+        self.read(query).await
     }
 
     /// One generation (`generation_id=eq.<id>`; any case).

@@ -12,10 +12,10 @@ use motionkit_models::motiondynamic::{
     GenerationRequest, GenerationStatus, GenerationValue, Theme,
 };
 use motionkit_transport::{Transport, redact_url};
-use motionkit_validation::picture::{Sniffed, sniff_detailed};
-use motionkit_validation::theme::ThemeParameter;
-use motionkit_validation::theme::check_picture_bytes;
+use motionkit_validation::ThemeParameter;
+use motionkit_validation::check_picture_bytes;
 use motionkit_validation::{Rule, Violation, Violations};
+use motionkit_validation::{Sniffed, sniff_detailed};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -142,7 +142,7 @@ impl Generate {
             ));
         }
         if let Webhook::Url(url) = &self.webhook {
-            problems.record(motionkit_validation::text::http_url("webhook", url));
+            problems.record(motionkit_validation::http_url("webhook", url));
         }
         match self.values.validate() {
             Ok(values) => problems.into_result(values),

@@ -8,10 +8,9 @@
 //! list is an [`Error::Graphql`] that keeps any partial `data`.
 
 use graphql_client::GraphQLQuery;
-use motionkit_models::Endpoint;
 use motionkit_models::motiondynamic::{
     Generation, GenerationRequest, GenerationStatus, GenerationValue, GraphqlRequest,
-    GraphqlResponse, ParameterDefinition, ParameterType, Theme, ThemeParameter, endpoints,
+    GraphqlResponse, ParameterDefinition, ParameterType, Theme, ThemeParameter, requests,
 };
 use motionkit_transport::Body;
 use serde::Serialize;
@@ -178,12 +177,8 @@ impl<'a> Graphql<'a> {
         variables: Q::Variables,
     ) -> Result<Q::ResponseData, Error> {
         let body = Q::build_query(variables);
-        let endpoint = if is_mutation(body.query, body.operation_name) {
-            &endpoints::GRAPHQL_MUTATION
-        } else {
-            &endpoints::GRAPHQL_QUERY
-        };
-        run_body(self.client, endpoint, body.operation_name, &body).await
+        let mutation = is_mutation(body.query, body.operation_name);
+        run_body(self.client, mutation, body.operation_name, &body).await
     }
 
     /// Runs a document of your own with JSON variables and returns its
@@ -199,12 +194,7 @@ impl<'a> Graphql<'a> {
             variables: Some(variables),
             operation_name: None,
         };
-        let endpoint = if mentions_mutation(document) {
-            &endpoints::GRAPHQL_MUTATION
-        } else {
-            &endpoints::GRAPHQL_QUERY
-        };
-        run_body(self.client, endpoint, "query", &body).await
+        run_body(self.client, mentions_mutation(document), "query", &body).await
     }
 
     /// A page of themes with their parameters (`first` themes after
@@ -295,16 +285,24 @@ impl<'a> Graphql<'a> {
     }
 }
 
-/// Sends one GraphQL body and decodes `data`.
+/// Sends one GraphQL body and decodes `data`. A mutation goes through the
+/// non-idempotent descriptor.
 async fn run_body<B: Serialize, D: serde::de::DeserializeOwned>(
     client: &Client,
-    endpoint: &Endpoint,
+    mutation: bool,
     operation: &str,
     body: &B,
 ) -> Result<D, Error> {
     let label = format!("GraphQL {operation}");
     let body = Body::json(body)?;
-    let response = match client.transport().send(endpoint, &[], &[], body).await {
+    let sent = if mutation {
+        let request = requests::GraphqlMutation::new();
+        client.transport().send(&request, body).await
+    } else {
+        let request = requests::GraphqlQuery::new();
+        client.transport().send(&request, body).await
+    };
+    let response = match sent {
         Ok(response) => response,
         Err(error) => {
             // A GraphQL server may answer 4xx/5xx with an `errors` body.

@@ -11,7 +11,7 @@
 //! - [`Client`]: bearer JWT (never printed; an expired or rejected token is
 //!   an error for which [`Error::is_auth`] is true), a client-side rate
 //!   limit shared by every clone ([`default_rate_limit`]), PostgREST reads
-//!   with the typed [`query`] builder, and PostgREST error bodies as
+//!   with the typed [`Query`] builder, and PostgREST error bodies as
 //!   [`Error::Postgrest`].
 //! - [`Generate`]: values named by layer (`l3_prix_01`) or id, checked
 //!   against the theme offline ([`Generate::validate`]) and pictures checked
@@ -87,16 +87,15 @@ mod client;
 mod error;
 mod generate;
 #[cfg(feature = "graphql")]
-#[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
-pub mod graphql;
+mod graphql;
 #[cfg(feature = "graphql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub mod operations;
-pub mod query;
+mod query;
 mod submit;
-pub mod values;
+mod values;
 mod wait;
-pub mod webhook;
+mod webhook;
 
 pub use client::{
     Client, ClientBuilder, DISCARD_REASON_HEADER, ReturnPreference, WaitOptions, default_rate_limit,
@@ -107,11 +106,16 @@ pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES};
 #[cfg(feature = "graphql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub use graphql::{Graphql, ThemesPage};
-pub use query::{GenerationColumn, GenerationsQuery, Order, Select, ThemeColumn, ThemesQuery};
+pub use query::{
+    Column, GenerationColumn, GenerationsQuery, Order, Query, Select, ThemeColumn, ThemesQuery,
+};
 pub use submit::{PREFER_RETURN_MINIMAL, Submission};
 pub use values::GenerationValues;
 pub use wait::{ReadyVia, Video};
-pub use webhook::{Delivery, VideoReady, WebhookError, WebhookReceiver};
+pub use webhook::{
+    Delivery, VideoReady, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT, WEBHOOK_MAX_REMEMBERED,
+    WebhookError, WebhookReceiver,
+};
 
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
 pub use motionkit_transport::{

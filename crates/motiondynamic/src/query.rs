@@ -2,7 +2,7 @@
 //! `eq`/`in` filters, `order`, `limit` and `offset`.
 //!
 //! ```
-//! use motionkit_motiondynamic::query::{Order, Select, ThemeColumn, ThemesQuery};
+//! use motionkit_motiondynamic::{Order, Select, ThemeColumn, ThemesQuery};
 //!
 //! let query = ThemesQuery::new()
 //!     .select(Select::columns([ThemeColumn::ThemeId, ThemeColumn::Title]).embed_all(ThemeColumn::Parameters))
@@ -12,10 +12,10 @@
 //! assert_eq!(
 //!     query.to_pairs(),
 //!     vec![
-//!         ("select".to_owned(), "theme_id,title,parameters(*)".to_owned()),
-//!         ("theme_id".to_owned(), "eq.8239de5c-5cbd-4e39-a102-220e5354a551".to_owned()),
-//!         ("order".to_owned(), "title.asc".to_owned()),
-//!         ("limit".to_owned(), "10".to_owned()),
+//!         ("select", "theme_id,title,parameters(*)".to_owned()),
+//!         ("theme_id", "eq.8239de5c-5cbd-4e39-a102-220e5354a551".to_owned()),
+//!         ("order", "title.asc".to_owned()),
+//!         ("limit", "10".to_owned()),
 //!     ]
 //! );
 //! ```
@@ -23,8 +23,13 @@
 use std::fmt::Write as _;
 use std::marker::PhantomData;
 
+use motionkit_models::motiondynamic::endpoints;
+use motionkit_models::{Endpoint, PathError, Request};
+
 /// A column of a PostgREST table.
 pub trait Column: Copy {
+    /// The endpoint that reads the column's table.
+    const READ: &'static Endpoint;
     /// Name on the wire.
     fn name(self) -> &'static str;
 }
@@ -43,6 +48,7 @@ pub enum ThemeColumn {
 }
 
 impl Column for ThemeColumn {
+    const READ: &'static Endpoint = &endpoints::LIST_THEMES;
     fn name(self) -> &'static str {
         match self {
             ThemeColumn::ThemeId => "theme_id",
@@ -73,6 +79,7 @@ pub enum GenerationColumn {
 }
 
 impl Column for GenerationColumn {
+    const READ: &'static Endpoint = &endpoints::LIST_GENERATIONS;
     fn name(self) -> &'static str {
         match self {
             GenerationColumn::GenerationId => "generation_id",
@@ -272,13 +279,13 @@ impl<C: Column> Query<C> {
     }
 
     /// The query string pairs, in a fixed order.
-    pub fn to_pairs(&self) -> Vec<(String, String)> {
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
         if let Some(select) = &self.select {
-            pairs.push(("select".to_owned(), select.render()));
+            pairs.push(("select", select.render()));
         }
         for (column, filter) in &self.filters {
-            pairs.push(((*column).to_owned(), filter.clone()));
+            pairs.push((*column, filter.clone()));
         }
         if !self.order.is_empty() {
             let order: Vec<String> = self
@@ -294,15 +301,30 @@ impl<C: Column> Query<C> {
                     )
                 })
                 .collect();
-            pairs.push(("order".to_owned(), order.join(",")));
+            pairs.push(("order", order.join(",")));
         }
         if let Some(limit) = self.limit {
-            pairs.push(("limit".to_owned(), limit.to_string()));
+            pairs.push(("limit", limit.to_string()));
         }
         if let Some(offset) = self.offset {
-            pairs.push(("offset".to_owned(), offset.to_string()));
+            pairs.push(("offset", offset.to_string()));
         }
         pairs
+    }
+}
+
+/// A query is the request that reads its table.
+impl<C: Column> Request for Query<C> {
+    fn endpoint(&self) -> &Endpoint {
+        C::READ
+    }
+
+    fn path(&self) -> Result<String, PathError> {
+        C::READ.fill_path(&[])
+    }
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        self.to_pairs()
     }
 }
 
@@ -335,11 +357,11 @@ mod tests {
             query.to_pairs(),
             vec![
                 (
-                    "webhook".to_owned(),
+                    "webhook",
                     r#"in.(http://a/x,"http://b/y,z","q\"uote")"#.to_owned()
                 ),
-                ("order".to_owned(), "created_at.desc".to_owned()),
-                ("offset".to_owned(), "20".to_owned()),
+                ("order", "created_at.desc".to_owned()),
+                ("offset", "20".to_owned()),
             ]
         );
     }

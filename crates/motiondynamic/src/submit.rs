@@ -49,7 +49,7 @@ use std::sync::atomic::Ordering;
 use http::HeaderValue;
 use http::header::HeaderMap;
 use motionkit_models::motiondynamic::{
-    Generation, GenerationRequest, PREFER_RETURN_REPRESENTATION, endpoints,
+    Generation, GenerationRequest, PREFER_RETURN_REPRESENTATION, endpoints, requests,
 };
 use motionkit_transport::{Acted, Body, redact_url, status_verdict};
 
@@ -284,7 +284,11 @@ impl Client {
         );
         let response = self
             .transport()
-            .send_with(endpoint, &[], &[], headers, Body::json(request)?)
+            .send_with(
+                &requests::CreateGeneration::new(),
+                headers,
+                Body::json(request)?,
+            )
             .await
             .map_err(from_transport)?;
         let label = format!("{} {}", endpoint.method, endpoint.path);

@@ -3,7 +3,7 @@
 //! theme's rules.
 //!
 //! ```
-//! use motionkit_motiondynamic::values::GenerationValues;
+//! use motionkit_motiondynamic::GenerationValues;
 //! # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
 //! #     include_str!("../specs/examples/motiondynamic/demo_theme.json")).unwrap();
 //! let values = GenerationValues::new(&theme)
@@ -18,8 +18,8 @@
 //! ```
 
 use motionkit_models::motiondynamic::{GenerationRequest, GenerationValue, Theme};
-use motionkit_validation::theme::{self, ParameterKind, ThemeParameter};
 use motionkit_validation::{Findings, Violation, Violations};
+use motionkit_validation::{ParameterKind, ThemeParameter};
 
 /// User values for one theme, checked against its parameters.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ impl GenerationValues {
 
     /// Checks everything that can be checked without the network and sorts
     /// the findings by severity (see
-    /// [`motionkit_validation::theme::check_values`]): errors block,
+    /// [`motionkit_validation::check_values`]): errors block,
     /// warnings (a missing parameter, an unknown parameter id, a picture
     /// URL whose extension is outside `accept`, a parameter type this
     /// version does not know) never do. A key that is neither a layer name
@@ -69,19 +69,21 @@ impl GenerationValues {
         let mut found = Findings::new();
         let mut resolved: Vec<(String, String)> = Vec::with_capacity(self.entries.len());
         for (key, value) in &self.entries {
-            match theme::resolve(&self.rules, key) {
+            match motionkit_validation::resolve(&self.rules, key) {
                 Some(param) => resolved.push((param.id.clone(), value.clone())),
-                None if motionkit_validation::text::uuid("parameter_id", key).is_ok() => {
+                None if motionkit_validation::uuid("parameter_id", key).is_ok() => {
                     resolved.push((key.clone(), value.clone()));
                 }
                 None => {
-                    if let Err(unknown) = theme::resolve_values(&self.rules, &[(key, value)]) {
+                    if let Err(unknown) =
+                        motionkit_validation::resolve_values(&self.rules, &[(key, value)])
+                    {
                         found.extend(unknown);
                     }
                 }
             }
         }
-        found.merge(theme::check_values(&self.rules, &resolved));
+        found.merge(motionkit_validation::check_values(&self.rules, &resolved));
         let mut values: Vec<GenerationValue> = self
             .rules
             .iter()
@@ -130,7 +132,10 @@ impl GenerationValues {
             .filter_map(|rule| {
                 self.entries
                     .iter()
-                    .find(|(k, _)| theme::resolve(&self.rules, k).is_some_and(|p| p.id == rule.id))
+                    .find(|(k, _)| {
+                        motionkit_validation::resolve(&self.rules, k)
+                            .is_some_and(|p| p.id == rule.id)
+                    })
                     .map(|(_, url)| (rule, url.as_str()))
             })
             .collect()

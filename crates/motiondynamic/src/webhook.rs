@@ -33,15 +33,15 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Largest webhook body the router accepts (413 above it). A delivery is
 /// `{"video": url}`.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const WEBHOOK_MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Requests the router handles at once (503 with `Retry-After: 1` above
 /// it; MotionDynamic delivers again 5 s later).
-pub const MAX_IN_FLIGHT: usize = 64;
+pub const WEBHOOK_MAX_IN_FLIGHT: usize = 64;
 
 /// Deliveries remembered in this process for [`WebhookReceiver::wait`];
 /// the oldest are forgotten first.
-pub const MAX_REMEMBERED: usize = 100_000;
+pub const WEBHOOK_MAX_REMEMBERED: usize = 100_000;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -106,7 +106,7 @@ struct Pending {
 
 impl Pending {
     fn remember(&mut self, ready: VideoReady) {
-        while self.delivered_order.len() >= MAX_REMEMBERED {
+        while self.delivered_order.len() >= WEBHOOK_MAX_REMEMBERED {
             if let Some(old) = self.delivered_order.pop_front() {
                 self.delivered.remove(&old);
             }
@@ -168,7 +168,7 @@ impl WebhookReceiver {
     /// Also records every verified delivery in `store` before acting on
     /// it, so that a delivery is acted on once across every receiver that
     /// shares the store (a Redis [`DedupeStore`] shared by replicas). The
-    /// in-process record (bounded by [`MAX_REMEMBERED`]) is always kept.
+    /// in-process record (bounded by [`WEBHOOK_MAX_REMEMBERED`]) is always kept.
     pub fn dedupe(mut self, store: DedupeStore) -> Self {
         self.dedupe = Some(store);
         self
@@ -334,7 +334,7 @@ impl WebhookReceiver {
     /// A ready axum router serving `POST /{key}/{token}`: answers 200 at
     /// once for verified deliveries (first or repeated), 401 for forged
     /// ones, 404 for unknown keys, 400 for malformed bodies, 413 for bodies
-    /// over [`MAX_BODY_BYTES`], and 503 when more than [`MAX_IN_FLIGHT`]
+    /// over [`WEBHOOK_MAX_BODY_BYTES`], and 503 when more than [`WEBHOOK_MAX_IN_FLIGHT`]
     /// requests are in flight or a shared deduplication store cannot be
     /// reached. Mount it so that its paths sit under the public base URL.
     ///
@@ -347,7 +347,7 @@ impl WebhookReceiver {
         let router = axum::Router::new()
             .route("/{key}/{token}", post(handle))
             .with_state(self.clone());
-        motionkit_transport::bounded_router(router, MAX_BODY_BYTES, MAX_IN_FLIGHT)
+        motionkit_transport::bounded_router(router, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT)
     }
 }
 

@@ -4,14 +4,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Simulated time since the sandbox started.
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub(crate) struct Clock {
     started: Instant,
     scale: f64,
 }
 
 impl Clock {
     /// A clock running `scale` simulated seconds per real second.
-    pub fn new(scale: f64) -> Self {
+    pub(crate) fn new(scale: f64) -> Self {
         let scale = if scale.is_finite() && scale > 0.0 {
             scale
         } else {
@@ -24,17 +24,17 @@ impl Clock {
     }
 
     /// Simulated seconds since start.
-    pub fn now(&self) -> f64 {
+    pub(crate) fn now(&self) -> f64 {
         self.started.elapsed().as_secs_f64() * self.scale
     }
 
     /// Real time that `simulated` seconds take.
-    pub fn real(&self, simulated: f64) -> Duration {
+    pub(crate) fn real(&self, simulated: f64) -> Duration {
         Duration::from_secs_f64((simulated / self.scale).max(0.0))
     }
 
     /// Milliseconds since the Unix epoch, real time.
-    pub fn epoch_millis() -> u64 {
+    pub(crate) fn epoch_millis() -> u64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)

@@ -88,7 +88,7 @@ pub enum FaultsError {
 
 /// What to do with one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Answer normally.
     None,
     /// Answer with this 5xx status.
@@ -164,7 +164,7 @@ impl Faults {
     }
 
     /// A random draw in `[0, 1)`.
-    pub fn draw(&self) -> f64 {
+    pub(crate) fn draw(&self) -> f64 {
         self.rng
             .lock()
             .map(|mut r| r.random::<f64>())
@@ -172,7 +172,7 @@ impl Faults {
     }
 
     /// A random whole number in `0..upper` (0 when `upper` is 0).
-    pub fn below(&self, upper: u64) -> u64 {
+    pub(crate) fn below(&self, upper: u64) -> u64 {
         if upper == 0 {
             return 0;
         }
@@ -189,7 +189,7 @@ impl Faults {
 
     /// Decides the fate of one request to `name`, and the latency to add.
     /// Non-idempotent endpoints only get faults named for them explicitly.
-    pub fn decide(&self, name: &str, idempotent: bool) -> (Fault, std::time::Duration) {
+    pub(crate) fn decide(&self, name: &str, idempotent: bool) -> (Fault, std::time::Duration) {
         let explicit = self.file.endpoints.get(name);
         let faults = match (explicit, idempotent) {
             (Some(f), _) => f,

@@ -2,29 +2,56 @@
 //! development, for motionkit's own tests and for users' CI.
 //!
 //! Run it as a binary (`motionkit-sandbox --deepmotion-port 0
-//! --motiondynamic-port 0`), which prints one `deepmotion http://HOST:PORT`
-//! and one `motiondynamic http://HOST:PORT` line, or embed it in a test:
+//! --motiondynamic-port 0`), which prints one `deepmotion http://HOST:PORT`,
+//! one `motiondynamic http://HOST:PORT` and one `motiondynamic-token JWT`
+//! line, or embed it in a test:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), motionkit_sandbox::SandboxError> {
-//! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
+//! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, mint_token};
 //!
-//! let config = SandboxConfig::from_args(SandboxArgs::default())?;
-//! let sandbox = Sandbox::start(config).await?;
+//! let args = SandboxArgs {
+//!     time_scale: 60.0, // a simulated minute per real second
+//!     ..SandboxArgs::default()
+//! };
+//! let jwt_secret = args.jwt_secret.clone();
+//! let sandbox = Sandbox::start(SandboxConfig::from_args(args)?).await?;
+//!
+//! // DeepMotion: Basic credentials `sandbox:sandbox-secret` by default.
 //! println!("{}", sandbox.deepmotion_url());
+//! // MotionDynamic: a bearer JWT signed with the sandbox's secret.
+//! println!("{}", sandbox.motiondynamic_url());
+//! let token = mint_token(&jwt_secret, 3600);
+//! # let _ = token;
+//!
+//! // ... run the code under test, then look at what the emulators saw:
+//! assert_eq!(sandbox.deepmotion().process_submissions(), 0);
+//! assert!(sandbox.motiondynamic().store().generations().is_empty());
 //! sandbox.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! Everything is at the crate root: [`Sandbox`] and its configuration
+//! ([`SandboxArgs`], [`SandboxConfig`], [`PostgrestMode`], the faults file
+//! as [`Faults`]); the two emulators it runs, [`DeepMotion`] and
+//! [`MotionDynamic`], whose methods are counters and levers for tests; the
+//! MotionDynamic state they expose ([`MotionDynamicStore`],
+//! [`MotionDynamicStats`], [`WebhookDelivery`]); and [`mint_token`] and
+//! [`DISCARDED_HEADER`] for MotionDynamic clients.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Every public item has one path, at the crate root; the modules are
+// private and anything else is for the crate only.
+#![warn(unreachable_pub)]
 
-pub mod clock;
-pub mod config;
-pub mod deepmotion;
-pub mod faults;
-pub mod motiondynamic;
-pub mod openapi;
-pub mod server;
+mod clock;
+mod config;
+mod deepmotion;
+mod faults;
+mod motiondynamic;
+mod openapi;
+mod server;
+mod still;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,7 +61,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{PostgrestMode, SandboxArgs, SandboxConfig};
-pub use faults::{Faults, FaultsError};
+pub use deepmotion::DeepMotion;
+pub use faults::{EndpointFaults, Faults, FaultsError, FaultsFile};
+pub use motiondynamic::{
+    DISCARDED_HEADER, MotionDynamic, MotionDynamicStats, MotionDynamicStore, WebhookDelivery,
+    mint_token,
+};
 
 /// The sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +94,8 @@ pub enum SandboxError {
 pub struct Sandbox {
     deepmotion_addr: SocketAddr,
     motiondynamic_addr: SocketAddr,
-    deepmotion: deepmotion::DeepMotion,
-    motiondynamic: motiondynamic::MotionDynamic,
+    deepmotion: DeepMotion,
+    motiondynamic: MotionDynamic,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -94,12 +126,9 @@ impl Sandbox {
                 source,
             })?;
         let shutdown = CancellationToken::new();
-        let deepmotion = deepmotion::DeepMotion::new(
-            config.clone(),
-            &base_url(deepmotion_addr),
-            shutdown.clone(),
-        )?;
-        let motiondynamic = motiondynamic::MotionDynamic::new(
+        let deepmotion =
+            DeepMotion::new(config.clone(), &base_url(deepmotion_addr), shutdown.clone())?;
+        let motiondynamic = MotionDynamic::new(
             config.clone(),
             &base_url(motiondynamic_addr),
             shutdown.clone(),
@@ -137,12 +166,12 @@ impl Sandbox {
     }
 
     /// The DeepMotion emulator, for inspection in tests.
-    pub fn deepmotion(&self) -> &deepmotion::DeepMotion {
+    pub fn deepmotion(&self) -> &DeepMotion {
         &self.deepmotion
     }
 
     /// The MotionDynamic emulator, for inspection in tests.
-    pub fn motiondynamic(&self) -> &motiondynamic::MotionDynamic {
+    pub fn motiondynamic(&self) -> &MotionDynamic {
         &self.motiondynamic
     }
 

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
-use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, motiondynamic};
+use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, mint_token};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,7 +40,7 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     if let Some(Command::Token { ttl }) = cli.command {
-        println!("{}", motiondynamic::mint_token(&cli.args.jwt_secret, ttl));
+        println!("{}", mint_token(&cli.args.jwt_secret, ttl));
         return ExitCode::SUCCESS;
     }
     let jwt_secret = cli.args.jwt_secret.clone();
@@ -64,7 +64,7 @@ async fn main() -> ExitCode {
     let _ = writeln!(
         stdout,
         "motiondynamic-token {}",
-        motiondynamic::mint_token(&jwt_secret, 24 * 3600)
+        mint_token(&jwt_secret, 24 * 3600)
     );
     let _ = stdout.flush();
     drop(stdout);

@@ -14,13 +14,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// The DeepMotion document, as generated.
-pub const DEEPMOTION: &str = include_str!("openapi/deepmotion.json");
+pub(crate) const DEEPMOTION: &str = include_str!("openapi/deepmotion.json");
 
 /// The MotionDynamic document, as generated.
-pub const MOTIONDYNAMIC: &str = include_str!("openapi/motiondynamic.json");
+pub(crate) const MOTIONDYNAMIC: &str = include_str!("openapi/motiondynamic.json");
 
 /// `document` with its `servers` replaced by `base_url`.
-pub fn for_server(document: &str, base_url: &str) -> Value {
+fn for_server(document: &str, base_url: &str) -> Value {
     let mut value: Value = serde_json::from_str(document).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
         map.insert(
@@ -32,7 +32,7 @@ pub fn for_server(document: &str, base_url: &str) -> Value {
 }
 
 /// The answer to a request for `document`.
-pub fn respond(document: &str, base_url: &str) -> Response {
+pub(crate) fn respond(document: &str, base_url: &str) -> Response {
     let body = for_server(document, base_url).to_string();
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(

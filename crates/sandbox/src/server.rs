@@ -16,10 +16,10 @@ use tower::ServiceExt as _;
 /// Put this in a response's extensions to close the connection instead of
 /// sending the response.
 #[derive(Debug, Clone, Copy)]
-pub struct ResetConnection;
+struct ResetConnection;
 
 /// A response that closes the connection without an answer.
-pub fn reset() -> axum::response::Response {
+pub(crate) fn reset() -> axum::response::Response {
     let mut response = axum::response::Response::new(axum::body::Body::empty());
     response.extensions_mut().insert(ResetConnection);
     response
@@ -37,7 +37,7 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Serves `router` on `listener` until `shutdown` is cancelled.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) {
+pub(crate) async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) {
     loop {
         let accepted = tokio::select! {
             () = shutdown.cancelled() => break,

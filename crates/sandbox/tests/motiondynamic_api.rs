@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, motiondynamic};
+use motionkit_sandbox::{DISCARDED_HEADER, Sandbox, SandboxArgs, SandboxConfig, mint_token};
 use serde_json::{Value, json};
 
 const DEMO: &str = "8239de5c-5cbd-4e39-a102-220e5354a551";
@@ -36,7 +36,7 @@ async fn start(tune: impl FnOnce(&mut SandboxArgs)) -> Sandbox {
 }
 
 fn token() -> String {
-    motiondynamic::mint_token(SECRET, 3600)
+    mint_token(SECRET, 3600)
 }
 
 fn client() -> reqwest::Client {
@@ -187,11 +187,8 @@ async fn missing_expired_and_forged_tokens_get_postgrest_401s() {
     let url = format!("{}/rest/themes", sandbox.motiondynamic_url());
     let cases = [
         (None, "PGRST302"),
-        (Some(motiondynamic::mint_token(SECRET, 0)), "PGRST303"),
-        (
-            Some(motiondynamic::mint_token("someone-else", 3600)),
-            "PGRST301",
-        ),
+        (Some(mint_token(SECRET, 0)), "PGRST303"),
+        (Some(mint_token("someone-else", 3600)), "PGRST301"),
     ];
     for (token, code) in cases {
         let mut request = client().get(&url);
@@ -228,11 +225,7 @@ async fn documented_generation_renders_and_calls_the_webhook_with_a_downloadable
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    assert!(
-        !response
-            .headers()
-            .contains_key(motiondynamic::DISCARDED_HEADER)
-    );
+    assert!(!response.headers().contains_key(DISCARDED_HEADER));
     let rows: Vec<Value> = response.json().await.unwrap();
     let id = rows[0]["generation_id"].as_str().unwrap().to_owned();
     assert_eq!(rows[0]["status"], "pending");
@@ -318,7 +311,7 @@ async fn invalid_values_are_accepted_but_discarded_without_a_webhook() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    let reason = response.headers()[motiondynamic::DISCARDED_HEADER]
+    let reason = response.headers()[DISCARDED_HEADER]
         .to_str()
         .unwrap()
         .to_owned();

@@ -2,7 +2,7 @@
 //! Each test below pins a behaviour an independent fuzzer (schemathesis,
 //! run by `.ci/schemathesis.sh`) checks against those documents.
 
-use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, motiondynamic};
+use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, mint_token};
 use serde_json::{Value, json};
 
 const SECRET: &str = "test-secret";
@@ -81,7 +81,7 @@ async fn motiondynamic_serves_its_document_at_the_rest_root() {
     assert_eq!(response.status(), 401);
     let response = client()
         .get(format!("{}/rest/themes", sandbox.motiondynamic_url()))
-        .bearer_auth(motiondynamic::mint_token(SECRET, 60))
+        .bearer_auth(mint_token(SECRET, 60))
         .send()
         .await
         .unwrap();
@@ -123,7 +123,7 @@ fn assert_conforms(doc: &Value, method: &str, path: &str, status: u16, body: &Va
 async fn a_generation_with_a_non_uuid_parameter_id_conforms() {
     let sandbox = start().await;
     let doc = committed("motiondynamic");
-    let token = motiondynamic::mint_token(SECRET, 60);
+    let token = mint_token(SECRET, 60);
     let response = client()
         .post(format!("{}/rest/generations", sandbox.motiondynamic_url()))
         .bearer_auth(&token)
@@ -162,7 +162,7 @@ async fn a_generation_with_a_non_uuid_parameter_id_conforms() {
 async fn graphql(sandbox: &Sandbox, query: &str) -> Value {
     let response = client()
         .post(format!("{}/graphql", sandbox.motiondynamic_url()))
-        .bearer_auth(motiondynamic::mint_token(SECRET, 60))
+        .bearer_auth(mint_token(SECRET, 60))
         .json(&json!({ "query": query }))
         .send()
         .await

@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use motionkit_models::{Endpoint, Method, PathError};
+use motionkit_models::{Endpoint, Method, PathError, Request};
 use motionkit_validation::{Rule, Violation, Violations};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Serialize;
@@ -107,11 +107,19 @@ fn path_violation(endpoint: &Endpoint, error: PathError) -> Violation {
             "",
             "at least 1 character (an empty value would change the route)",
         ),
-        PathError::Unknown { param, .. } => Violation::new(
-            param.clone(),
-            Rule::UnknownParameter,
+        PathError::DotSegment { param, .. } => Violation::new(
             param,
-            format!("one of {:?}", endpoint.path_params),
+            Rule::Syntax,
+            "",
+            "a value other than `.` and `..` (a URL resolves them to another route)",
+        ),
+        PathError::TooMany {
+            expected, given, ..
+        } => Violation::new(
+            endpoint.name,
+            Rule::UnknownParameter,
+            given.to_string(),
+            format!("{expected} path values, one per {:?}", endpoint.path_params),
         ),
         other => Violation::new(endpoint.name, Rule::Syntax, "", other.to_string()),
     }
@@ -134,46 +142,46 @@ impl Transport {
         }
     }
 
-    /// The URL of `endpoint` with its path template filled and `query`
-    /// appended. Unknown or missing parameters are a
-    /// [`Error::Validation`].
-    pub fn endpoint_url(
+    /// The URL `request` calls: the base URL, its path (placeholders
+    /// filled) and its query. An empty or dot-segment path parameter is a
+    /// [`Error::Validation`] naming the parameter.
+    pub fn request_url<R: Request + ?Sized>(&self, request: &R) -> Result<Url, Error> {
+        let endpoint = request.endpoint();
+        let path = request.path().map_err(|e| {
+            let mut violations = Violations::new();
+            violations.push(path_violation(endpoint, e));
+            Error::Validation(violations)
+        })?;
+        self.url_for(endpoint, &path, request.query())
+    }
+
+    /// The limits every transfer obeys.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The timeouts every transfer obeys.
+    pub(crate) fn timeouts(&self) -> &Timeouts {
+        &self.inner.timeouts
+    }
+
+    /// Which addresses a URL may reach.
+    pub(crate) fn address_policy(&self) -> &AddressPolicy {
+        &self.inner.policy
+    }
+
+    /// The HTTP client for downloads from signed storage URLs.
+    pub(crate) fn download_client(&self) -> &reqwest::Client {
+        &self.inner.download_http
+    }
+
+    /// The base URL joined with `path`, and `query` appended.
+    pub(crate) fn url_for(
         &self,
         endpoint: &Endpoint,
-        path_params: &[(&str, &str)],
-        query: &[(&str, &str)],
+        path: &str,
+        query: Vec<(&'static str, String)>,
     ) -> Result<Url, Error> {
-        let mut violations = Violations::new();
-        let path = violations.record(
-            endpoint
-                .render_path(path_params)
-                .map_err(|e| path_violation(endpoint, e)),
-        );
-        for (name, _) in query {
-            if !endpoint.query_params.iter().any(|q| q.name == *name) {
-                let known: Vec<&str> = endpoint.query_params.iter().map(|q| q.name).collect();
-                violations.push(Violation::new(
-                    *name,
-                    Rule::UnknownParameter,
-                    *name,
-                    format!("one of {known:?} for {}", endpoint.name),
-                ));
-            }
-        }
-        for param in endpoint.query_params.iter().filter(|q| q.required) {
-            if !query.iter().any(|(name, _)| *name == param.name) {
-                violations.push(Violation::new(
-                    param.name,
-                    Rule::Required,
-                    "",
-                    format!("required by {}", endpoint.name),
-                ));
-            }
-        }
-        let path = match path {
-            Some(path) if violations.is_empty() => path,
-            _ => return Err(Error::Validation(violations)),
-        };
         let base = self.inner.base_url.as_str().trim_end_matches('/');
         let separator = if path.starts_with('/') { "" } else { "/" };
         let mut url = Url::parse(&format!("{base}{separator}{path}"))
@@ -184,35 +192,31 @@ impl Transport {
         Ok(url)
     }
 
-    /// Sends a request described by `endpoint` and returns the buffered
-    /// response of a 2xx; any other status is an [`Error`].
+    /// Sends `request` and returns the buffered response of a 2xx; any
+    /// other status is an [`Error`].
     ///
     /// Auth, the rate limit, timeouts and retries apply as described in the
     /// crate documentation. Bodies over 1 MiB or of unknown length are
     /// timed as transfers (`Timeouts::transfer_stall`) rather than by
     /// `Timeouts::attempt` and `Timeouts::total`.
-    pub async fn send(
+    pub async fn send<R: Request + ?Sized>(
         &self,
-        endpoint: &Endpoint,
-        path_params: &[(&str, &str)],
-        query: &[(&str, &str)],
+        request: &R,
         body: Body,
     ) -> Result<Response, Error> {
-        self.send_with(endpoint, path_params, query, HeaderMap::new(), body)
-            .await
+        self.send_with(request, HeaderMap::new(), body).await
     }
 
     /// Like [`Transport::send`], with extra request headers (for example
     /// PostgREST's `Prefer`). Auth headers are still set by the transport.
-    pub async fn send_with(
+    pub async fn send_with<R: Request + ?Sized>(
         &self,
-        endpoint: &Endpoint,
-        path_params: &[(&str, &str)],
-        query: &[(&str, &str)],
+        request: &R,
         headers: HeaderMap,
         body: Body,
     ) -> Result<Response, Error> {
-        let url = self.endpoint_url(endpoint, path_params, query)?;
+        let url = self.request_url(request)?;
+        let endpoint = request.endpoint();
         let timing = Timing::for_body(&body);
         let call = Call {
             method: to_reqwest_method(endpoint.method),
@@ -234,9 +238,7 @@ impl Transport {
     /// into `Resp`. Decoding errors name the JSON path of the mismatch.
     pub async fn send_json<Req, Resp>(
         &self,
-        endpoint: &Endpoint,
-        path_params: &[(&str, &str)],
-        query: &[(&str, &str)],
+        request: &(impl Request + ?Sized),
         body: Option<&Req>,
     ) -> Result<Resp, Error>
     where
@@ -247,7 +249,8 @@ impl Transport {
             Some(value) => Body::json(value)?,
             None => Body::empty(),
         };
-        let response = self.send(endpoint, path_params, query, body).await?;
+        let response = self.send(request, body).await?;
+        let endpoint = request.endpoint();
         response.json(&format!("{} {}", endpoint.method, endpoint.path))
     }
 

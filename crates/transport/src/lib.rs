@@ -7,7 +7,9 @@
 //! over flaky links. This crate does that once, so the service crates only
 //! describe endpoints and types.
 //!
-//! - Requests are built from [`motionkit_models::Endpoint`] descriptors:
+//! - Requests are the generated request types (one per endpoint, for
+//!   example `motionkit_models::deepmotion::requests::Status`), or anything
+//!   that implements [`motionkit_models::Request`]:
 //!   [`Transport::send_json`] for JSON calls, [`Transport::send`] for the
 //!   raw response, [`Transport::send_url`] for signed storage URLs.
 //! - [`Auth`]: DeepMotion's Basic login → `dmsess` session cookie, renewed
@@ -34,35 +36,16 @@
 //!   Secrets, cookies and signed query strings are never logged or printed.
 //!
 //! ```no_run
-//! use motionkit_models::{AuthKind, BodyEncoding, Endpoint, Method, Service};
+//! use motionkit_models::deepmotion::{endpoints, requests};
 //! use motionkit_transport::{Auth, RateLimit, Transport};
-//!
-//! const LOGIN: Endpoint = Endpoint {
-//!     service: Service::DeepMotion,
-//!     name: "session_auth",
-//!     method: Method::Get,
-//!     path: "/session/auth",
-//!     path_params: &[],
-//!     query_params: &[],
-//!     idempotent: true,
-//!     auth: AuthKind::Basic,
-//!     body: BodyEncoding::None,
-//! };
-//! const STATUS: Endpoint = Endpoint {
-//!     name: "status",
-//!     path: "/status/{rids}",
-//!     path_params: &["rids"],
-//!     auth: AuthKind::Session,
-//!     ..LOGIN
-//! };
 //!
 //! # async fn run() -> Result<(), motionkit_transport::Error> {
 //! let transport = Transport::builder("https://petest.deepmotion.com")
-//!     .auth(Auth::session(LOGIN, "client-id", "client-secret".to_owned()))
+//!     .auth(Auth::session(endpoints::SESSION_AUTH, "client-id", "client-secret".to_owned()))
 //!     .rate_limit(RateLimit::per_second(5))
 //!     .build()?;
 //! let status: serde_json::Value = transport
-//!     .send_json::<(), _>(&STATUS, &[("rids", "r1,r2")], &[], None)
+//!     .send_json::<(), _>(&requests::Status::new("r1,r2"), None)
 //!     .await?;
 //! println!("{status}");
 //! # Ok(())
@@ -80,6 +63,7 @@ mod client;
 mod config;
 mod dedupe;
 mod download;
+mod download_attempt;
 mod error;
 mod gcra;
 mod guard;

@@ -199,17 +199,48 @@ impl Transport {
             tracing::debug!(request = %call.label, "giving up: the wait would pass the deadline");
             return None;
         }
+        if !self.spend_retry() {
+            tracing::warn!(request = %call.label, "giving up: retry budget exhausted");
+            return None;
+        }
+        // After a 429 the gate holds every request, this one included.
+        Some(if paused_by_gate { Duration::ZERO } else { wait })
+    }
+
+    /// The wait before the next try after a transfer fault (uploads and
+    /// downloads resume rather than replay), or `None` to give up.
+    pub(crate) fn transfer_retry_delay(
+        &self,
+        fault: &Result<Response, Failure>,
+        faults_in_row: u32,
+    ) -> Option<Duration> {
+        let policy = &self.inner.retry;
+        if faults_in_row >= policy.max_attempts {
+            return None;
+        }
+        let retry_after = fault.as_ref().ok().and_then(Response::retry_after);
+        if retry_after.is_some_and(|after| after > policy.max_retry_after) {
+            return None;
+        }
+        if !self.spend_retry() {
+            return None;
+        }
+        Some(retry_after.unwrap_or_else(|| backoff_delay(policy, faults_in_row)))
+    }
+
+    /// Takes one retry from the shared budget and counts it; false (and
+    /// counted as exhausted) when the budget is empty.
+    fn spend_retry(&self) -> bool {
+        let inner = &*self.inner;
         if !inner.budget.try_withdraw() {
             inner
                 .counters
                 .budget_exhausted
                 .fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(request = %call.label, "giving up: retry budget exhausted");
-            return None;
+            return false;
         }
         inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-        // After a 429 the gate holds every request, this one included.
-        Some(if paused_by_gate { Duration::ZERO } else { wait })
+        true
     }
 
     fn final_error(&self, call: &Call, result: Result<Response, Failure>) -> Error {

@@ -81,7 +81,10 @@ impl Transport {
     /// holds the refresh lock.
     pub(crate) async fn login(&self, config: &SessionAuth) -> Result<Arc<Session>, Error> {
         let endpoint = &config.endpoint;
-        let url = self.endpoint_url(endpoint, &[], &[])?;
+        let path = endpoint
+            .fill_path(&[])
+            .map_err(|e| Error::config(format!("login endpoint: {e}")))?;
+        let url = self.url_for(endpoint, &path, Vec::new())?;
         let call = Call {
             method: to_reqwest_method(endpoint.method),
             url,

@@ -14,8 +14,6 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use motionkit_models::Method;
 use reqwest::header::{CONTENT_RANGE, HeaderMap, HeaderName, HeaderValue, LOCATION};
@@ -23,15 +21,14 @@ use url::Url;
 
 use crate::auth::Credentials;
 use crate::body::{Body, Meter, Progress, ProgressFn};
-use crate::call::{Call, Failure, Timing, parse_absolute};
+use crate::call::{Call, Timing, parse_absolute};
 use crate::classify::is_transient_status;
 use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::redact::redact_parsed;
-use crate::response::{Response, http_error};
+use crate::response::http_error;
 use crate::resumable::{check_final_size, committed_after_308, header, status_query};
 use crate::resume::{SessionFn, SessionUri};
-use crate::retry::backoff_delay;
 
 /// Resumable chunks must be multiples of this size (256 KiB), except the
 /// last one.
@@ -335,31 +332,5 @@ impl Transport {
             on_session(&SessionUri::new(location.as_str()));
         }
         Ok(location)
-    }
-
-    /// The wait before the next try after a transfer fault, or `None` to
-    /// give up.
-    pub(crate) fn transfer_retry_delay(
-        &self,
-        fault: &Result<Response, Failure>,
-        faults_in_row: u32,
-    ) -> Option<Duration> {
-        let inner = &*self.inner;
-        if faults_in_row >= inner.retry.max_attempts {
-            return None;
-        }
-        let retry_after = fault.as_ref().ok().and_then(Response::retry_after);
-        if retry_after.is_some_and(|after| after > inner.retry.max_retry_after) {
-            return None;
-        }
-        if !inner.budget.try_withdraw() {
-            inner
-                .counters
-                .budget_exhausted
-                .fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-        Some(retry_after.unwrap_or_else(|| backoff_delay(&inner.retry, faults_in_row)))
     }
 }

@@ -9,6 +9,7 @@
 #[allow(dead_code)]
 mod common;
 
+use motionkit_models::deepmotion::requests::Status;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,17 +40,6 @@ const LOGIN: motionkit_models::Endpoint = endpoint(
     true,
     AuthKind::Basic,
 );
-const PROTECTED: motionkit_models::Endpoint = motionkit_models::Endpoint {
-    path_params: &["rids"],
-    ..endpoint(
-        "status",
-        Method::Get,
-        "/status/{rids}",
-        true,
-        AuthKind::Session,
-    )
-};
-
 fn secrets() -> Vec<String> {
     let basic =
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
@@ -166,7 +156,7 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
             .build()
             .unwrap();
         session
-            .send(&PROTECTED, &[("rids", "r1")], &[], Body::empty())
+            .send(&Status::new("r1"), Body::empty())
             .await
             .unwrap();
         shown.push(format!("{session:?}"));
@@ -174,7 +164,7 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
         let mut errors: Vec<Error> = Vec::new();
         errors.push(
             session
-                .send(&PROTECTED, &[("rids", "r1")], &[], Body::empty())
+                .send(&Status::new("r1"), Body::empty())
                 .await
                 .unwrap_err(),
         );
@@ -186,12 +176,7 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
             .build()
             .unwrap();
         shown.push(format!("{bearer:?}"));
-        errors.push(
-            bearer
-                .send(&THEMES, &[], &[], Body::empty())
-                .await
-                .unwrap_err(),
-        );
+        errors.push(bearer.send(&THEMES, Body::empty()).await.unwrap_err());
 
         let signed = format!("{base}/bucket/obj?X-Goog-Signature={SIGNATURE}&X-Goog-Expires=900");
         let file = tempfile::NamedTempFile::new().unwrap();

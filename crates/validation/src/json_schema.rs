@@ -24,8 +24,8 @@
 //! every rule the schema expresses.
 //!
 //! ```
-//! use motionkit_validation::json_schema::{values_schema, Annotations};
-//! use motionkit_validation::theme::ThemeParameter;
+//! use motionkit_validation::{values_schema, Annotations};
+//! use motionkit_validation::ThemeParameter;
 //!
 //! let theme = [ThemeParameter::color("afcad4e5-d951-43a1-8a59-889f97b357b5", "background_color")];
 //! let schema = values_schema(&theme, &Annotations::default());

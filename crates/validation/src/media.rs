@@ -153,6 +153,35 @@ pub fn check_upload(field: &str, size: u64, head: &[u8]) -> Result<Identified, V
     }
 }
 
+/// The warning [`upload_kind`] gives for binary data in a format not
+/// recognised here; callers say which file it is about.
+pub const UNKNOWN_FORMAT_WARNING: &str = "its first bytes are not a video or picture format \
+     motionkit knows; uploading it as a video, the API decides";
+
+/// What an upload sends a file as, from its size and first bytes: the
+/// rule every upload of a local file applies, whoever reads the file.
+///
+/// A recognised container gives its kind and no warning. Binary data in a
+/// format not recognised here is sent as a video, with
+/// [`UNKNOWN_FORMAT_WARNING`]: the documents list no formats, so the API
+/// decides.
+///
+/// # Errors
+///
+/// Clearly not media (see [`check_upload`]), naming `field`.
+pub fn upload_kind(
+    field: &str,
+    size: u64,
+    head: &[u8],
+) -> Result<(MediaKind, Option<&'static str>), Violation> {
+    Ok(match check_upload(field, size, head)? {
+        Identified::Media { kind, .. } => (kind, None),
+        Identified::NotMedia { .. } | Identified::Unknown => {
+            (MediaKind::Video, Some(UNKNOWN_FORMAT_WARNING))
+        }
+    })
+}
+
 /// Extensions of the videos and pictures DeepMotion's examples name
 /// (`test.mp4`, `test.jpg`) and that common cameras and editors write. Not
 /// a closed list: the documents give none.
@@ -260,5 +289,34 @@ mod tests {
         let binary = [0x00, 0x01, 0x02, 0xFE, 0xFF, 0x10, 0x80];
         assert_eq!(identify(&binary), Identified::Unknown);
         assert_eq!(check_upload("video", 7, &binary), Ok(Identified::Unknown));
+        assert_eq!(
+            upload_kind("video", 7, &binary),
+            Ok((MediaKind::Video, Some(UNKNOWN_FORMAT_WARNING)))
+        );
+    }
+
+    #[test]
+    fn uploads_are_sent_as_what_their_bytes_say() {
+        assert_eq!(
+            upload_kind("VIDEO[0]", 20, b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR"),
+            Ok((MediaKind::Picture, None))
+        );
+        assert_eq!(
+            upload_kind("VIDEO[0]", 16, b"\0\0\0\x20ftypisom\0\0\x02\0"),
+            Ok((MediaKind::Video, None))
+        );
+        let refused = upload_kind("VIDEO[1]", 14, b"<html></html>").unwrap_err();
+        assert_eq!(
+            (refused.field.as_str(), refused.rule),
+            ("VIDEO[1]", Rule::Syntax)
+        );
+        assert!(refused.value.contains("HTML"), "{refused}");
+        // The size decides emptiness, whatever the head holds.
+        assert_eq!(
+            upload_kind("video", 0, b"\0\0\0\x20ftypisom")
+                .unwrap_err()
+                .rule,
+            Rule::Syntax
+        );
     }
 }

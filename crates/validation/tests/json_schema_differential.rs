@@ -19,8 +19,8 @@ use std::cell::Cell;
 use std::path::PathBuf;
 
 use motionkit_validation::Rule;
-use motionkit_validation::json_schema::{Annotations, values_schema};
-use motionkit_validation::theme::{ThemeParameter, validate_values};
+use motionkit_validation::{Annotations, values_schema};
+use motionkit_validation::{ThemeParameter, validate_values};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -89,7 +89,7 @@ fn demo_theme() -> Value {
 
 /// The sandbox's other themes, from the raw string in its source.
 fn sandbox_themes() -> Vec<Value> {
-    let source = read("crates/sandbox/src/motiondynamic/store.rs");
+    let source = read("crates/sandbox/src/motiondynamic/store/themes.rs");
     let start = source
         .find("const EXTRA_THEMES: &str = r#\"")
         .expect("the sandbox defines EXTRA_THEMES");
@@ -251,7 +251,7 @@ fn output_value(layers: &[String]) -> BoxedStrategy<String> {
 /// A value that passes: most of a set's values, so whole sets pass often
 /// enough for both verdicts to be exercised.
 fn valid_value(param: &ThemeParameter) -> BoxedStrategy<String> {
-    use motionkit_validation::theme::ParameterKind as K;
+    use motionkit_validation::ParameterKind as K;
     match &param.kind {
         K::Text {
             min_length,
@@ -286,7 +286,7 @@ fn value_of(param: &ThemeParameter) -> BoxedStrategy<String> {
 
 /// A value near the edges of its rule, valid or not.
 fn edge_value(param: &ThemeParameter) -> BoxedStrategy<String> {
-    use motionkit_validation::theme::ParameterKind as K;
+    use motionkit_validation::ParameterKind as K;
     match &param.kind {
         K::Text {
             min_length,

@@ -13,7 +13,7 @@ use motionkit_models::motiondynamic::{DEMO_THEME_ID, GenerationRequest};
 use motionkit_motiondynamic::{
     DownloadOptions, Generate, ReadyVia, Submission, Theme, WaitOptions, WebhookReceiver,
 };
-use motionkit_validation::theme::{ParameterKind, ThemeParameter, resolve};
+use motionkit_validation::{ParameterKind, ThemeParameter, resolve};
 use motionkit_validation::{Rule, Violation, Violations};
 
 use super::themes::default_color;
@@ -340,7 +340,7 @@ pub async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<(), CliError> {
         return dry_run(ctx, &args).await;
     }
     if let Some(url) = &args.public_url {
-        motionkit_validation::text::http_url("--public-url", url)?;
+        motionkit_validation::http_url("--public-url", url)?;
     }
     let listener = tokio::net::TcpListener::bind(&args.webhook_listen)
         .await

@@ -1,174 +1,24 @@
-//! `status`, `list`, `download`, `rerun`, `credits`, `video-info`, and the
-//! download loop `animate` shares.
+//! `status`, `list`, `rerun`, `credits` and `video-info` (`download`, and
+//! the waiting and saving these share with `animate`, are in `download`).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use super::{Ctx, DeepMotion};
+use super::Ctx;
+use super::download::{SavePolicy, note_renamed, save_outputs, wait_job};
 use crate::args::ProcessArgs;
-use crate::exit::{CliError, io_error};
+use crate::exit::CliError;
 use crate::output::{
-    CreditsOutput, DownloadOutput, DownloadedJob, JobView, ListOutput, ListedJob, PlannedInput,
-    ProcessPlan, RerunOutput, SavedFile, StatusOutput, VideoInfoOutput,
+    CreditsOutput, JobView, ListOutput, ListedJob, PlannedInput, ProcessPlan, RerunOutput,
+    StatusOutput, VideoInfoOutput,
 };
 use crate::params::advisories;
 use crate::progress::ItemBar;
 use crate::term::safe;
 use motionkit_deepmotion::{Client, Process, Upload};
 use motionkit_models::deepmotion::{JobStatus, JobStatusEntry};
-use motionkit_transport::{DownloadOptions, OnExisting, UploadOptions};
+use motionkit_transport::{OnExisting, UploadOptions};
 use motionkit_validation::{Rule, Violation};
-
-/// One saved output file.
-pub type Saved = SavedFile;
-
-/// The last path segment of a URL, decoded.
-fn url_file_name(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let segment = parsed.path_segments()?.next_back()?;
-    let decoded = percent_encoding::percent_decode_str(segment)
-        .decode_utf8_lossy()
-        .into_owned();
-    motionkit_transport::sanitize_file_name(&decoded).ok()
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// The `(file type, signed URL)` of every output of the finished job `rid`.
-async fn output_links(client: &Client, rid: &str) -> Result<Vec<(String, String)>, CliError> {
-    let links = client.download_links(&[rid.to_owned()]).await?;
-    let link = links.into_iter().find(|l| l.rid == rid).ok_or_else(|| {
-        CliError::not_found(
-            format!("job {rid} is unknown to the server"),
-            "motionkit list",
-        )
-    })?;
-    let files: Vec<(String, String)> = link
-        .files()
-        .map(|(kind, url)| (kind.to_owned(), url.to_owned()))
-        .collect();
-    if files.is_empty() {
-        return Err(CliError::permanent(format!(
-            "job {rid} offers no files to download (not finished, or failed)"
-        ))
-        .hint(format!("see `motionkit status {rid}`")));
-    }
-    Ok(files)
-}
-
-/// Refuses, before anything is downloaded, to replace an existing file
-/// of `dir` that an output of `rid` would be saved as.
-async fn check_no_clobber(client: &Client, rid: &str, dir: &Path) -> Result<(), CliError> {
-    for (_, url) in output_links(client, rid).await? {
-        if let Some(name) = url_file_name(&url) {
-            let target = dir.join(&name);
-            if std::fs::symlink_metadata(&target).is_ok() {
-                return Err(CliError::conflict(format!(
-                    "{} already exists; job {rid} would replace it",
-                    target.display()
-                ))
-                .hint("add --clobber to replace existing files, or choose another --out"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What `save_outputs` may skip, must protect, and does with taken names.
-#[derive(Debug, Clone, Copy)]
-pub struct SavePolicy<'a> {
-    /// File types already saved (skipped while their file exists).
-    pub done: &'a BTreeMap<String, PathBuf>,
-    /// Files never to overwrite (the batch's inputs).
-    pub protect: &'a [PathBuf],
-    /// What to do when an output's name is taken.
-    pub on_existing: OnExisting,
-}
-
-impl SavePolicy<'static> {
-    /// Nothing done, nothing protected beyond `on_existing`.
-    pub fn fresh(on_existing: OnExisting) -> Self {
-        static NONE: BTreeMap<String, PathBuf> = BTreeMap::new();
-        SavePolicy {
-            done: &NONE,
-            protect: &[],
-            on_existing,
-        }
-    }
-}
-
-/// Downloads every output of the finished job `rid` into `dir`, skipping
-/// the file types in `done` whose file still exists. `protect` lists files
-/// that must never be overwritten (the batch's inputs): an output that
-/// would land on one gets `.animation` before its extension. `saved` is
-/// called after each file.
-pub async fn save_outputs(
-    client: &Client,
-    rid: &str,
-    dir: &Path,
-    policy: SavePolicy<'_>,
-    bar: Option<&ItemBar>,
-    mut saved: impl FnMut(&Saved) -> Result<(), CliError>,
-) -> Result<Vec<Saved>, CliError> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
-    let files = output_links(client, rid).await?;
-    let mut out = Vec::with_capacity(files.len());
-    for (kind, url) in files {
-        if let Some(path) = policy.done.get(&kind).filter(|p| p.is_file()) {
-            out.push(Saved {
-                kind,
-                path: path.clone(),
-                renamed_from: None,
-            });
-            continue;
-        }
-        let mut options = DownloadOptions {
-            on_existing: policy.on_existing,
-            ..DownloadOptions::default()
-        };
-        if let Some(name) = url_file_name(&url) {
-            let target = dir.join(&name);
-            if policy.protect.iter().any(|p| same_file(p, &target)) {
-                let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), &kind));
-                options.file_name = Some(format!("{stem}.animation.{ext}"));
-            }
-        }
-        if let Some(bar) = bar {
-            let bar = bar.clone();
-            let label = format!("get {kind}");
-            options.progress = Some(Arc::new(move |p| bar.bytes(&label, p)));
-        }
-        let report = match client.transport().download(&url, dir, &options).await {
-            Ok(report) => report,
-            Err(motionkit_transport::Error::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::AlreadyExists =>
-            {
-                return Err(CliError::conflict(format!(
-                    "a file in {} already has the name of job {rid}'s {kind} output",
-                    dir.display()
-                ))
-                .hint("add --clobber to replace existing files, or choose another --out"));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let file = Saved {
-            kind,
-            path: report.path,
-            renamed_from: report.renamed_from,
-        };
-        saved(&file)?;
-        out.push(file);
-    }
-    Ok(out)
-}
 
 fn describe(entry: &JobStatusEntry) -> String {
     let view = JobView::from_status(entry);
@@ -266,136 +116,8 @@ pub async fn list(ctx: &Ctx, statuses: &[String]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The folder for one of several jobs: `DIR` for a single job, `DIR/RID`
-/// otherwise.
-fn job_dir(out: &Path, rid: &str, several: bool) -> PathBuf {
-    if several {
-        out.join(motionkit_transport::sanitize_file_name(rid).unwrap_or_else(|_| "job".into()))
-    } else {
-        out.to_owned()
-    }
-}
-
-/// Notes each output saved under a suffixed name because its name was taken.
-pub fn note_renamed(ctx: &Ctx, files: &[Saved]) {
-    for file in files {
-        if let Some(wanted) = &file.renamed_from {
-            ctx.note(format!(
-                "{} already exists; saved as {} (add --clobber to replace instead)",
-                wanted.display(),
-                file.path.display()
-            ));
-        }
-    }
-}
-
-/// `motionkit download RID... --out DIR [--clobber] [--wait]`.
-pub async fn download(
-    ctx: &Ctx,
-    rids: &[String],
-    out: &Path,
-    clobber: bool,
-    wait: bool,
-) -> Result<(), CliError> {
-    let dm = ctx.deepmotion().await?;
-    let several = rids.len() > 1;
-    if wait {
-        // One watcher polls every job at once; each wait returns when its
-        // job has finished (a failure is an error before any download).
-        for rid in rids {
-            let bar = ctx.bars.item(rid);
-            let result = wait_job(dm, rid, &bar).await;
-            bar.finish(if result.is_ok() { "finished" } else { "failed" });
-            result?;
-        }
-    }
-    if !clobber {
-        // Every job is checked before the first byte is written.
-        for rid in rids {
-            check_no_clobber(&dm.client, rid, &job_dir(out, rid, several)).await?;
-        }
-    }
-    let mut results = Vec::new();
-    for rid in rids {
-        let bar = ctx.bars.item(rid);
-        let dir = job_dir(out, rid, several);
-        let on_existing = if clobber {
-            OnExisting::Replace
-        } else {
-            OnExisting::Fail
-        };
-        let files = save_outputs(
-            &dm.client,
-            rid,
-            &dir,
-            SavePolicy::fresh(on_existing),
-            Some(&bar),
-            |_| Ok(()),
-        )
-        .await;
-        bar.finish(if files.is_ok() { "saved" } else { "failed" });
-        let files = match files {
-            Ok(files) => files,
-            Err(e) => {
-                let partial = DownloadOutput {
-                    simulated: ctx.simulated(),
-                    jobs: results,
-                };
-                return Err(e.with_output(&partial));
-            }
-        };
-        if !ctx.json() {
-            for f in &files {
-                ctx.out(format!(
-                    "{}\t{}\t{}",
-                    safe(rid),
-                    safe(&f.kind),
-                    safe(&f.path.display().to_string())
-                ));
-            }
-        }
-        results.push(DownloadedJob {
-            rid: rid.clone(),
-            files,
-        });
-    }
-    if ctx.json() {
-        ctx.print_json(&DownloadOutput {
-            simulated: ctx.simulated(),
-            jobs: results,
-        })?;
-    }
-    Ok(())
-}
-
-/// Waits for `rid` with a bar showing its server state; a failed job is
-/// an error (exit 1).
-pub async fn wait_job(dm: &DeepMotion, rid: &str, bar: &ItemBar) -> Result<(), CliError> {
-    bar.job("STARTING", rid, 0.0, 1.0);
-    // The shared watcher sends one status request per interval for every
-    // job of the run, however many videos wait at once.
-    let mut last = (0.0, 1.0);
-    let result = dm
-        .watcher
-        .wait(rid, |event| match event {
-            motionkit_deepmotion::JobEvent::Progress { step, total, .. } => {
-                last = (step, total);
-                bar.job("PROGRESS", rid, step, total);
-            }
-            motionkit_deepmotion::JobEvent::Retrying { .. } => {
-                bar.job("RETRY", rid, last.0, last.1);
-            }
-            _ => {}
-        })
-        .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Advisories about processing options, naming flags.
-pub fn warnings(params: &motionkit_validation::process::ProcessParams) -> Vec<String> {
+pub fn warnings(params: &motionkit_validation::ProcessParams) -> Vec<String> {
     advisories(params)
 }
 
@@ -624,13 +346,5 @@ mod tests {
         assert_eq!(ok, vec![JobStatus::Success, JobStatus::Retry]);
         let err = parse_statuses(&["DONE".into()]).unwrap_err();
         assert!(err.message.contains("--status") && err.message.contains("DONE"));
-    }
-
-    #[test]
-    fn file_names_come_from_the_url_path() {
-        assert_eq!(
-            url_file_name("http://h/storage/outputs/r/walk%20x.bvh?sig=1").as_deref(),
-            Some("walk x.bvh")
-        );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod animate;
 pub mod config;
+pub mod download;
 pub mod generate;
 pub mod generations;
 pub mod jobs;
@@ -299,7 +300,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             out,
             clobber,
             wait,
-        } => jobs::download(ctx, &rids, &out, clobber, wait).await,
+        } => download::download(ctx, &rids, &out, clobber, wait).await,
         Command::Rerun {
             rid,
             process,

@@ -71,7 +71,7 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use motionkit_validation::picture::{Sniffed, sniff_detailed};
+    use motionkit_validation::{Sniffed, sniff_detailed};
 
     #[test]
     fn checksums_match_known_values() {

@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, motiondynamic};
+use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, mint_token};
 
 use crate::args::GlobalArgs;
 use crate::exit::CliError;
@@ -17,7 +17,7 @@ pub async fn run(args: SandboxArgs, global: &GlobalArgs) -> Result<(), CliError>
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| CliError::permanent(e.to_string()))?;
-    let token = motiondynamic::mint_token(&jwt_secret, 24 * 3600);
+    let token = mint_token(&jwt_secret, 24 * 3600);
     {
         let mut stdout = std::io::stdout().lock();
         if global.json {

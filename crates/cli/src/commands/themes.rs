@@ -1,8 +1,8 @@
 //! `motionkit themes`: every theme and its parameters with constraints.
 
 use motionkit_motiondynamic::{Theme, ThemesQuery};
-use motionkit_validation::json_schema::{Annotations, values_schema};
-use motionkit_validation::theme::{ParameterKind, ThemeParameter};
+use motionkit_validation::{Annotations, values_schema};
+use motionkit_validation::{ParameterKind, ThemeParameter};
 use serde_json::json;
 
 use super::Ctx;

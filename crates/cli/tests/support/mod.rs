@@ -67,7 +67,7 @@ pub fn deepmotion_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
 }
 
 pub fn token() -> String {
-    motionkit_sandbox::motiondynamic::mint_token(&SandboxArgs::default().jwt_secret, 3600)
+    motionkit_sandbox::mint_token(&SandboxArgs::default().jwt_secret, 3600)
 }
 
 pub fn motiondynamic_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {

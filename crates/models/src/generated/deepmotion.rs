@@ -396,6 +396,591 @@ pub mod endpoints {
     ];
 }
 
+/// One request type per endpoint, built with its path parameters and required query parameters and sent by `motionkit_transport::Transport::send`.
+pub mod requests {
+    use super::endpoints;
+    use crate::endpoint::{Endpoint, PathError, Request};
+
+    /// Get an access token: authenticate the client credentials and receive a time-limited `dmsess` session cookie.
+    ///
+    /// `GET /session/auth`, sent as [`endpoints::SESSION_AUTH`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct SessionAuth;
+
+    impl SessionAuth {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            SessionAuth
+        }
+    }
+
+    impl Request for SessionAuth {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::SESSION_AUTH
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::SESSION_AUTH.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Get a signed URL to upload a video or image.
+    ///
+    /// `GET /upload`, sent as [`endpoints::UPLOAD_URL`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct UploadUrl<'a> {
+        /// Video or image file name with extension, like test.mp4 or test.jpg.
+        pub name: &'a str,
+        /// 0 for a regular signed URL, 1 (the default) for a resumable one.
+        pub resumable: Option<u64>,
+    }
+
+    impl<'a> UploadUrl<'a> {
+        /// A request with its required parameters.
+        pub fn new(name: &'a str) -> Self {
+            UploadUrl {
+                name,
+                resumable: None,
+            }
+        }
+        /// Sets `resumable`: 0 for a regular signed URL, 1 (the default) for a resumable one.
+        pub fn resumable(mut self, value: u64) -> Self {
+            self.resumable = Some(value);
+            self
+        }
+    }
+
+    impl Request for UploadUrl<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::UPLOAD_URL
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::UPLOAD_URL.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            let mut query = Vec::new();
+            query.push(("name", self.name.to_owned()));
+            if let Some(value) = &self.resumable {
+                query.push(("resumable", (value).to_string()));
+            }
+            query
+        }
+    }
+
+    /// Start processing an uploaded video, or rerun a finished job with other parameters.
+    ///
+    /// `POST /process`, sent as [`endpoints::PROCESS`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct Process;
+
+    impl Process {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            Process
+        }
+    }
+
+    impl Request for Process {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::PROCESS
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::PROCESS.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Poll the real-time status of one or more processing jobs.
+    ///
+    /// `GET /status/{rids}`, sent as [`endpoints::STATUS`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct Status<'a> {
+        /// One request id, or several joined with ','.
+        pub rids: &'a str,
+    }
+
+    impl<'a> Status<'a> {
+        /// A request with its required parameters.
+        pub fn new(rids: &'a str) -> Self {
+            Status { rids }
+        }
+    }
+
+    impl Request for Status<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::STATUS
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::STATUS.fill_path(&[self.rids])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Get the download URLs of one or more jobs.
+    ///
+    /// `GET /download/{rids}`, sent as [`endpoints::DOWNLOAD`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct Download<'a> {
+        /// One request id, or several joined with ','.
+        pub rids: &'a str,
+    }
+
+    impl<'a> Download<'a> {
+        /// A request with its required parameters.
+        pub fn new(rids: &'a str) -> Self {
+            Download { rids }
+        }
+    }
+
+    impl Request for Download<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::DOWNLOAD
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::DOWNLOAD.fill_path(&[self.rids])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// List the request ids of all past and current jobs.
+    ///
+    /// `GET /list`, sent as [`endpoints::LIST`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct List;
+
+    impl List {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            List
+        }
+    }
+
+    impl Request for List {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::LIST
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::LIST.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// List the request ids of jobs in the given statuses.
+    ///
+    /// `GET /list/{statuses}`, sent as [`endpoints::LIST_BY_STATUS`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct ListByStatus<'a> {
+        /// One status name, or several joined with ',', for example PROGRESS.
+        pub statuses: &'a str,
+    }
+
+    impl<'a> ListByStatus<'a> {
+        /// A request with its required parameters.
+        pub fn new(statuses: &'a str) -> Self {
+            ListByStatus { statuses }
+        }
+    }
+
+    impl Request for ListByStatus<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::LIST_BY_STATUS
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::LIST_BY_STATUS.fill_path(&[self.statuses])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Get the account's credit balance.
+    ///
+    /// `GET /account/creditBalance`, sent as [`endpoints::CREDIT_BALANCE`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct CreditBalance;
+
+    impl CreditBalance {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            CreditBalance
+        }
+    }
+
+    impl Request for CreditBalance {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::CREDIT_BALANCE
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::CREDIT_BALANCE.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Get an uploaded video's resolution, frame rate, duration, codec and size.
+    ///
+    /// `POST /videoInfo`, sent as [`endpoints::VIDEO_INFO`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct VideoInfo;
+
+    impl VideoInfo {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            VideoInfo
+        }
+    }
+
+    impl Request for VideoInfo {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::VIDEO_INFO
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::VIDEO_INFO.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Get signed URLs to upload a 3D character model (fbx, glb, gltf or vrm) and its thumbnail.
+    ///
+    /// `GET /character/getModelUploadUrl`, sent as [`endpoints::GET_MODEL_UPLOAD_URL`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct GetModelUploadUrl<'a> {
+        /// Base name of the files, without extension.
+        pub name: Option<&'a str>,
+        /// File extension of the model file, for example fbx.
+        pub model_ext: Option<&'a str>,
+        /// File extension of the thumbnail file, for example jpg.
+        pub thumb_ext: Option<&'a str>,
+        /// 0 for regular signed URLs, 1 (the default) for resumable ones.
+        pub resumable: Option<u64>,
+    }
+
+    impl<'a> GetModelUploadUrl<'a> {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            GetModelUploadUrl {
+                name: None,
+                model_ext: None,
+                thumb_ext: None,
+                resumable: None,
+            }
+        }
+        /// Sets `name`: Base name of the files, without extension.
+        pub fn name(mut self, value: &'a str) -> Self {
+            self.name = Some(value);
+            self
+        }
+        /// Sets `modelExt`: File extension of the model file, for example fbx.
+        pub fn model_ext(mut self, value: &'a str) -> Self {
+            self.model_ext = Some(value);
+            self
+        }
+        /// Sets `thumbExt`: File extension of the thumbnail file, for example jpg.
+        pub fn thumb_ext(mut self, value: &'a str) -> Self {
+            self.thumb_ext = Some(value);
+            self
+        }
+        /// Sets `resumable`: 0 for regular signed URLs, 1 (the default) for resumable ones.
+        pub fn resumable(mut self, value: u64) -> Self {
+            self.resumable = Some(value);
+            self
+        }
+    }
+
+    impl Request for GetModelUploadUrl<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::GET_MODEL_UPLOAD_URL
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::GET_MODEL_UPLOAD_URL.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            let mut query = Vec::new();
+            if let Some(value) = &self.name {
+                query.push(("name", (*value).to_owned()));
+            }
+            if let Some(value) = &self.model_ext {
+                query.push(("modelExt", (*value).to_owned()));
+            }
+            if let Some(value) = &self.thumb_ext {
+                query.push(("thumbExt", (*value).to_owned()));
+            }
+            if let Some(value) = &self.resumable {
+                query.push(("resumable", (value).to_string()));
+            }
+            query
+        }
+    }
+
+    /// Store an uploaded model (or update a stored model's name or thumbnail) and get its model id.
+    ///
+    /// `POST /character/storeModel`, sent as [`endpoints::STORE_MODEL`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct StoreModel;
+
+    impl StoreModel {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            StoreModel
+        }
+    }
+
+    impl Request for StoreModel {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::STORE_MODEL
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::STORE_MODEL.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// List character models, optionally one model or those matching a search token.
+    ///
+    /// `GET /character/listModels`, sent as [`endpoints::LIST_MODELS`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct ListModels<'a> {
+        /// An existing model id.
+        pub model_id: Option<&'a str>,
+        /// Search text, for example part of a model name.
+        pub search_token: Option<&'a str>,
+    }
+
+    impl<'a> ListModels<'a> {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            ListModels {
+                model_id: None,
+                search_token: None,
+            }
+        }
+        /// Sets `modelId`: An existing model id.
+        pub fn model_id(mut self, value: &'a str) -> Self {
+            self.model_id = Some(value);
+            self
+        }
+        /// Sets `searchToken`: Search text, for example part of a model name.
+        pub fn search_token(mut self, value: &'a str) -> Self {
+            self.search_token = Some(value);
+            self
+        }
+    }
+
+    impl Request for ListModels<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::LIST_MODELS
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::LIST_MODELS.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            let mut query = Vec::new();
+            if let Some(value) = &self.model_id {
+                query.push(("modelId", (*value).to_owned()));
+            }
+            if let Some(value) = &self.search_token {
+                query.push(("searchToken", (*value).to_owned()));
+            }
+            query
+        }
+    }
+
+    /// Delete the model with the given id.
+    ///
+    /// `DELETE /character/deleteModel/{model_id}`, sent as [`endpoints::DELETE_MODEL`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct DeleteModel<'a> {
+        /// The model id.
+        pub model_id: &'a str,
+    }
+
+    impl<'a> DeleteModel<'a> {
+        /// A request with its required parameters.
+        pub fn new(model_id: &'a str) -> Self {
+            DeleteModel { model_id }
+        }
+    }
+
+    impl Request for DeleteModel<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::DELETE_MODEL
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::DELETE_MODEL.fill_path(&[self.model_id])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Create a webhook endpoint.
+    ///
+    /// `POST /webhook_endpoints`, sent as [`endpoints::CREATE_WEBHOOK_ENDPOINT`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct CreateWebhookEndpoint;
+
+    impl CreateWebhookEndpoint {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            CreateWebhookEndpoint
+        }
+    }
+
+    impl Request for CreateWebhookEndpoint {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::CREATE_WEBHOOK_ENDPOINT
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::CREATE_WEBHOOK_ENDPOINT.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Retrieve a webhook endpoint.
+    ///
+    /// `GET /webhook_endpoints/{endpoint_id}`, sent as [`endpoints::GET_WEBHOOK_ENDPOINT`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct GetWebhookEndpoint<'a> {
+        /// The endpoint id.
+        pub endpoint_id: &'a str,
+    }
+
+    impl<'a> GetWebhookEndpoint<'a> {
+        /// A request with its required parameters.
+        pub fn new(endpoint_id: &'a str) -> Self {
+            GetWebhookEndpoint { endpoint_id }
+        }
+    }
+
+    impl Request for GetWebhookEndpoint<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::GET_WEBHOOK_ENDPOINT
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::GET_WEBHOOK_ENDPOINT.fill_path(&[self.endpoint_id])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// List webhook endpoints.
+    ///
+    /// `GET /webhook_endpoints`, sent as [`endpoints::LIST_WEBHOOK_ENDPOINTS`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct ListWebhookEndpoints;
+
+    impl ListWebhookEndpoints {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            ListWebhookEndpoints
+        }
+    }
+
+    impl Request for ListWebhookEndpoints {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::LIST_WEBHOOK_ENDPOINTS
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::LIST_WEBHOOK_ENDPOINTS.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Update a webhook endpoint's URL and events.
+    ///
+    /// `POST /webhook_endpoints/{endpoint_id}`, sent as [`endpoints::UPDATE_WEBHOOK_ENDPOINT`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct UpdateWebhookEndpoint<'a> {
+        /// The endpoint id.
+        pub endpoint_id: &'a str,
+    }
+
+    impl<'a> UpdateWebhookEndpoint<'a> {
+        /// A request with its required parameters.
+        pub fn new(endpoint_id: &'a str) -> Self {
+            UpdateWebhookEndpoint { endpoint_id }
+        }
+    }
+
+    impl Request for UpdateWebhookEndpoint<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::UPDATE_WEBHOOK_ENDPOINT
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::UPDATE_WEBHOOK_ENDPOINT.fill_path(&[self.endpoint_id])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Delete a webhook endpoint.
+    ///
+    /// `DELETE /webhook_endpoints/{endpoint_id}`, sent as [`endpoints::DELETE_WEBHOOK_ENDPOINT`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[non_exhaustive]
+    pub struct DeleteWebhookEndpoint<'a> {
+        /// The endpoint id.
+        pub endpoint_id: &'a str,
+    }
+
+    impl<'a> DeleteWebhookEndpoint<'a> {
+        /// A request with its required parameters.
+        pub fn new(endpoint_id: &'a str) -> Self {
+            DeleteWebhookEndpoint { endpoint_id }
+        }
+    }
+
+    impl Request for DeleteWebhookEndpoint<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::DELETE_WEBHOOK_ENDPOINT
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::DELETE_WEBHOOK_ENDPOINT.fill_path(&[self.endpoint_id])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+}
+
 /// Answer of GET /upload.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -1244,7 +1829,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// Every `/process` parameter, in document order (the validation crate's table).
 pub const PROCESS_PARAMETERS: &[crate::ProcessParameterSpec] =
-    motionkit_validation::process::PROCESS_PARAMETERS;
+    motionkit_validation::PROCESS_PARAMETERS;
 
 /// Names of every type in this module, in spec order.
 pub const TYPE_NAMES: &[&str] = &[

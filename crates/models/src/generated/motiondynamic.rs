@@ -197,6 +197,280 @@ pub mod endpoints {
     ];
 }
 
+/// One request type per endpoint, built with its path parameters and required query parameters and sent by `motionkit_transport::Transport::send`.
+pub mod requests {
+    use super::endpoints;
+    use crate::endpoint::{Endpoint, PathError, Request};
+
+    /// List the themes the token has access to, with PostgREST select, filters, order and paging.
+    ///
+    /// `GET /rest/themes`, sent as [`endpoints::LIST_THEMES`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct ListThemes<'a> {
+        /// Columns and embedded resources, for example theme_id,title,description,parameters.
+        pub select: Option<&'a str>,
+        /// PostgREST filter, for example `eq.<uuid>` or `in.(<uuid>,<uuid>)`.
+        pub theme_id: Option<&'a str>,
+        /// PostgREST order, for example title.asc.
+        pub order: Option<&'a str>,
+        /// Maximum number of rows.
+        pub limit: Option<u64>,
+        /// Rows to skip.
+        pub offset: Option<u64>,
+    }
+
+    impl<'a> ListThemes<'a> {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            ListThemes {
+                select: None,
+                theme_id: None,
+                order: None,
+                limit: None,
+                offset: None,
+            }
+        }
+        /// Sets `select`: Columns and embedded resources, for example theme_id,title,description,parameters.
+        pub fn select(mut self, value: &'a str) -> Self {
+            self.select = Some(value);
+            self
+        }
+        /// Sets `theme_id`: PostgREST filter, for example `eq.<uuid>` or `in.(<uuid>,<uuid>)`.
+        pub fn theme_id(mut self, value: &'a str) -> Self {
+            self.theme_id = Some(value);
+            self
+        }
+        /// Sets `order`: PostgREST order, for example title.asc.
+        pub fn order(mut self, value: &'a str) -> Self {
+            self.order = Some(value);
+            self
+        }
+        /// Sets `limit`: Maximum number of rows.
+        pub fn limit(mut self, value: u64) -> Self {
+            self.limit = Some(value);
+            self
+        }
+        /// Sets `offset`: Rows to skip.
+        pub fn offset(mut self, value: u64) -> Self {
+            self.offset = Some(value);
+            self
+        }
+    }
+
+    impl Request for ListThemes<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::LIST_THEMES
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::LIST_THEMES.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            let mut query = Vec::new();
+            if let Some(value) = &self.select {
+                query.push(("select", (*value).to_owned()));
+            }
+            if let Some(value) = &self.theme_id {
+                query.push(("theme_id", (*value).to_owned()));
+            }
+            if let Some(value) = &self.order {
+                query.push(("order", (*value).to_owned()));
+            }
+            if let Some(value) = &self.limit {
+                query.push(("limit", (value).to_string()));
+            }
+            if let Some(value) = &self.offset {
+                query.push(("offset", (value).to_string()));
+            }
+            query
+        }
+    }
+
+    /// Start a video generation from a theme and user values.
+    ///
+    /// `POST /rest/generations`, sent as [`endpoints::CREATE_GENERATION`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct CreateGeneration;
+
+    impl CreateGeneration {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            CreateGeneration
+        }
+    }
+
+    impl Request for CreateGeneration {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::CREATE_GENERATION
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::CREATE_GENERATION.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Read generations back, for example one by `generation_id=eq.<uuid>`.
+    ///
+    /// `GET /rest/generations`, sent as [`endpoints::LIST_GENERATIONS`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct ListGenerations<'a> {
+        /// Columns to return.
+        pub select: Option<&'a str>,
+        /// PostgREST filter, for example `eq.<uuid>`.
+        pub generation_id: Option<&'a str>,
+        /// PostgREST filter, for example `eq.<uuid>`.
+        pub theme_id: Option<&'a str>,
+        /// PostgREST filter, for example `eq.<url>`; used to find a generation after an ambiguous failure.
+        pub webhook: Option<&'a str>,
+        /// PostgREST order.
+        pub order: Option<&'a str>,
+        /// Maximum number of rows.
+        pub limit: Option<u64>,
+        /// Rows to skip.
+        pub offset: Option<u64>,
+    }
+
+    impl<'a> ListGenerations<'a> {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            ListGenerations {
+                select: None,
+                generation_id: None,
+                theme_id: None,
+                webhook: None,
+                order: None,
+                limit: None,
+                offset: None,
+            }
+        }
+        /// Sets `select`: Columns to return.
+        pub fn select(mut self, value: &'a str) -> Self {
+            self.select = Some(value);
+            self
+        }
+        /// Sets `generation_id`: PostgREST filter, for example `eq.<uuid>`.
+        pub fn generation_id(mut self, value: &'a str) -> Self {
+            self.generation_id = Some(value);
+            self
+        }
+        /// Sets `theme_id`: PostgREST filter, for example `eq.<uuid>`.
+        pub fn theme_id(mut self, value: &'a str) -> Self {
+            self.theme_id = Some(value);
+            self
+        }
+        /// Sets `webhook`: PostgREST filter, for example `eq.<url>`; used to find a generation after an ambiguous failure.
+        pub fn webhook(mut self, value: &'a str) -> Self {
+            self.webhook = Some(value);
+            self
+        }
+        /// Sets `order`: PostgREST order.
+        pub fn order(mut self, value: &'a str) -> Self {
+            self.order = Some(value);
+            self
+        }
+        /// Sets `limit`: Maximum number of rows.
+        pub fn limit(mut self, value: u64) -> Self {
+            self.limit = Some(value);
+            self
+        }
+        /// Sets `offset`: Rows to skip.
+        pub fn offset(mut self, value: u64) -> Self {
+            self.offset = Some(value);
+            self
+        }
+    }
+
+    impl Request for ListGenerations<'_> {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::LIST_GENERATIONS
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::LIST_GENERATIONS.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            let mut query = Vec::new();
+            if let Some(value) = &self.select {
+                query.push(("select", (*value).to_owned()));
+            }
+            if let Some(value) = &self.generation_id {
+                query.push(("generation_id", (*value).to_owned()));
+            }
+            if let Some(value) = &self.theme_id {
+                query.push(("theme_id", (*value).to_owned()));
+            }
+            if let Some(value) = &self.webhook {
+                query.push(("webhook", (*value).to_owned()));
+            }
+            if let Some(value) = &self.order {
+                query.push(("order", (*value).to_owned()));
+            }
+            if let Some(value) = &self.limit {
+                query.push(("limit", (value).to_string()));
+            }
+            if let Some(value) = &self.offset {
+                query.push(("offset", (value).to_string()));
+            }
+            query
+        }
+    }
+
+    /// Run a GraphQL query (reads only).
+    ///
+    /// `POST /graphql`, sent as [`endpoints::GRAPHQL_QUERY`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct GraphqlQuery;
+
+    impl GraphqlQuery {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            GraphqlQuery
+        }
+    }
+
+    impl Request for GraphqlQuery {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::GRAPHQL_QUERY
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::GRAPHQL_QUERY.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+
+    /// Run a GraphQL mutation, such as createGeneration.
+    ///
+    /// `POST /graphql`, sent as [`endpoints::GRAPHQL_MUTATION`].
+    #[derive(Debug, Clone, Copy, PartialEq, Default)]
+    #[non_exhaustive]
+    pub struct GraphqlMutation;
+
+    impl GraphqlMutation {
+        /// A request with its required parameters.
+        pub fn new() -> Self {
+            GraphqlMutation
+        }
+    }
+
+    impl Request for GraphqlMutation {
+        fn endpoint(&self) -> &Endpoint {
+            &endpoints::GRAPHQL_MUTATION
+        }
+        fn path(&self) -> Result<String, PathError> {
+            endpoints::GRAPHQL_MUTATION.fill_path(&[])
+        }
+        fn query(&self) -> Vec<(&'static str, String)> {
+            Vec::new()
+        }
+    }
+}
+
 /// A theme: a video template with user-customizable parameters.
 ///
 /// Only selected columns are present, so everything but theme_id is optional.

@@ -27,11 +27,11 @@ use super::store::{Job, Object, Output};
 use motionkit_models::deepmotion::ErrorCode;
 
 /// Steps a job goes through while in `PROGRESS`.
-pub const TOTAL_STEPS: u32 = 100;
+pub(super) const TOTAL_STEPS: u32 = 100;
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Phase {
+pub(super) enum Phase {
     /// Still running.
     Progress {
         /// Current step.
@@ -45,7 +45,7 @@ pub enum Phase {
 
 /// The phase of `job` after `elapsed` simulated seconds, and the simulated
 /// second of its last change.
-pub fn phase(job: &Job, elapsed: f64) -> (Phase, f64) {
+pub(super) fn phase(job: &Job, elapsed: f64) -> (Phase, f64) {
     if elapsed >= job.sim_total {
         let phase = if job.failure_code.is_some() {
             Phase::Failure
@@ -61,7 +61,7 @@ pub fn phase(job: &Job, elapsed: f64) -> (Phase, f64) {
 }
 
 /// The file name without its extension.
-pub fn stem(name: &str) -> String {
+pub(super) fn stem(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     match base.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
@@ -79,7 +79,7 @@ pub fn stem(name: &str) -> String {
 }
 
 /// The documented code named as `fail-<code>` in a file name.
-pub fn requested_failure(name: &str) -> Option<ErrorCode> {
+fn requested_failure(name: &str) -> Option<ErrorCode> {
     let lower = name.to_ascii_lowercase();
     lower.match_indices("fail-").find_map(|(at, _)| {
         let digits: String = lower[at + 5..]
@@ -92,7 +92,7 @@ pub fn requested_failure(name: &str) -> Option<ErrorCode> {
 
 /// What a model id refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModelKind {
+pub(super) enum ModelKind {
     /// No such model.
     Missing,
     /// A stock model.
@@ -102,7 +102,7 @@ pub enum ModelKind {
 }
 
 /// Everything needed to plan a job.
-pub struct Submission<'a> {
+pub(super) struct Submission<'a> {
     /// Request id.
     pub rid: String,
     /// The input object.
@@ -130,7 +130,7 @@ impl std::fmt::Debug for Submission<'_> {
 
 /// A planned job and the outputs to generate for it.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(super) struct Plan {
     /// The job, `seq` not yet assigned.
     pub job: Job,
     /// BVH frames.
@@ -156,7 +156,7 @@ fn processing_time(duration: Option<f64>) -> f64 {
 }
 
 /// Decides what a submission will do.
-pub fn plan(sub: Submission<'_>) -> Plan {
+pub(super) fn plan(sub: Submission<'_>) -> Plan {
     let (kind, duration, fps) = match &sub.probe {
         Some(Probe::Video(meta)) => (
             Some(Input::Video(meta.duration)),
@@ -286,7 +286,7 @@ pub fn plan(sub: Submission<'_>) -> Plan {
 
 /// A new request id shaped like the document's example,
 /// `1234567890-1234567890-1234`.
-pub fn new_rid() -> String {
+pub(super) fn new_rid() -> String {
     use rand::Rng as _;
     let mut rng = rand::rng();
     format!(
@@ -391,7 +391,7 @@ mod tests {
             None
         );
         let image = Probe::Image {
-            format: super::super::still::StillFormat::Png,
+            format: crate::still::StillFormat::Png,
             width: 1,
             height: 1,
         };

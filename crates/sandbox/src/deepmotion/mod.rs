@@ -54,6 +54,23 @@
 //!   input cannot be read (201/202). Charged at `POST /process`, reruns
 //!   included; not enough credits is `402`.
 //! - `/session/auth` answers `200` with an empty body and the cookie.
+//!
+//! # Layout
+//!
+//! The API's resources (session, storage, jobs, characters, webhooks)
+//! divide both the handlers and the state:
+//!
+//! - `api/`: the handlers, one module per resource: `session`, `storage`
+//!   (`GET /upload`), `processing` (jobs, credits, video information),
+//!   `characters` and `webhook_endpoints`.
+//! - `store/`: the SQLite state, one module per resource: `session`,
+//!   `storage` (objects and resumable upload sessions), `jobs` (with the
+//!   credits they are charged), `characters` and `webhooks`.
+//! - `storage/`: the signed storage URLs themselves (uploads, resumable
+//!   sessions, downloads); `signing` signs them and the session cookie.
+//! - `jobs` decides a job's future at submission (`params` reads its
+//!   parameters, `media` what its input is, `outputs` writes its files);
+//!   `webhooks` delivers `job.completed`.
 
 mod api;
 mod jobs;
@@ -61,7 +78,6 @@ mod media;
 mod outputs;
 mod params;
 mod signing;
-pub(crate) mod still;
 mod storage;
 mod store;
 mod webhooks;
@@ -129,7 +145,7 @@ impl std::fmt::Debug for Inner {
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     Clock::epoch_millis()
 }
 
@@ -145,12 +161,12 @@ impl Inner {
     }
 
     /// Real time that `simulated` seconds take on the scaled clock.
-    pub fn real(&self, simulated: f64) -> Duration {
+    pub(crate) fn real(&self, simulated: f64) -> Duration {
         Duration::from_secs_f64((simulated / self.scale).max(0.0))
     }
 
     /// Simulated seconds between `since_ms` and now.
-    pub fn simulated_since(&self, since_ms: u64) -> f64 {
+    pub(crate) fn simulated_since(&self, since_ms: u64) -> f64 {
         now_ms().saturating_sub(since_ms) as f64 / 1000.0 * self.scale
     }
 

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 /// The words every placeholder carries.
-pub const MARKER: &str = "motionkit sandbox output";
+pub(super) const MARKER: &str = "motionkit sandbox output";
 
 const MP4_ASSET: &[u8] = include_bytes!("assets/sandbox.mp4");
 const JPG_ASSET: &[u8] = include_bytes!("assets/sandbox.jpg");
@@ -85,7 +85,7 @@ const SKELETON: &[Joint] = &[
 ];
 
 /// Number of values per BVH motion line: 6 for the root, 3 per other joint.
-pub fn bvh_channel_count() -> usize {
+fn bvh_channel_count() -> usize {
     6 + 3 * (SKELETON.len() - 1)
 }
 
@@ -125,7 +125,7 @@ fn write_joint(out: &mut String, index: usize, depth: usize) {
 }
 
 /// Writes a BVH of `frames` frames at `fps` to `out`.
-pub fn write_bvh(out: &mut impl std::io::Write, frames: u64, fps: f64) -> std::io::Result<()> {
+fn write_bvh(out: &mut impl std::io::Write, frames: u64, fps: f64) -> std::io::Result<()> {
     let fps = if fps.is_finite() && fps > 0.0 {
         fps
     } else {
@@ -173,7 +173,7 @@ pub fn write_bvh(out: &mut impl std::io::Write, frames: u64, fps: f64) -> std::i
 }
 
 /// An ASCII FBX placeholder.
-pub fn fbx(rid: &str, frames: u64, fps: f64) -> Vec<u8> {
+pub(super) fn fbx(rid: &str, frames: u64, fps: f64) -> Vec<u8> {
     let mut out = String::new();
     let _ = writeln!(out, "; FBX 7.4.0 project file");
     let _ = writeln!(
@@ -204,7 +204,7 @@ pub fn fbx(rid: &str, frames: u64, fps: f64) -> Vec<u8> {
 }
 
 /// A valid minimal glTF 2.0 binary with one node per joint.
-pub fn glb(rid: &str) -> Vec<u8> {
+pub(super) fn glb(rid: &str) -> Vec<u8> {
     let nodes: Vec<serde_json::Value> = SKELETON
         .iter()
         .enumerate()
@@ -256,7 +256,7 @@ fn free_box(text: &str) -> Vec<u8> {
 }
 
 /// A real, short MP4 marked as sandbox output.
-pub fn mp4(rid: &str) -> Vec<u8> {
+pub(super) fn mp4(rid: &str) -> Vec<u8> {
     let mut out = MP4_ASSET.to_vec();
     out.extend(free_box(&format!(
         "{MARKER}: rendered preview placeholder for rid {rid}"
@@ -265,7 +265,7 @@ pub fn mp4(rid: &str) -> Vec<u8> {
 }
 
 /// A real JPEG with a `COM` segment saying it is sandbox output.
-pub fn jpg(rid: &str) -> Vec<u8> {
+pub(super) fn jpg(rid: &str) -> Vec<u8> {
     let comment = format!("{MARKER} (rid {rid})");
     let mut out = Vec::with_capacity(JPG_ASSET.len() + comment.len() + 4);
     out.extend_from_slice(&JPG_ASSET[..2]);
@@ -299,7 +299,7 @@ fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 
 /// A real `size`×`size` PNG (a figure on a dark background) with a `tEXt`
 /// comment saying it is sandbox output.
-pub fn png(size: u32, note: &str) -> Vec<u8> {
+pub(super) fn png(size: u32, note: &str) -> Vec<u8> {
     let size = size.clamp(8, 256);
     let mut raw = Vec::with_capacity(((size * 3 + 1) * size) as usize);
     for y in 0..size {
@@ -354,7 +354,7 @@ pub fn png(size: u32, note: &str) -> Vec<u8> {
 }
 
 /// A `landmarks.dmpe` placeholder with one line per frame.
-pub fn write_dmpe(
+fn write_dmpe(
     out: &mut impl std::io::Write,
     rid: &str,
     frames: u64,
@@ -371,7 +371,7 @@ pub fn write_dmpe(
 }
 
 /// The file name of an output format for an input stem.
-pub fn file_name(format: &str, stem: &str) -> String {
+pub(super) fn file_name(format: &str, stem: &str) -> String {
     match format {
         "dmpe" => "landmarks.dmpe".to_owned(),
         other => format!("{stem}.{other}"),
@@ -380,7 +380,7 @@ pub fn file_name(format: &str, stem: &str) -> String {
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
-pub struct Spec<'a> {
+pub(super) struct Spec<'a> {
     /// Request id.
     pub rid: &'a str,
     /// BVH frames.
@@ -390,7 +390,7 @@ pub struct Spec<'a> {
 }
 
 /// Writes the file of `format` to `path`.
-pub fn write(path: &std::path::Path, format: &str, spec: Spec<'_>) -> std::io::Result<()> {
+pub(super) fn write(path: &std::path::Path, format: &str, spec: Spec<'_>) -> std::io::Result<()> {
     let file = std::fs::File::create(path)?;
     let mut out = std::io::BufWriter::new(file);
     match format {
@@ -410,7 +410,7 @@ pub fn write(path: &std::path::Path, format: &str, spec: Spec<'_>) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use motionkit_validation::picture::{PictureFormat, sniff};
+    use motionkit_validation::{PictureFormat, sniff};
 
     #[test]
     fn bvh_has_the_requested_frames_and_a_value_per_channel() {

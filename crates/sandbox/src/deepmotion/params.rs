@@ -11,7 +11,7 @@
 
 /// The parameters that change what the sandbox does.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct JobParams {
+pub(super) struct JobParams {
     /// Output formats the sandbox can produce, in the order asked.
     pub formats: Vec<&'static str>,
     /// `model=`.
@@ -24,11 +24,11 @@ pub struct JobParams {
 
 /// Output formats the document names: bvh, fbx and mp4 in its example,
 /// glb in the introduction, `landmarks.dmpe`, png/jpg for a static pose.
-pub const FORMATS: [&str; 7] = ["bvh", "fbx", "mp4", "glb", "dmpe", "png", "jpg"];
+const FORMATS: [&str; 7] = ["bvh", "fbx", "mp4", "glb", "dmpe", "png", "jpg"];
 
 /// What the input is, as far as parameters care.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Input {
+pub(super) enum Input {
     /// A video of this many seconds.
     Video(f64),
     /// A still picture (static pose).
@@ -36,7 +36,7 @@ pub enum Input {
 }
 
 /// Reads `params` for `input`; the error says what breaks the document.
-pub fn read(params: &[String], input: Input) -> Result<JobParams, String> {
+pub(super) fn read(params: &[String], input: Input) -> Result<JobParams, String> {
     let mut job = JobParams::default();
     let mut problems = Vec::new();
     for raw in params {

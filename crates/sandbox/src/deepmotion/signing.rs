@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
@@ -26,7 +26,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// HMAC-SHA256 of `message` under `key`.
-pub fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
+fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
     let mut mac = match HmacSha256::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => return Vec::new(),
@@ -36,7 +36,7 @@ pub fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn encode_component(text: &str) -> String {
+fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -49,7 +49,7 @@ pub fn encode_component(text: &str) -> String {
 }
 
 /// Encodes an object key for a URL path, keeping its `/` separators.
-pub fn encode_key(key: &str) -> String {
+pub(super) fn encode_key(key: &str) -> String {
     key.split('/')
         .map(encode_component)
         .collect::<Vec<_>>()
@@ -58,7 +58,7 @@ pub fn encode_key(key: &str) -> String {
 
 /// Decodes `%XX` escapes (and `+` as space when `plus` is set). Invalid
 /// escapes are kept as they are; invalid UTF-8 is replaced.
-pub fn decode_component(text: &str, plus: bool) -> String {
+pub(super) fn decode_component(text: &str, plus: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -93,7 +93,7 @@ pub fn decode_component(text: &str, plus: bool) -> String {
 }
 
 /// `a=1&b=x%20y` as decoded pairs, in order (form and query syntax).
-pub fn parse_pairs(text: &str) -> Vec<(String, String)> {
+pub(super) fn parse_pairs(text: &str) -> Vec<(String, String)> {
     text.split('&')
         .filter(|part| !part.is_empty())
         .map(|part| {
@@ -104,7 +104,7 @@ pub fn parse_pairs(text: &str) -> Vec<(String, String)> {
 }
 
 /// The first value of `name` in a query string.
-pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+pub(super) fn query_value(query: Option<&str>, name: &str) -> Option<String> {
     parse_pairs(query.unwrap_or(""))
         .into_iter()
         .find(|(key, _)| key == name)
@@ -112,7 +112,7 @@ pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
 }
 
 /// The value of cookie `name` in a `Cookie` header.
-pub fn cookie_value(header: &str, name: &str) -> Option<String> {
+pub(super) fn cookie_value(header: &str, name: &str) -> Option<String> {
     header.split(';').find_map(|part| {
         let (key, value) = part.trim().split_once('=')?;
         (key.trim() == name).then(|| value.trim().trim_matches('"').to_owned())
@@ -121,7 +121,7 @@ pub fn cookie_value(header: &str, name: &str) -> Option<String> {
 
 /// Signs and checks storage URLs and session cookies.
 #[derive(Clone)]
-pub struct Signer {
+pub(super) struct Signer {
     key: Vec<u8>,
 }
 
@@ -133,7 +133,7 @@ impl std::fmt::Debug for Signer {
 
 /// Why a signed URL was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(super) enum Refusal {
     /// No `expires` or `signature` in the query.
     Missing,
     /// The signature does not match (tampered, or signed for another method).
@@ -144,7 +144,7 @@ pub enum Refusal {
 
 impl Signer {
     /// A signer with this secret key.
-    pub fn new(key: Vec<u8>) -> Self {
+    pub(super) fn new(key: Vec<u8>) -> Self {
         Signer { key }
     }
 
@@ -156,7 +156,7 @@ impl Signer {
     }
 
     /// `{base}/storage/{key}?expires=..&signature=..` for `method`.
-    pub fn url(&self, base: &str, method: &str, key: &str, expires: u64) -> String {
+    pub(super) fn url(&self, base: &str, method: &str, key: &str, expires: u64) -> String {
         format!(
             "{base}/storage/{}?expires={expires}&signature={}",
             encode_key(key),
@@ -166,7 +166,7 @@ impl Signer {
 
     /// Checks a storage request's query for `method` on `key` at `now`
     /// (Unix seconds).
-    pub fn verify(
+    pub(super) fn verify(
         &self,
         method: &str,
         key: &str,
@@ -188,7 +188,7 @@ impl Signer {
 
     /// A session cookie value for `token`, shaped like the document's
     /// sample (`s:<token>.<signature>`, percent-encoded).
-    pub fn session_cookie(&self, token: &str) -> String {
+    pub(super) fn session_cookie(&self, token: &str) -> String {
         use base64::Engine as _;
         let mac = hmac(&self.key, format!("session\n{token}").as_bytes());
         let sig = base64::engine::general_purpose::STANDARD_NO_PAD.encode(mac);
@@ -196,7 +196,7 @@ impl Signer {
     }
 
     /// The token inside a session cookie value, when its signature holds.
-    pub fn session_token(&self, cookie: &str) -> Option<String> {
+    pub(super) fn session_token(&self, cookie: &str) -> Option<String> {
         use base64::Engine as _;
         let decoded = decode_component(cookie, false);
         let body = decoded.strip_prefix("s:")?;

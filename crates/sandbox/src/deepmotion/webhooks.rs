@@ -23,14 +23,14 @@ use super::Inner;
 use super::store::Job;
 
 /// Simulated seconds a delivery keeps being retried.
-pub const RETRY_WINDOW_SECS: f64 = 3600.0;
+const RETRY_WINDOW_SECS: f64 = 3600.0;
 /// First retry delay, simulated seconds.
-pub const FIRST_RETRY_SECS: f64 = 2.0;
+const FIRST_RETRY_SECS: f64 = 2.0;
 /// Longest retry delay, simulated seconds.
-pub const MAX_RETRY_SECS: f64 = 600.0;
+const MAX_RETRY_SECS: f64 = 600.0;
 
 /// Waits for `job` to end, then sends its event.
-pub fn schedule(inner: Arc<Inner>, job: &Job) {
+pub(super) fn schedule(inner: Arc<Inner>, job: &Job) {
     let rid = job.rid.clone();
     let success = job.failure_code.is_none();
     let remaining = (job.sim_total - inner.simulated_since(job.ctime)).max(0.0);

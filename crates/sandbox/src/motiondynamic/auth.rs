@@ -18,7 +18,7 @@ fn now() -> u64 {
 
 /// A token signed with `secret`, valid for `ttl` seconds (0 makes an
 /// already expired token, for tests).
-pub fn mint(secret: &str, ttl: u64) -> String {
+pub(super) fn mint(secret: &str, ttl: u64) -> String {
     let exp = if ttl == 0 {
         now().saturating_sub(120)
     } else {
@@ -38,7 +38,7 @@ pub fn mint(secret: &str, ttl: u64) -> String {
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Refused(pub PgError);
+pub(crate) struct Refused(pub PgError);
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
@@ -56,7 +56,7 @@ impl IntoResponse for Refused {
 }
 
 /// Checks the `Authorization: Bearer` header.
-pub fn check(headers: &HeaderMap, secret: &str) -> Result<(), Refused> {
+pub(super) fn check(headers: &HeaderMap, secret: &str) -> Result<(), Refused> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

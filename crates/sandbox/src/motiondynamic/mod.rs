@@ -6,14 +6,21 @@
 //! REST root, as PostgREST does; no auth), `GET /videos/{file}` (rendered
 //! MP4s, with `Range`) and `GET /sandbox/stats` (counters, no auth) for
 //! tests and CI.
+//!
+//! This module routes and guards the requests (rate limit, JWT, faults)
+//! and answers `/rest`; `postgrest/` reads tables with PostgREST's query
+//! language, `graphql/` serves the schema of the spec, `store/` holds
+//! themes, generations (rendered by `render`) and webhook deliveries,
+//! `rules` checks values against their theme, `auth` the JWTs and
+//! `rate_limit` the per-IP limit.
 
-pub mod auth;
-pub mod graphql;
-pub mod postgrest;
-pub mod rate_limit;
-pub mod render;
-pub mod rules;
-pub mod store;
+mod auth;
+mod graphql;
+mod postgrest;
+mod rate_limit;
+mod render;
+mod rules;
+mod store;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,7 +42,7 @@ use crate::faults::Fault;
 use crate::{SandboxConfig, SandboxError};
 use postgrest::PgError;
 use rate_limit::{RateLimiter, Verdict};
-use store::Store;
+pub use store::{MotionDynamicStats, MotionDynamicStore, WebhookDelivery};
 
 /// Response header naming why a generation was discarded.
 pub const DISCARDED_HEADER: &str = "x-sandbox-discarded";
@@ -49,7 +56,7 @@ pub struct MotionDynamic {
 struct Inner {
     config: Arc<SandboxConfig>,
     base_url: String,
-    store: Arc<Store>,
+    store: Arc<MotionDynamicStore>,
     limiter: RateLimiter,
     schema: async_graphql::dynamic::Schema,
 }
@@ -69,7 +76,7 @@ impl MotionDynamic {
         base_url: &str,
         shutdown: CancellationToken,
     ) -> Result<Self, SandboxError> {
-        let store = Arc::new(Store::new(
+        let store = Arc::new(MotionDynamicStore::new(
             base_url,
             Clock::new(config.args.time_scale),
             config.args.cold_start,
@@ -108,7 +115,7 @@ impl MotionDynamic {
     }
 
     /// The data behind the emulator, for inspection in tests.
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &MotionDynamicStore {
         &self.inner.store
     }
 

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Arrival-time noise forgiven per request.
-pub const JITTER: Duration = Duration::from_millis(30);
+const JITTER: Duration = Duration::from_millis(30);
 
 #[derive(Debug)]
 struct Bucket {
@@ -24,7 +24,7 @@ struct Bucket {
 
 /// The limiter's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(super) enum Verdict {
     /// Serve the request.
     Allow,
     /// Answer 429; the client may retry after this long.
@@ -33,7 +33,7 @@ pub enum Verdict {
 
 /// Per-IP limiter.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(super) struct RateLimiter {
     interval: Duration,
     tolerance: Duration,
     block: Duration,
@@ -42,7 +42,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// `rate` requests per second with burst `rate`; `block` after a breach.
-    pub fn new(rate: u32, block: Duration) -> Self {
+    pub(super) fn new(rate: u32, block: Duration) -> Self {
         let rate = rate.max(1);
         let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
         RateLimiter {
@@ -54,7 +54,7 @@ impl RateLimiter {
     }
 
     /// Decides one request from `ip` arriving now.
-    pub fn check(&self, ip: IpAddr) -> Verdict {
+    pub(super) fn check(&self, ip: IpAddr) -> Verdict {
         self.check_at(ip, Instant::now())
     }
 

@@ -7,10 +7,10 @@ use bytes::Bytes;
 use mp4::{AvcConfig, MediaConfig, Mp4Config, Mp4Sample, Mp4Writer, TrackConfig, TrackType};
 
 /// Marker inside every sample, so nobody mistakes the file for a real render.
-pub const MARKER: &[u8] = b"motionkit sandbox render";
+pub(super) const MARKER: &[u8] = b"motionkit sandbox render";
 
 /// An MP4 of `seconds` at `fps`, `width`×`height`, labelled with `label`.
-pub fn mp4(
+pub(super) fn mp4(
     label: &str,
     width: u16,
     height: u16,

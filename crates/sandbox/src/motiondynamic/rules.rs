@@ -19,11 +19,11 @@
 
 use motionkit_models::motiondynamic::{GenerationValue, ParameterType, Theme, ThemeParameter};
 
-use crate::deepmotion::still::{self, Still};
+use crate::still::{self, Still};
 
 /// A picture value to fetch and check: layer, URL and accepted formats.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PictureValue {
+pub(super) struct PictureValue {
     /// The parameter's layer, for messages.
     pub layer: String,
     /// The URL given.
@@ -42,7 +42,7 @@ fn layer(param: &ThemeParameter) -> String {
 
 /// Checks every value that needs no network; returns the problems and the
 /// pictures left to fetch.
-pub fn check_offline(
+pub(super) fn check_offline(
     theme: &Theme,
     values: &[GenerationValue],
 ) -> (Vec<String>, Vec<PictureValue>) {
@@ -104,7 +104,7 @@ pub fn check_offline(
 }
 
 /// Whether a fetched picture's first bytes are in an accepted format.
-pub fn check_picture_bytes(picture: &PictureValue, bytes: &[u8]) -> Result<(), String> {
+pub(super) fn check_picture_bytes(picture: &PictureValue, bytes: &[u8]) -> Result<(), String> {
     let format = match still::read(bytes) {
         Still::Picture { format, .. } | Still::NeedMore(format) => format.name(),
         Still::Other(name) => name,

@@ -116,7 +116,7 @@ async fn call_100_concurrently(transport: &Transport) {
             let clone = transport.clone();
             tokio::spawn(async move {
                 clone
-                    .send_json::<(), serde_json::Value>(&PROTECTED, &[], &[], None)
+                    .send_json::<(), serde_json::Value>(&PROTECTED, None)
                     .await
             })
         })
@@ -131,10 +131,7 @@ async fn call_100_concurrently(transport: &Transport) {
 async fn a_rejected_session_is_renewed_once_for_100_concurrent_calls() {
     let (base, state) = session_server("").await;
     let transport = session_transport(&base, Duration::from_secs(60));
-    transport
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap();
+    transport.send(&PROTECTED, Body::empty()).await.unwrap();
     assert_eq!(state.logins.load(Ordering::SeqCst), 1);
     state.valid.lock().unwrap().clear(); // the server forgets the session
     call_100_concurrently(&transport).await;
@@ -147,10 +144,7 @@ async fn a_rejected_session_is_renewed_once_for_100_concurrent_calls() {
 async fn an_expired_session_is_renewed_once_for_100_concurrent_calls() {
     let (base, state) = session_server("Max-Age=1").await;
     let transport = session_transport(&base, Duration::ZERO);
-    transport
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap();
+    transport.send(&PROTECTED, Body::empty()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     call_100_concurrently(&transport).await;
     assert_eq!(state.logins.load(Ordering::SeqCst), 2);
@@ -169,10 +163,7 @@ async fn the_session_is_renewed_before_its_expires_date() {
     let (base, state) = session_server("Max-Age=2").await;
     let short = session_transport(&base, Duration::from_secs(60));
     for _ in 0..3 {
-        short
-            .send(&PROTECTED, &[], &[], Body::empty())
-            .await
-            .unwrap();
+        short.send(&PROTECTED, Body::empty()).await.unwrap();
     }
     assert_eq!(
         state.logins.load(Ordering::SeqCst),
@@ -180,10 +171,7 @@ async fn the_session_is_renewed_before_its_expires_date() {
         "a fresh session is reused"
     );
     tokio::time::sleep(Duration::from_millis(1850)).await;
-    short
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap();
+    short.send(&PROTECTED, Body::empty()).await.unwrap();
     assert_eq!(
         state.logins.load(Ordering::SeqCst),
         2,
@@ -195,10 +183,7 @@ async fn the_session_is_renewed_before_its_expires_date() {
     let (base, state) = session_server(&format!("Expires={expires}")).await;
     let relaxed = session_transport(&base, Duration::from_secs(5));
     for _ in 0..3 {
-        relaxed
-            .send(&PROTECTED, &[], &[], Body::empty())
-            .await
-            .unwrap();
+        relaxed.send(&PROTECTED, Body::empty()).await.unwrap();
     }
     assert_eq!(state.logins.load(Ordering::SeqCst), 1);
     assert_eq!(state.rejected.load(Ordering::SeqCst), 0);
@@ -208,24 +193,18 @@ async fn the_session_is_renewed_before_its_expires_date() {
 async fn a_401_logs_in_again_once_then_succeeds_or_fails() {
     let (base, state) = session_server("").await;
     let transport = session_transport(&base, Duration::from_secs(60));
-    transport
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap();
+    transport.send(&PROTECTED, Body::empty()).await.unwrap();
 
     state.reject_next.store(1, Ordering::SeqCst);
     // Even a non-idempotent request is re-sent: the 401 means it was refused.
     transport
-        .send(&PROTECTED_POST, &[], &[], Body::json("job").unwrap())
+        .send(&PROTECTED_POST, Body::json("job").unwrap())
         .await
         .unwrap();
     assert_eq!(state.logins.load(Ordering::SeqCst), 2);
 
     state.reject_next.store(1000, Ordering::SeqCst);
-    let error = transport
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap_err();
+    let error = transport.send(&PROTECTED, Body::empty()).await.unwrap_err();
     assert_eq!(
         state.logins.load(Ordering::SeqCst),
         3,
@@ -240,14 +219,11 @@ async fn a_401_logs_in_again_once_then_succeeds_or_fails() {
 async fn a_one_shot_body_is_not_replayed_after_a_401() {
     let (base, state) = session_server("").await;
     let transport = session_transport(&base, Duration::from_secs(60));
-    transport
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap();
+    transport.send(&PROTECTED, Body::empty()).await.unwrap();
     state.reject_next.store(1, Ordering::SeqCst);
     let stream = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x"))]);
     let error = transport
-        .send(&PROTECTED_POST, &[], &[], Body::one_shot(stream))
+        .send(&PROTECTED_POST, Body::one_shot(stream))
         .await
         .unwrap_err();
     assert!(error.to_string().contains("cannot be replayed"), "{error}");
@@ -264,7 +240,7 @@ async fn wrong_credentials_are_an_auth_error_and_the_request_is_not_sent() {
         .build()
         .unwrap();
     let error = transport
-        .send(&PROTECTED_POST, &[], &[], Body::empty())
+        .send(&PROTECTED_POST, Body::empty())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Auth { .. }), "{error:?}");
@@ -281,10 +257,7 @@ async fn wrong_credentials_are_an_auth_error_and_the_request_is_not_sent() {
 async fn an_endpoint_needing_auth_without_it_is_a_config_error() {
     let server = scripted(vec![ok_json("{}")]).await;
     let transport = Transport::builder(&server.base).build().unwrap();
-    let error = transport
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap_err();
+    let error = transport.send(&PROTECTED, Body::empty()).await.unwrap_err();
     assert!(matches!(error, Error::Config { .. }), "{error:?}");
     assert_eq!(error.sent(), Sent::NotSent);
     assert_eq!(server.hits(), 0);
@@ -304,10 +277,7 @@ async fn an_expired_jwt_is_an_auth_error_with_the_postgrest_code() {
         .retry(fast_retry())
         .build()
         .unwrap();
-    let error = transport
-        .send(&THEMES, &[], &[], Body::empty())
-        .await
-        .unwrap_err();
+    let error = transport.send(&THEMES, Body::empty()).await.unwrap_err();
     match &error {
         Error::Auth { code, .. } => assert_eq!(code.as_deref(), Some("PGRST303")),
         other => panic!("{other:?}"),
@@ -328,10 +298,7 @@ async fn a_login_that_cannot_connect_is_a_network_error_not_an_auth_error() {
         listener.local_addr().unwrap()
     };
     let transport = session_transport(&format!("http://{closed}"), Duration::from_secs(60));
-    let error = transport
-        .send(&PROTECTED, &[], &[], Body::empty())
-        .await
-        .unwrap_err();
+    let error = transport.send(&PROTECTED, Body::empty()).await.unwrap_err();
     assert!(
         matches!(error, motionkit_transport::Error::Connect { .. }),
         "a refused connection during login is temporary: {error}"

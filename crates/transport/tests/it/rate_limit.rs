@@ -66,7 +66,7 @@ async fn a_429_pauses_every_clone() {
 
     let before_429 = Instant::now();
     let error = a
-        .send(&LIMITED, &[], &[], Body::json("job").unwrap())
+        .send(&LIMITED, Body::json("job").unwrap())
         .await
         .unwrap_err();
     match &error {
@@ -80,16 +80,10 @@ async fn a_429_pauses_every_clone() {
     }
 
     // An unrelated client is not paused.
-    other_client
-        .send(&OK, &[], &[], Body::empty())
-        .await
-        .unwrap();
+    other_client.send(&OK, Body::empty()).await.unwrap();
     assert!(before_429.elapsed() < Duration::from_millis(1500));
 
-    let (rb, rc) = tokio::join!(
-        b.send(&OK, &[], &[], Body::empty()),
-        c.send(&OK, &[], &[], Body::empty())
-    );
+    let (rb, rc) = tokio::join!(b.send(&OK, Body::empty()), c.send(&OK, Body::empty()));
     rb.unwrap();
     rc.unwrap();
     let arrivals = arrivals.lock().unwrap();
@@ -113,7 +107,7 @@ async fn a_429_without_retry_after_pauses_for_the_configured_time() {
         .build()
         .unwrap();
     let started = Instant::now();
-    transport.send(&OK, &[], &[], Body::empty()).await.unwrap();
+    transport.send(&OK, Body::empty()).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(580));
     assert_eq!(server.hits(), 2);
 }
@@ -128,14 +122,11 @@ async fn a_pause_longer_than_the_deadline_fails_fast_without_sending() {
         .timeouts(timeouts)
         .build()
         .unwrap();
-    transport
-        .send(&LIMITED, &[], &[], Body::empty())
-        .await
-        .unwrap_err();
+    transport.send(&LIMITED, Body::empty()).await.unwrap_err();
     let started = Instant::now();
     let error = transport
         .clone()
-        .send(&OK, &[], &[], Body::empty())
+        .send(&OK, Body::empty())
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -161,7 +152,7 @@ async fn the_rate_limit_holds_and_loses_nothing() {
     let calls: Vec<_> = (0..N)
         .map(|_| {
             let clone = transport.clone();
-            tokio::spawn(async move { clone.send(&OK, &[], &[], Body::empty()).await })
+            tokio::spawn(async move { clone.send(&OK, Body::empty()).await })
         })
         .collect();
     for call in calls {

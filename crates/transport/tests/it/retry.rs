@@ -25,7 +25,7 @@ async fn get_is_retried_on_503_reset_and_timeout() {
     .await;
     let transport = transport(&server.base);
     let answer: serde_json::Value = transport
-        .send_json::<(), _>(&GET_THING, &[], &[], None)
+        .send_json::<(), _>(&GET_THING, None)
         .await
         .unwrap();
     assert_eq!(answer["ok"], true);
@@ -38,7 +38,7 @@ async fn explicitly_idempotent_post_is_retried() {
     let server = scripted(vec![status(502), ok_json("{}")]).await;
     let transport = transport(&server.base);
     transport
-        .send(&POST_IDEMPOTENT, &[], &[], Body::json(&[1, 2]).unwrap())
+        .send(&POST_IDEMPOTENT, Body::json(&[1, 2]).unwrap())
         .await
         .unwrap();
     assert_eq!(server.hits(), 2);
@@ -56,7 +56,7 @@ async fn post_is_not_retried_on_503_and_says_it_was_sent() {
     )])
     .await;
     let error = transport(&server.base)
-        .send_json::<_, serde_json::Value>(&POST_PROCESS, &[], &[], Some(&"job"))
+        .send_json::<_, serde_json::Value>(&POST_PROCESS, Some(&"job"))
         .await
         .unwrap_err();
     assert_eq!(server.hits(), 1);
@@ -76,7 +76,7 @@ async fn post_is_not_retried_on_503_and_says_it_was_sent() {
 async fn post_timeout_and_reset_may_have_been_sent() {
     let server = scripted(vec![Step::Slow(Duration::from_secs(2))]).await;
     let error = transport(&server.base)
-        .send(&POST_PROCESS, &[], &[], Body::json("job").unwrap())
+        .send(&POST_PROCESS, Body::json("job").unwrap())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
@@ -85,7 +85,7 @@ async fn post_timeout_and_reset_may_have_been_sent() {
 
     let server = scripted(vec![Step::Drop]).await;
     let error = transport(&server.base)
-        .send(&POST_PROCESS, &[], &[], Body::json("job").unwrap())
+        .send(&POST_PROCESS, Body::json("job").unwrap())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
@@ -98,7 +98,7 @@ async fn post_timeout_and_reset_may_have_been_sent() {
 async fn post_connect_error_was_not_sent() {
     let base = closed_port().await;
     let error = transport(&base)
-        .send(&POST_PROCESS, &[], &[], Body::json("job").unwrap())
+        .send(&POST_PROCESS, Body::json("job").unwrap())
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
@@ -111,7 +111,7 @@ async fn client_errors_are_never_retried() {
     for code in [400, 404, 409, 422] {
         let server = scripted(vec![status(code), ok_json("{}")]).await;
         let error = transport(&server.base)
-            .send(&GET_THING, &[], &[], Body::empty())
+            .send(&GET_THING, Body::empty())
             .await
             .unwrap_err();
         assert_eq!(error.status(), Some(code));
@@ -126,7 +126,7 @@ async fn a_one_shot_body_is_never_replayed_empty() {
         b"payload",
     ))]);
     let error = transport(&server.base)
-        .send(&PUT_THING, &[], &[], Body::one_shot(stream))
+        .send(&PUT_THING, Body::one_shot(stream))
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(503));
@@ -143,7 +143,7 @@ async fn retry_after_in_seconds_is_honoured() {
     .await;
     let started = Instant::now();
     transport(&server.base)
-        .send(&GET_THING, &[], &[], Body::empty())
+        .send(&GET_THING, Body::empty())
         .await
         .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(950));
@@ -160,7 +160,7 @@ async fn retry_after_as_http_date_is_honoured() {
     .await;
     let started = Instant::now();
     transport(&server.base)
-        .send(&GET_THING, &[], &[], Body::empty())
+        .send(&GET_THING, Body::empty())
         .await
         .unwrap();
     // The date has a one-second resolution: at least two seconds remained.
@@ -177,7 +177,7 @@ async fn retry_after_beyond_the_cap_ends_the_call() {
     .await;
     let started = Instant::now();
     let error = transport(&server.base)
-        .send(&GET_THING, &[], &[], Body::empty())
+        .send(&GET_THING, Body::empty())
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(503));
@@ -201,10 +201,7 @@ async fn the_retry_budget_runs_out_across_clones() {
         .build()
         .unwrap();
     for clone in [transport.clone(), transport.clone(), transport.clone()] {
-        let error = clone
-            .send(&GET_THING, &[], &[], Body::empty())
-            .await
-            .unwrap_err();
+        let error = clone.send(&GET_THING, Body::empty()).await.unwrap_err();
         assert_eq!(error.status(), Some(503));
     }
     // 1 + 3 retries for the first call, then 1 attempt each: not 3 × 5.
@@ -229,10 +226,7 @@ async fn the_total_deadline_bounds_all_attempts() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let error = transport
-        .send(&GET_THING, &[], &[], Body::empty())
-        .await
-        .unwrap_err();
+    let error = transport.send(&GET_THING, Body::empty()).await.unwrap_err();
     let elapsed = started.elapsed();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
@@ -258,7 +252,7 @@ async fn decode_errors_name_the_json_path() {
     }
     let server = scripted(vec![ok_json(r#"{"count":1,"status":[{"rid":7}]}"#)]).await;
     let error = transport(&server.base)
-        .send_json::<(), Status>(&GET_THING, &[], &[], None)
+        .send_json::<(), Status>(&GET_THING, None)
         .await
         .unwrap_err();
     match &error {
@@ -275,64 +269,108 @@ async fn decode_errors_name_the_json_path() {
 async fn text_after_the_json_value_is_a_decode_error() {
     let server = scripted(vec![ok_json(r#"{"count":1}"garbage"#)]).await;
     let error = transport(&server.base)
-        .send_json::<(), serde_json::Value>(&GET_THING, &[], &[], None)
+        .send_json::<(), serde_json::Value>(&GET_THING, None)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Decode { .. }), "{error:?}");
     assert!(error.to_string().contains("trailing"), "{error}");
 }
 
+/// A request of the caller's own, for an endpoint this version does not
+/// describe: its path parameter and query are sent as it says, escaped.
+struct Upload<'a> {
+    kind: &'a str,
+    name: &'a str,
+    resumable: Option<u64>,
+}
+
+const UPLOAD: motionkit_models::Endpoint = motionkit_models::Endpoint {
+    service: motionkit_models::Service::DeepMotion,
+    name: "upload",
+    method: motionkit_models::Method::Get,
+    path: "/upload/{kind}",
+    path_params: &["kind"],
+    query_params: &[],
+    idempotent: true,
+    auth: motionkit_models::AuthKind::None,
+    body: motionkit_models::BodyEncoding::None,
+};
+
+impl motionkit_models::Request for Upload<'_> {
+    fn endpoint(&self) -> &motionkit_models::Endpoint {
+        &UPLOAD
+    }
+
+    fn path(&self) -> Result<String, motionkit_models::PathError> {
+        UPLOAD.fill_path(&[self.kind])
+    }
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = vec![("name", self.name.to_owned())];
+        if let Some(resumable) = self.resumable {
+            query.push(("resumable", resumable.to_string()));
+        }
+        query
+    }
+}
+
 #[tokio::test]
 async fn requests_follow_the_descriptor() {
-    use motionkit_models::{AuthKind, BodyEncoding, Endpoint, Method, QueryParam, Service};
-    const UPLOAD: Endpoint = Endpoint {
-        service: Service::DeepMotion,
-        name: "upload",
-        method: Method::Get,
-        path: "/upload/{kind}",
-        path_params: &["kind"],
-        query_params: &[
-            QueryParam {
-                name: "name",
-                required: true,
-            },
-            QueryParam {
-                name: "resumable",
-                required: false,
-            },
-        ],
-        idempotent: true,
-        auth: AuthKind::None,
-        body: BodyEncoding::None,
-    };
     let server = scripted(vec![ok_json("{}")]).await;
     let transport = transport(&server.base);
     let url = transport
-        .endpoint_url(&UPLOAD, &[("kind", "a b/c")], &[("name", "x y.mp4")])
+        .request_url(&Upload {
+            kind: "a b/c",
+            name: "x y.mp4",
+            resumable: None,
+        })
         .unwrap();
     assert_eq!(url.path(), "/upload/a%20b%2Fc");
     assert_eq!(url.query(), Some("name=x+y.mp4"));
-    transport
-        .send(
-            &UPLOAD,
-            &[("kind", "v")],
-            &[("name", "t.mp4"), ("resumable", "1")],
-            Body::empty(),
-        )
-        .await
-        .unwrap();
+    let request = Upload {
+        kind: "v",
+        name: "t.mp4",
+        resumable: Some(1),
+    };
+    transport.send(&request, Body::empty()).await.unwrap();
     let headers = server.headers.lock().unwrap()[0].clone();
     let agent = headers["user-agent"].to_str().unwrap();
     assert!(agent.starts_with("motionkit/"), "{agent}");
 
-    let error = transport
-        .send(&UPLOAD, &[], &[("bogus", "1")], Body::empty())
-        .await
-        .unwrap_err();
-    match &error {
-        Error::Validation(violations) => assert_eq!(violations.len(), 3, "{violations}"),
-        other => panic!("{other:?}"),
+    for kind in ["", ".", ".."] {
+        let request = Upload {
+            kind,
+            name: "t.mp4",
+            resumable: None,
+        };
+        let error = transport.send(&request, Body::empty()).await.unwrap_err();
+        match &error {
+            Error::Validation(violations) => {
+                assert_eq!(violations.len(), 1, "{violations}");
+                assert!(violations.to_string().contains("kind"), "{violations}");
+            }
+            other => panic!("{kind:?}: {other:?}"),
+        }
+        assert_eq!(error.sent(), Sent::NotSent);
     }
-    assert_eq!(error.sent(), Sent::NotSent);
     assert_eq!(server.hits(), 1, "nothing sent for invalid input");
+}
+
+#[tokio::test]
+async fn generated_requests_fill_their_path_and_query() {
+    use motionkit_models::deepmotion::requests;
+    let transport = transport("http://127.0.0.1:9");
+    let url = transport
+        .request_url(&requests::Status::new("r1,r 2"))
+        .unwrap();
+    assert_eq!(url.path(), "/status/r1,r%202");
+    let url = transport
+        .request_url(&requests::UploadUrl::new("walk.mp4").resumable(1))
+        .unwrap();
+    assert_eq!(url.query(), Some("name=walk.mp4&resumable=1"));
+    let url = transport
+        .request_url(&requests::ListModels::new().search_token("hero"))
+        .unwrap();
+    assert_eq!(url.path(), "/character/listModels");
+    assert_eq!(url.query(), Some("searchToken=hero"));
 }

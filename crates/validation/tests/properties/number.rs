@@ -1,5 +1,5 @@
 use motionkit_validation::Rule;
-use motionkit_validation::number::{finite, flag, format_rgba, one_of, parse_f64, range_f64, rgba};
+use motionkit_validation::{finite, flag, format_rgba, one_of, parse_f64, range_f64, rgba};
 use proptest::prelude::*;
 use proptest::sample::select;
 

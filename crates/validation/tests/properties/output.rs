@@ -1,5 +1,5 @@
 use motionkit_validation::Rule;
-use motionkit_validation::output::output_layer;
+use motionkit_validation::output_layer;
 use proptest::prelude::*;
 
 use crate::fr;

@@ -1,5 +1,5 @@
 use motionkit_validation::Rule;
-use motionkit_validation::picture::{
+use motionkit_validation::{
     PictureFormat, PictureInfo, Sniffed, check_picture, check_picture_name, detect_format, sniff,
     sniff_detailed,
 };

@@ -1,8 +1,8 @@
 use motionkit_validation::Rule;
-use motionkit_validation::process::{
+use motionkit_validation::{
     CamMode, FootLockingMode, InputKind, OutputFormat, PARAMETER_KEYS, ProcessParams, keys,
 };
-use motionkit_validation::video::{Crop, Trim};
+use motionkit_validation::{Crop, Trim};
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};

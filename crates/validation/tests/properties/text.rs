@@ -1,5 +1,5 @@
 use motionkit_validation::Rule;
-use motionkit_validation::text::{
+use motionkit_validation::{
     char_length, extension_of, file_extension, hex_color, http_url, pattern, uuid, uuid_eq,
 };
 use proptest::prelude::*;

@@ -1,5 +1,5 @@
-use motionkit_validation::theme::check_picture_bytes;
-use motionkit_validation::theme::{
+use motionkit_validation::check_picture_bytes;
+use motionkit_validation::{
     ParameterKind, ThemeParameter, check_value, check_values, resolve, resolve_values,
     validate_values,
 };

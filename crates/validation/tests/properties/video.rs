@@ -1,5 +1,5 @@
 use motionkit_validation::Rule;
-use motionkit_validation::video::{Crop, Trim};
+use motionkit_validation::{Crop, Trim};
 use proptest::prelude::*;
 use proptest::sample::select;
 

@@ -19,7 +19,7 @@ pub(super) fn extension(value: Option<&String>, default: &str) -> String {
 }
 
 /// `GET /character/getModelUploadUrl`.
-pub async fn get_model_upload_url(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
+pub(crate) async fn get_model_upload_url(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
     let query = query_map(&uri);
     let resumable = match flag(
         query.get("resumable").map(String::as_str),
@@ -51,11 +51,7 @@ pub async fn get_model_upload_url(State(inner): State<Arc<Inner>>, uri: Uri) -> 
     .into_response()
 }
 
-pub(super) fn uploaded_model_file(
-    inner: &Inner,
-    url: &str,
-    what: &str,
-) -> Result<Object, ApiError> {
+fn uploaded_model_file(inner: &Inner, url: &str, what: &str) -> Result<Object, ApiError> {
     match inner.uploaded(url, "models/") {
         Some(object) if object.complete => Ok(object),
         Some(_) => Err(bad(format!("nothing has been uploaded to `{what}` yet"))),
@@ -65,11 +61,7 @@ pub(super) fn uploaded_model_file(
     }
 }
 
-pub(super) fn generate_thumb(
-    inner: &Inner,
-    model_id: &str,
-    name: &str,
-) -> Result<String, ApiError> {
+fn generate_thumb(inner: &Inner, model_id: &str, name: &str) -> Result<String, ApiError> {
     let key = format!("models/{model_id}/generated/thumb.png");
     inner
         .put_object(
@@ -82,7 +74,7 @@ pub(super) fn generate_thumb(
 }
 
 /// `POST /character/storeModel`.
-pub async fn store_model(
+pub(crate) async fn store_model(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,
     body: Bytes,
@@ -157,7 +149,7 @@ pub async fn store_model(
 }
 
 /// `GET /character/listModels?modelId=..&searchToken=..`.
-pub async fn list_models(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
+pub(crate) async fn list_models(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
     let query = query_map(&uri);
     let model_id = query
         .get("modelId")
@@ -199,7 +191,7 @@ pub async fn list_models(State(inner): State<Arc<Inner>>, uri: Uri) -> Response 
 
 /// `DELETE /character/deleteModel/{model_id}`: stock models are not
 /// deleted (`count` 0).
-pub async fn delete_model(
+pub(crate) async fn delete_model(
     State(inner): State<Arc<Inner>>,
     Path(model_id): Path<String>,
 ) -> Response {

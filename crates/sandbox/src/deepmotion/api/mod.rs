@@ -36,15 +36,15 @@ use super::store::{Job, Model, Object, Webhook};
 use super::{Inner, now_ms, webhooks};
 
 /// Lifetime of an upload URL, in seconds.
-pub const UPLOAD_URL_TTL_SECS: u64 = 24 * 3600;
+const UPLOAD_URL_TTL_SECS: u64 = 24 * 3600;
 /// Lifetime of a download link, in seconds.
-pub const DOWNLOAD_URL_TTL_SECS: u64 = 3600;
+const DOWNLOAD_URL_TTL_SECS: u64 = 3600;
 /// `exc_type` of failed jobs.
-pub const FAILURE_TYPE: &str = "ProcessingError";
+pub(super) const FAILURE_TYPE: &str = "ProcessingError";
 /// The rig every model is associated with.
-pub const RIG_ID: &str = "deepmotion-humanoid";
+pub(super) const RIG_ID: &str = "deepmotion-humanoid";
 /// Stock models: id and name.
-pub const STOCK_MODELS: &[(&str, &str)] = &[
+pub(super) const STOCK_MODELS: &[(&str, &str)] = &[
     ("dm-stock-male-01", "Sandbox Stock Male"),
     ("dm-stock-female-01", "Sandbox Stock Female"),
     ("dm-stock-robot-01", "Sandbox Stock Robot"),
@@ -52,7 +52,7 @@ pub const STOCK_MODELS: &[(&str, &str)] = &[
 const STOCK_TIME_MS: u64 = 1_577_836_800_000;
 
 /// A JSON error answer: `{"error": message}`.
-pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
 }
 
@@ -63,7 +63,7 @@ fn bad_request(message: impl Into<String>) -> Response {
 /// A refused request, as the error side of helpers' results (small, unlike
 /// a `Response`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     message: String,
 }
@@ -94,7 +94,7 @@ fn random_hex(bytes: usize) -> String {
 
 /// A name safe inside an object key: the last path component, with
 /// anything but letters, digits, `.`, `-` and `_` replaced by `_`.
-pub fn safe_name(name: &str) -> String {
+pub(super) fn safe_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
@@ -116,7 +116,7 @@ pub fn safe_name(name: &str) -> String {
 }
 
 /// The object key a storage URL points at (any host, query ignored).
-pub fn key_from_url(url: &str) -> Option<String> {
+fn key_from_url(url: &str) -> Option<String> {
     let url = url.trim();
     let path = if url.starts_with('/') {
         url
@@ -283,7 +283,7 @@ impl Inner {
 }
 
 /// Writes the stock models' thumbnails once.
-pub fn ensure_stock_models(inner: &Inner) {
+pub(super) fn ensure_stock_models(inner: &Inner) {
     for (id, name) in STOCK_MODELS {
         let key = format!("stock/{id}/thumb.png");
         if inner.store.object(&key).is_some_and(|o| o.complete) {
@@ -302,11 +302,11 @@ mod session;
 mod storage;
 mod webhook_endpoints;
 
-pub use characters::*;
-pub use processing::*;
-pub use session::*;
-pub use storage::*;
-pub use webhook_endpoints::*;
+pub(super) use characters::*;
+pub(super) use processing::*;
+pub(super) use session::*;
+pub(super) use storage::*;
+pub(super) use webhook_endpoints::*;
 
 #[cfg(test)]
 mod tests {

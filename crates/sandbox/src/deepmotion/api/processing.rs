@@ -3,7 +3,11 @@
 use super::*;
 
 /// `POST /process`.
-pub async fn process(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn process(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let map = match body_object(&headers, &body) {
         Ok(map) => map,
         Err(e) => return e.into_response(),
@@ -97,7 +101,7 @@ pub async fn process(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: 
 
 /// Writes a plan's output files and records them as complete objects;
 /// returns the files written.
-pub(super) fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result<Vec<String>> {
+fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result<Vec<String>> {
     let mut files = Vec::new();
     let spec = outputs::Spec {
         rid: &plan.job.rid,
@@ -120,7 +124,7 @@ pub(super) fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result
 
 // API 4, 5, 6 ----------------------------------------------------------------
 
-pub(super) fn split_ids(ids: &str) -> Vec<String> {
+fn split_ids(ids: &str) -> Vec<String> {
     ids.split(',')
         .map(str::trim)
         .filter(|id| !id.is_empty())
@@ -129,7 +133,7 @@ pub(super) fn split_ids(ids: &str) -> Vec<String> {
 }
 
 /// The jobs among `ids`, in order; unknown ids are left out.
-pub(super) fn known_jobs(inner: &Inner, ids: &str) -> Result<Vec<Job>, ApiError> {
+fn known_jobs(inner: &Inner, ids: &str) -> Result<Vec<Job>, ApiError> {
     let ids = split_ids(ids);
     let jobs: Vec<Job> = ids.iter().filter_map(|rid| inner.store.job(rid)).collect();
     if jobs.is_empty() {
@@ -141,7 +145,7 @@ pub(super) fn known_jobs(inner: &Inner, ids: &str) -> Result<Vec<Job>, ApiError>
     Ok(jobs)
 }
 
-pub(super) fn status_entry(inner: &Inner, job: &Job) -> JobStatusEntry {
+fn status_entry(inner: &Inner, job: &Job) -> JobStatusEntry {
     let (phase, _) = jobs::phase(job, inner.simulated_since(job.ctime));
     let empty = StatusDetails {
         step: None,
@@ -207,7 +211,7 @@ pub(super) fn status_entry(inner: &Inner, job: &Job) -> JobStatusEntry {
 }
 
 /// `GET /status/{rids}`. Unknown ids are left out; `404` when none is known.
-pub async fn status(State(inner): State<Arc<Inner>>, Path(rids): Path<String>) -> Response {
+pub(crate) async fn status(State(inner): State<Arc<Inner>>, Path(rids): Path<String>) -> Response {
     let jobs = match known_jobs(&inner, &rids) {
         Ok(jobs) => jobs,
         Err(e) => return e.into_response(),
@@ -220,7 +224,7 @@ pub async fn status(State(inner): State<Arc<Inner>>, Path(rids): Path<String>) -
     .into_response()
 }
 
-pub(super) fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
+fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
     let bare = DownloadLink {
         rid: job.rid.clone(),
         name: None,
@@ -253,7 +257,10 @@ pub(super) fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
 
 /// `GET /download/{rids}`. Unknown ids are left out; `404` when none is
 /// known.
-pub async fn download(State(inner): State<Arc<Inner>>, Path(rids): Path<String>) -> Response {
+pub(crate) async fn download(
+    State(inner): State<Arc<Inner>>,
+    Path(rids): Path<String>,
+) -> Response {
     let jobs = match known_jobs(&inner, &rids) {
         Ok(jobs) => jobs,
         Err(e) => return e.into_response(),
@@ -266,7 +273,7 @@ pub async fn download(State(inner): State<Arc<Inner>>, Path(rids): Path<String>)
     .into_response()
 }
 
-pub(super) fn list_entries(inner: &Inner, statuses: Option<&[String]>) -> Response {
+fn list_entries(inner: &Inner, statuses: Option<&[String]>) -> Response {
     let list: Vec<JobListEntry> = inner
         .store
         .jobs()
@@ -300,13 +307,13 @@ pub(super) fn list_entries(inner: &Inner, statuses: Option<&[String]>) -> Respon
 }
 
 /// `GET /list`.
-pub async fn list(State(inner): State<Arc<Inner>>) -> Response {
+pub(crate) async fn list(State(inner): State<Arc<Inner>>) -> Response {
     list_entries(&inner, None)
 }
 
 /// `GET /list/{statuses}`: status names are matched exactly (case
 /// sensitive).
-pub async fn list_by_status(
+pub(crate) async fn list_by_status(
     State(inner): State<Arc<Inner>>,
     Path(statuses): Path<String>,
 ) -> Response {
@@ -317,7 +324,7 @@ pub async fn list_by_status(
 // API 7, 8 -------------------------------------------------------------------
 
 /// `GET /account/creditBalance`.
-pub async fn credit_balance(State(inner): State<Arc<Inner>>) -> Response {
+pub(crate) async fn credit_balance(State(inner): State<Arc<Inner>>) -> Response {
     Json(CreditBalanceResponse {
         credits: inner.store.credits(),
     })
@@ -325,7 +332,7 @@ pub async fn credit_balance(State(inner): State<Arc<Inner>>) -> Response {
 }
 
 /// `POST /videoInfo`.
-pub async fn video_info(
+pub(crate) async fn video_info(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,
     body: Bytes,

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -17,7 +17,7 @@ pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)>
 }
 
 /// `GET /session/auth`.
-pub async fn session_auth(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
+pub(crate) async fn session_auth(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
     let args = &inner.config.args;
     let valid = basic_credentials(&headers).is_some_and(|(id, secret)| {
         let id_ok = id.as_bytes().ct_eq(args.client_id.as_bytes());

@@ -3,7 +3,7 @@
 use super::*;
 
 /// `GET /upload?name=..&resumable=..`.
-pub async fn upload_url(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
+pub(crate) async fn upload_url(State(inner): State<Arc<Inner>>, uri: Uri) -> Response {
     let query = query_map(&uri);
     let Some(name) = query
         .get("name")

@@ -2,9 +2,9 @@
 
 use super::*;
 
-pub(super) const WEBHOOK_OBJECT: &str = "webhook_endpoint";
+const WEBHOOK_OBJECT: &str = "webhook_endpoint";
 
-pub(super) fn endpoint_view(hook: Webhook) -> WebhookEndpoint {
+fn endpoint_view(hook: Webhook) -> WebhookEndpoint {
     WebhookEndpoint {
         id: hook.id,
         object: WEBHOOK_OBJECT.into(),
@@ -13,7 +13,7 @@ pub(super) fn endpoint_view(hook: Webhook) -> WebhookEndpoint {
     }
 }
 
-pub(super) fn valid_url(url: &str) -> Result<String, ApiError> {
+fn valid_url(url: &str) -> Result<String, ApiError> {
     let lower = url.to_ascii_lowercase();
     let rest = lower
         .strip_prefix("http://")
@@ -30,7 +30,7 @@ pub(super) fn valid_url(url: &str) -> Result<String, ApiError> {
     }
 }
 
-pub(super) fn valid_events(events: Vec<String>) -> Result<Vec<String>, ApiError> {
+fn valid_events(events: Vec<String>) -> Result<Vec<String>, ApiError> {
     if events.is_empty() {
         return Err(bad(format!(
             "`events` must list at least one event: {}",
@@ -49,7 +49,7 @@ pub(super) fn valid_events(events: Vec<String>) -> Result<Vec<String>, ApiError>
     Ok(events)
 }
 
-pub(super) fn find_webhook(inner: &Inner, id: &str) -> Result<Webhook, ApiError> {
+fn find_webhook(inner: &Inner, id: &str) -> Result<Webhook, ApiError> {
     inner
         .store
         .webhooks()
@@ -59,7 +59,7 @@ pub(super) fn find_webhook(inner: &Inner, id: &str) -> Result<Webhook, ApiError>
 }
 
 /// `POST /webhook_endpoints`.
-pub async fn create_webhook(
+pub(crate) async fn create_webhook(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,
     body: Bytes,
@@ -86,7 +86,10 @@ pub async fn create_webhook(
 }
 
 /// `GET /webhook_endpoints/{endpoint_id}`.
-pub async fn get_webhook(State(inner): State<Arc<Inner>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn get_webhook(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+) -> Response {
     match find_webhook(&inner, &id) {
         Ok(hook) => Json(endpoint_view(hook)).into_response(),
         Err(e) => e.into_response(),
@@ -94,7 +97,7 @@ pub async fn get_webhook(State(inner): State<Arc<Inner>>, Path(id): Path<String>
 }
 
 /// `GET /webhook_endpoints`.
-pub async fn list_webhooks(State(inner): State<Arc<Inner>>) -> Response {
+pub(crate) async fn list_webhooks(State(inner): State<Arc<Inner>>) -> Response {
     let endpoints: Vec<WebhookEndpoint> = inner
         .store
         .webhooks()
@@ -109,7 +112,7 @@ pub async fn list_webhooks(State(inner): State<Arc<Inner>>) -> Response {
 }
 
 /// `POST /webhook_endpoints/{endpoint_id}`: sets the fields given.
-pub async fn update_webhook(
+pub(crate) async fn update_webhook(
     State(inner): State<Arc<Inner>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -137,7 +140,10 @@ pub async fn update_webhook(
 }
 
 /// `DELETE /webhook_endpoints/{endpoint_id}`.
-pub async fn delete_webhook(State(inner): State<Arc<Inner>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn delete_webhook(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+) -> Response {
     if inner.store.delete_webhook(&id) {
         Json(DeletedWebhookEndpoint {
             id,

@@ -4,11 +4,12 @@
 //!
 //! The sandbox reads pictures itself rather than with the client's
 //! validation crate, so that a wrong reading in either shows up as a
-//! disagreement in the tests.
+//! disagreement in the tests. Both emulators use it: DeepMotion for still
+//! inputs, MotionDynamic for picture parameters.
 
 /// A still picture format the sandbox accepts as input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StillFormat {
+pub(crate) enum StillFormat {
     /// PNG.
     Png,
     /// JPEG.
@@ -17,7 +18,7 @@ pub enum StillFormat {
 
 impl StillFormat {
     /// Lower-case name, as `/videoInfo` reports the codec.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             StillFormat::Png => "png",
             StillFormat::Jpeg => "jpeg",
@@ -27,7 +28,7 @@ impl StillFormat {
 
 /// What the first bytes of a file say about a picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Still {
+pub(crate) enum Still {
     /// A picture and its size in pixels.
     Picture {
         /// PNG or JPEG.
@@ -48,7 +49,7 @@ pub enum Still {
 }
 
 /// Reads a picture's format and size from its first bytes.
-pub fn read(head: &[u8]) -> Still {
+pub(crate) fn read(head: &[u8]) -> Still {
     if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         return png(head);
     }
