@@ -1,11 +1,11 @@
-//! `cargo xtask`: project automation. See the library docs.
+//! `cargo xtask`: project automation. See the library docs; `bench`,
+//! `man` and `cli-schemas` are handed to cargo (`delegate.rs`).
 
 use std::process::ExitCode;
 
-mod bench;
-mod cli_docs;
+mod delegate;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask deps [--check] | cargo xtask bench [--quick] | cargo xtask man [DIR] | cargo xtask cli-schemas";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask deps [--check] | cargo xtask bench [--quick | --only fleet|download] | cargo xtask man [DIR] | cargo xtask cli-schemas";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -64,10 +64,9 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        ["bench", rest @ ..] => bench::main(rest),
-        ["man", rest @ ..] => cli_docs::man_main(&root, rest),
-        ["cli-schemas"] => cli_docs::schemas_main(&root),
-        ["bench-worker", rest @ ..] => bench::worker::main(rest),
+        ["bench", rest @ ..] => delegate::bench(&root, rest),
+        ["man", rest @ ..] => delegate::man(&root, rest),
+        ["cli-schemas"] => delegate::cli_schemas(&root),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

@@ -1,6 +1,7 @@
-//! The dependency rules of ARCHITECTURE.md, checked against `cargo metadata`:
-//! dependencies between our crates point one way only, and the validation
-//! crate pulls in no HTTP or async machinery.
+//! The dependency rules of ARCHITECTURE.md, checked against `cargo metadata`
+//! and `cargo tree`: dependencies between our crates point one way only,
+//! the validation crate pulls in no HTTP or async machinery, and xtask
+//! depends on none of our crates.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -137,4 +138,40 @@ fn validation_pulls_in_no_http_or_async_crates() {
         );
     }
     assert!(deps.contains("regex"), "the closure was computed: {deps:?}");
+}
+
+/// xtask depends on nothing it generates into: regenerating the models
+/// must not need the crates that use them to compile first. Read from
+/// `cargo tree`, the same view as `cargo build -p xtask`.
+#[test]
+fn xtask_depends_on_no_crate_of_ours() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["tree", "-p", "xtask", "-e", "normal", "--prefix", "none"])
+        .args(["--format", "{p}"])
+        .current_dir(xtask::workspace_root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let packages: BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        packages.contains("xtask") && packages.contains("serde_json"),
+        "the tree was read: {packages:?}"
+    );
+    let ours: Vec<&String> = packages
+        .iter()
+        .filter(|p| p.starts_with("motionkit"))
+        .collect();
+    assert!(ours.is_empty(), "xtask depends on {ours:?}");
+    for heavy in ["tokio", "reqwest", "axum", "clap"] {
+        assert!(!packages.contains(heavy), "xtask depends on {heavy}");
+    }
 }

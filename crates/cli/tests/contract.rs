@@ -13,21 +13,6 @@ use serde_json::Value;
 use support::*;
 use tempfile::TempDir;
 
-#[test]
-fn the_committed_schemas_are_current() {
-    for (name, schema) in motionkit_cli::json_schemas() {
-        let path = std::path::Path::new(SCHEMAS).join(format!("{name}.json"));
-        let committed: Value = serde_json::from_slice(&std::fs::read(&path).unwrap_or_default())
-            .unwrap_or(Value::Null);
-        assert_eq!(
-            committed,
-            schema,
-            "{} is stale: run `cargo xtask cli-schemas`",
-            path.display()
-        );
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_credentials_commands_exit_3_and_the_sandbox_must_be_chosen() {
     let home = TempDir::new().unwrap();

@@ -33,7 +33,7 @@ fn rate(mut f: impl FnMut() -> bool) -> Result<f64, String> {
 }
 
 fn example<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, String> {
-    let path = xtask::workspace_root()
+    let path = crate::workspace_root()
         .join("specs/examples/motiondynamic")
         .join(name);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -1,5 +1,5 @@
 //! Benchmark 2: downloading the test file from a signed `GET` URL of the
-//! sandbox, `Transport::download` (in `xtask bench-worker`) against
+//! sandbox, `Transport::download` (in `motionkit-bench worker`) against
 //! `curl -o`, interleaved round by round.
 
 use std::process::Command;
@@ -179,7 +179,7 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
             "Method: the file is uploaded once more and processed as a picture; the job's \
              `input` link from `GET /download/{{rid}}` is a signed `GET` URL of it. motionkit \
              is `Transport::download` with default options (into a temporary file, fsync, \
-             rename, fsync of the folder), run by `xtask bench-worker download URL DIR`; the \
+             rename, fsync of the folder), run by `motionkit-bench worker download URL DIR`; the \
              baseline is `curl -sS -f -o FILE URL`. The caps row runs the same worker right \
              after, with no size cap, minimum rate, deadline or stall timeout \
              (`download-uncapped`): what bounding every byte and second costs. {rounds} interleaved round(s) (the sides take turns \

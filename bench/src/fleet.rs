@@ -1,5 +1,5 @@
 //! Benchmark 7: one MotionDynamic rate budget across processes. Four
-//! `xtask bench-worker fleet` processes make 100 requests each, released at
+//! `motionkit-bench worker fleet` processes make 100 requests each, released at
 //! the same moment, against one sandbox enforcing 5 requests per second;
 //! their limiter state is per process, machine-wide (a locked file), or in
 //! Redis. Shows the aggregate rate achieved and the 429s the sandbox
@@ -102,7 +102,7 @@ pub async fn run() -> Result<Section, String> {
         0,
         format!(
             "Method: an in-process sandbox with `rate_limit = {RATE}` and `rate_limit_block = \
-             {BLOCK_SECS:.0}`; {PROCESSES} `xtask bench-worker fleet` processes, each one \
+             {BLOCK_SECS:.0}`; {PROCESSES} `motionkit-bench worker fleet` processes, each one \
              `motionkit_motiondynamic::Client` with its default limiter (5/s, burst 4) and the \
              given `RateLimitStore`, start {REQUESTS} concurrent theme reads at the same \
              moment. The rate is successful requests per second from that moment to the last \
@@ -143,7 +143,7 @@ async fn workers(sandbox: &Sandbox, store: &str) -> Result<(usize, usize, f64), 
     let mut children: Vec<Child> = Vec::new();
     for _ in 0..PROCESSES {
         let child = Command::new(&exe)
-            .args(["bench-worker", "fleet"])
+            .args(["worker", "fleet"])
             .arg(sandbox.motiondynamic_url())
             .arg(&token)
             .arg(store)
@@ -181,12 +181,12 @@ async fn workers(sandbox: &Sandbox, store: &str) -> Result<(usize, usize, f64), 
     Ok((ok, failed, seconds.max(0.001)))
 }
 
-/// `xtask bench-worker fleet URL TOKEN STORE N START_AT_MS`: N concurrent
+/// `motionkit-bench worker fleet URL TOKEN STORE N START_AT_MS`: N concurrent
 /// theme reads from one client, released at START_AT_MS; prints
 /// `ok=N failed=M done_ms=T`.
 pub async fn worker(args: &[&str]) -> Result<String, String> {
     let [url, token, store, n, start_at] = args else {
-        return Err("usage: xtask bench-worker fleet URL TOKEN STORE N START_AT_MS".into());
+        return Err("usage: motionkit-bench worker fleet URL TOKEN STORE N START_AT_MS".into());
     };
     let store = match store.split_once(':') {
         _ if *store == "process" => RateLimitStore::process(),

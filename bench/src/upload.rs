@@ -1,5 +1,5 @@
 //! Benchmark 1: uploading the test file to a signed single-`PUT` URL of the
-//! sandbox, `Transport::upload_file` (in `xtask bench-worker`) against
+//! sandbox, `Transport::upload_file` (in `motionkit-bench worker`) against
 //! `curl -T`, interleaved round by round.
 
 use std::io::Write as _;
@@ -146,12 +146,12 @@ impl Side {
     }
 }
 
-/// Runs `xtask bench-worker ARGS...` and checks it moved `size` bytes;
+/// Runs `motionkit-bench worker ARGS...` and checks it moved `size` bytes;
 /// returns the run and what the worker reported.
 pub fn run_worker(args: &[&str], size: u64) -> Result<(Measured, worker::Output), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut command = Command::new(exe);
-    command.arg("bench-worker").args(args);
+    command.arg("worker").args(args);
     let measured = run_measured(command)?;
     let output = worker::parse_output(&measured.stdout)
         .ok_or_else(|| format!("unexpected worker output: {:?}", measured.stdout))?;
@@ -256,7 +256,7 @@ pub async fn run(setup: &Setup, plan: &Plan) -> Result<Section, String> {
         format!(
             "Method: a signed single-`PUT` URL per side from `GET /upload?name=..&resumable=0`; \
              motionkit is `Transport::upload_file` with default options, run by \
-             `xtask bench-worker upload URL FILE` in a process of its own; the baseline is \
+             `motionkit-bench worker upload URL FILE` in a process of its own; the baseline is \
              `curl -sS -f -o /dev/null -T FILE URL`. Same file, same sandbox process, {rounds} \
              interleaved round(s) with alternating order; throughput is the median over the \
              rounds of size / wall time from spawn to exit of each process; peak RSS is the \

@@ -1,4 +1,4 @@
-//! `xtask bench-worker upload URL FILE` and `xtask bench-worker download URL
+//! `motionkit-bench worker upload URL FILE` and `motionkit-bench worker download URL
 //! DIR`: one transfer with `motionkit_transport::Transport`, in a process of
 //! its own so that its peak RSS is the client's alone.
 //!
@@ -20,7 +20,7 @@ use motionkit_transport::{DownloadOptions, ProgressFn, Transport, UploadOptions}
 /// The file name a download is saved under.
 pub const DOWNLOAD_NAME: &str = "motionkit.bin";
 
-/// `xtask bench-worker ...`.
+/// `motionkit-bench worker ...`.
 pub fn main(args: &[&str]) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -28,7 +28,7 @@ pub fn main(args: &[&str]) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("bench-worker: {e}");
+            eprintln!("motionkit-bench worker: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -39,7 +39,7 @@ pub fn main(args: &[&str]) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("bench-worker: {e}");
+                eprintln!("motionkit-bench worker: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -48,7 +48,9 @@ pub fn main(args: &[&str]) -> ExitCode {
         ["upload", url, file] => runtime.block_on(upload(url, Path::new(file))),
         ["download", url, dir] => runtime.block_on(download(url, Path::new(dir), true)),
         ["download-uncapped", url, dir] => runtime.block_on(download(url, Path::new(dir), false)),
-        _ => Err("usage: xtask bench-worker upload URL FILE | download[-uncapped] URL DIR".into()),
+        _ => Err(
+            "usage: motionkit-bench worker upload URL FILE | download[-uncapped] URL DIR".into(),
+        ),
     };
     match result {
         Ok(Done {
@@ -63,7 +65,7 @@ pub fn main(args: &[&str]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("bench-worker: {e}");
+            eprintln!("motionkit-bench worker: {e}");
             ExitCode::FAILURE
         }
     }

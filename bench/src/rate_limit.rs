@@ -84,7 +84,7 @@ impl Drop for LocalHost {
 /// The documented request body (`generation_request.json`), with the
 /// picture and the webhook on 127.0.0.1.
 fn documented_request(host: &LocalHost) -> Result<GenerationRequest, String> {
-    let path = xtask::workspace_root().join("specs/examples/motiondynamic/generation_request.json");
+    let path = crate::workspace_root().join("specs/examples/motiondynamic/generation_request.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut request: GenerationRequest =
         motionkit_models::decode(&text).map_err(|e| format!("{}: {e}", path.display()))?;

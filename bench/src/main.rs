@@ -1,5 +1,6 @@
-//! `cargo xtask bench [--quick]`: side-by-side benchmarks of the clients
-//! against the sandbox.
+//! `motionkit-bench`: side-by-side benchmarks of the clients against the
+//! sandbox, run by `cargo xtask bench [--quick]` (or
+//! `cargo run --release -p motionkit-bench -- [--quick]`).
 //!
 //! Every figure is a ratio measured in one run against a baseline run next
 //! to it (curl, a bare reqwest call, a naive polling loop), because shared
@@ -7,26 +8,46 @@
 //! markers of `docs/BENCHMARKS.md`, with the machine description; the rest
 //! of that file is left as it is.
 //!
-//! `cargo xtask` builds in debug mode, so `bench` first builds `xtask` and
-//! `motionkit-sandbox` in release mode and runs the release `xtask bench`.
-//! Transfers run in child processes (the `motionkit-sandbox` binary, curl,
-//! and `xtask bench-worker`) so that each one's peak RSS is its own.
+//! The benchmarks measure release builds: a debug `motionkit-bench` builds
+//! itself and `motionkit-sandbox` in release mode and runs the release
+//! binary; a release one builds the two (a no-op when they are current)
+//! so that the sandbox binary beside it is current. Transfers run in child
+//! processes (the `motionkit-sandbox` binary, curl, and this binary's own
+//! `motionkit-bench worker` mode) so that each one's peak RSS is its own.
 
-pub mod child;
-pub mod download;
-pub mod fleet;
-pub mod machine;
-pub mod overhead;
-pub mod rate_limit;
-pub mod report;
-pub mod tracking;
-pub mod upload;
-pub mod validation;
-pub mod worker;
+mod child;
+mod download;
+mod fleet;
+mod machine;
+mod overhead;
+mod rate_limit;
+mod report;
+mod tracking;
+mod upload;
+mod validation;
+mod worker;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["worker", rest @ ..] => worker::main(rest),
+        rest => bench(rest),
+    }
+}
+
+/// The workspace root: `docs/BENCHMARKS.md` and the specs' examples are
+/// read and written there.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("motionkit-bench lives inside the workspace")
+        .to_owned()
+}
 
 /// Whether a row meets its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,24 +212,27 @@ impl Plan {
 /// `cargo xtask bench [--quick]`, or `cargo xtask bench --only fleet`
 /// (benchmark 7 alone) or `--only download` (benchmark 2 alone), printed
 /// and not written to `docs/BENCHMARKS.md`.
-pub fn main(args: &[&str]) -> ExitCode {
+fn bench(args: &[&str]) -> ExitCode {
     let quick = match args {
         [] => false,
         ["--quick"] => true,
         ["--only", "fleet"] => return only_fleet(),
-        ["--only", "download"] if cfg!(debug_assertions) => {
-            return relaunch_in_release(&["--only", "download"]);
+        ["--only", "download"] => {
+            if let Some(code) = in_release(args) {
+                return code;
+            }
+            return only_download();
         }
-        ["--only", "download"] => return only_download(),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet|download"
+                "usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet|download \
+                 (or motionkit-bench with the same arguments)"
             );
             return ExitCode::from(2);
         }
     };
-    if cfg!(debug_assertions) {
-        return relaunch_in_release(if quick { &["--quick"] } else { &[] });
+    if let Some(code) = in_release(args) {
+        return code;
     }
     let plan = Plan::new(quick);
     let Some(runtime) = runtime() else {
@@ -223,7 +247,7 @@ pub fn main(args: &[&str]) -> ExitCode {
         elapsed: started.elapsed(),
     };
     print!("{}", report.table());
-    let path = xtask::workspace_root().join("docs/BENCHMARKS.md");
+    let path = workspace_root().join("docs/BENCHMARKS.md");
     match report.write(&path) {
         Ok(()) => eprintln!("bench: wrote {}", path.display()),
         Err(e) => {
@@ -290,47 +314,96 @@ fn print_section(section: Section) -> ExitCode {
     }
 }
 
-/// Builds the release binaries and runs the release `xtask bench` with
-/// `args`.
-fn relaunch_in_release(args: &[&str]) -> ExitCode {
-    let root = xtask::workspace_root();
+/// Builds `motionkit-bench` and `motionkit-sandbox` in release mode. In a
+/// debug build, then runs the release `motionkit-bench` with `args` and
+/// returns its outcome; in a release build, returns `None` (go on here,
+/// with the sandbox binary beside this one current) unless the build
+/// failed.
+fn in_release(args: &[&str]) -> Option<ExitCode> {
+    let root = workspace_root();
+    let target = target_dir(&root);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("bench: building xtask and motionkit-sandbox in release mode");
-    let built = Command::new(&cargo)
+    eprintln!("bench: building motionkit-bench and motionkit-sandbox in release mode");
+    // Both in one build, as `motionkit-bench` enables the sandbox's default
+    // features: the same feature set as `cargo run --release -p
+    // motionkit-bench`, so nothing is built twice.
+    let mut build = Command::new(&cargo);
+    for (name, _) in std::env::vars_os() {
+        if set_by_cargo_run(&name) {
+            build.env_remove(name);
+        }
+    }
+    let built = build
         .args([
             "build",
             "--release",
             "-p",
-            "xtask",
+            "motionkit-bench",
             "-p",
             "motionkit-sandbox",
         ])
+        .arg("--target-dir")
+        .arg(&target)
         .current_dir(&root)
         .status();
     match built {
         Ok(status) if status.success() => {}
         Ok(status) => {
             eprintln!("bench: the release build failed ({status})");
-            return ExitCode::FAILURE;
+            return Some(ExitCode::FAILURE);
         }
         Err(e) => {
             eprintln!("bench: cannot run {cargo}: {e}");
-            return ExitCode::FAILURE;
+            return Some(ExitCode::FAILURE);
         }
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let mut release = Command::new(target.join("release").join("xtask"));
-    release.arg("bench").args(args).current_dir(&root);
-    match release.status() {
+    // A release binary goes on, unless that build replaced it (its code
+    // changed): then the new one runs, as the workers it starts will be.
+    let replaced = !std::env::current_exe().is_ok_and(|exe| exe.is_file());
+    if !cfg!(debug_assertions) && !replaced {
+        return None;
+    }
+    let mut release = Command::new(target.join("release").join("motionkit-bench"));
+    release.args(args).current_dir(&root);
+    Some(match release.status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("bench: cannot run the release xtask: {e}");
+            eprintln!("bench: cannot run the release motionkit-bench: {e}");
             ExitCode::FAILURE
         }
-    }
+    })
+}
+
+/// Whether `cargo run` set the variable `name` for this process
+/// (`CARGO_PKG_*`, `CARGO_MANIFEST_DIR`, ...). The cargo started here goes
+/// without them: build scripts that watch them (ring's) would otherwise run
+/// again and rebuild everything above them, replacing the build that
+/// `cargo run --release -p motionkit-bench` just made.
+fn set_by_cargo_run(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    ["CARGO_PKG_", "CARGO_MANIFEST_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || [
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+        ]
+        .contains(&&*name)
+}
+
+/// The target directory this binary was built into (`TARGET/PROFILE/
+/// motionkit-bench`), else `CARGO_TARGET_DIR` or the workspace's `target`.
+fn target_dir(root: &Path) -> PathBuf {
+    let built_in = std::env::current_exe().ok().and_then(|exe| {
+        let profile = exe.parent()?;
+        matches!(profile.file_name()?.to_str()?, "debug" | "release").then_some(())?;
+        Some(profile.parent()?.to_path_buf())
+    });
+    built_in
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// Runs every benchmark; one that fails becomes a failed section. The
