@@ -152,7 +152,15 @@ impl Transport {
             violations.push(path_violation(endpoint, e));
             Error::Validation(violations)
         })?;
-        self.url_for(endpoint, &path, request.query())
+        let base = self.inner.base_url.as_str().trim_end_matches('/');
+        let separator = if path.starts_with('/') { "" } else { "/" };
+        let mut url = Url::parse(&format!("{base}{separator}{path}"))
+            .map_err(|e| Error::config(format!("{}: cannot build URL: {e}", endpoint.name)))?;
+        let query = request.query();
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
     }
 
     /// The limits every transfer obeys.
@@ -173,23 +181,6 @@ impl Transport {
     /// The HTTP client for downloads from signed storage URLs.
     pub(crate) fn download_client(&self) -> &reqwest::Client {
         &self.inner.download_http
-    }
-
-    /// The base URL joined with `path`, and `query` appended.
-    pub(crate) fn url_for(
-        &self,
-        endpoint: &Endpoint,
-        path: &str,
-        query: Vec<(&'static str, String)>,
-    ) -> Result<Url, Error> {
-        let base = self.inner.base_url.as_str().trim_end_matches('/');
-        let separator = if path.starts_with('/') { "" } else { "/" };
-        let mut url = Url::parse(&format!("{base}{separator}{path}"))
-            .map_err(|e| Error::config(format!("{}: cannot build URL: {e}", endpoint.name)))?;
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        Ok(url)
     }
 
     /// Sends `request` and returns the buffered response of a 2xx; any

@@ -80,11 +80,10 @@ impl Transport {
     /// Calls the login endpoint and stores the session cookie. The caller
     /// holds the refresh lock.
     pub(crate) async fn login(&self, config: &SessionAuth) -> Result<Arc<Session>, Error> {
+        // The login endpoint takes no parameters: the descriptor is the
+        // request.
         let endpoint = &config.endpoint;
-        let path = endpoint
-            .fill_path(&[])
-            .map_err(|e| Error::config(format!("login endpoint: {e}")))?;
-        let url = self.url_for(endpoint, &path, Vec::new())?;
+        let url = self.request_url(endpoint)?;
         let call = Call {
             method: to_reqwest_method(endpoint.method),
             url,
