@@ -180,3 +180,40 @@ async fn download_waits_for_an_unfinished_job_with_wait() {
     assert_eq!(status["jobs"][0]["status"], "SUCCESS");
     sandbox.shutdown().await;
 }
+
+/// `download` of a job the server does not know is "not found" (exit 1,
+/// `kind: not_found`) and names where to look; nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloading_an_unknown_job_says_it_is_not_found() {
+    let sandbox = sandbox(|_| {}).await;
+    let home = TempDir::new().unwrap();
+    let out = home.path().join("out");
+    let output = run(
+        &sandbox,
+        &home,
+        &["download", "no-such-job", "--out", out.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no-such-job") && stderr.contains("motionkit list"),
+        "{stderr}"
+    );
+    let json = json_output(
+        &run(
+            &sandbox,
+            &home,
+            &[
+                "--json",
+                "download",
+                "no-such-job",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        ),
+        "download",
+    );
+    assert_eq!(json["error"]["kind"], "not_found", "{json}");
+    assert_eq!(sandbox.deepmotion().requests("storage_download"), 0);
+    sandbox.shutdown().await;
+}

@@ -235,22 +235,7 @@ pub async fn download_outputs(
             context: format!("creating {}", out_dir.display()),
             source,
         })?;
-    let links = client.download_links(&[rid.to_owned()]).await?;
-    let link = links
-        .into_iter()
-        .find(|l| l.rid == rid)
-        .ok_or_else(|| Error::UnknownJob {
-            rid: rid.to_owned(),
-        })?;
-    let files: Vec<(String, String)> = link
-        .files()
-        .map(|(kind, url)| (kind.to_owned(), url.to_owned()))
-        .collect();
-    if files.is_empty() {
-        return Err(Error::NothingToDownload {
-            rid: rid.to_owned(),
-        });
-    }
+    let files = client.output_links(rid).await?;
     let mut saved = Vec::with_capacity(files.len());
     for (kind, url) in files {
         let mut options = DownloadOptions {

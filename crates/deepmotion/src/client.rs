@@ -353,15 +353,47 @@ impl Client {
         .await
     }
 
+    /// The `(file type, signed URL)` of every output of the finished job
+    /// `rid`. [`Error::UnknownJob`] when the server does not know it,
+    /// [`Error::NothingToDownload`] when it offers no files (not finished,
+    /// or failed).
+    pub async fn output_links(&self, rid: &str) -> Result<Vec<(String, String)>, Error> {
+        let links = self.download_links(&[rid.to_owned()]).await?;
+        let link = links
+            .into_iter()
+            .find(|l| l.rid == rid)
+            .ok_or_else(|| Error::UnknownJob {
+                rid: rid.to_owned(),
+            })?;
+        let files: Vec<(String, String)> = link
+            .files()
+            .map(|(kind, url)| (kind.to_owned(), url.to_owned()))
+            .collect();
+        if files.is_empty() {
+            return Err(Error::NothingToDownload {
+                rid: rid.to_owned(),
+            });
+        }
+        Ok(files)
+    }
+
     /// `GET /download/...` for any number of jobs. An unfinished or failed
-    /// job comes back with its `rid` only.
+    /// job comes back with its `rid` only; [`Error::UnknownJob`] when the
+    /// server knows none of them (404).
     pub async fn download_links(&self, rids: &[String]) -> Result<Vec<DownloadLink>, Error> {
         self.batched(&endpoints::DOWNLOAD, rids, |joined: String| async move {
-            let response: DownloadResponse = self
+            let response: Result<DownloadResponse, _> = self
                 .transport
                 .send_json::<(), _>(&requests::Download::new(&joined), None)
-                .await?;
-            Ok(response.links)
+                .await;
+            match response {
+                Ok(response) => Ok(response.links),
+                // None of the ids is known, as for `/status`.
+                Err(motionkit_transport::Error::Http { status: 404, .. }) => {
+                    Err(Error::UnknownJob { rid: joined })
+                }
+                Err(e) => Err(e.into()),
+            }
         })
         .await
     }

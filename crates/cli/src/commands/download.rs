@@ -11,7 +11,7 @@ use crate::exit::{CliError, io_error};
 use crate::output::{DownloadOutput, DownloadedJob, SavedFile};
 use crate::progress::ItemBar;
 use crate::term::safe;
-use motionkit_deepmotion::Client;
+use motionkit_deepmotion::{Client, Error};
 use motionkit_transport::{DownloadOptions, OnExisting};
 
 /// One saved output file.
@@ -36,24 +36,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The `(file type, signed URL)` of every output of the finished job `rid`.
 async fn output_links(client: &Client, rid: &str) -> Result<Vec<(String, String)>, CliError> {
-    let links = client.download_links(&[rid.to_owned()]).await?;
-    let link = links.into_iter().find(|l| l.rid == rid).ok_or_else(|| {
-        CliError::not_found(
+    match client.output_links(rid).await {
+        Err(Error::UnknownJob { .. }) => Err(CliError::not_found(
             format!("job {rid} is unknown to the server"),
             "motionkit list",
-        )
-    })?;
-    let files: Vec<(String, String)> = link
-        .files()
-        .map(|(kind, url)| (kind.to_owned(), url.to_owned()))
-        .collect();
-    if files.is_empty() {
-        return Err(CliError::permanent(format!(
+        )),
+        Err(Error::NothingToDownload { .. }) => Err(CliError::permanent(format!(
             "job {rid} offers no files to download (not finished, or failed)"
         ))
-        .hint(format!("see `motionkit status {rid}`")));
+        .hint(format!("see `motionkit status {rid}`"))),
+        other => Ok(other?),
     }
-    Ok(files)
 }
 
 /// Refuses, before anything is downloaded, to replace an existing file
