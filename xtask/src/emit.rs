@@ -75,7 +75,8 @@ fn doc_lines(out: &mut String, prefix: &str, text: &str) {
     }
 }
 
-fn doc(out: &mut String, text: &str) {
+/// Writes `text` as `///` doc lines.
+pub(crate) fn doc(out: &mut String, text: &str) {
     doc_lines(out, "/// ", text);
 }
 

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use crate::emit::doc;
 use crate::spec::{EndpointSpec, ParamSpec, Spec};
 use crate::types::{is_keyword, snake_case};
 
@@ -54,12 +55,6 @@ fn to_query_value(param: &ParamSpec, expr: &str) -> String {
         format!("(*{expr}).to_owned()")
     } else {
         format!("({expr}).to_string()")
-    }
-}
-
-fn doc(out: &mut String, text: &str) {
-    for line in text.lines() {
-        let _ = writeln!(out, "/// {line}");
     }
 }
 
