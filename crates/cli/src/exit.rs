@@ -6,6 +6,7 @@
 //! | 1 | permanent error: invalid input, unknown id, a job that failed; running the same command again will fail again |
 //! | 2 | temporary error: network, timeout, HTTP 429 or 5xx; running the same command again later may work |
 //! | 3 | authentication: credentials missing, rejected or expired |
+//! | 4 | server fault: the server broke the protocol (an invalid or oversized answer, an impossible `Range`, an upload it claims to hold but was never sent); running the same command again will most likely fail the same way |
 //!
 //! With `--json` a failure is also printed on stdout as
 //! `{"error": {"kind": ..., "message": ..., "exit_code": N, ...}}` (merged
@@ -26,7 +27,8 @@ macro_rules! exit_codes_help {
   0  success
   1  permanent error: invalid input, unknown id, job failed (retrying will not help)
   2  temporary error: network, timeout, HTTP 429 or 5xx (try again later)
-  3  authentication failed: credentials missing, rejected or expired"
+  3  authentication failed: credentials missing, rejected or expired
+  4  server fault: the server broke the protocol (retrying will not help; report it)"
     };
 }
 pub(crate) use exit_codes_help;
@@ -41,6 +43,9 @@ pub enum Exit {
     Ok = 0,
     /// 1: invalid input, job failed, anything a retry will not fix.
     Permanent = 1,
+    /// 4: the server broke the protocol; a retry will most likely fail the
+    /// same way.
+    ServerFault = 4,
     /// 2: network, timeout, 429, 5xx.
     Temporary = 2,
     /// 3: credentials missing, rejected or expired.
@@ -54,7 +59,7 @@ impl Exit {
     }
 
     /// The more important of two outcomes: auth, then temporary (a rerun
-    /// helps), then permanent.
+    /// helps), then a server fault, then permanent.
     pub fn worst(self, other: Exit) -> Exit {
         self.max(other)
     }
@@ -80,6 +85,8 @@ pub enum ErrorKind {
     Local,
     /// The server refused the request (a 4xx answer) or broke the protocol (exit 1).
     Rejected,
+    /// The server broke the HTTP, upload or download protocol (exit 4).
+    ServerFault,
     /// The network failed or timed out (exit 2).
     Network,
     /// HTTP 429, 5xx, or a wait that ran out (exit 2).
@@ -127,7 +134,7 @@ pub struct ErrorBody {
     pub kind: ErrorKind,
     /// One line saying what failed.
     pub message: String,
-    /// The process exit code (1, 2 or 3).
+    /// The process exit code (1, 2, 3 or 4).
     pub exit_code: u8,
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -371,6 +378,7 @@ fn from_transport(error: &motionkit_transport::Error, temporary: bool) -> CliErr
         E::Io { .. } => (Exit::Permanent, ErrorKind::Local),
         E::Config { .. } => (Exit::Permanent, ErrorKind::Config),
         E::Connect { .. } | E::Timeout { .. } if temporary => (Exit::Temporary, ErrorKind::Network),
+        E::Protocol { .. } => (Exit::ServerFault, ErrorKind::ServerFault),
         E::Http { status: 404, .. } => (Exit::Permanent, ErrorKind::NotFound),
         _ if temporary => (Exit::Temporary, ErrorKind::Temporary),
         _ => (Exit::Permanent, ErrorKind::Rejected),
@@ -381,6 +389,12 @@ fn from_transport(error: &motionkit_transport::Error, temporary: bool) -> CliErr
     }
     if exit == Exit::Temporary {
         out = out.hint("try again later");
+    }
+    if exit == Exit::ServerFault {
+        out = out.hint(
+            "the server broke the protocol, and running the same command again will most likely \
+             fail the same way; report it to the service with the request shown",
+        );
     }
     out
 }

@@ -216,6 +216,15 @@ impl StateFile {
     pub fn open(dir: &Path) -> Result<StateFile, CliError> {
         std::fs::create_dir_all(dir).map_err(|e| io_error(dir.display(), e))?;
         let path = dir.join(FILE_NAME);
+        // A link planted in the output folder is not followed: the state
+        // is only ever a plain file motionkit wrote there itself.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
+            return Err(CliError::permanent(format!(
+                "state file {} is not a plain file (a link?); refusing to read or replace it. \
+                 Remove it if you did not put it there",
+                path.display()
+            )));
+        }
         let state = match std::fs::read(&path) {
             Ok(bytes) => {
                 let state: BatchState = serde_json::from_slice(&bytes).map_err(|e| {
@@ -302,6 +311,22 @@ impl StateFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_state_file_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("precious.json");
+        std::fs::write(&target, "{}").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(FILE_NAME)).unwrap();
+        let refused = StateFile::open(dir.path()).unwrap_err();
+        assert!(
+            refused.to_string().contains("not a plain file"),
+            "{refused}"
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "{}");
+    }
 
     #[test]
     fn round_trips_and_writes_atomically() {

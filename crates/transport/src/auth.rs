@@ -16,6 +16,8 @@ use reqwest::header::{AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
+use crate::mask::Secrets;
+
 /// Name of DeepMotion's session cookie.
 pub const DEEPMOTION_SESSION_COOKIE: &str = "dmsess";
 
@@ -47,6 +49,37 @@ impl Auth {
     /// Bearer auth with `token` (without the `Bearer ` prefix).
     pub fn bearer(token: impl Into<SecretString>) -> Auth {
         Auth::Bearer(BearerAuth::new(token))
+    }
+}
+
+impl Auth {
+    /// The secrets of these credentials, to mask in server text: the
+    /// client secret and the Basic header's token, or the bearer token and
+    /// its signature part.
+    pub(crate) fn secrets(&self) -> Secrets {
+        let mut secrets = Secrets::default();
+        match self {
+            Auth::None => {}
+            Auth::Session(session) => {
+                secrets.add(session.client_secret.expose_secret());
+                let raw = secrecy::zeroize::Zeroizing::new(format!(
+                    "{}:{}",
+                    session.client_id,
+                    session.client_secret.expose_secret()
+                ));
+                secrets.add(&secrecy::zeroize::Zeroizing::new(
+                    STANDARD.encode(raw.as_bytes()),
+                ));
+            }
+            Auth::Bearer(bearer) => {
+                let token = bearer.token.expose_secret();
+                secrets.add(token);
+                if let Some((_, signature)) = token.rsplit_once('.') {
+                    secrets.add(signature);
+                }
+            }
+        }
+        secrets
     }
 }
 
@@ -224,6 +257,8 @@ impl Credentials {
 /// One session cookie as received.
 pub(crate) struct Session {
     pub(crate) cookie: SecretString,
+    /// The cookie's value, to mask in server text.
+    pub(crate) secrets: Secrets,
     pub(crate) expires_at: Option<Instant>,
     pub(crate) issued_at: Instant,
     pub(crate) generation: u64,
@@ -285,8 +320,11 @@ impl SessionStore {
     pub(crate) fn store(&self, cookie: SecretString, lifetime: Option<Duration>) -> Arc<Session> {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let now = Instant::now();
+        let mut secrets = Secrets::default();
+        secrets.add(cookie.expose_secret());
         let session = Arc::new(Session {
             cookie,
+            secrets,
             expires_at: lifetime.map(|l| expiry(now, l)),
             issued_at: now,
             generation,

@@ -163,6 +163,7 @@ impl TransportBuilder {
                 user_http,
                 policy,
                 limits: self.limits,
+                secrets: self.auth.secrets(),
                 auth: self.auth,
                 session: SessionStore::new(),
                 budget: Budget::new(self.retry.budget),

@@ -103,6 +103,8 @@ impl Failure {
                 Sent::NotSent
             };
             (Outcome::Refused, sent)
+        } else if is_malformed_answer(&message) {
+            (Outcome::Malformed, Sent::Sent)
         } else if after_headers {
             (Outcome::ConnectionLost, Sent::Sent)
         } else if error.is_connect() {
@@ -141,6 +143,11 @@ impl Failure {
                 after: self.elapsed,
                 sent: self.sent,
             },
+            Outcome::Malformed => Error::Protocol {
+                request: request.to_owned(),
+                message: format!("the server's answer is not valid HTTP ({})", self.message),
+                sent: self.sent,
+            },
             _ => Error::Connect {
                 request: request.to_owned(),
                 message: self.message,
@@ -148,6 +155,20 @@ impl Failure {
             },
         }
     }
+}
+
+/// True when the HTTP stack's error says the answer itself was broken: a
+/// head over the size limit or one that does not parse (hyper's parse
+/// errors), as opposed to a connection that failed.
+fn is_malformed_answer(chain: &str) -> bool {
+    const SIGNS: [&str; 5] = [
+        "message head is too large",
+        "invalid HTTP",
+        "invalid content-length",
+        "unexpected transfer-encoding",
+        "invalid URI",
+    ];
+    SIGNS.iter().any(|sign| chain.contains(sign))
 }
 
 /// An error and its sources on one line, with any URL redacted.
@@ -186,13 +207,18 @@ pub(crate) fn to_reqwest_method(method: Method) -> reqwest::Method {
 }
 
 pub(crate) fn parse_absolute(url: &str) -> Result<Url, Error> {
-    let parsed = Url::parse(url)
-        .map_err(|e| Error::config(format!("{} is not an absolute URL: {e}", redact_url(url))))?;
+    let parsed = Url::parse(url).map_err(|e| Error::Refused {
+        request: redact_url(url),
+        message: format!("refused: not an absolute http(s) URL ({e})"),
+        sent: Sent::NotSent,
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::config(format!(
-            "{} must be an http(s) URL",
-            redact_parsed(&parsed)
-        )));
+        return Err(Error::Refused {
+            request: redact_parsed(&parsed),
+            message: "refused: not an http(s) URL; only http and https links are followed"
+                .to_owned(),
+            sent: Sent::NotSent,
+        });
     }
     Ok(parsed)
 }

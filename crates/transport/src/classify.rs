@@ -17,6 +17,13 @@
 //! | connect failed (refused, DNS, TLS)   | not sent  | no      | yes       | always           |
 //! | timed out, connection lost           | maybe     | maybe   | yes       | idempotent only  |
 //! | refused locally (cannot be built, address not allowed) | not sent | no | no | no |
+//! | malformed answer (oversized or invalid head) | sent | maybe | no  | no               |
+//!
+//! A malformed answer is a server fault: the same server answers the same
+//! request the same way, so neither the transport nor the caller's "try
+//! again later" can help. Protocol violations found while reading an
+//! answer ([`crate::Error::Protocol`]: an impossible `Range`, a `308` that
+//! claims bytes never sent) are judged the same way.
 //!
 //! "Acted" answers the question a caller asks before re-sending a request
 //! that is not idempotent (`POST /process`, `POST /rest/generations`): may
@@ -82,6 +89,9 @@ pub enum Outcome {
     /// too long, a scheme that is not http(s)) or its address is not
     /// allowed.
     Refused,
+    /// The server's answer broke HTTP itself: a head larger than the
+    /// client accepts, or one that does not parse.
+    Malformed,
 }
 
 /// What to do after an attempt.
@@ -194,6 +204,12 @@ pub fn classify(outcome: &Outcome, idempotent: bool) -> Verdict {
             acted: Acted::No,
             temporary: false,
         },
+        Outcome::Malformed => Verdict {
+            retry: RetryDecision::Fail,
+            sent: Sent::Sent,
+            acted: Acted::Maybe,
+            temporary: false,
+        },
     }
 }
 
@@ -268,6 +284,7 @@ mod tests {
             (Outcome::TimedOut, RETRY, FAIL, MaybeSent, Maybe, true),
             (Outcome::ConnectionLost, RETRY, FAIL, MaybeSent, Maybe, true),
             (Outcome::Refused, FAIL, FAIL, NotSent, No, false),
+            (Outcome::Malformed, FAIL, FAIL, Sent::Sent, Maybe, false),
         ];
         for (outcome, idempotent_retry, other_retry, sent, acted, temporary) in rows {
             let verdict = classify(&outcome, true);

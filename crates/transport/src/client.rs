@@ -21,6 +21,7 @@ use crate::config::{RetryPolicy, Timeouts};
 use crate::error::Error;
 use crate::guard::{AddressPolicy, Origin};
 use crate::limits::Limits;
+use crate::mask::Secrets;
 use crate::rate_limit::Gate;
 use crate::redact::redact_parsed;
 use crate::response::Response;
@@ -50,6 +51,8 @@ pub(crate) struct Inner {
     pub(crate) policy: AddressPolicy,
     pub(crate) limits: Limits,
     pub(crate) auth: Auth,
+    /// The credentials' secrets, masked in every answer read.
+    pub(crate) secrets: Secrets,
     pub(crate) session: SessionStore,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: Budget,
@@ -171,6 +174,11 @@ impl Transport {
     /// The timeouts every transfer obeys.
     pub(crate) fn timeouts(&self) -> &Timeouts {
         &self.inner.timeouts
+    }
+
+    /// Attempts the retry policy allows per call.
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.inner.retry.max_attempts
     }
 
     /// Which addresses a URL may reach.

@@ -15,7 +15,6 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use tempfile::TempPath;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tracing::Instrument as _;
 use url::Url;
@@ -30,7 +29,7 @@ use crate::orchestrator::later;
 use crate::partial::{Partial, Writeback};
 use crate::redact::redact_parsed;
 use crate::response::http_error;
-use crate::save::{OnExisting, name_from_url, open_part_file, sanitize_file_name, save};
+use crate::save::{OnExisting, PartPath, name_from_url, open_part_file, sanitize_file_name, save};
 
 /// Received bytes are gathered into writes of this size. Every write to a
 /// `tokio::fs::File` is a trip to the blocking thread pool; writing each
@@ -206,7 +205,7 @@ async fn start_part(
     dir: &Path,
     url: &Url,
     name: Option<String>,
-) -> Result<(Partial, TempPath), Error> {
+) -> Result<(Partial, PartPath), Error> {
     let (part_dir, part_url, part_name) = (dir.to_owned(), url.clone(), name.clone());
     let part = tokio::task::spawn_blocking(move || {
         open_part_file(&part_dir, &part_url, part_name.as_deref())
@@ -243,7 +242,7 @@ async fn start_part(
 /// name in `dir` (never over an existing file unless `on_existing` says so).
 async fn finish(
     mut partial: Partial,
-    part_path: TempPath,
+    part_path: PartPath,
     url: &Url,
     dir: &Path,
     on_existing: OnExisting,

@@ -189,7 +189,9 @@ impl Transport {
             }
             _ => {
                 // The error page is read for its message only: a bounded
-                // head, given up on when the server goes quiet.
+                // head, given up on when the server goes quiet. The link's
+                // query values are masked in it.
+                let url = response.url().clone();
                 let cap = Cap::Head(self.limits().error_body_bytes);
                 let timeouts = self.timeouts();
                 let idle = timeouts.transfer_stall.min(timeouts.attempt);
@@ -197,7 +199,8 @@ impl Transport {
                     tracing::debug!(error = ?e, "the error body could not be read");
                     bytes::Bytes::new()
                 });
-                return Err(http_error(label, &Response::new(status, headers, body)));
+                let response = self.scrubbed(status, headers, body, Some(&url));
+                return Err(http_error(label, &response));
             }
         }
         if partial.name.is_none() {

@@ -210,10 +210,18 @@ impl Error {
             Error::Auth { sent, .. } | Error::Refused { sent, .. } => {
                 verdict(*sent, Acted::No, false)
             }
-            Error::Protocol { sent, .. } => verdict(*sent, acted_if_sent(*sent), true),
+            Error::Protocol { sent, .. } => verdict(*sent, acted_if_sent(*sent), false),
             Error::Io { sent, .. } => verdict(*sent, acted_if_sent(*sent), false),
             Error::Validation(_) | Error::Config { .. } => verdict(Sent::NotSent, Acted::No, false),
         }
+    }
+
+    /// True when the server broke the HTTP, upload or download protocol
+    /// (an invalid or oversized answer, an impossible `Range`, a `308` that
+    /// claims bytes never sent): trying again will most likely fail the
+    /// same way, so report it to the service rather than retry.
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, Error::Protocol { .. })
     }
 
     /// Whether the request may have reached the server.
@@ -223,7 +231,9 @@ impl Error {
 
     /// True for failures worth trying again later: the network, timeouts,
     /// rate limits, 5xx answers and broken transfers. Refusals (4xx, bad
-    /// input, limits, local files) are permanent.
+    /// input, limits, local files) are permanent, and so are protocol
+    /// violations ([`Error::Protocol`]): a server that breaks the protocol
+    /// breaks it again, so [`Error::is_server_fault`] is true for them.
     pub fn is_temporary(&self) -> bool {
         self.verdict().temporary
     }

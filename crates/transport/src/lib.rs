@@ -68,6 +68,7 @@ mod error;
 mod gcra;
 mod guard;
 mod limits;
+mod mask;
 mod orchestrator;
 mod partial;
 mod rate_limit;

@@ -19,8 +19,9 @@ use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::guard::Origin;
 use crate::limits::{MinRate, RateWatch};
+use crate::mask::{Secrets, scrub_body, scrub_headers};
 use crate::read::{Cap, ReadError, read_body};
-use crate::response::{Response, http_error};
+use crate::response::{REQUEST_ID_HEADERS, Response, http_error};
 use crate::retry::backoff_delay;
 use crate::session::{login_failed, unauthorized};
 
@@ -302,6 +303,26 @@ impl Transport {
         result
     }
 
+    /// A response as read from the network, with every secret this
+    /// transport knows masked in its body and request-id headers (see
+    /// `mask.rs`). `server_url` is the URL of a request to a server-given
+    /// link, whose query values are secrets too.
+    pub(crate) fn scrubbed(
+        &self,
+        status: StatusCode,
+        mut headers: reqwest::header::HeaderMap,
+        body: bytes::Bytes,
+        server_url: Option<&url::Url>,
+    ) -> Response {
+        let session = self.inner.session.current();
+        let url_secrets = server_url.map(Secrets::of_url);
+        let mut lists = vec![&self.inner.secrets];
+        lists.extend(session.as_ref().map(|s| &s.secrets));
+        lists.extend(url_secrets.as_ref());
+        scrub_headers(&mut headers, &REQUEST_ID_HEADERS, &lists);
+        Response::new(status, headers, scrub_body(body, &lists))
+    }
+
     async fn exchange_unlogged(
         &self,
         call: &Call,
@@ -391,7 +412,8 @@ impl Transport {
                     return Err(Failure::from_reqwest(e, started.elapsed(), true));
                 }
             };
-            Ok(Ok(Response::new(status, headers, body)))
+            let server_url = (call.origin == Some(Origin::Server)).then_some(&call.url);
+            Ok(Ok(self.scrubbed(status, headers, body, server_url)))
         };
         let result = match call.timing {
             Timing::Api => {

@@ -83,12 +83,16 @@ fn locked<T>(path: &Path, step: impl FnOnce(&mut State, u64) -> T) -> std::io::R
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
+    // Never through a link, and only a plain file of this user: the state
+    // is rewritten in place, which would truncate whatever a planted link
+    // points at.
+    let file = crate::save::open_no_follow(path)?;
+    if !crate::save::is_own_regular_file(&file.metadata()?) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a plain file of this user (a link, or another user's file); refused",
+        ));
+    }
     let mut lock = fd_lock::RwLock::new(file);
     let mut file = lock.write()?;
     let mut text = String::new();
@@ -191,6 +195,21 @@ mod tests {
         assert_eq!(backend.acquire(CELL).await.unwrap(), Admission::Go);
         let text = std::fs::read_to_string(dir.path().join(file_name("http://h:1"))).unwrap();
         assert!(text.starts_with(MAGIC), "{text}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_link_planted_at_the_state_file_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("precious.txt");
+        std::fs::write(&target, "the user's data").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(file_name("http://h:1"))).unwrap();
+        let backend = FileBackend::new(dir.path(), "http://h:1");
+        let refused = backend.acquire(CELL).await.unwrap_err();
+        assert!(refused.contains("h_1.state"), "{refused}");
+        backend.pause(Duration::from_secs(30)).await.unwrap_err();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "the user's data");
     }
 
     #[tokio::test]

@@ -14,7 +14,8 @@ use crate::retry::parse_retry_after;
 
 /// Response headers that carry a server-side request id, in order of
 /// preference.
-const REQUEST_ID_HEADERS: [&str; 4] = ["x-request-id", "request-id", "x-correlation-id", "cf-ray"];
+pub(crate) const REQUEST_ID_HEADERS: [&str; 4] =
+    ["x-request-id", "request-id", "x-correlation-id", "cf-ray"];
 
 /// A buffered response: status, headers and the whole body.
 ///

@@ -50,16 +50,20 @@ pub(crate) fn status_query(session: &Url, total: u64) -> Call {
     Call::absolute(Method::Put, session.clone(), headers, Body::empty())
 }
 
+/// Checks a final answer (`200`/`201`) against the file: the size the
+/// storage reports must be the file's, and without one, every byte must
+/// have been sent (`sent_end`).
 pub(crate) fn check_final_size(
     request: &str,
     response: &Response,
     total: u64,
-    claimed_end: u64,
+    sent_end: u64,
 ) -> Result<(), Error> {
+    let claimed_end = sent_end;
     let stored = reported_size(response);
     match stored {
-        Some(size) if size == total => Ok(()),
-        None if claimed_end == total => Ok(()),
+        Some(size) if size == total && claimed_end >= total => Ok(()),
+        None if claimed_end >= total => Ok(()),
         _ => Err(Error::Protocol {
             request: request.to_owned(),
             message: format!(
@@ -71,23 +75,47 @@ pub(crate) fn check_final_size(
     }
 }
 
-/// The offset a `308` says the storage holds, checked against the upload's
-/// `total`.
+/// The offset a `308` says the storage holds, checked against what it
+/// held before (`committed`: a storage never forgets committed bytes within
+/// a session) and what it can hold (`sent_end`: the end of the furthest
+/// chunk sent; the whole file when going on with another process's
+/// session).
 ///
 /// # Errors
 ///
 /// [`Error::Protocol`] when the `Range` header is missing its start at 0,
-/// malformed, or beyond `total`.
+/// malformed, beyond `total`, beyond what was sent, or behind what the
+/// storage had already committed.
 pub(crate) fn committed_after_308(
     request: &str,
     response: &Response,
     total: u64,
+    committed: u64,
+    sent_end: u64,
 ) -> Result<u64, Error> {
-    committed_offset(response)
+    let protocol = |message: String| Error::Protocol {
+        request: request.to_owned(),
+        message,
+        sent: Sent::Sent,
+    };
+    let next = committed_offset(response)
         .filter(|next| *next <= total)
-        .ok_or_else(|| Error::Protocol {
-            request: request.to_owned(),
-            message: format!("308 with an invalid Range header for a {total}-byte upload"),
-            sent: Sent::Sent,
-        })
+        .ok_or_else(|| {
+            protocol(format!(
+                "308 with an invalid Range header for a {total}-byte upload"
+            ))
+        })?;
+    if next > sent_end {
+        return Err(protocol(format!(
+            "308 claims {next} bytes stored but only {sent_end} were sent; the storage's \
+             answer cannot be trusted and the upload is stopped"
+        )));
+    }
+    if next < committed {
+        return Err(protocol(format!(
+            "308 says {next} bytes stored after it had confirmed {committed}; the storage lost \
+             committed bytes and the upload is stopped"
+        )));
+    }
+    Ok(next)
 }

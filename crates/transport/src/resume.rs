@@ -128,7 +128,8 @@ impl Transport {
                         return Ok(SessionStatus::Complete);
                     }
                     308 => {
-                        let committed = committed_after_308(&call.label, &response, total)?;
+                        let committed =
+                            committed_after_308(&call.label, &response, total, 0, total)?;
                         return Ok(SessionStatus::Incomplete { committed });
                     }
                     status @ (404 | 410) => return Ok(SessionStatus::Gone { status }),

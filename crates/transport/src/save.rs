@@ -7,6 +7,14 @@
 //!   only on the URL (without its query) and the requested name. A part file
 //!   left by a killed process is found and started over by the next run; one
 //!   in use by another process (an advisory lock says so) is left alone.
+//! - Nothing is written through a link. The predictable part name is opened
+//!   without following a symbolic link (`O_NOFOLLOW`), and reused only when
+//!   the opened file is a regular file of this user with one link; anything
+//!   else planted under that name (a symlink, a hard link to a file
+//!   elsewhere, a FIFO) is left alone and a fresh, randomly named part file
+//!   is created instead (`O_EXCL`). Before the final rename, the part path
+//!   must still be the file that was written, so a part swapped for a link
+//!   during the download is never moved into place.
 //! - The complete file is moved to its final name without replacing what is
 //!   there ([`OnExisting::KeepBoth`], the default): a clash gets a `-2`,
 //!   `-3`, ... suffix and the report says so. Nothing motionkit did not
@@ -187,7 +195,62 @@ const MAX_SUFFIX: u32 = 10_000;
 /// A part file, locked for this process and removed when dropped.
 pub(crate) struct PartFile {
     pub(crate) file: std::fs::File,
+    pub(crate) path: PartPath,
+}
+
+/// The path of a part file and the identity (device, inode) of the file
+/// opened there, checked again before the final rename.
+pub(crate) struct PartPath {
     pub(crate) path: TempPath,
+    identity: Option<(u64, u64)>,
+}
+
+impl std::ops::Deref for PartPath {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(unix)]
+fn identity(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Opens `path` for reading and writing without following a final
+/// symbolic link, creating it if missing.
+pub(crate) fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        options.custom_flags(i32::try_from(no_follow.bits()).unwrap_or(0));
+        options.mode(0o666);
+    }
+    options.open(path)
+}
+
+/// True when an opened part file may be written: a regular file, owned by
+/// this user, with no other name (a hard link would write elsewhere).
+#[cfg(unix)]
+pub(crate) fn is_own_regular_file(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    metadata.file_type().is_file()
+        && metadata.nlink() == 1
+        && metadata.uid() == rustix::process::geteuid().as_raw()
+}
+
+#[cfg(not(unix))]
+pub(crate) fn is_own_regular_file(metadata: &std::fs::Metadata) -> bool {
+    metadata.file_type().is_file()
 }
 
 /// Opens the part file for a download of `url` saved as `name` into `dir`.
@@ -201,15 +264,34 @@ pub(crate) fn open_part_file(
     let mut key = std::hash::DefaultHasher::new();
     (url.scheme(), url.host_str(), url.port(), url.path(), name).hash(&mut key);
     let path = dir.join(format!(".motionkit-{:016x}.part", key.finish()));
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    let file = options.open(&path)?;
-    if try_lock(&file)? {
-        file.set_len(0)?;
-        return Ok(PartFile {
-            file,
-            path: TempPath::try_from_path(path)?,
-        });
+    match open_no_follow(&path) {
+        Ok(file) => {
+            let metadata = file.metadata()?;
+            if is_own_regular_file(&metadata) && try_lock(&file)? {
+                file.set_len(0)?;
+                return Ok(PartFile {
+                    file,
+                    path: PartPath {
+                        path: TempPath::try_from_path(path)?,
+                        identity: identity(&metadata),
+                    },
+                });
+            }
+            if !is_own_regular_file(&metadata) {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the part file's name is taken by something that is not a plain file of \
+                     this user; left alone, using a fresh name"
+                );
+            }
+        }
+        // A symbolic link (ELOOP), or a name that cannot be opened at all:
+        // never written through; a fresh name below.
+        Err(e) => tracing::warn!(
+            path = %path.display(),
+            error = %e,
+            "the part file's name cannot be opened as a plain file; left alone, using a fresh name"
+        ),
     }
     let mut builder = tempfile::Builder::new();
     builder.prefix(".motionkit-").suffix(".part");
@@ -222,7 +304,27 @@ pub(crate) fn open_part_file(
     }
     let (file, path) = builder.tempfile_in(dir)?.into_parts();
     try_lock(&file)?;
-    Ok(PartFile { file, path })
+    let identity = identity(&file.metadata()?);
+    Ok(PartFile {
+        file,
+        path: PartPath { path, identity },
+    })
+}
+
+/// Fails unless `part` still names the file that was opened and written
+/// there, as a regular file (not a link put in its place since).
+fn check_still_ours(part: &PartPath) -> std::io::Result<()> {
+    let now = std::fs::symlink_metadata(&part.path)?;
+    if !now.file_type().is_file() || (part.identity.is_some() && identity(&now) != part.identity) {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "the part file {} was replaced during the download; nothing was saved",
+                part.path.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Takes an exclusive advisory lock on `file` without waiting; false when
@@ -247,11 +349,13 @@ fn try_lock(_file: &std::fs::File) -> std::io::Result<bool> {
 /// Moves the finished part file to `dir/name` following `on_existing`.
 /// Returns the final path, and the wanted path when a clash changed it.
 pub(crate) fn save(
-    part: TempPath,
+    part: PartPath,
     dir: &Path,
     name: &str,
     on_existing: OnExisting,
 ) -> std::io::Result<(PathBuf, Option<PathBuf>)> {
+    check_still_ours(&part)?;
+    let part = part.path;
     let wanted = dir.join(name);
     if on_existing == OnExisting::Replace {
         part.persist(&wanted).map_err(|e| e.error)?;
@@ -370,10 +474,14 @@ mod tests {
         assert!(suffixed.ends_with("-12.mp4"));
     }
 
-    fn part(dir: &Path, content: &[u8]) -> TempPath {
+    fn part(dir: &Path, content: &[u8]) -> PartPath {
         let path = dir.join(format!(".p{}", content.len()));
         std::fs::write(&path, content).unwrap();
-        TempPath::try_from_path(path).unwrap()
+        let identity = identity(&std::fs::metadata(&path).unwrap());
+        PartPath {
+            path: TempPath::try_from_path(path).unwrap(),
+            identity,
+        }
     }
 
     #[test]
@@ -407,19 +515,80 @@ mod tests {
         let url = Url::parse("https://storage.example/out/a.fbx?sig=1").unwrap();
         let other_signature = Url::parse("https://storage.example/out/a.fbx?sig=2").unwrap();
         let first = open_part_file(dir.path(), &url, None).unwrap();
-        std::fs::write(&*first.path, b"stale bytes").unwrap();
-        let first_path = first.path.to_path_buf();
+        std::fs::write(&*first.path.path, b"stale bytes").unwrap();
+        let first_path = first.path.path.to_path_buf();
         // Held (locked) by "another process": a fresh name.
         let second = open_part_file(dir.path(), &other_signature, None).unwrap();
-        assert_ne!(second.path.to_path_buf(), first_path);
+        assert_ne!(second.path.path.to_path_buf(), first_path);
         drop(second);
         // Left behind by a killed process: the same name, started over.
-        let kept = first.path.keep().unwrap();
+        let kept = first.path.path.keep().unwrap();
         drop(first.file);
         let again = open_part_file(dir.path(), &other_signature, None).unwrap();
-        assert_eq!(again.path.to_path_buf(), kept);
+        assert_eq!(again.path.path.to_path_buf(), kept);
         assert_eq!(std::fs::metadata(&kept).unwrap().len(), 0);
         drop(again);
         assert!(!kept.exists(), "dropping a part file removes it");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_link_at_the_part_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("precious.txt");
+        std::fs::write(&target, b"the user's data").unwrap();
+        let url = Url::parse("https://storage.example/out/a.fbx?sig=1").unwrap();
+        // Learn the predictable name, then plant a symlink there.
+        let probe = open_part_file(dir.path(), &url, None).unwrap();
+        let predictable = probe.path.path.to_path_buf();
+        drop(probe);
+        std::os::unix::fs::symlink(&target, &predictable).unwrap();
+        let part = open_part_file(dir.path(), &url, None).unwrap();
+        assert_ne!(part.path.path.to_path_buf(), predictable);
+        use std::io::Write as _;
+        (&part.file).write_all(b"server bytes").unwrap();
+        let (saved, _) = save(part.path, dir.path(), "a.fbx", OnExisting::KeepBoth).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"the user's data");
+        assert!(
+            std::fs::symlink_metadata(&saved)
+                .unwrap()
+                .file_type()
+                .is_file()
+        );
+        assert_eq!(std::fs::read(&saved).unwrap(), b"server bytes");
+        assert!(
+            std::fs::symlink_metadata(&predictable)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the planted link is left alone"
+        );
+        // A hard link to a file elsewhere (same file system) is refused too.
+        std::fs::remove_file(&predictable).unwrap();
+        let inside = dir.path().join("user-file.txt");
+        std::fs::write(&inside, b"keep me").unwrap();
+        std::fs::hard_link(&inside, &predictable).unwrap();
+        let part = open_part_file(dir.path(), &url, None).unwrap();
+        assert_ne!(part.path.path.to_path_buf(), predictable);
+        assert_eq!(std::fs::read(&inside).unwrap(), b"keep me");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_part_file_swapped_for_a_link_is_not_moved_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("precious.txt");
+        std::fs::write(&target, b"the user's data").unwrap();
+        let url = Url::parse("https://storage.example/out/b.fbx").unwrap();
+        let part = open_part_file(dir.path(), &url, None).unwrap();
+        let path = part.path.path.to_path_buf();
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let refused = save(part.path, dir.path(), "b.fbx", OnExisting::Replace).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::InvalidData, "{refused}");
+        assert!(!dir.path().join("b.fbx").exists());
+        assert_eq!(std::fs::read(&target).unwrap(), b"the user's data");
     }
 }

@@ -34,6 +34,41 @@ use crate::resume::{SessionFn, SessionUri};
 /// last one.
 pub const RESUMABLE_CHUNK_ALIGN: u64 = 256 * 1024;
 
+/// The most one upload session may send: twice the file, plus one chunk
+/// for each attempt the retry policy allows (a dropped connection re-sends
+/// at most the chunk in flight). A storage that asks for the same bytes
+/// over and over is stopped here instead of being fed forever.
+struct SendBudget {
+    limit: u64,
+}
+
+impl SendBudget {
+    fn new(total: u64, chunk_size: u64, attempts: u32) -> Self {
+        let per_attempt = chunk_size.min(total);
+        SendBudget {
+            limit: total
+                .saturating_mul(2)
+                .saturating_add(per_attempt.saturating_mul(u64::from(attempts) + 1)),
+        }
+    }
+
+    fn check(&self, session: &Url, sent: u64, next_chunk: u64) -> Result<(), Error> {
+        if sent.saturating_add(next_chunk) <= self.limit {
+            return Ok(());
+        }
+        Err(Error::Protocol {
+            request: format!("PUT {}", redact_parsed(session)),
+            message: format!(
+                "the storage keeps asking for bytes it was sent: {sent} bytes sent in this \
+                 session, and the next chunk would pass the bound of {} (twice the file plus \
+                 a chunk per attempt); the upload is stopped",
+                self.limit
+            ),
+            sent: Sent::Sent,
+        })
+    }
+}
+
 /// How to upload.
 #[derive(Clone)]
 pub struct UploadOptions {
@@ -185,16 +220,25 @@ impl Transport {
                 self.start_upload_session(&start_url, options).await?
             }
         };
+        // `offset` is what the storage has committed (it never goes back
+        // within a session); `sent_end` bounds what it can hold: the end of
+        // the furthest chunk sent in this session (the whole file when going
+        // on with a session another process may have finished).
         let mut offset = 0u64;
+        let mut sent_end = if resuming { total } else { 0 };
+        let budget = SendBudget::new(total, options.chunk_size, self.max_attempts());
+        let mut sent_in_session = 0u64;
         let mut faults_in_row = 0u32;
         let mut query_status = resuming;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let (call, meter, claimed_end) = if query_status || offset == total {
-                (status_query(&session, total), Meter::default(), total)
+            let (call, meter) = if query_status || offset == total {
+                (status_query(&session, total), Meter::default())
             } else {
                 let len = options.chunk_size.min(total - offset);
+                budget.check(&session, sent_in_session, len)?;
+                sent_end = sent_end.max(offset + len);
                 let mut headers = HeaderMap::new();
                 let range = format!("bytes {offset}-{}/{total}", offset + len - 1);
                 headers.insert(CONTENT_RANGE, header(&range));
@@ -202,16 +246,17 @@ impl Transport {
                 let mut call = Call::absolute(Method::Put, session.clone(), headers, body);
                 call.timing = Timing::Transfer;
                 let meter = Meter::new(offset, Some(total), options.progress.clone());
-                (call, meter, offset + len)
+                (call, meter)
             };
             let result = self
                 .exchange(&call, &Credentials::None, attempt, None, &meter)
                 .await?;
             report.bytes_sent += meter.moved();
+            sent_in_session += meter.moved();
             let fault = match result {
                 Ok(response) => match response.status().as_u16() {
                     200 | 201 => {
-                        check_final_size(&call.label, &response, total, claimed_end)?;
+                        check_final_size(&call.label, &response, total, sent_end)?;
                         if resuming {
                             report.resumed_from = Some(total);
                         }
@@ -224,7 +269,8 @@ impl Transport {
                         return Ok(report);
                     }
                     308 => {
-                        let next = committed_after_308(&call.label, &response, total)?;
+                        let next =
+                            committed_after_308(&call.label, &response, total, offset, sent_end)?;
                         if resuming {
                             resuming = false;
                             report.resumed_from = Some(next);
@@ -235,7 +281,11 @@ impl Transport {
                                 "resuming the upload where the storage stopped"
                             );
                         }
-                        let progressed = next > offset;
+                        // Progress is judged in whole alignment units (or
+                        // the rest of the file): a storage that keeps one
+                        // more byte per answer is not making progress.
+                        let progressed =
+                            next == total || next - offset >= RESUMABLE_CHUNK_ALIGN.min(total);
                         let after_fault = query_status;
                         offset = next;
                         query_status = false;
@@ -267,6 +317,8 @@ impl Transport {
                         session = self.start_upload_session(&start_url, options).await?;
                         report.sessions += 1;
                         offset = 0;
+                        sent_end = 0;
+                        sent_in_session = 0;
                         query_status = false;
                         continue;
                     }

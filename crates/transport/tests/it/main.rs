@@ -3,6 +3,7 @@
 mod auth;
 mod common;
 mod download;
+mod hostile_upload;
 mod rate_limit;
 mod retry;
 mod sanitize;
