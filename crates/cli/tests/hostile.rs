@@ -404,3 +404,157 @@ async fn the_idle_timeout_is_set_from_the_command_line() {
         assert!(help.stdout.contains(shown), "{shown} in {}", help.stdout);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_the_server_quotes_back_never_reach_stderr_or_json() {
+    // The Basic header's token for `client-id:client-secret`.
+    const BASIC: &str = "Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQ=";
+    // Every answer but the login quotes the whole request: target, cookie,
+    // and the Basic credentials decoded.
+    let server = Hostile::start(move |seen: &Seen| {
+        let mut echo = format!("{} {}", seen.method, seen.target);
+        for (name, value) in &seen.headers {
+            echo.push_str(&format!(" {name}={value}"));
+        }
+        echo.push_str(&format!(" Basic {BASIC} client-id:client-secret"));
+        if seen.path() == "/session/auth" {
+            login("Max-Age=3600")
+        } else {
+            Reply::json(400, serde_json::json!({ "message": echo }).to_string())
+                .header("x-request-id", "dmsess=hostile-session")
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["list"],
+        vec!["--json", "list"],
+        vec!["status", RID],
+        vec!["--json", "status", RID],
+    ] {
+        let run = run_async(server.base.clone(), dir.path().to_owned(), args.clone()).await;
+        assert_eq!(run.code, Some(1), "{args:?}: {run:?}");
+        let output = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            output.contains("[redacted]"),
+            "{args:?}: the echo was masked: {output}"
+        );
+        for secret in ["client-secret", "hostile-session", BASIC] {
+            assert!(
+                !output.contains(secret),
+                "{args:?}: {secret} printed: {output}"
+            );
+        }
+    }
+}
+
+/// Regular files, links and others in `dir`, by name.
+fn entries(dir: &Path) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let kind = e.file_type().unwrap();
+            let kind = if kind.is_symlink() {
+                "link"
+            } else if kind.is_file() {
+                "file"
+            } else {
+                "other"
+            };
+            (e.file_name().to_string_lossy().into_owned(), kind)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_planted_at_a_killed_runs_part_file_is_never_written_through() {
+    let slow = Arc::new(AtomicBool::new(true));
+    let serve_slowly = slow.clone();
+    let server = Hostile::start(one_output(move || {
+        if serve_slowly.load(Ordering::SeqCst) {
+            Reply::new(
+                200,
+                Payload::Trickle {
+                    n: 100_000,
+                    every: Duration::from_millis(5),
+                },
+            )
+        } else {
+            Reply::new(
+                200,
+                Payload::Bytes(b"Kaydara FBX Binary  \0 the real bytes".to_vec()),
+            )
+        }
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let precious = outside.path().join("precious.txt");
+    std::fs::write(&precious, "the user's data").unwrap();
+    let home = dir.path().join(".home");
+    std::fs::create_dir_all(&home).unwrap();
+    // First run: killed while the download trickles in, leaving its part file.
+    let mut child = Command::new(BIN)
+        .args(["download", RID, "--out", "out"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("DEEPMOTION_API_URL", &server.base)
+        .env("DEEPMOTION_CLIENT_ID", "client-id")
+        .env("DEEPMOTION_CLIENT_SECRET", "client-secret")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let part = loop {
+        let found = std::fs::read_dir(&out).ok().and_then(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.to_string_lossy().ends_with(".part"))
+        });
+        if let Some(part) = found {
+            break part;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no part file");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // An attacker replaces the predictable part file with a link.
+    std::fs::remove_file(&part).unwrap();
+    std::os::unix::fs::symlink(&precious, &part).unwrap();
+    slow.store(false, Ordering::SeqCst);
+    let run = run_async(
+        server.base.clone(),
+        dir.path().to_owned(),
+        vec!["download", RID, "--out", "out"],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "the user's data"
+    );
+    let kinds = entries(&out);
+    let part_name = part.file_name().unwrap().to_string_lossy().into_owned();
+    for (name, kind) in &kinds {
+        if *name == part_name {
+            assert_eq!(*kind, "link", "the planted link is left as it is");
+        } else {
+            assert_eq!(*kind, "file", "{name} in {kinds:?}");
+            assert!(!name.ends_with(".part"), "{kinds:?}");
+        }
+    }
+    let saved: Vec<&(String, &str)> = kinds.iter().filter(|(n, _)| *n != part_name).collect();
+    assert_eq!(saved.len(), 1, "{kinds:?}");
+    let bytes = std::fs::read(out.join(&saved[0].0)).unwrap();
+    assert!(bytes.ends_with(b"the real bytes"), "{bytes:?}");
+}

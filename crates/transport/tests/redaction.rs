@@ -274,58 +274,62 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
 /// every route, a request-id header, and on `/status/bad` a 200 whose body
 /// is not the JSON expected.
 async fn echo_server() -> String {
-    serve_hyper(|request: hyper::Request<hyper::body::Incoming>| async move {
-        let mut echo = format!("{} {}", request.method(), request.uri());
-        for (name, value) in request.headers() {
-            let value = value.to_str().unwrap_or_default();
-            echo.push_str(&format!(" | {name}: {value}"));
-            if let Some(token) = value.strip_prefix("Basic ") {
-                let decoded = base64::engine::general_purpose::STANDARD
-                    .decode(token)
-                    .unwrap_or_default();
-                echo.push_str(&format!(" (decoded {})", String::from_utf8_lossy(&decoded)));
+    serve_hyper(
+        |request: hyper::Request<hyper::body::Incoming>| async move {
+            let mut echo = format!("{} {}", request.method(), request.uri());
+            for (name, value) in request.headers() {
+                let value = value.to_str().unwrap_or_default();
+                echo.push_str(&format!(" | {name}: {value}"));
+                if let Some(token) = value.strip_prefix("Basic ") {
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(token)
+                        .unwrap_or_default();
+                    echo.push_str(&format!(" (decoded {})", String::from_utf8_lossy(&decoded)));
+                }
             }
-        }
-        let path = request.uri().path().to_owned();
-        let quoted = serde_json::to_string(&echo).unwrap();
-        let request_id = request
-            .headers()
-            .get("cookie")
-            .or(request.headers().get("authorization"))
-            .map(|v| v.to_str().unwrap_or_default().to_owned())
-            .unwrap_or_else(|| "rid".to_owned());
-        let reply_with = |status: u16, body: String| {
-            let mut builder = hyper::Response::builder()
-                .status(status)
-                .header("x-request-id", request_id.clone())
-                .header("content-type", "application/json");
-            if path == "/session/auth" {
-                builder = builder.header(
-                    "set-cookie",
-                    format!("dmsess={COOKIE_VALUE}; Path=/; Max-Age=3600"),
-                );
+            let path = request.uri().path().to_owned();
+            let quoted = serde_json::to_string(&echo).unwrap();
+            let request_id = request
+                .headers()
+                .get("cookie")
+                .or(request.headers().get("authorization"))
+                .map(|v| v.to_str().unwrap_or_default().to_owned())
+                .unwrap_or_else(|| "rid".to_owned());
+            let reply_with = |status: u16, body: String| {
+                let mut builder = hyper::Response::builder()
+                    .status(status)
+                    .header("x-request-id", request_id.clone())
+                    .header("content-type", "application/json");
+                if path == "/session/auth" {
+                    builder = builder.header(
+                        "set-cookie",
+                        format!("dmsess={COOKIE_VALUE}; Path=/; Max-Age=3600"),
+                    );
+                }
+                Ok::<_, std::io::Error>(builder.body(full(body)).unwrap())
+            };
+            match path.as_str() {
+                "/session/auth" => reply_with(200, "{}".to_owned()),
+                "/status/bad" => reply_with(200, format!(r#"{{"status": {quoted}}}"#)),
+                "/status/r1" => reply_with(500, format!(r#"{{"message": {quoted}}}"#)),
+                "/rest/themes" => reply_with(
+                    400,
+                    format!(
+                        r#"{{"code":"PGRST100","message":{quoted},"details":null,"hint":null}}"#
+                    ),
+                ),
+                _ if request.method() == hyper::Method::POST => {
+                    let location = format!("/session?upload_id={UPLOAD_ID}");
+                    Ok(hyper::Response::builder()
+                        .status(201)
+                        .header("location", location)
+                        .body(full(""))
+                        .unwrap())
+                }
+                _ => reply_with(403, format!(r#"{{"error": {quoted}}}"#)),
             }
-            Ok::<_, std::io::Error>(builder.body(full(body)).unwrap())
-        };
-        match path.as_str() {
-            "/session/auth" => reply_with(200, "{}".to_owned()),
-            "/status/bad" => reply_with(200, format!(r#"{{"status": {quoted}}}"#)),
-            "/status/r1" => reply_with(500, format!(r#"{{"message": {quoted}}}"#)),
-            "/rest/themes" => reply_with(
-                400,
-                format!(r#"{{"code":"PGRST100","message":{quoted},"details":null,"hint":null}}"#),
-            ),
-            _ if request.method() == hyper::Method::POST => {
-                let location = format!("/session?upload_id={UPLOAD_ID}");
-                Ok(hyper::Response::builder()
-                    .status(201)
-                    .header("location", location)
-                    .body(full(""))
-                    .unwrap())
-            }
-            _ => reply_with(403, format!(r#"{{"error": {quoted}}}"#)),
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -404,9 +408,17 @@ async fn secrets_a_server_quotes_back_are_masked_in_every_error() {
     // The echo did happen: each quoted secret was replaced, not dropped.
     let masked = shown.iter().filter(|t| t.contains("[redacted]")).count();
     assert!(masked >= 10, "{masked} masked texts: {shown:#?}");
-    for route in ["/status/{rids}", "/rest/themes", "/basic/echo", "/bucket/obj", "/session"] {
+    for route in [
+        "/status/{rids}",
+        "/rest/themes",
+        "/basic/echo",
+        "/bucket/obj",
+        "/session",
+    ] {
         assert!(
-            shown.iter().any(|t| t.contains(route) && t.contains("[redacted]")),
+            shown
+                .iter()
+                .any(|t| t.contains(route) && t.contains("[redacted]")),
             "nothing masked for {route}: {shown:#?}"
         );
     }
