@@ -78,17 +78,7 @@ pub fn verify_webhook(
     body: &[u8],
     client_id: &str,
 ) -> Result<JobCompleted, WebhookError> {
-    let signature = headers
-        .get(SIGNATURE_HEADER)
-        .ok_or(WebhookError::MissingSignature)?
-        .as_bytes();
-    // Hashing both sides first makes the comparison independent of length.
-    let matches: bool = digest(signature)
-        .ct_eq(&digest(client_id.as_bytes()))
-        .into();
-    if !matches {
-        return Err(WebhookError::BadSignature);
-    }
+    verify_signature(headers, client_id)?;
     let event: WebhookEvent = motionkit_models::decode(
         std::str::from_utf8(body).map_err(|e| WebhookError::Malformed(e.to_string()))?,
     )
@@ -110,6 +100,23 @@ pub fn verify_webhook(
         rid: event.data.task_id,
         succeeded,
     })
+}
+
+/// Checks the signature header alone, in constant time.
+fn verify_signature(headers: &HeaderMap, client_id: &str) -> Result<(), WebhookError> {
+    let signature = headers
+        .get(SIGNATURE_HEADER)
+        .ok_or(WebhookError::MissingSignature)?
+        .as_bytes();
+    // Hashing both sides first makes the comparison independent of length.
+    let matches: bool = digest(signature)
+        .ct_eq(&digest(client_id.as_bytes()))
+        .into();
+    if matches {
+        Ok(())
+    } else {
+        Err(WebhookError::BadSignature)
+    }
 }
 
 /// An unguessable path segment for one webhook endpoint.
@@ -279,12 +286,12 @@ impl WebhookReceiver {
     #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     pub fn router(self) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
         let (events, receiver) = mpsc::channel(self.limits.queue.max(1));
-        let limits = self.limits;
         let path = if self.token.is_some() {
             "/{token}"
         } else {
             "/"
         };
+        let bounds_of = self.clone();
         let state = Shared {
             receiver: self,
             events,
@@ -292,7 +299,7 @@ impl WebhookReceiver {
         let router = axum::Router::new()
             .route(path, post(handle))
             .with_state(state);
-        (bounded(router, limits), receiver)
+        (bounded(router, &bounds_of), receiver)
     }
 }
 
@@ -306,10 +313,26 @@ pub fn webhook_router(
     WebhookReceiver::new(client_id).router()
 }
 
-/// Adds the body-size and in-flight bounds to `router`.
+/// Adds the shared receiver bounds to `router`: the path token and the
+/// signature header are checked before the body is read or a slot taken.
 #[cfg(feature = "axum")]
-fn bounded(router: axum::Router, limits: ReceiverLimits) -> axum::Router {
-    motionkit_transport::bounded_router(router, limits.max_body_bytes, limits.max_in_flight)
+fn bounded(router: axum::Router, receiver: &WebhookReceiver) -> axum::Router {
+    let limits = receiver.limits;
+    let (token, client_id) = (receiver.token.clone(), receiver.client_id.clone());
+    let admit = move |parts: &axum::http::request::Parts| {
+        if let Some(expected) = &token {
+            let given = parts.uri.path().rsplit('/').next().unwrap_or_default();
+            if !expected.matches(given) {
+                return Err(StatusCode::NOT_FOUND);
+            }
+        }
+        verify_signature(&parts.headers, client_id.expose_secret()).map_err(|e| e.status())
+    };
+    motionkit_transport::bounded_router(
+        router,
+        motionkit_transport::ReceiverBounds::new(limits.max_body_bytes, limits.max_in_flight),
+        admit,
+    )
 }
 
 #[cfg(feature = "axum")]
@@ -330,14 +353,14 @@ async fn handle(
     if let Some(expected) = &receiver.token {
         let token = uri.path().rsplit('/').next().unwrap_or_default();
         if !expected.matches(token) {
-            tracing::warn!("DeepMotion webhook refused: wrong path token");
+            tracing::debug!("DeepMotion webhook refused: wrong path token");
             return StatusCode::NOT_FOUND;
         }
     }
     let event = match verify_webhook(&headers, &body, receiver.client_id.expose_secret()) {
         Ok(event) => event,
         Err(e) => {
-            tracing::warn!(error = %e, "DeepMotion webhook refused");
+            tracing::debug!(error = %e, "DeepMotion webhook refused");
             return e.status();
         }
     };

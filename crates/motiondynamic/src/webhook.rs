@@ -347,7 +347,31 @@ impl WebhookReceiver {
         let router = axum::Router::new()
             .route("/{key}/{token}", post(handle))
             .with_state(self.clone());
-        motionkit_transport::bounded_router(router, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT)
+        let receiver = self.clone();
+        let admit = move |parts: &axum::http::request::Parts| {
+            let mut segments = parts.uri.path().rsplit('/');
+            let token = segments.next().unwrap_or_default();
+            let key = segments.next().unwrap_or_default();
+            receiver.admit(key, token).map_err(|e| e.status())
+        };
+        motionkit_transport::bounded_router(
+            router,
+            motionkit_transport::ReceiverBounds::new(WEBHOOK_MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT),
+            admit,
+        )
+    }
+
+    /// Judges a delivery from its path alone, before its body is read: the
+    /// token must verify and the key must be one this receiver issued (or,
+    /// with peer keys, any verified key).
+    pub fn admit(&self, key: &str, token: &str) -> Result<(), WebhookError> {
+        self.verify(key, token)?;
+        let state = self.state.lock().map_err(|_| WebhookError::UnknownKey)?;
+        if self.peer_keys || state.issued.contains_key(key) || state.delivered.contains_key(key) {
+            Ok(())
+        } else {
+            Err(WebhookError::UnknownKey)
+        }
     }
 }
 
@@ -363,8 +387,9 @@ async fn handle(
             StatusCode::OK
         }
         Ok(Delivery::Repeat) => StatusCode::OK,
+        // Counted and logged per interval by the bounded router.
         Err(e) => {
-            tracing::warn!(error = %e, "webhook delivery refused");
+            tracing::debug!(error = %e, "webhook delivery refused");
             e.status()
         }
     }

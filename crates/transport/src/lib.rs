@@ -107,7 +107,10 @@ pub use orchestrator::instant_after;
 pub use rate_limit_store::RateLimitStore;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use receiver::bounded_router;
+pub use receiver::{
+    RECEIVER_HEADER_DEADLINE, RECEIVER_MAX_CONNECTIONS, ReceiverBounds, bounded_router,
+    serve_receiver,
+};
 pub use redact::{BODY_EXCERPT_BYTES, excerpt, redact_url};
 pub use response::Response;
 pub use resume::{SessionFn, SessionStatus, SessionUri};

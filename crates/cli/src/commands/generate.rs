@@ -359,11 +359,10 @@ pub async fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<(), CliError> {
     let router = receiver_router(&receiver, md.local);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        motionkit_transport::serve_receiver(listener, router, async {
+            let _ = stopped.await;
+        })
+        .await;
     });
     let pictures = if md.local {
         Pictures::Local(public.clone())
