@@ -122,6 +122,12 @@ pub struct RateLimit {
     pub burst: NonZeroU32,
     /// How long the whole client pauses after a 429 without `Retry-After`.
     pub pause_on_429: Duration,
+    /// The longest pause a 429 can impose, whatever its `Retry-After` says:
+    /// a server's number is bounded before it is obeyed, stored in a shared
+    /// rate-limit file or sent to Redis. Default 5 minutes (DeepMotion's
+    /// document states no block length; this is our bound);
+    /// [`RateLimit::motiondynamic`] uses the documented one minute.
+    pub max_pause: Duration,
 }
 
 impl Default for RateLimit {
@@ -130,6 +136,7 @@ impl Default for RateLimit {
             requests_per_second: None,
             burst: NonZeroU32::MIN,
             pause_on_429: Duration::from_secs(60),
+            max_pause: Duration::from_secs(300),
         }
     }
 }
@@ -157,6 +164,7 @@ impl RateLimit {
         RateLimit::per_second(5)
             .burst(5)
             .pause_on_429(Duration::from_secs(60))
+            .max_pause(Duration::from_secs(60))
     }
 
     /// Sets the burst size. A zero burst is treated as one.
@@ -168,6 +176,12 @@ impl RateLimit {
     /// Sets the pause after a 429 that carries no `Retry-After`.
     pub fn pause_on_429(mut self, pause: Duration) -> Self {
         self.pause_on_429 = pause;
+        self
+    }
+
+    /// Sets the longest pause a 429 can impose (see [`RateLimit::max_pause`]).
+    pub fn max_pause(mut self, pause: Duration) -> Self {
+        self.max_pause = pause;
         self
     }
 }
@@ -182,6 +196,7 @@ mod tests {
         assert_eq!(limit.requests_per_second.map(NonZeroU32::get), Some(5));
         assert_eq!(limit.burst.get(), 5);
         assert_eq!(limit.pause_on_429, Duration::from_secs(60));
+        assert_eq!(limit.max_pause, Duration::from_secs(60));
     }
 
     #[test]

@@ -111,7 +111,13 @@ impl Transport {
             let outcome = match &result {
                 Ok(response) => Outcome::Response {
                     status: response.status().as_u16(),
-                    retry_after: response.retry_after(),
+                    retry_after: response.retry_after().map(|after| {
+                        if call.gated && response.status() == StatusCode::TOO_MANY_REQUESTS {
+                            inner.gate.bounded_pause(Some(after))
+                        } else {
+                            after
+                        }
+                    }),
                 },
                 Err(failure) => failure.outcome,
             };
@@ -140,7 +146,7 @@ impl Transport {
                     }
                 }
                 if response.status() == StatusCode::TOO_MANY_REQUESTS && call.gated {
-                    let pause = response.retry_after().unwrap_or(inner.gate.pause_on_429);
+                    let pause = inner.gate.bounded_pause(response.retry_after());
                     inner.gate.pause(pause).await;
                     inner
                         .counters
@@ -249,9 +255,11 @@ impl Transport {
             Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
                 Error::RateLimited {
                     request: call.label.clone(),
-                    retry_after: response
-                        .retry_after()
-                        .or(call.gated.then_some(self.inner.gate.pause_on_429)),
+                    retry_after: if call.gated {
+                        Some(self.inner.gate.bounded_pause(response.retry_after()))
+                    } else {
+                        response.retry_after()
+                    },
                     sent: Sent::Sent,
                 }
             }

@@ -38,6 +38,9 @@ pub(crate) struct Gate {
     gcra: Option<DefaultDirectRateLimiter>,
     paused_until: Mutex<Option<Instant>>,
     pub(crate) pause_on_429: Duration,
+    /// The longest pause a 429 imposes, and the longest wait the shared
+    /// state can ask for.
+    max_pause: Duration,
     shared: Option<SharedBackend>,
     /// The shared state failed and has not worked since.
     degraded: AtomicBool,
@@ -65,7 +68,8 @@ impl Gate {
         Gate {
             gcra,
             paused_until: Mutex::new(None),
-            pause_on_429: config.pause_on_429,
+            pause_on_429: config.pause_on_429.min(config.max_pause),
+            max_pause: config.max_pause,
             shared,
             degraded: AtomicBool::new(false),
         }
@@ -73,7 +77,14 @@ impl Gate {
 
     /// Pauses every request for `pause` from now, in this process and in
     /// the shared state. Never shortens a pause that is already longer.
+    /// A server's `Retry-After` (or the default pause), bounded by the
+    /// configured maximum.
+    pub(crate) fn bounded_pause(&self, retry_after: Option<Duration>) -> Duration {
+        retry_after.unwrap_or(self.pause_on_429).min(self.max_pause)
+    }
+
     pub(crate) async fn pause(&self, pause: Duration) {
+        let pause = pause.min(self.max_pause);
         // A pause too long to represent lasts as long as representable.
         let until = crate::orchestrator::instant_after(Instant::now(), pause);
         {
@@ -142,7 +153,9 @@ impl Gate {
                 }
                 Ok(Admission::Wait(wait)) => {
                     self.shared_works(shared);
-                    let wait = wait.max(MIN_SHARED_WAIT);
+                    // A state written by another program (or an older
+                    // motionkit) cannot pause this one past the bound.
+                    let wait = wait.min(self.max_pause).max(MIN_SHARED_WAIT);
                     let now = Instant::now();
                     if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });

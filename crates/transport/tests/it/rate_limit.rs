@@ -176,3 +176,40 @@ async fn the_rate_limit_holds_and_loses_nothing() {
         assert!(in_window <= (RATE + BURST) as usize, "{in_window}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absurd_retry_after_is_bounded_before_it_is_obeyed_or_stored() {
+    let (base, arrivals) = limited_server("999999999").await;
+    let dir = tempfile::tempdir().unwrap();
+    let build = || {
+        Transport::builder(&base)
+            .retry(fast_retry())
+            .timeouts(fast_timeouts())
+            .rate_limit(RateLimit::unlimited().max_pause(Duration::from_millis(300)))
+            .rate_limit_store(motionkit_transport::RateLimitStore::machine_wide_in(
+                dir.path(),
+            ))
+            .build()
+            .unwrap()
+    };
+    let first = build();
+    let started = Instant::now();
+    let refused = first.send(&LIMITED, Body::empty()).await.unwrap_err();
+    match &refused {
+        Error::RateLimited { retry_after, .. } => {
+            assert_eq!(*retry_after, Some(Duration::from_millis(300)), "{refused}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!refused.to_string().contains("999999"), "{refused}");
+    // A later run sharing the machine-wide state is paused for the bound at
+    // most, not for 31 years.
+    let later = build();
+    later.send(&OK, Body::empty()).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(arrivals.lock().unwrap().len(), 1);
+}
