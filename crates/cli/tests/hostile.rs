@@ -558,3 +558,39 @@ async fn a_link_planted_at_a_killed_runs_part_file_is_never_written_through() {
     let bytes = std::fs::read(out.join(&saved[0].0)).unwrap();
     assert!(bytes.ends_with(b"the real bytes"), "{bytes:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_that_repeat_are_server_faults_not_try_again_later() {
+    // A head larger than any client accepts.
+    let huge_head = Hostile::start(with_login(|_| {
+        Reply::json(200, "{}").header("x-padding", "a".repeat(2 * 1024 * 1024))
+    }))
+    .await;
+    // A download answered with a range nobody asked for.
+    let absurd_range = Hostile::start(one_output(|| {
+        Reply::new(206, Payload::Bytes(b"xx".to_vec()))
+            .header("content-range", "bytes 999999999-1000000000/5")
+    }))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for (server, args) in [
+        (&huge_head, vec!["status", RID]),
+        (&huge_head, vec!["--json", "status", RID]),
+        (&absurd_range, vec!["download", RID, "--out", "out"]),
+    ] {
+        let run = run_async(server.base.clone(), dir.path().to_owned(), args.clone()).await;
+        assert_eq!(run.code, Some(4), "{args:?}: {run:?}");
+        let output = format!("{}{}", run.stdout, run.stderr);
+        assert!(!output.contains("try again later"), "{args:?}: {output}");
+        assert!(output.contains("broke the protocol"), "{args:?}: {output}");
+        if args[0] == "--json" {
+            let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            assert_eq!(doc["error"]["kind"], "server_fault", "{doc}");
+            assert_eq!(doc["error"]["exit_code"], 4, "{doc}");
+        }
+        assert_bounded(&run);
+    }
+    assert!(!dir.path().join("out").read_dir().map_or(false, |mut d| {
+        d.any(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.'))
+    }));
+}

@@ -279,3 +279,31 @@ async fn an_unusable_name_is_rejected_before_sending() {
     assert!(matches!(error, Error::Validation(_)), "{error:?}");
     assert_eq!(files.hits.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_link_that_is_not_http_is_refused_as_such() {
+    let transport = Transport::builder("http://127.0.0.1:9").build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for link in ["file:///etc/passwd", "ftp://example.com/v.mp4", "not a url"] {
+        let refused = transport
+            .download(
+                link,
+                dir.path(),
+                &motionkit_transport::DownloadOptions::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, motionkit_transport::Error::Refused { .. }),
+            "{refused:?}"
+        );
+        let text = refused.to_string();
+        assert!(
+            text.contains("not an") && text.contains("http(s) URL"),
+            "{text}"
+        );
+        assert!(!text.contains("configuration"), "{text}");
+        assert!(!refused.may_have_reached_server());
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
