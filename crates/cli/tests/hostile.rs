@@ -278,8 +278,8 @@ async fn an_empty_rid_is_resolved_through_list_on_the_next_run_without_a_second_
     let first = run_async(server.base.clone(), dir.path().to_owned(), args.clone()).await;
     assert_eq!(
         first.code,
-        Some(2),
-        "temporary: a rerun resolves it: {first:?}"
+        Some(4),
+        "a server fault (the answer names no job), which a rerun looks up: {first:?}"
     );
     assert!(first.stderr.contains("may have been created"), "{first:?}");
     assert_eq!(server.count("POST", "/process"), 1);
