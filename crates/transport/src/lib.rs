@@ -104,7 +104,8 @@ pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
 pub use limits::{Limits, MinRate};
 pub use orchestrator::instant_after;
-pub use rate_limit_store::RateLimitStore;
+pub use rate_limit_file::RATE_LIMIT_FILE_LOCK_WAIT;
+pub use rate_limit_store::{RateLimitStore, StoreFallback};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{

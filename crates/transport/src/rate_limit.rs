@@ -21,10 +21,15 @@ use url::Url;
 use crate::config::RateLimit;
 use crate::error::Error;
 use crate::gcra::Admission;
-use crate::rate_limit_store::{RateLimitStore, SharedBackend};
+use crate::rate_limit_store::{RateLimitStore, SharedBackend, StoreFallback};
 
 /// Shortest sleep between two asks of the shared state.
 const MIN_SHARED_WAIT: Duration = Duration::from_millis(1);
+
+/// After the shared state failed, how long requests go straight to the
+/// fallback before the state is asked again (a held file lock costs its
+/// whole wait on every ask).
+const SHARED_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Why the gate refused to wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +47,16 @@ pub(crate) struct Gate {
     /// state can ask for.
     max_pause: Duration,
     shared: Option<SharedBackend>,
+    /// What to do while the shared state cannot be used.
+    fallback: StoreFallback,
+    /// The limiter used on top of the local one while the shared state
+    /// cannot be used ([`StoreFallback::Share`]): this process's share of
+    /// the rate.
+    share: Option<DefaultDirectRateLimiter>,
     /// The shared state failed and has not worked since.
     degraded: AtomicBool,
+    /// When the shared state last failed.
+    failed_at: Mutex<Option<Instant>>,
 }
 
 impl Gate {
@@ -58,7 +71,16 @@ impl Gate {
         store: &RateLimitStore,
         base_url: &Url,
     ) -> Result<Self, Error> {
-        Ok(Self::local(config, store.open(base_url, &config)?))
+        let mut gate = Self::local(config, store.open(base_url, &config)?);
+        gate.fallback = store.fallback();
+        if let (StoreFallback::Share { workers }, Some(rate)) =
+            (gate.fallback, config.requests_per_second)
+        {
+            // One `workers`-th of the rate, one request at a time.
+            let period = Duration::from_secs_f64(f64::from(workers.get()) / f64::from(rate.get()));
+            gate.share = Quota::with_period(period).map(RateLimiter::direct);
+        }
+        Ok(gate)
     }
 
     fn local(config: RateLimit, shared: Option<SharedBackend>) -> Self {
@@ -71,18 +93,22 @@ impl Gate {
             pause_on_429: config.pause_on_429.min(config.max_pause),
             max_pause: config.max_pause,
             shared,
+            fallback: StoreFallback::default(),
+            share: None,
             degraded: AtomicBool::new(false),
+            failed_at: Mutex::new(None),
         }
     }
 
-    /// Pauses every request for `pause` from now, in this process and in
-    /// the shared state. Never shortens a pause that is already longer.
     /// A server's `Retry-After` (or the default pause), bounded by the
     /// configured maximum.
     pub(crate) fn bounded_pause(&self, retry_after: Option<Duration>) -> Duration {
         retry_after.unwrap_or(self.pause_on_429).min(self.max_pause)
     }
 
+    /// Pauses every request for `pause` (bounded) from now, in this process
+    /// and in the shared state. Never shortens a pause that is already
+    /// longer.
     pub(crate) async fn pause(&self, pause: Duration) {
         let pause = pause.min(self.max_pause);
         // A pause too long to represent lasts as long as representable.
@@ -102,16 +128,18 @@ impl Gate {
     }
 
     fn shared_failed(&self, shared: &SharedBackend, error: &str) {
+        *self.failed_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         if !self.degraded.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 store = %shared.describe(),
                 error = %error,
-                "shared rate limit unavailable: this process uses its own limiter until it is back"
+                "shared rate limit unavailable: this process uses its fallback (its share of the rate, or none) until it is back"
             );
         }
     }
 
     fn shared_works(&self, shared: &SharedBackend) {
+        *self.failed_at.lock().unwrap_or_else(|p| p.into_inner()) = None;
         if self.degraded.swap(false, Ordering::Relaxed) {
             tracing::info!(store = %shared.describe(), "shared rate limit available again");
         }
@@ -125,18 +153,37 @@ impl Gate {
     /// after `deadline`.
     pub(crate) async fn wait(&self, deadline: Option<Instant>) -> Result<(), WouldPassDeadline> {
         if let Some(shared) = &self.shared {
-            self.wait_shared(shared, deadline).await?;
+            let recently_failed = self
+                .failed_at
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some_and(|at| at.elapsed() < SHARED_RETRY_AFTER);
+            if recently_failed || !self.wait_shared(shared, deadline).await? {
+                match self.fallback {
+                    StoreFallback::FailClosed => {
+                        return Err(WouldPassDeadline {
+                            wait: Duration::from_secs(1),
+                        });
+                    }
+                    StoreFallback::Share { .. } => {
+                        if let Some(share) = &self.share {
+                            wait_gcra(share, deadline).await?;
+                        }
+                    }
+                }
+            }
         }
         self.wait_local(deadline).await
     }
 
     /// Takes a slot in the shared state, honouring the local and shared
-    /// pauses. Returns at once when the shared state is unavailable.
+    /// pauses. Returns at once with `false` when the shared state is
+    /// unavailable.
     async fn wait_shared(
         &self,
         shared: &SharedBackend,
         deadline: Option<Instant>,
-    ) -> Result<(), WouldPassDeadline> {
+    ) -> Result<bool, WouldPassDeadline> {
         loop {
             let now = Instant::now();
             if let Some(until) = self.paused_until().filter(|until| *until > now) {
@@ -149,7 +196,7 @@ impl Gate {
             match shared.acquire().await {
                 Ok(Admission::Go) => {
                     self.shared_works(shared);
-                    return Ok(());
+                    return Ok(true);
                 }
                 Ok(Admission::Wait(wait)) => {
                     self.shared_works(shared);
@@ -164,7 +211,7 @@ impl Gate {
                 }
                 Err(e) => {
                     self.shared_failed(shared, &e);
-                    return Ok(());
+                    return Ok(false);
                 }
             }
         }
@@ -190,8 +237,30 @@ impl Gate {
                     if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });
                     }
+                    // Then the pause is checked again: a 429 may have come.
                     tokio::time::sleep(wait).await;
                 }
+            }
+        }
+    }
+}
+
+/// Waits for a slot of `gcra`, or fails at once when that would be after
+/// `deadline`.
+async fn wait_gcra(
+    gcra: &DefaultDirectRateLimiter,
+    deadline: Option<Instant>,
+) -> Result<(), WouldPassDeadline> {
+    loop {
+        match gcra.check() {
+            Ok(()) => return Ok(()),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(gcra.clock().now());
+                let now = Instant::now();
+                if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
+                    return Err(WouldPassDeadline { wait });
+                }
+                tokio::time::sleep(wait).await;
             }
         }
     }

@@ -1,6 +1,8 @@
-//! The machine-wide backend: the shared GCRA state in a small file, read
-//! and rewritten under an exclusive OS advisory lock (`flock` on Unix,
-//! `LockFileEx` on Windows, through `fd-lock`).
+//! The per-user (or, in a folder of the user's choice, system-wide)
+//! backend: the shared GCRA state in a small file, read and rewritten under
+//! an exclusive OS advisory lock (`flock` on Unix, tried with backoff for
+//! at most [`RATE_LIMIT_FILE_LOCK_WAIT`]; `LockFileEx` on Windows, through
+//! `fd-lock`).
 //!
 //! The lock belongs to an open file, not to a lock file on disk: when a
 //! holder exits or crashes the OS releases it, so no process can leave the
@@ -93,11 +95,19 @@ fn locked<T>(path: &Path, step: impl FnOnce(&mut State, u64) -> T) -> std::io::R
             "not a plain file of this user (a link, or another user's file); refused",
         ));
     }
+    #[cfg(unix)]
+    let mut file = {
+        lock_within(&file, LOCK_WAIT)?;
+        file
+    };
+    #[cfg(not(unix))]
     let mut lock = fd_lock::RwLock::new(file);
+    #[cfg(not(unix))]
     let mut file = lock.write()?;
     let mut text = String::new();
     // A state is one short line; anything longer is not ours.
-    let _ = (&*file).take(256).read_to_string(&mut text);
+    let reader: &std::fs::File = &file;
+    let _ = reader.take(256).read_to_string(&mut text);
     let now = wall_clock_us();
     let mut state = parse(&text, now);
     let before = state;
@@ -109,6 +119,42 @@ fn locked<T>(path: &Path, step: impl FnOnce(&mut State, u64) -> T) -> std::io::R
         file.write_all(line.as_bytes())?;
     }
     Ok(out)
+}
+
+/// How long a request waits for another process's lock on the state file
+/// before treating the store as unavailable. A holder keeps it for a read
+/// and a write of a few dozen bytes; one that keeps it longer is stopped
+/// (Ctrl-Z, a debugger) or stalled (a network file system).
+pub const RATE_LIMIT_FILE_LOCK_WAIT: Duration = Duration::from_secs(2);
+const LOCK_WAIT: Duration = RATE_LIMIT_FILE_LOCK_WAIT;
+
+/// Takes the exclusive advisory lock on `file` (released when it is
+/// closed), trying with backoff for at most `wait`.
+#[cfg(unix)]
+fn lock_within(file: &std::fs::File, wait: Duration) -> std::io::Result<()> {
+    use rustix::fs::{FlockOperation, flock};
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(1);
+    loop {
+        match flock(file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(()),
+            Err(e) if e == rustix::io::Errno::WOULDBLOCK || e == rustix::io::Errno::INTR => {
+                if started.elapsed() >= wait {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::WouldBlock,
+                        format!(
+                            "another process has held the lock for over {:.0}s (stopped or \
+                             stalled?)",
+                            wait.as_secs_f64()
+                        ),
+                    ));
+                }
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Reads a state line; an empty file is a fresh state, anything else that
@@ -195,6 +241,24 @@ mod tests {
         assert_eq!(backend.acquire(CELL).await.unwrap(), Admission::Go);
         let text = std::fs::read_to_string(dir.path().join(file_name("http://h:1"))).unwrap();
         assert!(text.starts_with(MAGIC), "{text}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_holder_that_never_lets_go_makes_the_store_unavailable_not_hung() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = FileBackend::new(dir.path(), "http://h:1");
+        assert_eq!(backend.acquire(CELL).await.unwrap(), Admission::Go);
+        // Another process, stopped while holding the lock.
+        let held = std::fs::File::open(dir.path().join(file_name("http://h:1"))).unwrap();
+        rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
+        let started = std::time::Instant::now();
+        let refused = backend.acquire(CELL).await.unwrap_err();
+        let took = started.elapsed();
+        assert!(refused.contains("held the lock"), "{refused}");
+        assert!(took >= LOCK_WAIT && took < LOCK_WAIT * 3, "{took:?}");
+        drop(held);
+        assert!(backend.acquire(CELL).await.is_ok());
     }
 
     #[cfg(unix)]

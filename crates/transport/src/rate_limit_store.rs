@@ -9,6 +9,7 @@
 //! can only make a client slower, never faster.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,11 +38,54 @@ use crate::rate_limit_file::FileBackend;
 ///   Redis, for example hosts behind one NAT.
 ///
 /// The state is keyed by the API's origin (scheme, host and port). When a
-/// shared store cannot be used, the client falls back to its own limiter
-/// and logs one warning; it never sends faster than its own limit.
+/// shared store cannot be used (Redis down, a file lock held by a stopped
+/// process past [`RATE_LIMIT_FILE_LOCK_WAIT`](crate::RATE_LIMIT_FILE_LOCK_WAIT)), the
+/// client logs one warning and applies its [`StoreFallback`]; it never
+/// sends faster than its own limit.
 #[derive(Clone, Default)]
 pub struct RateLimitStore {
     kind: Kind,
+    fallback: StoreFallback,
+}
+
+/// What a client does while its shared rate-limit store cannot be used.
+///
+/// The default is [`StoreFallback::Share`] with 4 workers: a store is
+/// shared because several processes send from one address, and while it is
+/// down none of them knows how many the others are. Each sending a quarter
+/// of the rate keeps four of them within the limit (MotionDynamic blocks
+/// the whole address for a minute when it is passed), at the cost of a
+/// lone process running slower only while the store is down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreFallback {
+    /// Send at the rate divided by `workers` (and within the client's own
+    /// limit) until the store is back.
+    Share {
+        /// How many processes are expected to share the address.
+        workers: NonZeroU32,
+    },
+    /// Send nothing until the store is back: calls fail at once with
+    /// [`Error::RateLimited`] (not sent, temporary).
+    FailClosed,
+}
+
+impl Default for StoreFallback {
+    fn default() -> Self {
+        StoreFallback::Share {
+            workers: NonZeroU32::new(4).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+}
+
+impl StoreFallback {
+    /// [`StoreFallback::Share`] among `workers` processes (0 is taken as 1:
+    /// the client's whole limit).
+    pub fn share(workers: u32) -> Self {
+        StoreFallback::Share {
+            workers: NonZeroU32::new(workers).unwrap_or(NonZeroU32::MIN),
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -73,7 +117,19 @@ impl RateLimitStore {
     pub fn process() -> Self {
         RateLimitStore {
             kind: Kind::Process,
+            fallback: StoreFallback::default(),
         }
+    }
+
+    /// Sets what the client does while the store cannot be used (default
+    /// [`StoreFallback::Share`] among 4).
+    pub fn on_failure(mut self, fallback: StoreFallback) -> Self {
+        self.fallback = fallback;
+        self
+    }
+
+    pub(crate) fn fallback(&self) -> StoreFallback {
+        self.fallback
     }
 
     /// State shared by every process of this user on this machine, in
@@ -87,6 +143,7 @@ impl RateLimitStore {
     pub fn machine_wide_in(dir: impl Into<PathBuf>) -> Self {
         RateLimitStore {
             kind: Kind::Machine(dir.into()),
+            fallback: StoreFallback::default(),
         }
     }
 
@@ -109,6 +166,7 @@ impl RateLimitStore {
     pub fn redis(url: impl Into<String>) -> Self {
         RateLimitStore {
             kind: Kind::Redis(SecretString::from(url.into())),
+            fallback: StoreFallback::default(),
         }
     }
 

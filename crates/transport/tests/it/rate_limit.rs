@@ -213,3 +213,85 @@ async fn an_absurd_retry_after_is_bounded_before_it_is_obeyed_or_stored() {
     );
     assert_eq!(arrivals.lock().unwrap().len(), 1);
 }
+
+/// A transport sending to `/ok` at 20/s, sharing its state through files
+/// in `dir`, with `fallback` while they cannot be used.
+fn sharing(
+    base: &str,
+    dir: &std::path::Path,
+    fallback: motionkit_transport::StoreFallback,
+) -> Transport {
+    Transport::builder(base)
+        .retry(fast_retry())
+        .timeouts(fast_timeouts())
+        .rate_limit(RateLimit::per_second(20))
+        .rate_limit_store(
+            motionkit_transport::RateLimitStore::machine_wide_in(dir).on_failure(fallback),
+        )
+        .build()
+        .unwrap()
+}
+
+/// Holds the lock of every state file in `dir`, as a stopped process would.
+fn stopped_holder(dir: &std::path::Path) -> Vec<std::fs::File> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let file = std::fs::File::open(entry.unwrap().path()).unwrap();
+            rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).unwrap();
+            file
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_lock_holder_costs_one_bounded_wait_then_the_share_of_the_rate() {
+    let (base, arrivals) = limited_server("1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let transport = sharing(
+        &base,
+        dir.path(),
+        motionkit_transport::StoreFallback::share(4),
+    );
+    transport.send(&OK, Body::empty()).await.unwrap();
+    let _held = stopped_holder(dir.path());
+    let started = Instant::now();
+    for _ in 0..6 {
+        transport.send(&OK, Body::empty()).await.unwrap();
+    }
+    let took = started.elapsed();
+    // One wait for the lock (2 s), then a quarter of 20/s: 5 intervals of 200 ms.
+    assert!(took >= Duration::from_millis(2900), "{took:?}");
+    assert!(took < Duration::from_secs(6), "{took:?}");
+    assert_eq!(arrivals.lock().unwrap().len(), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fail_closed_store_sends_nothing_while_it_is_unavailable() {
+    let (base, arrivals) = limited_server("1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let transport = sharing(
+        &base,
+        dir.path(),
+        motionkit_transport::StoreFallback::FailClosed,
+    );
+    transport.send(&OK, Body::empty()).await.unwrap();
+    let held = stopped_holder(dir.path());
+    let refused = transport.send(&OK, Body::empty()).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            Error::RateLimited {
+                sent: Sent::NotSent,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(refused.is_temporary());
+    assert_eq!(arrivals.lock().unwrap().len(), 1);
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(5100)).await;
+    transport.send(&OK, Body::empty()).await.unwrap();
+    assert_eq!(arrivals.lock().unwrap().len(), 2);
+}
