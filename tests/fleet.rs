@@ -330,3 +330,23 @@ async fn three_replicas_with_their_own_memory_act_once_each() {
         assert_eq!(acted.len(), 3, "{service}: {acted:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_down_four_workers_keep_to_their_share_and_trip_nothing() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    // Four workers, each at a quarter of 5 req/s while Redis is down.
+    let requests = 6;
+    let run = fleet_run(
+        &format!("redis:redis://127.0.0.1:{port}"),
+        WORKERS,
+        requests,
+        &[("RUST_LOG", "warn")],
+    )
+    .await;
+    eprintln!("redis down, four workers: {run:?}");
+    assert_eq!((run.ok, run.failed), (WORKERS * requests, 0), "{run:?}");
+    assert_eq!(run.rate_limited, 0, "the share kept them within 5 req/s: {run:?}");
+    assert!(run.rate <= 5.5, "{run:?}");
+}

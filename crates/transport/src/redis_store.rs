@@ -7,7 +7,7 @@
 //! | key | value | TTL |
 //! |---|---|---|
 //! | `motionkit:ratelimit:{ORIGIN}:tat` | theoretical arrival time, µs (Redis `TIME`) | until the bucket is full again, + 1 s |
-//! | `motionkit:ratelimit:{ORIGIN}:pause` | `1` while every member pauses | the pause (`Retry-After`, or 60 s), at most 1 h |
+//! | `motionkit:ratelimit:{ORIGIN}:pause` | `1` while every member pauses | the pause (`Retry-After`, or 60 s), at most `RateLimit::max_pause` |
 //! | `motionkit:dedupe:SHA256` | `1` once a delivery was acted on | the store's TTL (default 2 h) |
 //!
 //! The braces make both rate-limit keys one Redis Cluster hash slot, as
