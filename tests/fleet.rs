@@ -347,7 +347,10 @@ async fn with_redis_down_four_workers_keep_to_their_share_and_trip_nothing() {
     .await;
     eprintln!("redis down, four workers: {run:?}");
     assert_eq!((run.ok, run.failed), (WORKERS * requests, 0), "{run:?}");
-    assert_eq!(run.rate_limited, 0, "the share kept them within 5 req/s: {run:?}");
+    assert_eq!(
+        run.rate_limited, 0,
+        "the share kept them within 5 req/s: {run:?}"
+    );
     // One request at once, then one per 0.8 s each (a quarter of 5/s);
     // with their whole own limit they would be done in half a second.
     let floor = (requests - 1) as f64 * 0.8;

@@ -1557,3 +1557,38 @@ async fn without_reads_or_a_webhook_the_wait_says_it_cannot_tell_at_once() {
     assert_eq!(stat(&sandbox, "generations"), 1);
     sandbox.shutdown().await;
 }
+
+/// The whole generation in a few lines: a receiver that serves itself
+/// (`WebhookReceiver::bind`, no axum of the program's own), theme to saved
+/// MP4, into a folder that does not exist yet.
+#[tokio::test]
+async fn a_generation_from_theme_to_saved_mp4_with_a_receiver_that_serves_itself() {
+    let sandbox = start(|_| {}).await;
+    let pictures = pictures().await;
+    let hooks = WebhookReceiver::bind("127.0.0.1:0", None).await.unwrap();
+    assert!(hooks.public_base().starts_with("http://127.0.0.1:"));
+    let client = builder(&sandbox)
+        .webhooks(hooks.receiver().clone())
+        .build()
+        .unwrap();
+    let themes = client.themes(&ThemesQuery::new()).await.unwrap();
+    let theme = themes.iter().find(|t| t.theme_id == DEMO_THEME_ID).unwrap();
+    let submission = documented_generate(theme, &pictures)
+        .send(&client)
+        .await
+        .unwrap();
+    let video = client.wait(&submission).await.unwrap();
+    assert_eq!(video.via, ReadyVia::Webhook);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("renders").join("today");
+    let saved = client.download(&video, &out).await.unwrap();
+    assert!(saved.path.starts_with(&out), "{saved:?}");
+    let bytes = std::fs::read(&saved.path).unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp");
+    let addr = hooks.local_addr();
+    hooks.shutdown().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "stopped"
+    );
+}

@@ -188,6 +188,13 @@ impl Error {
         }
     }
 
+    /// True when the server broke the HTTP, upload or download protocol
+    /// (see [`motionkit_transport::Error::is_server_fault`]): retrying will
+    /// most likely fail the same way.
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.is_server_fault())
+    }
+
     /// True when the JWT is missing, rejected or expired: get a new token
     /// and rebuild the client. Retrying does not help.
     pub fn is_auth(&self) -> bool {

@@ -92,6 +92,8 @@ mod graphql;
 #[cfg_attr(docsrs, doc(cfg(feature = "graphql")))]
 pub mod operations;
 mod query;
+#[cfg(feature = "axum")]
+mod serve;
 mod submit;
 mod values;
 mod wait;
@@ -109,6 +111,9 @@ pub use graphql::{Graphql, ThemesPage};
 pub use query::{
     Column, GenerationColumn, GenerationsQuery, Order, Query, Select, ThemeColumn, ThemesQuery,
 };
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use serve::ServedReceiver;
 pub use submit::{PREFER_RETURN_MINIMAL, Submission};
 pub use values::GenerationValues;
 pub use wait::{ReadyVia, Video};

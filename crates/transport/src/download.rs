@@ -79,8 +79,9 @@ pub struct DownloadReport {
 
 impl Transport {
     /// Downloads `url` (a signed storage URL: no credentials are sent) into
-    /// `dir`, atomically: the file appears under its final name only when
-    /// complete and flushed to disk. Returns where it was saved.
+    /// `dir` (created when missing), atomically: the file appears under its
+    /// final name only when complete and flushed to disk. Returns where it
+    /// was saved.
     ///
     /// The transfer runs as a task of its own on the current Tokio runtime
     /// (stopped if this future is dropped), so that every received chunk is
@@ -200,7 +201,8 @@ impl Transport {
     }
 }
 
-/// Opens a fresh part file in `dir` (on the blocking pool).
+/// Opens a fresh part file in `dir`, creating the folder when missing (on
+/// the blocking pool).
 async fn start_part(
     dir: &Path,
     url: &Url,
@@ -208,6 +210,7 @@ async fn start_part(
 ) -> Result<(Partial, PartPath), Error> {
     let (part_dir, part_url, part_name) = (dir.to_owned(), url.clone(), name.clone());
     let part = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&part_dir)?;
         open_part_file(&part_dir, &part_url, part_name.as_deref())
     })
     .await
