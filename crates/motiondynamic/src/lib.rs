@@ -118,8 +118,8 @@ pub use submit::{PREFER_RETURN_MINIMAL, Submission};
 pub use values::GenerationValues;
 pub use wait::{ReadyVia, Video};
 pub use webhook::{
-    Delivery, VideoReady, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT, WEBHOOK_MAX_REMEMBERED,
-    WebhookError, WebhookReceiver,
+    Delivery, VideoReady, WEBHOOK_KEY_LIFETIME, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT,
+    WEBHOOK_MAX_REMEMBERED, WebhookError, WebhookReceiver,
 };
 
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};

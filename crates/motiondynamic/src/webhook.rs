@@ -17,6 +17,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[cfg(feature = "axum")]
 use axum::extract::{Path, State};
@@ -96,15 +97,38 @@ pub enum Delivery {
 
 #[derive(Debug, Default)]
 struct Pending {
-    /// Keys issued and not yet delivered, with their waiter if any.
-    issued: HashMap<String, Option<oneshot::Sender<VideoReady>>>,
+    /// Keys issued and not yet delivered: when, and their waiter if any.
+    issued: HashMap<String, Issued>,
     /// Keys delivered, with what was delivered.
     delivered: HashMap<String, VideoReady>,
     /// Delivered keys, oldest first, to bound `delivered`.
     delivered_order: VecDeque<String>,
 }
 
+/// One issued key.
+#[derive(Debug)]
+struct Issued {
+    at: tokio::time::Instant,
+    waiter: Option<oneshot::Sender<VideoReady>>,
+}
+
+/// How long an issued key is kept without a delivery, unless something
+/// waits for it: MotionDynamic renders within 18 minutes of a cold start
+/// and retries a delivery for an hour, so a key older than this will not
+/// be delivered.
+pub const WEBHOOK_KEY_LIFETIME: Duration = Duration::from_secs(3 * 60 * 60);
+
 impl Pending {
+    /// Forgets issued keys past [`WEBHOOK_KEY_LIFETIME`] that nothing
+    /// waits for any more, so that keys of generations given up on, timed
+    /// out or dropped do not pile up.
+    fn prune(&mut self, now: tokio::time::Instant) {
+        self.issued.retain(|_, issued| {
+            let waited_on = issued.waiter.as_ref().is_some_and(|w| !w.is_closed());
+            waited_on || now.duration_since(issued.at) < WEBHOOK_KEY_LIFETIME
+        });
+    }
+
     fn remember(&mut self, ready: VideoReady) {
         while self.delivered_order.len() >= WEBHOOK_MAX_REMEMBERED {
             if let Some(old) = self.delivered_order.pop_front() {
@@ -218,7 +242,15 @@ impl WebhookReceiver {
         let key = uuid::Uuid::new_v4().simple().to_string();
         let url = self.url_for(&key);
         if let Ok(mut state) = self.state.lock() {
-            state.issued.insert(key.clone(), None);
+            let now = tokio::time::Instant::now();
+            state.prune(now);
+            state.issued.insert(
+                key.clone(),
+                Issued {
+                    at: now,
+                    waiter: None,
+                },
+            );
         }
         (key, url)
     }
@@ -238,7 +270,7 @@ impl WebhookReceiver {
             }
             let slot = state.issued.get_mut(key)?;
             let (sender, receiver) = oneshot::channel();
-            *slot = Some(sender);
+            slot.waiter = Some(sender);
             receiver
         };
         receiver.await.ok()
@@ -310,7 +342,7 @@ impl WebhookReceiver {
         if state.delivered.contains_key(&ready.key) {
             return Delivery::Repeat;
         }
-        let waiter = state.issued.remove(&ready.key).flatten();
+        let waiter = state.issued.remove(&ready.key).and_then(|i| i.waiter);
         state.remember(ready.clone());
         drop(state);
         if let Some(waiter) = waiter {
@@ -476,5 +508,35 @@ mod tests {
         assert_eq!(waiting.await.unwrap().unwrap().video, "v");
         assert_eq!(receiver.wait(&key).await.unwrap().video, "v");
         assert!(receiver.wait("unknown").await.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_nobody_waits_for_expire_and_awaited_ones_do_not() {
+        let receiver = WebhookReceiver::new("http://h");
+        let (stale, stale_url) = receiver.issue();
+        let (awaited, _) = receiver.issue();
+        let waiting = {
+            let receiver = receiver.clone();
+            let awaited = awaited.clone();
+            tokio::spawn(async move { receiver.wait(&awaited).await })
+        };
+        tokio::task::yield_now().await;
+        tokio::time::advance(WEBHOOK_KEY_LIFETIME + Duration::from_secs(1)).await;
+        let (_fresh, _) = receiver.issue();
+        let (key, token) = path_parts(&stale_url);
+        assert_eq!(key, stale);
+        assert_eq!(receiver.admit(&key, &token), Err(WebhookError::UnknownKey));
+        let awaited_url = receiver.url_for(&awaited);
+        let (key, token) = path_parts(&awaited_url);
+        assert_eq!(receiver.admit(&key, &token), Ok(()), "its waiter keeps it");
+        receiver
+            .receive(&key, &token, br#"{"video":"https://cdn.example/v.mp4"}"#)
+            .unwrap();
+        assert_eq!(
+            waiting.await.unwrap().unwrap().video,
+            "https://cdn.example/v.mp4"
+        );
+        let state = receiver.state.lock().unwrap();
+        assert_eq!(state.issued.len(), 1, "only the fresh key is left");
     }
 }
