@@ -75,7 +75,7 @@ impl Gate {
     /// the shared state. Never shortens a pause that is already longer.
     pub(crate) async fn pause(&self, pause: Duration) {
         // A pause too long to represent lasts as long as representable.
-        let until = crate::orchestrator::instant_after(Instant::now(), pause);
+        let until = crate::instant::instant_after(Instant::now(), pause);
         {
             let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
             if paused.is_none_or(|current| current < until) {
@@ -144,7 +144,7 @@ impl Gate {
                     self.shared_works(shared);
                     let wait = wait.max(MIN_SHARED_WAIT);
                     let now = Instant::now();
-                    if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
+                    if deadline.is_some_and(|d| crate::instant::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });
                     }
                     tokio::time::sleep(wait).await;
@@ -174,7 +174,7 @@ impl Gate {
                 Ok(()) => return Ok(()),
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(gcra.clock().now());
-                    if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
+                    if deadline.is_some_and(|d| crate::instant::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });
                     }
                     tokio::time::sleep(wait).await;
