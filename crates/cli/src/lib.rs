@@ -219,9 +219,9 @@ fn with_default_hint(error: CliError, raw: &[std::ffi::OsString]) -> CliError {
         K::Config => "`motionkit config show` shows each setting and where it came from; \
                       `motionkit config --help` describes the file"
             .to_owned(),
-        K::Local => {
-            "check the path, that its folder exists and that you may write there".to_owned()
-        }
+        K::Local => "check the path named above: that it exists and that you may read it, or \
+                     write to its folder"
+            .to_owned(),
         _ => return error,
     };
     error.hint(hint)

@@ -131,6 +131,17 @@ fn input_errors_have_hints_and_no_clap_glitches() {
             "missing.mp4",
             "check each VIDEO path",
         ),
+        // A missing file of another command: a local error with its hint.
+        (
+            vec![
+                "--sandbox".into(),
+                "models".into(),
+                "upload".into(),
+                home.path().join("missing.fbx").display().to_string(),
+            ],
+            "missing.fbx",
+            "check the path named above",
+        ),
         // A required argument left out: one sentence, no ":;".
         (
             vec!["animate".into()],
