@@ -7,17 +7,18 @@
 # and SCHEMATHESIS_MAX_TIME seconds per run (default 40).
 #
 # Runs alone too: .ci/schemathesis.sh [path/to/motionkit-sandbox]
-# (builds the sandbox when no binary is given and none is built).
+# (builds the sandbox when no binary is given).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin_dir="$(.ci/venv.sh)"
 py="$bin_dir/python"
 st="$bin_dir/st"
-sandbox="${1:-target/debug/motionkit-sandbox}"
-if [ ! -x "$sandbox" ]; then
-    cargo build --quiet --locked -p motionkit-sandbox
-    sandbox=target/debug/motionkit-sandbox
+# Without an argument, the sandbox cargo builds (a no-op when current),
+# wherever its target directory is.
+sandbox="${1:-}"
+if [ -z "$sandbox" ]; then
+    sandbox="$(.ci/built.sh -p motionkit-sandbox | sed -n 's/^motionkit-sandbox=//p')"
 fi
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
 max_time="${SCHEMATHESIS_MAX_TIME:-40}"

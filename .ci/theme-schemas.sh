@@ -9,10 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin_dir="$(.ci/venv.sh)"
-motionkit="${1:-target/debug/motionkit}"
-if [ ! -x "$motionkit" ]; then
-    cargo build --quiet --locked -p motionkit-cli
-    motionkit=target/debug/motionkit
+# Without an argument, the CLI cargo builds (a no-op when current),
+# wherever its target directory is.
+motionkit="${1:-}"
+if [ -z "$motionkit" ]; then
+    motionkit="$(.ci/built.sh -p motionkit-cli | sed -n 's/^motionkit=//p')"
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

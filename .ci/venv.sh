@@ -4,7 +4,9 @@
 # stamp holding the requirements' checksum skips pip when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv="${MOTIONKIT_CI_VENV:-target/ci-venv}"
+# In cargo's target directory (wherever CARGO_TARGET_DIR puts it), unless
+# MOTIONKIT_CI_VENV says otherwise.
+venv="${MOTIONKIT_CI_VENV:-$(.ci/target-dir.sh)/ci-venv}"
 stamp="$venv/.requirements.sha256"
 want="$(sha256sum .ci/requirements.txt | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ]; then

@@ -163,7 +163,8 @@ impl Drop for SandboxProcess {
     }
 }
 
-/// A binary built next to the running executable (`target/release/NAME`).
+/// A binary built next to the running executable (`TARGET/release/NAME`,
+/// wherever cargo's target directory is).
 pub fn sibling(name: &str) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current executable: {e}"))?;
     let path = exe.with_file_name(name);

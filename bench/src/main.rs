@@ -321,7 +321,13 @@ fn print_section(section: Section) -> ExitCode {
 /// failed.
 fn in_release(args: &[&str]) -> Option<ExitCode> {
     let root = workspace_root();
-    let target = target_dir(&root);
+    let target = match target_dir(&root) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("bench: where cargo builds: {e}");
+            return Some(ExitCode::FAILURE);
+        }
+    };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("bench: building motionkit-bench and motionkit-sandbox in release mode");
     // Both in one build, as `motionkit-bench` enables the sandbox's default
@@ -394,16 +400,39 @@ fn set_by_cargo_run(name: &std::ffi::OsStr) -> bool {
 }
 
 /// The target directory this binary was built into (`TARGET/PROFILE/
-/// motionkit-bench`), else `CARGO_TARGET_DIR` or the workspace's `target`.
-fn target_dir(root: &Path) -> PathBuf {
+/// motionkit-bench`), else the one cargo names (`cargo metadata`'s
+/// `target_directory`: `CARGO_TARGET_DIR`, `build.target-dir` or the
+/// workspace's `target`).
+fn target_dir(root: &Path) -> Result<PathBuf, String> {
     let built_in = std::env::current_exe().ok().and_then(|exe| {
         let profile = exe.parent()?;
         matches!(profile.file_name()?.to_str()?, "debug" | "release").then_some(())?;
         Some(profile.parent()?.to_path_buf())
     });
-    built_in
-        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
-        .unwrap_or_else(|| root.join("target"))
+    match built_in {
+        Some(dir) => Ok(dir),
+        None => cargo_target_dir(root),
+    }
+}
+
+/// `cargo metadata`'s `target_directory` for the workspace at `root`.
+fn cargo_target_dir(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(&cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("`{cargo} metadata` failed ({})", output.status));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("`{cargo} metadata` printed no JSON: {e}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("`{cargo} metadata` names no target_directory"))
 }
 
 /// Runs every benchmark; one that fails becomes a failed section. The

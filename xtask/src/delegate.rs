@@ -7,11 +7,12 @@
 //! - `cargo xtask cli-schemas` runs the CLI's test that checks
 //!   `docs/cli-schemas/`, with `MOTIONKIT_UPDATE_DOCS=1` so that it rewrites
 //!   them (`crates/cli/tests/generated_docs.rs`);
-//! - `cargo xtask man [DIR]` runs the CLI's man-page test with
-//!   `MOTIONKIT_MAN_DIR=DIR` so that it writes the pages there
-//!   (`target/man` by default).
+//! - `cargo xtask man [DIR]` is `cargo run -p motionkit-cli -- man DIR`
+//!   (the binary writes its own man pages), into `man/` of cargo's target
+//!   directory by default (`cargo metadata`'s `target_directory`, so
+//!   `CARGO_TARGET_DIR` is followed).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// The CLI's test file that writes its generated documentation.
@@ -94,11 +95,43 @@ pub fn cli_schemas(root: &Path) -> ExitCode {
     )
 }
 
+/// cargo's target directory for the workspace at `root` (`cargo metadata`'s
+/// `target_directory`: `target/`, `CARGO_TARGET_DIR` or `build.target-dir`).
+pub fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(&cargo);
+    command
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root);
+    without_run_env(&mut command);
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`cargo metadata` failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("`cargo metadata` printed no JSON: {e}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "`cargo metadata` names no target_directory".to_owned())
+}
+
 /// `cargo xtask man [DIR]`: a relative `DIR` is taken from the current
-/// folder, as users expect (the test runs in the CLI's folder).
+/// folder, as users expect (cargo runs the binary in the workspace root).
 pub fn man(root: &Path, args: &[&str]) -> ExitCode {
     let dir = match args {
-        [] => root.join("target").join("man"),
+        [] => match target_dir(root) {
+            Ok(target) => target.join("man"),
+            Err(e) => {
+                eprintln!("man: where cargo builds: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
         [dir] => match std::path::absolute(dir) {
             Ok(dir) => dir,
             Err(e) => {
@@ -111,9 +144,13 @@ pub fn man(root: &Path, args: &[&str]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let Some(dir) = dir.to_str() else {
+        eprintln!("man: {} is not UTF-8", dir.display());
+        return ExitCode::FAILURE;
+    };
     cargo(
         root,
-        &docs_test("every_command_gets_a_man_page"),
-        &[("MOTIONKIT_MAN_DIR", &dir)],
+        &["run", "--quiet", "-p", "motionkit-cli", "--", "man", dir],
+        &[],
     )
 }

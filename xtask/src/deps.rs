@@ -6,7 +6,16 @@
 //! `--check`, writes nothing and fails when a lean tree gains a heavy part:
 //! a web server framework, SQLite, a GraphQL server, the GraphQL client's
 //! code generator where it is optional, or a JWT library in the CLI built
-//! without the sandbox. The rules are in [`RULES`].
+//! without the sandbox (the rules are in [`RULES`]), or when the committed
+//! table differs from the counts.
+//!
+//! Everything here reads the locked tree (`cargo tree --locked`, the
+//! versions in `Cargo.lock`), the tree that `cargo install --locked` and
+//! this repository's builds get. A project that depends on our crates
+//! resolves afresh and may get newer versions of some dependencies, with a
+//! few packages more or fewer; the table says so. The rules hold either
+//! way: the parts they forbid come from our own features, not from the
+//! resolver's choice of versions.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -204,6 +213,12 @@ pub fn check(root: &Path) -> Result<(), String> {
             }
         }
     }
+    let committed = std::fs::read_to_string(root.join(TABLE_PATH)).unwrap_or_default();
+    if committed != table(root)? {
+        problems.push(format!(
+            "{TABLE_PATH} does not match the locked tree: run `cargo xtask deps`"
+        ));
+    }
     if problems.is_empty() {
         Ok(())
     } else {
@@ -216,13 +231,25 @@ pub fn table(root: &Path) -> Result<String, String> {
     let mut out = String::from(
         "# Dependencies\n\n\
          Normal dependencies of each published crate (unique packages in\n\
-         `cargo tree -e normal`, the crate itself excluded), with its default\n\
-         features and with `--no-default-features` plus one TLS backend\n\
+         `cargo tree --locked -e normal`, the crate itself excluded), with its\n\
+         default features and with `--no-default-features` plus one TLS backend\n\
          (`rustls`; validation and models have no TLS). Written by\n\
          `cargo xtask deps`; `cargo xtask deps --check` (run by `.ci/run`)\n\
-         fails when a lean tree gains axum, hyper's server, rusqlite,\n\
-         async-graphql, graphql_client (motiondynamic) or, for the CLI\n\
-         without its `sandbox` feature, jsonwebtoken or mp4.\n\n\
+         fails when this table is stale or when a lean tree gains axum,\n\
+         hyper's server, rusqlite, async-graphql, graphql_client\n\
+         (motiondynamic) or, for the CLI without its `sandbox` feature,\n\
+         jsonwebtoken or mp4.\n\n\
+         **What is counted: the locked tree.** The counts are of the versions\n\
+         in this repository's `Cargo.lock`, which is what `cargo install\n\
+         --locked` and the repository's own builds use. A project that adds\n\
+         these crates resolves its dependencies afresh and may get newer\n\
+         versions, with a few packages more or fewer: for example, with\n\
+         `encoding_rs` 0.8.44 (which adds `simdutf8`, `core_detect` and\n\
+         `multiversion_no_op`) a fresh resolve of a lean\n\
+         `motionkit-deepmotion` had 3 packages more than the locked tree. The\n\
+         rules of `--check` hold either way: the parts they forbid come from\n\
+         our features, not from the versions a resolver picks. To see your\n\
+         own count, run `cargo tree -e normal -p CRATE` in your project.\n\n\
          | crate | packages, default features | packages, `--no-default-features` + TLS | the default features |\n\
          |---|---:|---:|---|\n",
     );

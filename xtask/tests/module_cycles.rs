@@ -1,6 +1,11 @@
 //! No library crate's modules import each other in a cycle: each crate's
 //! top-level modules form a graph (an edge for every `crate::name` in a
-//! module's non-test code), and that graph has no cycle. A cycle means two
+//! module's non-test code, where `name` is a module or an item the crate
+//! root re-exports from one: `crate::instant_after` is an edge to
+//! `instant`), and that graph has no cycle. One level deeper, the
+//! submodules of every folder module (`sandbox`'s `deepmotion::{api,
+//! store, jobs, ...}`) form a graph of their own (`super::name` and
+//! `crate::folder::name`) that has no cycle either. A cycle means two
 //! modules are one concern split in two, or one reaches back into its user.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,12 +86,43 @@ fn crate_references(code: &str) -> BTreeSet<String> {
     found
 }
 
+/// The items the crate root re-exports from its modules: `pub use
+/// instant::instant_after;` maps `instant_after` to `instant`.
+fn root_reexports(lib: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for statement in non_test_code(lib).split(';') {
+        let statement = statement.trim();
+        let Some(at) = statement.find("use ") else {
+            continue;
+        };
+        if !statement[..at].trim().starts_with("pub") {
+            continue;
+        }
+        let path = statement[at + 4..].trim().trim_start_matches("crate::");
+        let Some((module, rest)) = path.split_once("::") else {
+            continue;
+        };
+        let items = rest.trim().trim_start_matches('{').trim_end_matches('}');
+        for item in items.split(',') {
+            // `a::b::Name`, `Name as Other`: the name the root gives it.
+            let item = item.trim();
+            let name = item.rsplit(" as ").next().unwrap_or(item);
+            let name = name.rsplit("::").next().unwrap_or(name).trim();
+            if !name.is_empty() && name != "*" {
+                out.insert(name.to_owned(), module.trim().to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// The module graph of one crate: module → modules it refers to.
 fn graph(krate: &str) -> BTreeMap<String, BTreeSet<String>> {
     let src = root().join("crates").join(krate).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(&src, f)).collect();
+    let reexports = root_reexports(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &files {
         let Some(module) = module_of(&src, file) else {
@@ -95,12 +131,94 @@ fn graph(krate: &str) -> BTreeMap<String, BTreeSet<String>> {
         let text = std::fs::read_to_string(file).unwrap();
         let targets = edges.entry(module.clone()).or_default();
         for name in crate_references(&non_test_code(&text)) {
-            if name != module && modules.contains(&name) {
-                targets.insert(name);
+            let target = if modules.contains(&name) {
+                Some(name)
+            } else {
+                reexports.get(&name).cloned()
+            };
+            if let Some(target) = target.filter(|t| *t != module && modules.contains(t)) {
+                targets.insert(target);
             }
         }
     }
     edges
+}
+
+/// The names after every `prefix` that is not part of a longer path
+/// (`super::` but not `super::super::`), groups included.
+fn references_after(code: &str, prefix: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let ident = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    for (at, _) in code.match_indices(prefix) {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let rest = &code[at + prefix.len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            found.extend(inner.split(',').map(ident));
+        } else {
+            found.insert(ident(rest));
+        }
+    }
+    found.retain(|name| !matches!(name.as_str(), "" | "super" | "self"));
+    found
+}
+
+/// One level deeper: for every folder module `src/NAME/`, the graph of its
+/// submodules (`src/NAME/child.rs` or `src/NAME/child/`), with an edge
+/// for `super::sibling` in a child's own file, `super::super::sibling`
+/// one folder down, and `crate::NAME::sibling` anywhere in it.
+fn nested_graphs(krate: &str) -> Vec<(String, BTreeMap<String, BTreeSet<String>>)> {
+    let src = root().join("crates").join(krate).join("src");
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&src) else {
+        return out;
+    };
+    let mut folders: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let name = folder.file_name().unwrap().to_string_lossy().into_owned();
+        let mut files = Vec::new();
+        rust_files(&folder, &mut files);
+        let children: BTreeSet<String> = files
+            .iter()
+            .filter_map(|f| module_of(&folder, f))
+            .filter(|c| c != "mod")
+            .collect();
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for file in &files {
+            let Some(child) = module_of(&folder, file).filter(|c| c != "mod") else {
+                continue;
+            };
+            let code = non_test_code(&std::fs::read_to_string(file).unwrap());
+            let depth = file.strip_prefix(&folder).unwrap().components().count();
+            let mut names = references_after(&code, &format!("crate::{name}::"));
+            names.extend(match depth {
+                1 => references_after(&code, "super::"),
+                2 => references_after(&code, "super::super::"),
+                _ => BTreeSet::new(),
+            });
+            let targets = edges.entry(child.clone()).or_default();
+            targets.extend(
+                names
+                    .into_iter()
+                    .filter(|n| *n != child && children.contains(n)),
+            );
+        }
+        out.push((name, edges));
+    }
+    out
 }
 
 /// A cycle in `edges`, as the path that closes it.
@@ -145,6 +263,11 @@ fn library_crates_have_no_module_cycles() {
         if let Some(cycle) = find_cycle(&graph(krate)) {
             cycles.push(format!("{krate}: {}", cycle.join(" -> ")));
         }
+        for (folder, edges) in nested_graphs(krate) {
+            if let Some(cycle) = find_cycle(&edges) {
+                cycles.push(format!("{krate}::{folder}: {}", cycle.join(" -> ")));
+            }
+        }
     }
     assert!(cycles.is_empty(), "module cycles:\n{}", cycles.join("\n"));
 }
@@ -156,6 +279,21 @@ fn the_detector_sees_references_and_cycles() {
         refs.into_iter().collect::<Vec<_>>(),
         ["a", "b", "c"].map(String::from)
     );
+    let supers = references_after(
+        "use super::{a, b};\nsuper::c::f();\nsuper::super::d;",
+        "super::",
+    );
+    assert_eq!(
+        supers.into_iter().collect::<Vec<_>>(),
+        ["a", "b", "c"].map(String::from)
+    );
+    let reexports = root_reexports(
+        "mod x;\npub use instant::instant_after;\npub use a::{B, c::D as E};\nuse q::Private;",
+    );
+    assert_eq!(reexports["instant_after"], "instant");
+    assert_eq!(reexports["B"], "a");
+    assert_eq!(reexports["E"], "a");
+    assert!(!reexports.contains_key("Private"));
     let mut edges = BTreeMap::new();
     edges.insert("a".to_owned(), BTreeSet::from(["b".to_owned()]));
     edges.insert("b".to_owned(), BTreeSet::from(["c".to_owned()]));

@@ -301,8 +301,8 @@ pub enum Command {
     ))]
     #[cfg(feature = "sandbox")]
     Sandbox(motionkit_sandbox::SandboxArgs),
-    /// Show or create the config file.
-    #[command(after_long_help = examples!(
+    /// Show or create the config file (`motionkit config --help` describes its format).
+    #[command(long_about = CONFIG_FILE_HELP, after_long_help = examples!(
         "motionkit config show"
         "motionkit --profile staging config show --json"
         "motionkit config init"
@@ -325,10 +325,67 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Write the man pages, one per command (`motionkit.1`, `motionkit-animate.1`...),
+    /// into a folder.
+    #[command(after_long_help = examples!(
+        "motionkit man ~/.local/share/man/man1"
+        "motionkit man /tmp/man && man /tmp/man/motionkit-animate.1"
+    ))]
+    Man {
+        /// The folder (created when missing; existing pages are replaced).
+        dir: PathBuf,
+    },
     /// Print where the config file is looked for (same as `config path`).
     #[command(hide = true, after_long_help = examples!("motionkit config-path"))]
     ConfigPath,
 }
+
+impl Command {
+    /// `motionkit sandbox` ends on Ctrl-C (or SIGTERM) by design and
+    /// handles the signal itself; every other command is interrupted by it.
+    pub fn stops_on_ctrl_c(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        if matches!(self, Command::Sandbox(_)) {
+            return true;
+        }
+        false
+    }
+}
+
+/// The long help of `motionkit config`: the file's format, so that an
+/// installed binary documents it without the repository.
+pub const CONFIG_FILE_HELP: &str = "\
+Show or create the config file.
+
+Each setting comes from the first of: its flag, its environment variable, the
+selected profile's table (--profile NAME or MOTIONKIT_PROFILE), the file's
+top-level tables, the default (URLs only). `motionkit config show` prints every
+value and where it came from.
+
+The file is TOML: `motionkit config path` prints where it is looked for
+(Linux: ~/.config/motionkit/config.toml); --config-file or MOTIONKIT_CONFIG
+name another. It must be a regular file of at most 1 MiB; keep it private
+(`config init` writes it with mode 0600).
+
+  redis_url = \"redis://127.0.0.1:6379\"            # optional: MOTIONKIT_REDIS_URL, --redis-url
+
+  [deepmotion]
+  api_url = \"https://petest.deepmotion.com:443\"   # DEEPMOTION_API_URL, --deepmotion-url
+  client_id = \"...\"                               # DEEPMOTION_CLIENT_ID, --client-id
+  client_secret = \"...\"                           # DEEPMOTION_CLIENT_SECRET, --client-secret
+
+  [motiondynamic]
+  api_url = \"https://api.motiondynamic.tech\"      # MOTIONDYNAMIC_API_URL, --motiondynamic-url
+  token = \"...\"                                   # MOTIONDYNAMIC_TOKEN, --token (a JWT)
+
+  # motionkit --profile staging ...
+  [profiles.staging.deepmotion]
+  api_url = \"https://staging.example.com\"
+  client_id = \"...\"
+
+A command reads and checks only the service it uses. Unknown keys in a
+service's table are errors for that service's commands; an unknown top-level
+table is a warning.";
 
 /// `motionkit config ...`.
 #[derive(Debug, Subcommand)]

@@ -63,6 +63,25 @@ pub fn default_motiondynamic_url() -> &'static str {
         .map_or("https://api.motiondynamic.tech", |(_, url)| url)
 }
 
+/// Whether `url` can be a service's base URL: `http(s)://host[:port][/prefix]`,
+/// no query or fragment (the rule the clients apply when they are built).
+/// The error says what is wrong, for `config init` to ask again.
+pub fn check_api_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url.trim_end_matches('/'))
+        .map_err(|e| format!("{url:?} is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(format!(
+            "{url:?} is not an http:// or https:// URL with a host"
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "{url:?} has a query or fragment; give the base URL only"
+        ));
+    }
+    Ok(())
+}
+
 /// The config file, read and parsed once; services are resolved from it
 /// on demand. `Debug` shows the file's tables, never its values.
 #[derive(Clone, Default)]
@@ -400,6 +419,21 @@ mod tests {
         GlobalArgs {
             config_file: file,
             ..GlobalArgs::default()
+        }
+    }
+
+    #[test]
+    fn api_urls_are_checked_like_the_clients_check_them() {
+        assert!(check_api_url("https://petest.deepmotion.com:443").is_ok());
+        assert!(check_api_url("http://127.0.0.1:8080/prefix/").is_ok());
+        for bad in [
+            "my-client-id",
+            "petest.deepmotion.com",
+            "ftp://x",
+            "https://x/?a=1",
+            "",
+        ] {
+            assert!(check_api_url(bad).is_err(), "{bad}");
         }
     }
 

@@ -84,10 +84,10 @@ impl Lazy {
                     Err(_) => start(None).await?,
                 };
                 // Not a note: `--quiet` does not hide that results are simulated.
-                eprintln!(
+                crate::stdio::err(format_args!(
                     "motionkit: sandbox: {service} results are simulated by the embedded sandbox \
                      (--sandbox); nothing leaves this machine"
-                );
+                ));
                 Ok(embedded)
             })
             .await

@@ -8,10 +8,11 @@
 //! | 3 | authentication: credentials missing, rejected or expired |
 //! | 4 | server fault: the server broke the protocol (an invalid or oversized answer, an impossible `Range`, an upload it claims to hold but was never sent); running the same command again will most likely fail the same way |
 //!
-//! With `--json` a failure is also printed on stdout as
-//! `{"error": {"kind": ..., "message": ..., "exit_code": N, ...}}` (merged
-//! into the command's own document when it has partial results), and the
-//! exit code is the same as without `--json`.
+//! With `--json` a failure is also printed on stdout as `{"simulated":
+//! false, "error": {"kind": ..., "message": ..., "exit_code": N, ...}}`, or
+//! as the command's own document with `"error"` added last when it has
+//! partial results; keys keep the order of success documents (`simulated`
+//! first). The exit code is the same as without `--json`.
 
 use std::fmt;
 
@@ -89,6 +90,9 @@ pub enum ErrorKind {
     ServerFault,
     /// The network failed or timed out (exit 2).
     Network,
+    /// No connection could be made (DNS, refused, TLS): exit 1 when the
+    /// server never answered in this run (check its URL), else 2.
+    Unreachable,
     /// HTTP 429, 5xx, or a wait that ran out (exit 2).
     Temporary,
     /// Credentials missing, rejected or expired (exit 3).
@@ -123,8 +127,9 @@ pub struct CliError {
     pub problems: Vec<Problem>,
     /// DeepMotion's documented error code, for a failed job.
     pub error_code: Option<u32>,
-    /// The command's partial `--json` document, printed with the error in it.
-    pub output: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The command's partial `--json` document (pretty JSON text, keys in
+    /// its fields' order), printed with the error added to it.
+    pub output: Option<String>,
 }
 
 /// The `error` object of `--json` failures.
@@ -148,9 +153,12 @@ pub struct ErrorBody {
     pub error_code: Option<u32>,
 }
 
-/// A `--json` failure: `{"error": {...}}`.
+/// A `--json` failure: `{"simulated": ..., "error": {...}}`, or a command's
+/// partial document with `error` added last.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ErrorOutput {
+    /// True when the embedded sandbox was asked for (`--sandbox`).
+    pub simulated: bool,
     /// The failure.
     pub error: ErrorBody,
 }
@@ -232,11 +240,12 @@ impl CliError {
         self
     }
 
-    /// Attaches the command's partial `--json` document.
+    /// Attaches the command's partial `--json` document (a struct, whose
+    /// field order its keys keep).
     pub fn with_output(mut self, output: &impl Serialize) -> Self {
-        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(output) {
-            self.output = Some(map);
-        }
+        self.output = serde_json::to_string_pretty(output)
+            .ok()
+            .filter(|text| text.starts_with("{\n") && text.ends_with("\n}"));
         self
     }
 
@@ -252,13 +261,27 @@ impl CliError {
         }
     }
 
-    /// The `--json` document of this failure.
-    pub fn to_json_text(&self) -> String {
-        let mut doc = self.output.clone().unwrap_or_default();
-        let body = serde_json::to_value(self.body()).unwrap_or_default();
-        doc.insert("error".to_owned(), body);
-        serde_json::to_string_pretty(&serde_json::Value::Object(doc))
-            .unwrap_or_else(|_| "{\"error\":{}}".to_owned())
+    /// The `--json` document of this failure: the partial document with
+    /// `"error"` added as its last key, else `simulated` and `error`.
+    pub fn to_json_text(&self, simulated: bool) -> String {
+        let body = self.body();
+        match &self.output {
+            // `{\n  "simulated": ...,\n  ...\n}`: the body goes in before the
+            // closing brace, indented one level (JSON strings hold no raw
+            // newline, so every newline is structure).
+            Some(partial) => {
+                let body = serde_json::to_string_pretty(&body)
+                    .unwrap_or_else(|_| "{}".to_owned())
+                    .replace('\n', "\n  ");
+                let fields = partial.strip_suffix("\n}").unwrap_or(partial);
+                format!("{fields},\n  \"error\": {body}\n}}")
+            }
+            None => serde_json::to_string_pretty(&ErrorOutput {
+                simulated,
+                error: body,
+            })
+            .unwrap_or_else(|_| "{\"error\":{}}".to_owned()),
+        }
     }
 }
 
@@ -377,6 +400,10 @@ fn from_transport(error: &motionkit_transport::Error, temporary: bool) -> CliErr
         E::Validation(_) => (Exit::Permanent, ErrorKind::InvalidInput),
         E::Io { .. } => (Exit::Permanent, ErrorKind::Local),
         E::Config { .. } => (Exit::Permanent, ErrorKind::Config),
+        E::Connect {
+            sent: motionkit_transport::Sent::NotSent,
+            ..
+        } if temporary => (Exit::Temporary, ErrorKind::Unreachable),
         E::Connect { .. } | E::Timeout { .. } if temporary => (Exit::Temporary, ErrorKind::Network),
         E::Protocol { .. } => (Exit::ServerFault, ErrorKind::ServerFault),
         E::Http { status: 404, .. } => (Exit::Permanent, ErrorKind::NotFound),
@@ -506,9 +533,38 @@ mod tests {
     #[test]
     fn json_errors_carry_kind_and_exit_code() {
         let error = CliError::not_found("model m1 not found", "motionkit models list");
-        let doc: serde_json::Value = serde_json::from_str(&error.to_json_text()).unwrap();
+        let text = error.to_json_text(true);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["simulated"], true);
         assert_eq!(doc["error"]["kind"], "not_found");
         assert_eq!(doc["error"]["exit_code"], 1);
         assert_eq!(doc["error"]["hint"], "see `motionkit models list`");
+        assert!(
+            text.find("\"simulated\"") < text.find("\"error\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_partial_document_keeps_its_key_order_and_gets_error_last() {
+        #[derive(Serialize)]
+        struct Partial {
+            simulated: bool,
+            zebra: u8,
+            apple: Vec<u8>,
+        }
+        let error = CliError::temporary("later").with_output(&Partial {
+            simulated: false,
+            zebra: 1,
+            apple: vec![2],
+        });
+        let text = error.to_json_text(true);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["simulated"], false, "the document's own value wins");
+        assert_eq!(doc["error"]["exit_code"], 2);
+        let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap();
+        assert!(at("simulated") < at("zebra"), "{text}");
+        assert!(at("zebra") < at("apple"), "{text}");
+        assert!(at("apple") < at("error"), "{text}");
     }
 }

@@ -41,7 +41,9 @@ pub fn init(global: &GlobalArgs) {
         return;
     }
     let filter = EnvFilter::try_new(&directives).unwrap_or_else(|e| {
-        eprintln!("motionkit: ignoring the log filter {directives:?}: {e}");
+        crate::stdio::err(format_args!(
+            "motionkit: ignoring the log filter {directives:?}: {e}"
+        ));
         EnvFilter::new("off,motionkit=warn")
     });
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -50,6 +52,9 @@ pub fn init(global: &GlobalArgs) {
         .with_writer(std::io::stderr)
         .with_ansi(color)
         .with_target(global.verbose >= 2)
+        // Its own report of a failed write is an `eprintln!`, which panics
+        // when stderr is closed; a log line nobody can read is dropped.
+        .log_internal_errors(false)
         .try_init();
 }
 

@@ -46,6 +46,9 @@ pub struct SettingView {
 /// `motionkit --json config show`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ConfigOutput {
+    /// True when `--sandbox` or `MOTIONKIT_SANDBOX` is on: commands would
+    /// use the embedded sandbox (the same as `sandbox`).
+    pub simulated: bool,
     /// The config file read, if any.
     pub config_file: Option<PathBuf>,
     /// The selected profile.
@@ -59,6 +62,8 @@ pub struct ConfigOutput {
 /// `motionkit --json sandbox`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SandboxOutput {
+    /// Always true: everything these emulators answer is simulated.
+    pub simulated: bool,
     /// DeepMotion emulator base URL.
     pub deepmotion: String,
     /// MotionDynamic emulator base URL.
@@ -103,6 +108,18 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_document_has_simulated() {
+        for (name, schema) in schemas() {
+            assert_eq!(
+                schema["properties"]["simulated"]["type"], "boolean",
+                "{name}"
+            );
+            let required = schema["required"].as_array().unwrap();
+            assert!(required.iter().any(|r| r == "simulated"), "{name}");
+        }
+    }
 
     #[test]
     fn every_schema_is_an_object_with_snake_case_properties() {

@@ -42,7 +42,19 @@ pub fn name_flags(violations: Violations) -> Violations {
             .into_iter()
             .map(|mut v: Violation| {
                 if let Some(flag) = flag_for(&v.field) {
-                    v.field = format!("{flag} ({})", v.field);
+                    // The wire key only when it says more than the flag:
+                    // `--render-sbs (render.sbs)`, but `--formats` alone.
+                    let plain = |s: &str| -> String {
+                        s.chars()
+                            .filter(char::is_ascii_alphanumeric)
+                            .map(|c| c.to_ascii_lowercase())
+                            .collect()
+                    };
+                    v.field = if plain(flag) == plain(&v.field) {
+                        flag.to_owned()
+                    } else {
+                        format!("{flag} ({})", v.field)
+                    };
                 }
                 v
             })
@@ -256,6 +268,9 @@ mod tests {
         };
         let err = args.to_params(InputKind::Video).unwrap_err();
         assert!(err.to_string().contains("--formats"), "{err}");
+        // The wire key is not repeated when it is the flag's own name.
+        assert_eq!(err.0[0].field, "--formats", "{err}");
+        assert!(!err.to_string().contains("(formats)"), "{err}");
 
         // A format motionkit does not know is a warning, not an error.
         let args = ProcessArgs {

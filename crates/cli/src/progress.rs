@@ -8,7 +8,10 @@
 //! - Otherwise (CI logs, pipes): plain lines, one when an item's phase
 //!   changes and at most one every [`PLAIN_EVERY`] per item otherwise, such
 //!   as `walk.mp4: upload 40% (160.00 MiB/400.00 MiB)` or
-//!   `walk.mp4: job PROGRESS 3/5 rid=...`.
+//!   `walk.mp4: job PROGRESS 3/5 rid=...`. A transfer that completes always
+//!   gets its final line (`get bvh 100% (31.27 KiB/31.27 KiB)`, or
+//!   `get bvh done (31.27 KiB)` when its size was not known in advance),
+//!   whatever the rate limit, so a log never ends on a partial one.
 //! - With `--quiet`: nothing.
 //!
 //! Labels and server strings are escaped (see `term`).
@@ -118,6 +121,7 @@ impl Bars {
                 bar,
                 plain_key: String::new(),
                 plain_at: None,
+                plain_complete: None,
             })),
         }
     }
@@ -142,12 +146,12 @@ impl BatchBar {
     pub fn inc(&self) {
         self.bar.inc(1);
         if self.plain {
-            eprintln!(
+            crate::stdio::err(format_args!(
                 "total: {}/{} done, {} elapsed",
                 self.bar.position(),
                 self.bar.length().unwrap_or(0),
                 HumanDuration(self.started.elapsed())
-            );
+            ));
         }
     }
 
@@ -205,6 +209,8 @@ struct ItemState {
     /// The phase of the last plain line, and when it was printed.
     plain_key: String,
     plain_at: Option<Instant>,
+    /// The transfer (its message) whose final plain line was printed.
+    plain_complete: Option<String>,
 }
 
 /// One item's progress; cheap to clone and safe to update from transfer tasks.
@@ -258,13 +264,25 @@ impl ItemBar {
 
     /// Prints a plain line when the phase changed or [`PLAIN_EVERY`] passed.
     fn plain(&self, state: &mut ItemState, key: &str, line: impl FnOnce() -> String) {
+        self.plain_or_forced(state, key, false, line);
+    }
+
+    /// [`Self::plain`], printing regardless of the rate limit when `force`.
+    fn plain_or_forced(
+        &self,
+        state: &mut ItemState,
+        key: &str,
+        force: bool,
+        line: impl FnOnce() -> String,
+    ) {
         if self.mode != Mode::Plain {
             return;
         }
-        let due =
-            state.plain_key != key || state.plain_at.is_none_or(|at| at.elapsed() >= PLAIN_EVERY);
+        let due = force
+            || state.plain_key != key
+            || state.plain_at.is_none_or(|at| at.elapsed() >= PLAIN_EVERY);
         if due {
-            eprintln!("{}: {}", self.label, line());
+            crate::stdio::err(format_args!("{}: {}", self.label, line()));
             key.clone_into(&mut state.plain_key);
             state.plain_at = Some(Instant::now());
         }
@@ -279,7 +297,8 @@ impl ItemBar {
         self.plain(&mut state, &message, || message.to_string());
     }
 
-    /// Bytes moved by an upload or download.
+    /// Bytes moved by an upload or download. In plain mode the line that
+    /// reaches a known total is always printed, once.
     pub fn bytes(&self, message: &str, progress: motionkit_transport::Progress) {
         let len = progress.total.unwrap_or(progress.bytes).max(progress.bytes);
         let mut state = self.lock();
@@ -288,7 +307,15 @@ impl ItemBar {
             bar.set_length(len);
         }
         bar.set_position(progress.bytes);
-        self.plain(&mut state, message, || {
+        let complete = progress.total.is_some_and(|total| progress.bytes >= total);
+        let first_completion = complete && state.plain_complete.as_deref() != Some(message);
+        if complete {
+            state.plain_complete = Some(message.to_owned());
+        } else if state.plain_complete.as_deref() == Some(message) {
+            // Started again (an upload went back to the committed offset).
+            state.plain_complete = None;
+        }
+        self.plain_or_forced(&mut state, message, first_completion, || {
             let percent = progress
                 .bytes
                 .saturating_mul(100)
@@ -299,6 +326,23 @@ impl ItemBar {
                 HumanBytes(progress.bytes),
                 HumanBytes(len)
             )
+        });
+    }
+
+    /// A transfer of `bytes` in total finished. In plain mode, prints
+    /// `MESSAGE done (SIZE)` unless its final line (`100%`) was printed
+    /// already; on a terminal the bar shows it full.
+    pub fn transferred(&self, message: &str, bytes: u64) {
+        let mut state = self.lock();
+        let bar = self.switch(&mut state, Phase::Bytes, message, bytes, bytes);
+        bar.set_length(bytes);
+        bar.set_position(bytes);
+        if state.plain_complete.as_deref() == Some(message) {
+            return;
+        }
+        state.plain_complete = Some(message.to_owned());
+        self.plain_or_forced(&mut state, message, true, || {
+            format!("{message} done ({})", HumanBytes(bytes))
         });
     }
 

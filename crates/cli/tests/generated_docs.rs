@@ -1,16 +1,13 @@
 //! The CLI's generated documentation: the JSON Schemas of its `--json`
 //! outputs, committed in `docs/cli-schemas/`, and its man pages.
 //!
-//! These tests are also how the documentation is written, so that neither
-//! the CLI (clap_mangen is a dev-dependency) nor xtask (which depends on no
-//! motionkit crate) carries the writer:
-//!
 //! - `cargo xtask cli-schemas` runs `the_committed_schemas_are_current` with
 //!   `MOTIONKIT_UPDATE_DOCS=1`: stale files are rewritten (and files of
-//!   outputs that no longer exist removed) instead of failing the test.
-//! - `cargo xtask man [DIR]` runs `every_command_gets_a_man_page` with
-//!   `MOTIONKIT_MAN_DIR=DIR`: the pages are written there instead of into a
-//!   temporary folder.
+//!   outputs that no longer exist removed) instead of failing the test, so
+//!   that xtask (which depends on no motionkit crate) carries no writer.
+//! - The man pages are the binary's own (`motionkit man DIR`, which `cargo
+//!   xtask man [DIR]` runs); `every_command_gets_a_man_page` runs it into a
+//!   temporary folder, or into `MOTIONKIT_MAN_DIR` when set.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -81,61 +78,39 @@ fn the_committed_schemas_are_current() {
     }
 }
 
-/// Writes one page for the `motionkit` command and for each of its
-/// subcommands (`motionkit.1`, `motionkit-animate.1`,
-/// `motionkit-models-list.1`, ...), hidden ones and `help` excepted.
-fn write_man_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    let mut command = motionkit_cli::command();
-    command.build();
-    let mut written = Vec::new();
-    write_page(&command, "motionkit", dir, &mut written)?;
-    Ok(written)
-}
-
-fn write_page(
-    command: &clap::Command,
-    name: &str,
-    dir: &Path,
-    written: &mut Vec<PathBuf>,
-) -> std::io::Result<()> {
-    if command.is_hide_set() {
-        return Ok(());
-    }
-    let mut buffer = Vec::new();
-    clap_mangen::Man::new(command.clone())
-        .title(name)
-        .render(&mut buffer)?;
-    let path = dir.join(format!("{name}.1"));
-    std::fs::write(&path, buffer)?;
-    written.push(path);
-    for sub in command.get_subcommands() {
-        if sub.get_name() != "help" {
-            write_page(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;
-        }
-    }
-    Ok(())
-}
-
+/// `motionkit man DIR`, the real binary: one page for `motionkit` and one
+/// for each subcommand, hidden ones and `help` excepted.
 #[test]
 fn every_command_gets_a_man_page() {
     let temporary = tempfile::tempdir().unwrap();
     let dir = std::env::var_os(MAN_DIR).map_or_else(|| temporary.path().to_owned(), PathBuf::from);
-    let pages = write_man_pages(&dir).unwrap();
-    let names: Vec<String> = pages
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_motionkit"))
+        .arg("man")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("man pages into"), "{stderr}");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     for name in [
         "motionkit.1",
         "motionkit-animate.1",
         "motionkit-models-delete.1",
         "motionkit-config-show.1",
+        "motionkit-man.1",
     ] {
         assert!(names.iter().any(|n| n == name), "{name}: {names:?}");
     }
+    assert!(!names.iter().any(|n| n == "motionkit-help.1"), "{names:?}");
     let page = std::fs::read_to_string(dir.join("motionkit-animate.1")).unwrap();
     assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
     assert!(page.contains("dry\\-run"), "{page}");
-    eprintln!("man: wrote {} pages into {}", pages.len(), dir.display());
+    // The config file's format travels with the binary.
+    let config = std::fs::read_to_string(dir.join("motionkit-config.1")).unwrap();
+    assert!(config.contains("client_secret"), "{config}");
+    eprintln!("man: {stderr}");
 }

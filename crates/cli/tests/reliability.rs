@@ -133,6 +133,9 @@ fn a_sandbox_killed_mid_batch_and_restarted_loses_nothing_and_charges_once() {
         !first.success(),
         "the first run cannot finish without its server"
     );
+    // It had reached the server before losing it: a temporary failure (2),
+    // unlike a server never reached (1, check the URL; tests/messages.rs).
+    assert_eq!(first.code(), Some(2), "a lost server is temporary");
 
     // The sandbox comes back with its data; the same command finishes the batch.
     let mut sandbox = start_sandbox(port, &data, &home);

@@ -137,6 +137,10 @@ fn config_init_asks_at_a_terminal_and_writes_a_private_file() {
     let mut session = expectrl::Session::spawn(command).unwrap();
     session.set_expect_timeout(Some(Duration::from_secs(30)));
     session.expect("DeepMotion API URL").unwrap();
+    // Not a URL (a client id typed one question too early): asked again.
+    session.send_line("my-client-id").unwrap();
+    session.expect("is not a URL").unwrap();
+    session.expect("DeepMotion API URL").unwrap();
     session.send_line("").unwrap();
     session.expect("client id").unwrap();
     session.send_line("my-id").unwrap();

@@ -66,6 +66,7 @@ pub(crate) struct Counters {
     pub(crate) retries: AtomicU64,
     pub(crate) budget_exhausted: AtomicU64,
     pub(crate) rate_limit_pauses: AtomicU64,
+    pub(crate) responses: AtomicU64,
 }
 
 /// Counters for observability, shared by all clones.
@@ -80,6 +81,10 @@ pub struct TransportStats {
     pub retry_budget_exhausted: u64,
     /// 429 responses that paused the whole client.
     pub rate_limit_pauses: u64,
+    /// HTTP answers received, of any status (the login's included). Zero
+    /// after a failure means the server was never reached: a connection
+    /// refused then is more likely a wrong URL than a passing outage.
+    pub responses: u64,
 }
 
 impl fmt::Debug for Transport {
@@ -142,6 +147,7 @@ impl Transport {
             retries: counters.retries.load(Ordering::Relaxed),
             retry_budget_exhausted: counters.budget_exhausted.load(Ordering::Relaxed),
             rate_limit_pauses: counters.rate_limit_pauses.load(Ordering::Relaxed),
+            responses: counters.responses.load(Ordering::Relaxed),
         }
     }
 

@@ -25,7 +25,7 @@ use crate::client::Transport;
 use crate::download_attempt::{Attempt, AttemptEnd};
 use crate::error::{Error, Sent};
 use crate::guard::Origin;
-use crate::orchestrator::later;
+use crate::instant::later;
 use crate::partial::{Partial, Writeback};
 use crate::redact::redact_parsed;
 use crate::response::http_error;

@@ -67,6 +67,7 @@ mod download_attempt;
 mod error;
 mod gcra;
 mod guard;
+mod instant;
 mod limits;
 mod mask;
 mod orchestrator;
@@ -102,8 +103,8 @@ pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
 pub use dedupe::{DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
+pub use instant::instant_after;
 pub use limits::{Limits, MinRate};
-pub use orchestrator::instant_after;
 pub use rate_limit_file::RATE_LIMIT_FILE_LOCK_WAIT;
 pub use rate_limit_store::{RateLimitStore, StoreFallback};
 #[cfg(feature = "axum")]

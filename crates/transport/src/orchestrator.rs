@@ -18,28 +18,13 @@ use crate::classify::{Outcome, RetryDecision, classify};
 use crate::client::Transport;
 use crate::error::{Error, Sent};
 use crate::guard::Origin;
+use crate::instant::later;
 use crate::limits::{MinRate, RateWatch};
 use crate::mask::{Secrets, scrub_body, scrub_headers};
 use crate::read::{Cap, ReadError, read_body};
 use crate::response::{REQUEST_ID_HEADERS, Response, http_error};
 use crate::retry::backoff_delay;
 use crate::session::{login_failed, unauthorized};
-
-/// `now + wait`, or a moment a century away when that does not fit: every
-/// duration the configuration or a server gives is added with this, so none
-/// can overflow.
-pub(crate) fn later(wait: Duration) -> Instant {
-    instant_after(Instant::now(), wait)
-}
-
-/// `from + wait`, or a moment a century after `from` when that does not
-/// fit. For deadlines computed from configuration, user input or server
-/// numbers: `Duration::MAX` means "practically never", not a panic.
-pub fn instant_after(from: Instant, wait: Duration) -> Instant {
-    from.checked_add(wait)
-        .or_else(|| from.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
-        .unwrap_or(from)
-}
 
 /// Runs `exchange`, failing only when the meter has not moved for `stall`,
 /// when it moves slower than `min_rate`, or at `deadline`.
@@ -300,6 +285,10 @@ impl Transport {
         let _entered = span.enter();
         match &result {
             Ok(Ok(response)) => {
+                self.inner
+                    .counters
+                    .responses
+                    .fetch_add(1, Ordering::Relaxed);
                 span.record("status", response.status().as_u16());
                 tracing::debug!(status = response.status().as_u16(), elapsed_ms, "response");
             }

@@ -112,7 +112,7 @@ impl Gate {
     pub(crate) async fn pause(&self, pause: Duration) {
         let pause = pause.min(self.max_pause);
         // A pause too long to represent lasts as long as representable.
-        let until = crate::orchestrator::instant_after(Instant::now(), pause);
+        let until = crate::instant::instant_after(Instant::now(), pause);
         {
             let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
             if paused.is_none_or(|current| current < until) {
@@ -204,7 +204,7 @@ impl Gate {
                     // motionkit) cannot pause this one past the bound.
                     let wait = wait.min(self.max_pause).max(MIN_SHARED_WAIT);
                     let now = Instant::now();
-                    if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
+                    if deadline.is_some_and(|d| crate::instant::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });
                     }
                     tokio::time::sleep(wait).await;
@@ -234,7 +234,7 @@ impl Gate {
                 Ok(()) => return Ok(()),
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(gcra.clock().now());
-                    if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
+                    if deadline.is_some_and(|d| crate::instant::instant_after(now, wait) > d) {
                         return Err(WouldPassDeadline { wait });
                     }
                     // Then the pause is checked again: a 429 may have come.
@@ -257,7 +257,7 @@ async fn wait_gcra(
             Err(not_until) => {
                 let wait = not_until.wait_time_from(gcra.clock().now());
                 let now = Instant::now();
-                if deadline.is_some_and(|d| crate::orchestrator::instant_after(now, wait) > d) {
+                if deadline.is_some_and(|d| crate::instant::instant_after(now, wait) > d) {
                     return Err(WouldPassDeadline { wait });
                 }
                 tokio::time::sleep(wait).await;

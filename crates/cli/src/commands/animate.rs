@@ -200,7 +200,9 @@ impl Run<'_> {
             // batch each failure gets its own line before the summary.
             Some(error) if self.batch => {
                 let line = safe(&format!("{}: {error}", outcome.input.input)).into_owned();
-                self.ctx.bars.suspend(|| eprintln!("motionkit: {line}"));
+                self.ctx
+                    .bars
+                    .suspend(|| crate::stdio::err(format_args!("motionkit: {line}")));
             }
             Some(_) => {}
         }

@@ -6,17 +6,19 @@ use std::path::PathBuf;
 
 use crate::args::{ConfigCommand, GlobalArgs};
 use crate::config::{
-    Config, Setting, default_deepmotion_url, default_motiondynamic_url, default_path, render_file,
+    Config, Setting, check_api_url, default_deepmotion_url, default_motiondynamic_url,
+    default_path, render_file,
 };
 use crate::exit::{CliError, io_error};
 use crate::output::{ConfigOutput, SettingView};
+use crate::stdio;
 use crate::term::safe;
 
 /// `motionkit config path` (and the older `config-path`).
 pub fn path() -> Result<(), CliError> {
     match default_path() {
-        Some(path) => println!("{}", path.display()),
-        None => println!("(no config directory on this platform; use --config-file)"),
+        Some(path) => stdio::out(path.display()),
+        None => stdio::out("(no config directory on this platform; use --config-file)"),
     }
     Ok(())
 }
@@ -43,6 +45,7 @@ fn show(global: &GlobalArgs) -> Result<(), CliError> {
     let mut settings: Vec<SettingView> = config.deepmotion_settings().iter().map(view).collect();
     settings.extend(config.motiondynamic_settings().iter().map(view));
     let output = ConfigOutput {
+        simulated: global.sandbox,
         config_file: config.path.clone(),
         profile: config.profile.clone(),
         sandbox: global.sandbox,
@@ -51,7 +54,7 @@ fn show(global: &GlobalArgs) -> Result<(), CliError> {
     if global.json {
         let text = serde_json::to_string_pretty(&output)
             .map_err(|e| CliError::local(format!("encoding JSON: {e}")))?;
-        println!("{text}");
+        stdio::out(text);
         return Ok(());
     }
     let file = match (&output.config_file, &global.config_file) {
@@ -61,13 +64,13 @@ fn show(global: &GlobalArgs) -> Result<(), CliError> {
             |p| format!("{} (not found)", p.display()),
         ),
     };
-    println!("{:<26} {}", "config_file", safe(&file));
-    println!(
+    stdio::out(format_args!("{:<26} {}", "config_file", safe(&file)));
+    stdio::out(format_args!(
         "{:<26} {}",
         "profile",
         safe(output.profile.as_deref().unwrap_or("(none)"))
-    );
-    println!(
+    ));
+    stdio::out(format_args!(
         "{:<26} {}",
         "sandbox",
         if output.sandbox {
@@ -75,14 +78,14 @@ fn show(global: &GlobalArgs) -> Result<(), CliError> {
         } else {
             "off"
         }
-    );
+    ));
     for setting in &output.settings {
-        println!(
+        stdio::out(format_args!(
             "{:<26} {:<40} {}",
             setting.key,
             safe(setting.value.as_deref().unwrap_or("-")),
             setting.source
-        );
+        ));
     }
     Ok(())
 }
@@ -115,6 +118,27 @@ fn ask(question: &str, default: Option<&str>, secret: bool) -> Result<String, Cl
     })
 }
 
+/// Asks for a base URL until the answer is one (three tries).
+fn ask_url(question: &str, default: &str) -> Result<String, CliError> {
+    let mut problem = String::new();
+    for _ in 0..3 {
+        let answer = ask(question, Some(default), false)?;
+        match check_api_url(&answer) {
+            Ok(()) => return Ok(answer),
+            Err(e) => {
+                crate::stdio::err(format_args!(
+                    "motionkit: {}; enter a base URL such as {default}, or nothing for that default",
+                    safe(&e)
+                ));
+                problem = e;
+            }
+        }
+    }
+    Err(CliError::usage(format!("{question}: {problem}")).hint(format!(
+        "run `motionkit config init` again and give a base URL such as {default} (or press          Enter for it)"
+    )))
+}
+
 /// Runs `stty` on the terminal; false when it is not available.
 fn stty(args: &[&str]) -> bool {
     std::process::Command::new("stty")
@@ -138,7 +162,7 @@ fn init(global: &GlobalArgs, force: bool) -> Result<(), CliError> {
             "config init asks its questions at a terminal, and stdin is not one",
         )
         .hint(format!(
-            "run it in a terminal, or write {} by hand (format in docs/CLI.md)",
+            "run it in a terminal, or write {} by hand (its format: `motionkit config --help`)",
             path.display()
         )));
     }
@@ -148,12 +172,12 @@ fn init(global: &GlobalArgs, force: bool) -> Result<(), CliError> {
                 .hint("add --force to replace it, or edit it by hand"),
         );
     }
-    eprintln!(
+    crate::stdio::err(format_args!(
         "motionkit: writing {} (leave an answer empty to skip it)",
         path.display()
-    );
+    ));
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
-    let dm_url = ask("DeepMotion API URL", Some(default_deepmotion_url()), false)?;
+    let dm_url = ask_url("DeepMotion API URL", default_deepmotion_url())?;
     if dm_url != default_deepmotion_url() {
         values.insert("deepmotion.api_url", dm_url);
     }
@@ -165,11 +189,7 @@ fn init(global: &GlobalArgs, force: bool) -> Result<(), CliError> {
         "deepmotion.client_secret",
         ask("DeepMotion client secret", None, true)?,
     );
-    let md_url = ask(
-        "MotionDynamic API URL",
-        Some(default_motiondynamic_url()),
-        false,
-    )?;
+    let md_url = ask_url("MotionDynamic API URL", default_motiondynamic_url())?;
     if md_url != default_motiondynamic_url() {
         values.insert("motiondynamic.api_url", md_url);
     }
@@ -178,7 +198,10 @@ fn init(global: &GlobalArgs, force: bool) -> Result<(), CliError> {
         ask("MotionDynamic token", None, true)?,
     );
     write_private(&path, &render_file(&values), force)?;
-    eprintln!("motionkit: wrote {} (mode 0600)", path.display());
+    crate::stdio::err(format_args!(
+        "motionkit: wrote {} (mode 0600)",
+        path.display()
+    ));
     Ok(())
 }
 

@@ -146,6 +146,9 @@ pub async fn save_outputs(
             }
             Err(e) => return Err(e.into()),
         };
+        if let Some(bar) = bar {
+            bar.transferred(&format!("get {kind}"), report.bytes);
+        }
         let file = Saved {
             kind,
             path: report.path,

@@ -439,6 +439,7 @@ async fn run_generation(
             .client
             .download_with(&video, &args.out, &download)
             .await?;
+        bar.transferred("get mp4", report.bytes);
         Ok(Some((video, report)))
     }
     .await;

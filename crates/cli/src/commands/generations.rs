@@ -173,6 +173,9 @@ async fn save(
         },
     };
     let result = md.client.download_with(video, out, &options).await;
+    if let Ok(report) = &result {
+        bar.transferred("get mp4", report.bytes);
+    }
     bar.finish(if result.is_ok() { "saved" } else { "failed" });
     let report = match result {
         Ok(report) => report,

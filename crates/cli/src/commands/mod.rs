@@ -6,6 +6,7 @@ pub mod download;
 pub mod generate;
 pub mod generations;
 pub mod jobs;
+pub mod man;
 pub mod models;
 pub mod picture;
 #[cfg(feature = "sandbox")]
@@ -24,9 +25,9 @@ use tokio::sync::OnceCell;
 use tracing::Instrument as _;
 
 use crate::args::{Cli, Command, GlobalArgs};
-use crate::config::Config;
+use crate::config::{Config, Source};
 use crate::embedded::Lazy;
-use crate::exit::{CliError, ErrorKind};
+use crate::exit::{CliError, ErrorKind, Exit};
 use crate::progress::Bars;
 use crate::term::safe;
 
@@ -41,9 +42,59 @@ pub struct Ctx {
     embedded: Lazy,
     deepmotion: OnceCell<DeepMotion>,
     motiondynamic: OnceCell<MotionDynamic>,
-    /// "DeepMotion API at HOST:PORT", for network errors.
-    api: OnceLock<String>,
+    /// The first API this run talked to, for network errors.
+    api: OnceLock<Api>,
     span: tracing::Span,
+}
+
+/// The API a command talks to, as network errors describe it.
+#[derive(Debug)]
+struct Api {
+    /// `DeepMotion API at HOST:PORT`.
+    label: String,
+    /// `DeepMotion`.
+    service: &'static str,
+    /// The base URL.
+    url: String,
+    /// Where the URL came from: `flag --deepmotion-url`, `environment
+    /// DEEPMOTION_API_URL`, `config file PATH [profiles.NAME.deepmotion]`...
+    source: String,
+    /// Its transport, whose counters tell whether it ever answered.
+    transport: motionkit_transport::Transport,
+}
+
+impl Api {
+    /// A connection that failed before the server ever answered in this
+    /// run (DNS, refused, TLS) points at the URL, not at an outage: exit 1,
+    /// with the URL, where it came from, and what to check. Once the server
+    /// has answered, the same failure is a passing one (exit 2).
+    fn explain(&self, mut error: CliError) -> CliError {
+        let never_answered = self.transport.stats().responses == 0;
+        match error.kind {
+            ErrorKind::Unreachable if never_answered => {
+                error.exit = Exit::Permanent;
+                error.context(&self.label).hint(format!(
+                    "check the {} URL {} (from {}): is it spelt right, with its scheme and                      port, and can this machine reach it? `motionkit config show` lists every                      setting and where it came from",
+                    self.service, self.url, self.source
+                ))
+            }
+            ErrorKind::Network | ErrorKind::Unreachable => error.context(&self.label),
+            _ => error,
+        }
+    }
+}
+
+/// A client that could not be built: its base URL is the only setting
+/// that can fail, so the hint names it and where it came from.
+fn bad_url(error: CliError, service: &str, source: &str) -> CliError {
+    if error.kind == ErrorKind::Config {
+        error.hint(format!(
+            "check the {service} URL (from {source}): it must look like \
+             https://host[:port][/prefix]; `motionkit config show` lists every setting"
+        ))
+    } else {
+        error
+    }
 }
 
 /// A MotionDynamic client and where it points.
@@ -100,10 +151,10 @@ impl Ctx {
         let config = Config::load(&global)?;
         for table in config.unknown_tables() {
             if !global.quiet {
-                eprintln!(
+                crate::stdio::err(format_args!(
                     "motionkit: warning: the config file has an unknown table [{}] (ignored)",
                     safe(&table)
-                );
+                ));
             }
         }
         Ok(Ctx {
@@ -123,11 +174,33 @@ impl Ctx {
         self.global.sandbox
     }
 
-    fn connected(&self, service: &str, url: &str) {
+    fn connected(
+        &self,
+        service: &'static str,
+        url: &str,
+        source: String,
+        transport: &motionkit_transport::Transport,
+    ) {
         let host = host_port(url);
         self.span.record("host", tracing::field::display(&host));
-        let _ = self.api.set(format!("{service} API at {host}"));
+        let _ = self.api.set(Api {
+            label: format!("{service} API at {host}"),
+            service,
+            url: url.to_owned(),
+            source,
+            transport: transport.clone(),
+        });
         tracing::debug!(service, %host, "using");
+    }
+
+    /// Where a service's URL setting came from, as hints name it.
+    fn url_source(&self, setting: &crate::config::Setting) -> String {
+        match (&setting.source, &self.config.path) {
+            (Source::File(table), Some(path)) => {
+                format!("config file {} [{table}]", path.display())
+            }
+            (source, _) => source.to_string(),
+        }
     }
 
     fn missing_credentials(service: &str, vars: &str, keys: &str) -> CliError {
@@ -142,16 +215,25 @@ impl Ctx {
     pub async fn deepmotion(&self) -> Result<&DeepMotion, CliError> {
         self.deepmotion
             .get_or_try_init(|| async {
-                let (url, id, secret) = if self.global.sandbox {
+                let (url, id, secret, source) = if self.global.sandbox {
                     let embedded = self.embedded.get("DeepMotion").await?;
                     (
                         embedded.deepmotion_url(),
                         embedded.client_id().to_owned(),
                         embedded.client_secret().to_owned().into(),
+                        "the embedded sandbox".to_owned(),
                     )
                 } else {
                     match self.config.deepmotion()? {
-                        Some(dm) => (dm.url, dm.client_id, dm.client_secret),
+                        Some(dm) => {
+                            let [url, ..] = self.config.deepmotion_settings();
+                            (
+                                dm.url,
+                                dm.client_id,
+                                dm.client_secret,
+                                self.url_source(&url),
+                            )
+                        }
                         None => {
                             return Err(Self::missing_credentials(
                                 "DeepMotion",
@@ -161,7 +243,6 @@ impl Ctx {
                         }
                     }
                 };
-                self.connected("DeepMotion", &url);
                 let wait = if is_loopback(&url) {
                     WaitOptions {
                         first_interval: Duration::from_millis(100),
@@ -173,10 +254,12 @@ impl Ctx {
                     WaitOptions::default()
                 };
                 let limits = &self.global.limits;
-                let client = DeepMotionClient::builder(url, id, secret)
+                let client = DeepMotionClient::builder(url.clone(), id, secret)
                     .timeouts(limits.timeouts())
                     .limits(limits.limits())
-                    .build()?;
+                    .build()
+                    .map_err(|e| bad_url(e.into(), "DeepMotion", &source))?;
+                self.connected("DeepMotion", &url, source, client.transport());
                 let watcher = client.watcher(wait);
                 Ok(DeepMotion { client, watcher })
             })
@@ -188,12 +271,19 @@ impl Ctx {
     pub async fn motiondynamic(&self) -> Result<&MotionDynamic, CliError> {
         self.motiondynamic
             .get_or_try_init(|| async {
-                let (url, token) = if self.global.sandbox {
+                let (url, token, source) = if self.global.sandbox {
                     let embedded = self.embedded.get("MotionDynamic").await?;
-                    (embedded.motiondynamic_url(), embedded.token().into())
+                    (
+                        embedded.motiondynamic_url(),
+                        embedded.token().into(),
+                        "the embedded sandbox".to_owned(),
+                    )
                 } else {
                     match self.config.motiondynamic()? {
-                        Some(md) => (md.url, md.token),
+                        Some(md) => {
+                            let [url, ..] = self.config.motiondynamic_settings();
+                            (md.url, md.token, self.url_source(&url))
+                        }
                         None => {
                             return Err(Self::missing_credentials(
                                 "MotionDynamic",
@@ -203,15 +293,16 @@ impl Ctx {
                         }
                     }
                 };
-                self.connected("MotionDynamic", &url);
                 let local = is_loopback(&url);
                 let store = crate::fleet::rate_limit_store(self.config.redis_url.as_ref())?;
                 let limits = &self.global.limits;
-                let client = motionkit_motiondynamic::Client::builder(url, token)
+                let client = motionkit_motiondynamic::Client::builder(url.clone(), token)
                     .rate_limit_store(store)
                     .timeouts(limits.timeouts())
                     .limits(limits.limits())
-                    .build()?;
+                    .build()
+                    .map_err(|e| bad_url(e.into(), "MotionDynamic", &source))?;
+                self.connected("MotionDynamic", &url, source, client.transport());
                 Ok(MotionDynamic { client, local })
             })
             .await
@@ -225,7 +316,7 @@ impl Ctx {
     /// Prints a line on stdout, above the bars.
     pub fn out(&self, line: impl AsRef<str>) {
         let line = line.as_ref();
-        self.bars.suspend(|| println!("{line}"));
+        self.bars.suspend(|| crate::stdio::out(line));
     }
 
     /// Prints `value` as pretty JSON on stdout.
@@ -240,7 +331,8 @@ impl Ctx {
     pub fn note(&self, line: impl AsRef<str>) {
         if !self.global.quiet {
             let line = safe(line.as_ref()).into_owned();
-            self.bars.suspend(|| eprintln!("motionkit: {line}"));
+            self.bars
+                .suspend(|| crate::stdio::err(format_args!("motionkit: {line}")));
         }
     }
 
@@ -256,7 +348,7 @@ impl Ctx {
             .hint("add --yes to confirm"));
         }
         let answer = self.bars.suspend(|| {
-            eprint!("{prompt}? [y/N] ");
+            crate::stdio::err_raw(format_args!("{prompt}? [y/N] "));
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map(|_| line)
         });
@@ -273,10 +365,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => return sandbox::run(args, &cli.global).await,
         Command::ConfigPath => return config::path(),
+        Command::Man { dir } => return man::run(&dir),
         Command::Config { command } => return config::run(&cli.global, command),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "motionkit", &mut std::io::stdout());
+            // Into memory first: clap_complete panics when a write fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "motionkit", &mut script);
+            crate::stdio::out_bytes(&script);
             return Ok(());
         }
         _ => {}
@@ -284,9 +380,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let span = tracing::info_span!("api", host = tracing::field::Empty);
     let ctx = Ctx::new(cli.global, span.clone())?;
     let result = dispatch(&ctx, cli.command).instrument(span).await;
-    result.map_err(|e| match (e.kind, ctx.api.get()) {
-        (ErrorKind::Network, Some(api)) => e.context(api),
-        _ => e,
+    result.map_err(|e| match ctx.api.get() {
+        Some(api) => api.explain(e),
+        None => e,
     })
 }
 
@@ -318,7 +414,10 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Generations { command } => generations::run(ctx, command).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox(_) => Ok(()),
-        Command::ConfigPath | Command::Config { .. } | Command::Completions { .. } => Ok(()),
+        Command::ConfigPath
+        | Command::Config { .. }
+        | Command::Completions { .. }
+        | Command::Man { .. } => Ok(()),
     }
 }
 

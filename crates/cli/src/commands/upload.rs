@@ -55,7 +55,8 @@ impl Warnings {
     fn print(&self, line: &str) {
         if !self.quiet {
             let line = safe(line).into_owned();
-            self.bars.suspend(|| eprintln!("motionkit: {line}"));
+            self.bars
+                .suspend(|| crate::stdio::err(format_args!("motionkit: {line}")));
         }
     }
 

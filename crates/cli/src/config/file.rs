@@ -90,8 +90,9 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<toml::Table, CliError> {
 
 /// The file `config init` writes.
 pub fn render_file(values: &BTreeMap<&str, String>) -> String {
-    let mut out =
-        String::from("# motionkit config; see docs/CLI.md. Keep this file private (0600).\n");
+    let mut out = String::from(
+        "# motionkit config; format: `motionkit config --help`. Keep this file private (0600).\n",
+    );
     for (section, keys) in [
         ("deepmotion", &["api_url", "client_id", "client_secret"][..]),
         ("motiondynamic", &["api_url", "token"][..]),

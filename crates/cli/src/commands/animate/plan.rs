@@ -123,7 +123,27 @@ pub(super) fn plan(args: &AnimateArgs) -> Result<Vec<Item>, CliError> {
             unique.push(v);
         }
     }
-    unique.into_result(items).map_err(CliError::from)
+    unique.into_result(items).map_err(|violations| {
+        let missing = violations.iter().any(|v| {
+            v.field.starts_with("VIDEO[") && v.rule == motionkit_validation::Rule::Required
+        });
+        let error = CliError::from(violations);
+        if missing {
+            let here = std::env::current_dir().map_or_else(
+                |_| "the current folder".to_owned(),
+                |d| d.display().to_string(),
+            );
+            error.hint(format!(
+                "check each VIDEO path: it must name a readable file (a relative path is taken \
+                 from {here})"
+            ))
+        } else {
+            error.hint(
+                "fix the values named above; `motionkit animate --help` gives every \
+                        flag's allowed values",
+            )
+        }
+    })
 }
 
 /// What a local file is, from its first bytes: a video or a picture.
