@@ -636,7 +636,7 @@ async fn a_submission_cut_off_before_its_rid_was_recorded_is_adopted_not_resent(
             "params": params.to_params(),
             "out_dir": out,
             "upload": { "url": upload.url, "name": upload.name, "size": upload.size },
-            "submitting_since_ms": since,
+            "submitting": { "upload_name": upload.name, "since_ms": since },
             "downloads": {},
             "done": false,
         }}
@@ -660,7 +660,7 @@ async fn a_submission_cut_off_before_its_rid_was_recorded_is_adopted_not_resent(
     assert_eq!(json["videos"][0]["rid"], rid.as_str());
     assert_eq!(sandbox.deepmotion().process_submissions(), 1);
     assert_eq!(sandbox.deepmotion().requests("upload_url"), uploads_before);
-    assert!(text(&output.stderr).contains("interrupted run"));
+    assert!(text(&output.stderr).contains("an earlier run started"));
     assert_eq!(bvh_frames(&out.join("clip.bvh")), 60);
     sandbox.shutdown().await;
 }

@@ -123,7 +123,10 @@ impl ClientBuilder {
 pub struct Upload {
     /// The signed URL the file was uploaded to, as `/upload` returned it.
     pub url: String,
-    /// The name the upload was requested with.
+    /// The name the upload was requested with: unique to it when
+    /// [`Client::upload`] or [`UploadVideo`](crate::UploadVideo) made it
+    /// (`walk-k3x9q2m7a1.mp4`; [`original_name`](crate::original_name)
+    /// gives `walk.mp4` back). `/list` shows it as the job's `fileName`.
     pub name: String,
     /// Bytes uploaded.
     pub size: u64,
@@ -230,8 +233,9 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
     Ok(kind)
 }
 
-/// What every upload checks before anything is sent; gives the name to
-/// upload under and what the file is.
+/// What every upload checks before anything is sent; gives the file's
+/// name and what the file is. The upload goes under
+/// [`unique_upload_name`](crate::submission::unique_upload_name) of it.
 pub(crate) async fn prepare_upload(path: &Path) -> Result<(String, InputKind), Error> {
     let name = file_name(path)?;
     let kind = check_local_media(path).await?;
@@ -321,8 +325,13 @@ impl Client {
     /// file to it in chunks, resuming after dropped connections.
     /// See [`UploadVideo`](crate::resume::UploadVideo) to resume an upload
     /// in a later run.
+    ///
+    /// The file goes under a name of its own (its stem, `-`, ten random
+    /// characters, its extension), so that `/list` tells its job apart
+    /// from every other (see [`PendingSubmission`](crate::PendingSubmission)).
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
         let (name, input) = prepare_upload(path).await?;
+        let name = crate::submission::unique_upload_name(&name);
         let url = self.upload_url(&name, true).await?;
         let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
         Ok(Upload {
@@ -335,20 +344,18 @@ impl Client {
 
     /// `GET /status/...` for any number of jobs, in as few requests as the
     /// URL length allows. Entries come back in server order.
+    ///
+    /// A rid the server does not know has no entry: the server leaves it
+    /// out, or answers a whole batch with 404 when it knows none of that
+    /// batch's ids. Either way only those rids are missing, and every
+    /// other batch is reported.
     pub async fn status(&self, rids: &[String]) -> Result<Vec<JobStatusEntry>, Error> {
         self.batched(&endpoints::STATUS, rids, |joined: String| async move {
             let response: Result<StatusResponse, _> = self
                 .transport
                 .send_json::<(), _>(&requests::Status::new(&joined), None)
                 .await;
-            match response {
-                Ok(response) => Ok(response.status),
-                // None of the ids is known: name them rather than report a bare 404.
-                Err(motionkit_transport::Error::Http { status: 404, .. }) => {
-                    Err(Error::UnknownJob { rid: joined })
-                }
-                Err(e) => Err(e.into()),
-            }
+            unknown_batch_is_empty(response.map(|r| r.status), &joined)
         })
         .await
     }
@@ -378,22 +385,16 @@ impl Client {
     }
 
     /// `GET /download/...` for any number of jobs. An unfinished or failed
-    /// job comes back with its `rid` only; [`Error::UnknownJob`] when the
-    /// server knows none of them (404).
+    /// job comes back with its `rid` only; a job the server does not know
+    /// has no entry (as for [`Client::status`], a batch answered 404
+    /// leaves out its rids only).
     pub async fn download_links(&self, rids: &[String]) -> Result<Vec<DownloadLink>, Error> {
         self.batched(&endpoints::DOWNLOAD, rids, |joined: String| async move {
             let response: Result<DownloadResponse, _> = self
                 .transport
                 .send_json::<(), _>(&requests::Download::new(&joined), None)
                 .await;
-            match response {
-                Ok(response) => Ok(response.links),
-                // None of the ids is known, as for `/status`.
-                Err(motionkit_transport::Error::Http { status: 404, .. }) => {
-                    Err(Error::UnknownJob { rid: joined })
-                }
-                Err(e) => Err(e.into()),
-            }
+            unknown_batch_is_empty(response.map(|r| r.links), &joined)
         })
         .await
     }
@@ -658,6 +659,23 @@ impl Client {
         let parsed: motionkit_models::deepmotion::ProcessResponse =
             response.json("POST /process")?;
         Ok(parsed.rid)
+    }
+}
+
+/// A batch's entries; none when the server answered 404, which it does
+/// when it knows none of the batch's ids: those rids are then missing from
+/// the answer, as unknown rids are, and the other batches still count.
+fn unknown_batch_is_empty<T>(
+    answer: Result<Vec<T>, motionkit_transport::Error>,
+    joined: &str,
+) -> Result<Vec<T>, Error> {
+    match answer {
+        Ok(entries) => Ok(entries),
+        Err(motionkit_transport::Error::Http { status: 404, .. }) => {
+            tracing::debug!(rids = %joined, "no id of this batch is known to the server (404)");
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -40,6 +40,7 @@ mod error;
 mod models;
 mod process;
 mod resume;
+mod submission;
 mod tracker;
 mod wait;
 mod watch;
@@ -54,6 +55,7 @@ pub use motionkit_transport::{
 };
 pub use process::{Process, Submitted};
 pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadEventFn, UploadVideo};
+pub use submission::{Adoption, PendingSubmission, original_name, output_file_name, output_name};
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;

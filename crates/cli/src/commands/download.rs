@@ -76,6 +76,10 @@ pub struct SavePolicy<'a> {
     pub protect: &'a [PathBuf],
     /// What to do when an output's name is taken.
     pub on_existing: OnExisting,
+    /// The unique name the job's input was uploaded under, when known:
+    /// outputs the server named after it get the input's own name back
+    /// (`walk.bvh`, not `walk-k3x9q2m7a1.bvh`).
+    pub upload_name: Option<&'a str>,
 }
 
 impl SavePolicy<'static> {
@@ -86,6 +90,7 @@ impl SavePolicy<'static> {
             done: &NONE,
             protect: &[],
             on_existing,
+            upload_name: None,
         }
     }
 }
@@ -119,9 +124,12 @@ pub async fn save_outputs(
         }
         let mut options = DownloadOptions {
             on_existing: policy.on_existing,
+            file_name: policy
+                .upload_name
+                .and_then(|name| motionkit_deepmotion::output_file_name(&url, name)),
             ..DownloadOptions::default()
         };
-        if let Some(name) = url_file_name(&url) {
+        if let Some(name) = options.file_name.clone().or_else(|| url_file_name(&url)) {
             let target = dir.join(&name);
             if policy.protect.iter().any(|p| same_file(p, &target)) {
                 let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), &kind));
