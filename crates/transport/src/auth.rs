@@ -251,7 +251,7 @@ impl Session {
 /// Readers take the `RwLock` briefly. A login is one shared task
 /// (`refresh`, see `session.rs`): every caller that needs a new session
 /// while it runs waits for that same login, each within its own deadline,
-/// and a failed login is remembered for [`FAILED_LOGIN_MEMORY`] and given
+/// and a failed login is remembered for `FAILED_LOGIN_MEMORY` and given
 /// to the callers of that time instead of logging in again.
 pub(crate) struct SessionStore {
     current: RwLock<Option<Arc<Session>>>,

@@ -5,7 +5,7 @@
 //! A login is one shared task: every caller that needs a session while it
 //! runs waits for that login (each no longer than its own deadline) and
 //! gets its session or its error; a failed login answers the callers of
-//! the next few seconds ([`FAILED_LOGIN_MEMORY`]) without another login.
+//! the next few seconds (`FAILED_LOGIN_MEMORY`) without another login.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -89,7 +89,7 @@ impl Transport {
     /// Joins the login in flight, or starts one, unless a session good
     /// enough exists by now (one fresh, and after a rejection, newer than
     /// the rejected one) or a login failed less than
-    /// [`FAILED_LOGIN_MEMORY`] ago (its error is returned). Waits until
+    /// `FAILED_LOGIN_MEMORY` ago (its error is returned). Waits until
     /// `deadline` at most; the login goes on for its other waiters.
     async fn shared_login(
         &self,
@@ -160,7 +160,7 @@ impl Transport {
     }
 
     /// Calls the login endpoint and stores the session cookie. Only
-    /// [`Transport::start_login`] calls it, so one runs at a time.
+    /// `Transport::start_login` calls it, so one runs at a time.
     async fn login(&self, config: &SessionAuth) -> Result<Arc<Session>, Error> {
         // The login endpoint takes no parameters: the descriptor is the
         // request.
