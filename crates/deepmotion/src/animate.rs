@@ -11,7 +11,7 @@ use crate::client::{Client, Upload};
 use crate::error::Error;
 use crate::process::Process;
 use crate::resume::{ResumeState, UploadEvent, UploadVideo};
-use crate::submission::{Adoption, PendingSubmission, output_file_name};
+use crate::submission::{Adoption, PendingSubmission};
 use crate::tracker::{JobEvent, WaitOptions};
 
 /// Progress of an [`Animate`] run, for a UI to draw.
@@ -271,15 +271,7 @@ impl Animate {
             return Err(Error::JobFailed(failure));
         }
         let events = self.events.clone();
-        let files = save_outputs(
-            client,
-            &rid,
-            &self.out_dir,
-            self.on_existing,
-            events,
-            Some(&upload.name),
-        )
-        .await?;
+        let files = download_outputs(client, &rid, &self.out_dir, self.on_existing, events).await?;
         Ok(Animation { rid, files })
     }
 }
@@ -315,6 +307,10 @@ async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, E
 /// is [`OnExisting::Replace`]: by default a clash is saved as `name-2.ext`
 /// and reported in [`AnimateEvent::Saved`].
 ///
+/// An output the server named after the input's unique upload name is
+/// saved under the input's own stem (`walk.bvh`, see
+/// [`output_file_name`](crate::output_file_name)).
+///
 /// Dropping the future removes the part file of the output being written;
 /// the files already saved stay, and downloading again costs nothing.
 pub async fn download_outputs(
@@ -324,32 +320,19 @@ pub async fn download_outputs(
     on_existing: OnExisting,
     events: Option<EventFn>,
 ) -> Result<Vec<PathBuf>, Error> {
-    save_outputs(client, rid, out_dir, on_existing, events, None).await
-}
-
-/// [`download_outputs`], naming each file after the upload's original
-/// name when the server named it after `upload_name` (see
-/// [`output_file_name`]).
-async fn save_outputs(
-    client: &Client,
-    rid: &str,
-    out_dir: &Path,
-    on_existing: OnExisting,
-    events: Option<EventFn>,
-    upload_name: Option<&str>,
-) -> Result<Vec<PathBuf>, Error> {
     tokio::fs::create_dir_all(out_dir)
         .await
         .map_err(|source| Error::Io {
             context: format!("creating {}", out_dir.display()),
             source,
         })?;
-    let files = client.output_links(rid).await?;
-    let mut saved = Vec::with_capacity(files.len());
-    for (kind, url) in files {
+    let outputs = client.job_outputs(rid).await?;
+    let mut saved = Vec::with_capacity(outputs.files.len());
+    for (kind, url) in &outputs.files {
+        let (kind, url) = (kind.clone(), url.as_str());
         let mut options = DownloadOptions {
             on_existing,
-            file_name: upload_name.and_then(|name| output_file_name(&url, name)),
+            file_name: outputs.file_name(url),
             ..DownloadOptions::default()
         };
         if let Some(events) = events.clone() {
@@ -361,7 +344,7 @@ async fn save_outputs(
                 })
             }));
         }
-        let report = client.transport().download(&url, out_dir, &options).await?;
+        let report = client.transport().download(url, out_dir, &options).await?;
         if let Some(events) = &events {
             events(AnimateEvent::Saved {
                 path: report.path.clone(),

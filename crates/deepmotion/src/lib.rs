@@ -38,6 +38,7 @@ mod batch;
 mod client;
 mod error;
 mod models;
+mod outputs;
 mod process;
 mod resume;
 mod submission;
@@ -48,11 +49,13 @@ mod webhook;
 
 pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
 pub use batch::{MAX_PATH_BYTES, rid_batches};
-pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
+pub use client::{Client, ClientBuilder, Upload};
 pub use error::{Error, JobFailure};
+pub use models::{ModelUpload, StoreModel};
 pub use motionkit_transport::{
     DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
+pub use outputs::JobOutputs;
 pub use process::{Process, Submitted};
 pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadEventFn, UploadVideo};
 pub use submission::{Adoption, PendingSubmission, original_name, output_file_name, output_name};

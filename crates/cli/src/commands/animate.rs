@@ -352,11 +352,6 @@ impl Run<'_> {
                 Err(e) => return Err(e),
             }
         }
-        let upload_name = self
-            .state
-            .get(&item.key)
-            .and_then(|v| v.upload)
-            .map(|u| u.name);
         let files = save_outputs(
             client,
             &rid,
@@ -365,7 +360,6 @@ impl Run<'_> {
                 done: &entry.downloads,
                 protect: self.protect,
                 on_existing: self.on_existing,
-                upload_name: upload_name.as_deref(),
             },
             Some(bar),
             |saved| {
@@ -484,7 +478,8 @@ impl Run<'_> {
             return Ok(None);
         }
         Err(CliError::temporary(format!(
-            "{pending}: whether it created a job is unknown, and /list does not show a job named {name} (yet); it is not sent again"
+            "{pending}: whether it created a job is unknown, and /list does not show a job named \
+             {name} (yet); it is not sent again without --resubmit-unconfirmed"
         ))
         .hint(
             "run the same command again later to look for the job again; if `motionkit list` \
