@@ -35,7 +35,7 @@ use motionkit_validation::{InputKind, ProcessParams, keys};
 
 use crate::client::{Client, Upload};
 use crate::error::Error;
-use crate::submission::{Adoption, PendingSubmission, lookup};
+use crate::submission::{Adoption, PendingSubmission};
 
 /// A callback told of a submission just before it is sent.
 #[derive(Clone)]
@@ -439,6 +439,29 @@ async fn unknown_outcome(
     Err(Error::SubmissionUnknown {
         pending,
         cause: Box::new(cause),
+    })
+}
+
+/// The jobs of `/list` whose `fileName` is `upload_name`, usable rids
+/// only, without those this client already holds.
+pub(crate) async fn lookup(client: &Client, upload_name: &str) -> Result<Adoption, Error> {
+    let jobs = client.list(&[]).await?;
+    let mut rids: Vec<String> = jobs
+        .into_iter()
+        .filter(|j| j.file_name.as_deref() == Some(upload_name))
+        .filter(|j| motionkit_validation::server_id("rid", &j.rid).is_ok())
+        .filter(|j| !client.is_claimed(&j.rid))
+        .map(|j| j.rid)
+        .collect();
+    rids.dedup();
+    Ok(match rids.len() {
+        0 => Adoption::NotListed,
+        1 => {
+            let rid = rids.remove(0);
+            client.claim(&rid);
+            Adoption::Found(rid)
+        }
+        _ => Adoption::Several(rids),
     })
 }
 

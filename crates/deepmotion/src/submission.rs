@@ -14,9 +14,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::Client;
-use crate::error::Error;
-
 /// Characters of the random part of an upload name.
 const SUFFIX_LEN: usize = 10;
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -108,7 +105,7 @@ fn percent_decode(text: &str) -> Option<String> {
 }
 
 /// A `POST /process` about to be sent, or sent without a known outcome:
-/// what it takes to find its job later with [`Process::adopt`](crate::Process::adopt).
+/// what it takes to find its job later with `Process::adopt`.
 /// Save it before the request goes out (see
 /// [`AnimateEvent::Submitting`](crate::AnimateEvent::Submitting) and
 /// [`Process::on_submitting`](crate::Process::on_submitting)).
@@ -204,29 +201,6 @@ pub enum Adoption {
     /// Several jobs, none of them claimed by this client, have the name
     /// (the same upload was submitted more than once): their rids.
     Several(Vec<String>),
-}
-
-/// The jobs of `/list` whose `fileName` is `upload_name`, usable rids
-/// only, without those this client already holds.
-pub(crate) async fn lookup(client: &Client, upload_name: &str) -> Result<Adoption, Error> {
-    let jobs = client.list(&[]).await?;
-    let mut rids: Vec<String> = jobs
-        .into_iter()
-        .filter(|j| j.file_name.as_deref() == Some(upload_name))
-        .filter(|j| motionkit_validation::server_id("rid", &j.rid).is_ok())
-        .filter(|j| !client.is_claimed(&j.rid))
-        .map(|j| j.rid)
-        .collect();
-    rids.dedup();
-    Ok(match rids.len() {
-        0 => Adoption::NotListed,
-        1 => {
-            let rid = rids.remove(0);
-            client.claim(&rid);
-            Adoption::Found(rid)
-        }
-        _ => Adoption::Several(rids),
-    })
 }
 
 #[cfg(test)]
