@@ -275,7 +275,11 @@ async fn every_endpoint_answers_in_its_documented_shape() {
         .unwrap();
     let kinds: BTreeSet<&str> = links[0].files().map(|(k, _)| k).collect();
     assert_eq!(kinds, BTreeSet::from(["bvh", "fbx", "mp4"]));
-    assert_eq!(links[0].name.as_deref(), Some("walk.mp4"));
+    assert_eq!(links[0].name.as_deref(), Some(upload.name.as_str()));
+    assert_eq!(
+        motionkit_deepmotion::original_name(&upload.name),
+        "walk.mp4"
+    );
 
     let all = client.list(&[]).await.unwrap();
     assert!(
@@ -693,12 +697,16 @@ async fn a_lost_process_answer_that_cannot_be_looked_up_is_reported_as_maybe_cre
         motionkit_transport::Sent::NotSent,
         "{error:?}"
     );
+    let Error::SubmissionUnknown { pending, cause } = &error else {
+        panic!("expected SubmissionUnknown, got {error:?}");
+    };
+    assert_eq!(pending.upload_name.as_deref(), Some(upload.name.as_str()));
     assert!(
         matches!(
-            error,
-            Error::Transport(motionkit_transport::Error::Http { status: 502, .. })
+            **cause,
+            motionkit_transport::Error::Http { status: 502, .. }
         ),
-        "{error:?}"
+        "{cause:?}"
     );
     assert_eq!(sandbox.deepmotion().process_submissions(), 1);
     sandbox.shutdown().await;

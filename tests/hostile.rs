@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use motionkit_deepmotion::{Client, Error, Process};
-use motionkit_tests::hostile::{Hostile, Payload, Reply, Seen, login};
+use motionkit_tests::hostile::{
+    Hostile, Payload, Reply, Seen, knows_some_rids, login, three_hundred_rids,
+};
 use motionkit_transport::{
     DownloadOptions, Limits, MinRate, OnExisting, RetryPolicy, Timeouts, Transport,
 };
@@ -477,5 +479,220 @@ async fn motiondynamic_answers_are_capped_and_classified_like_deepmotion_ones() 
         let dm = client(&server.base).credit_balance().await.unwrap_err();
         assert_eq!(md.is_temporary(), temporary, "{status}: {md}");
         assert_eq!(dm.is_temporary(), temporary, "{status}: {dm}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_unknown_rids_fails_those_rids_only() {
+    use motionkit_deepmotion::WaitOptions;
+    let server = Hostile::start(deepmotion(knows_some_rids)).await;
+    let rids = three_hundred_rids();
+    // Paths of `/status/` and 100 ids joined: exactly three batches.
+    let client = Client::builder(&server.base, "client-id", "client-secret".to_owned())
+        .max_path_bytes("/status/".len() + 100 * 27 - 1)
+        .build()
+        .unwrap();
+
+    let entries = client.status(&rids).await.unwrap();
+    assert_eq!(server.count("GET", "/status/"), 3, "three batches");
+    assert_eq!(entries.len(), 200, "every known rid is reported");
+    assert!(entries.iter().all(|e| e.rid.starts_with("known-")));
+
+    let links = client.download_links(&rids).await.unwrap();
+    assert_eq!(links.len(), 200);
+
+    let outcomes = client
+        .wait(&rids, &WaitOptions::fast(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 300);
+    for outcome in &outcomes {
+        match &outcome.result {
+            Ok(_) => assert!(outcome.rid.starts_with("known-"), "{}", outcome.rid),
+            Err(failure) => {
+                assert!(failure.is_unknown(), "{failure}");
+                assert!(outcome.rid.starts_with("other-"), "{}", outcome.rid);
+            }
+        }
+    }
+    assert_eq!(outcomes.iter().filter(|o| o.result.is_ok()).count(), 200);
+
+    let watcher = client.watcher(WaitOptions::fast());
+    let (known, unknown) = tokio::join!(
+        watcher.wait(&rids[0], |_| {}),
+        watcher.wait(&rids[299], |_| {})
+    );
+    assert!(known.is_ok(), "{known:?}");
+    assert!(
+        matches!(unknown, Err(Error::UnknownJob { .. })),
+        "{unknown:?}"
+    );
+    watcher.shutdown();
+}
+
+#[tokio::test]
+async fn a_hundred_calls_with_wrong_credentials_make_one_login() {
+    let server = Hostile::start(|seen| {
+        if seen.path() == "/session/auth" {
+            Reply::json(401, r#"{"message":"wrong credentials"}"#)
+        } else {
+            Reply::json(200, r#"{"credits":1}"#)
+        }
+    })
+    .await;
+    let client = client(&server.base);
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.credit_balance().await })
+        })
+        .collect();
+    for call in calls {
+        let err = call.await.unwrap().unwrap_err();
+        assert!(err.is_auth(), "{err}");
+    }
+    let logins = server.count("GET", "/session/auth");
+    assert!((1..=2).contains(&logins), "{logins} logins for 100 calls");
+    assert_eq!(
+        server.count("GET", "/account"),
+        0,
+        "nothing sent without a session"
+    );
+}
+
+#[tokio::test]
+async fn a_hanging_login_is_shared_and_each_call_keeps_its_own_deadline() {
+    let server = Hostile::start(|seen| {
+        if seen.path() == "/session/auth" {
+            Reply::new(200, Payload::Silent(10))
+        } else {
+            Reply::json(200, r#"{"credits":1}"#)
+        }
+    })
+    .await;
+    let client = Client::builder(&server.base, "client-id", "client-secret".to_owned())
+        .timeouts(Timeouts {
+            attempt: Duration::from_secs(30),
+            total: Duration::from_secs(2),
+            ..quick_timeouts()
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.credit_balance().await })
+        })
+        .collect();
+    for call in calls {
+        let err = call.await.unwrap().unwrap_err();
+        assert!(err.is_temporary(), "{err}");
+    }
+    // Twenty callers queued behind one another would take 20 × 2 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // One login for everyone: its own attempts (a silent body is retried
+    // once within its 2 s), not one per caller.
+    let logins = server.count("GET", "/session/auth");
+    assert!((1..=2).contains(&logins), "{logins} login requests");
+}
+
+#[tokio::test]
+async fn a_watcher_forgets_dropped_waiters_stops_at_shutdown_and_keeps_auth_errors() {
+    use motionkit_deepmotion::WaitOptions;
+    let server = Hostile::start(deepmotion(|seen| {
+        let joined = seen.path().trim_start_matches("/status/");
+        let entries: Vec<String> = joined
+            .split(',')
+            .map(|rid| {
+                format!(
+                    r#"{{"rid":"{rid}","status":"PROGRESS","details":{{"step":1,"total":10}}}}"#
+                )
+            })
+            .collect();
+        Reply::json(
+            200,
+            format!(
+                r#"{{"count":{},"status":[{}]}}"#,
+                entries.len(),
+                entries.join(",")
+            ),
+        )
+    }))
+    .await;
+    let polling = client(&server.base);
+    let options = WaitOptions {
+        first_interval: Duration::from_millis(50),
+        max_interval: Duration::from_millis(50),
+        ..WaitOptions::fast()
+    };
+    let watcher = polling.watcher(options.clone());
+    let kept = tokio::spawn({
+        let watcher = watcher.clone();
+        async move { watcher.wait("job-kept", |_| {}).await }
+    });
+    let dropped = tokio::spawn({
+        let watcher = watcher.clone();
+        async move { watcher.wait("job-dropped", |_| {}).await }
+    });
+    let polled = |rid: &str| {
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path().starts_with("/status/") && s.path().contains(rid))
+            .count()
+    };
+    while polled("job-dropped") == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    dropped.abort();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = polled("job-dropped");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        polled("job-dropped"),
+        before,
+        "a dropped waiter is not polled"
+    );
+    assert!(polled("job-kept") > before, "the other one still is");
+
+    watcher.shutdown();
+    let ended = tokio::time::timeout(Duration::from_secs(2), kept)
+        .await
+        .expect("shutdown ends the waits at once")
+        .unwrap();
+    assert!(
+        matches!(&ended, Err(Error::StatusUnavailable { message }) if message.contains("shut down")),
+        "{ended:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!watcher.is_running());
+    let polls = server.count("GET", "/status/");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.count("GET", "/status/"),
+        polls,
+        "no poll after shutdown"
+    );
+    assert!(watcher.wait("late", |_| {}).await.is_err());
+
+    // A rejected login reaches every waiter as itself.
+    let refusing = Hostile::start(|seen| {
+        if seen.path() == "/session/auth" {
+            Reply::json(401, r#"{"message":"wrong credentials"}"#)
+        } else {
+            Reply::json(500, "{}")
+        }
+    })
+    .await;
+    let watcher = client(&refusing.base).watcher(options);
+    let (a, b) = tokio::join!(watcher.wait("a", |_| {}), watcher.wait("b", |_| {}));
+    for result in [a, b] {
+        let err = result.unwrap_err();
+        assert!(err.is_auth(), "{err:?}");
     }
 }

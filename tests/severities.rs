@@ -50,7 +50,10 @@ async fn warnings_never_block_and_the_sandbox_accepts_what_they_flag() {
         .await
         .unwrap();
     assert_eq!(
-        (upload.name.as_str(), upload.input),
+        (
+            motionkit_deepmotion::original_name(&upload.name).as_str(),
+            upload.input
+        ),
         ("walk.mts", InputKind::Video)
     );
     let picture = client

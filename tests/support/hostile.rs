@@ -283,3 +283,56 @@ pub fn login(cookie_attributes: &str) -> Reply {
         format!("dmsess=hostile-session; Path=/; {cookie_attributes}"),
     )
 }
+
+/// A DeepMotion server that knows the rids starting with `known-`: a
+/// `/status` or `/download` batch gets their entries, or 404 when it has
+/// none of them, as the API answers a batch of unknown ids.
+pub fn knows_some_rids(seen: &Seen) -> Reply {
+    let path = seen.path();
+    let (endpoint, joined) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or_default();
+    let known: Vec<&str> = joined
+        .split(',')
+        .filter(|rid| rid.starts_with("known-"))
+        .collect();
+    if known.is_empty() {
+        return Reply::json(404, r#"{"message":"not found"}"#);
+    }
+    let entries: Vec<String> = match endpoint {
+        "status" => known
+            .iter()
+            .map(|rid| {
+                format!(r#"{{"rid":"{rid}","status":"SUCCESS","details":{{"In":"i","out":"o"}}}}"#)
+            })
+            .collect(),
+        _ => known
+            .iter()
+            .map(|rid| format!(r#"{{"rid":"{rid}"}}"#))
+            .collect(),
+    };
+    let list = if endpoint == "status" {
+        "status"
+    } else {
+        "links"
+    };
+    Reply::json(
+        200,
+        format!(
+            r#"{{"count":{},"{list}":[{}]}}"#,
+            entries.len(),
+            entries.join(",")
+        ),
+    )
+}
+
+/// 200 known rids, then 100 unknown ones, each 26 bytes like the API's.
+pub fn three_hundred_rids() -> Vec<String> {
+    (0..300)
+        .map(|i| {
+            let prefix = if i < 200 { "known-" } else { "other-" };
+            format!("{prefix}{i:020}")
+        })
+        .collect()
+}

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod hostile;
+pub mod proxy;
 
 use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
 

@@ -163,6 +163,10 @@ pub enum Command {
     ))]
     Animate(AnimateArgs),
     /// Show the status of jobs.
+    ///
+    /// Every job the server knows is shown, even when others are not: ids it does not know
+    /// (wrong id, another account, or removed) are named on stderr and in the JSON output's
+    /// `unknown`, and make the command exit 1 after the known jobs are printed.
     #[command(after_long_help = examples!(
         "motionkit status 1234567890-1234567890-1234"
         "motionkit --json status RID1 RID2"

@@ -439,6 +439,18 @@ impl From<motionkit_deepmotion::Error> for CliError {
             E::Validation(v) => v.clone().into(),
             E::JobFailed(failure) => failed_job(failure),
             E::UnknownJob { .. } => CliError::not_found(error.to_string(), "motionkit list"),
+            E::SubmissionUnknown { .. } => {
+                let (exit, kind) = if error.is_server_fault() {
+                    (Exit::ServerFault, ErrorKind::ServerFault)
+                } else {
+                    (Exit::Temporary, ErrorKind::Temporary)
+                };
+                CliError::with_kind(exit, kind, error.to_string()).hint(
+                    "`motionkit animate` run again looks for its job by the upload's name and \
+                     never sends it twice; otherwise check `motionkit list` before submitting \
+                     again",
+                )
+            }
             E::Transport(t) => from_transport(t, error.is_temporary()),
             E::Io { .. } => CliError::local(error.to_string()),
             _ if error.is_temporary() => {

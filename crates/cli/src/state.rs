@@ -10,8 +10,10 @@
 //! before the first byte is sent; dropped once the upload is complete), a
 //! job that was
 //! submitted is not submitted again (a submission interrupted before its
-//! request id was recorded is looked up in `/list` first), and an output
-//! already downloaded is not downloaded again.
+//! request id was recorded, or whose outcome was unknown, is looked up in
+//! `/list` by the upload's unique name, and never sent again unless
+//! `--resubmit-unconfirmed` says so), and an output already downloaded is
+//! not downloaded again.
 //!
 //! ```json
 //! {
@@ -22,13 +24,13 @@
 //!       "params": ["formats=bvh,fbx"],
 //!       "out_dir": "out",
 //!       "upload_session": {
-//!         "name": "walk.mp4",
+//!         "name": "walk-k3x9q2m7a1.mp4",
 //!         "upload_url": "https://…signed…",
 //!         "session": "https://…?upload_id=…",
 //!         "file": { "path": "/abs/path/walk.mp4", "size": 6824, "modified_ns": 1732309800000000000 }
 //!       },
-//!       "upload": { "url": "https://…signed…", "name": "walk.mp4", "size": 6824 },
-//!       "submitting_since_ms": 1732309801000,
+//!       "upload": { "url": "https://…signed…", "name": "walk-k3x9q2m7a1.mp4", "size": 6824 },
+//!       "submitting": { "upload_name": "walk-k3x9q2m7a1.mp4", "since_ms": 1732309801000 },
 //!       "rid": "1234567890-1234567890-1234",
 //!       "job": "succeeded",
 //!       "downloads": { "bvh": "out/walk.bvh", "fbx": "out/walk.fbx" },
@@ -44,7 +46,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
-use motionkit_deepmotion::ResumeState;
+use motionkit_deepmotion::{PendingSubmission, ResumeState};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{CliError, io_error};
@@ -135,10 +137,22 @@ pub struct VideoState {
     /// The completed upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload: Option<UploadRecord>,
-    /// Set just before `POST /process`, so an interrupted submission can be
-    /// found in `/list` instead of being sent twice.
+    /// Recorded just before `POST /process` (the library's
+    /// [`PendingSubmission`]: the upload's unique name and the time), and
+    /// kept while the outcome is unknown, so that a later run finds the
+    /// job in `/list` by that name instead of sending it twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitting: Option<PendingSubmission>,
+    /// Written by motionkit versions before unique upload names: a
+    /// submission interrupted at this time (milliseconds since the epoch),
+    /// whose job cannot be told apart in `/list`. Never written now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitting_since_ms: Option<u64>,
+    /// Jobs submitted earlier for the same upload and set aside (new
+    /// options, `--retry-failed`): never adopted as the job of a later
+    /// submission.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_rids: Vec<String>,
     /// The job's request id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rid: Option<String>,
@@ -165,7 +179,9 @@ impl VideoState {
             out_dir,
             upload_session: None,
             upload: None,
+            submitting: None,
             submitting_since_ms: None,
+            earlier_rids: Vec::new(),
             rid: None,
             job: None,
             failure: None,
@@ -176,6 +192,12 @@ impl VideoState {
 
     /// Forgets the job (and its outputs) but keeps the upload.
     pub fn reset_job(&mut self) {
+        self.earlier_rids.extend(self.rid.take());
+        if let Some(pending) = self.submitting.take() {
+            // A submission of unknown outcome stays unresolved: the job, if
+            // it exists, is none of this entry's any more.
+            tracing::debug!(%pending, "setting aside a submission of unknown outcome");
+        }
         self.submitting_since_ms = None;
         self.rid = None;
         self.job = None;
@@ -262,6 +284,7 @@ impl StateFile {
     }
 
     /// A copy of everything.
+    #[cfg(test)]
     pub fn snapshot(&self) -> BatchState {
         self.lock().clone()
     }

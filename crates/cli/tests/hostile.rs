@@ -185,6 +185,8 @@ fn animate_server(
     process_rid: &'static str,
     list_shows_job: Arc<AtomicBool>,
 ) -> impl Fn(&Seen) -> Reply + Send + Sync + 'static {
+    // The name the video was uploaded under, which `/list` shows.
+    let uploaded = Arc::new(std::sync::Mutex::new(String::from("dance.mp4")));
     with_login(move |seen| {
         let base = seen
             .header("host")
@@ -192,10 +194,15 @@ fn animate_server(
             .unwrap_or_default();
         let path = seen.path();
         match (seen.method.as_str(), path) {
-            ("GET", "/upload") => Reply::json(
-                200,
-                format!(r#"{{"url":"{base}/storage/dance.mp4?sig=s"}}"#),
-            ),
+            ("GET", "/upload") => {
+                if let Some(name) = seen.target.split("name=").nth(1) {
+                    *uploaded.lock().unwrap() = name.split('&').next().unwrap_or(name).to_owned();
+                }
+                Reply::json(
+                    200,
+                    format!(r#"{{"url":"{base}/storage/dance.mp4?sig=s"}}"#),
+                )
+            }
             ("POST", "/storage/dance.mp4") => Reply::new(201, Payload::Bytes(Vec::new()))
                 .header("location", format!("{base}/resumable/1?upload_id=secret")),
             ("PUT", "/resumable/1") => Reply::json(200, "{}"),
@@ -206,8 +213,9 @@ fn animate_server(
                     Reply::json(
                         200,
                         format!(
-                            r#"{{"count":1,"list":[{{"rid":"{RID}","fileName":"dance.mp4","fileSize":1,"fileDuration":1,"status":"SUCCESS","ctime":{now},"mtime":{now}}}]}}"#,
-                            now = now_ms()
+                            r#"{{"count":1,"list":[{{"rid":"{RID}","fileName":"{name}","fileSize":1,"fileDuration":1,"status":"SUCCESS","ctime":{now},"mtime":{now}}}]}}"#,
+                            now = now_ms(),
+                            name = uploaded.lock().unwrap()
                         ),
                     )
                 } else {
@@ -593,4 +601,36 @@ async fn faults_that_repeat_are_server_faults_not_try_again_later() {
     assert!(!dir.path().join("out").read_dir().map_or(false, |mut d| {
         d.any(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.'))
     }));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_reports_every_known_rid_when_a_batch_is_all_unknown() {
+    use motionkit_tests::hostile::{knows_some_rids, three_hundred_rids};
+    let server = Hostile::start(with_login(knows_some_rids)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rids = three_hundred_rids();
+    let leaked: Vec<&'static str> = rids
+        .iter()
+        .map(|r| &*Box::leak(r.clone().into_boxed_str()))
+        .collect();
+    let mut args = vec!["--json", "status"];
+    args.extend(leaked.iter().copied());
+    let json = run_async(server.base.clone(), dir.path().to_owned(), args).await;
+    assert_eq!(json.code, Some(1), "unknown ids: not found: {json:?}");
+    assert!(server.count("GET", "/status/") >= 3, "several batches");
+    let output: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(output["jobs"].as_array().unwrap().len(), 200, "{output}");
+    assert_eq!(output["unknown"].as_array().unwrap().len(), 100);
+    assert_eq!(output["unknown"][0], rids[200].as_str());
+
+    let mut args = vec!["status"];
+    args.extend(leaked.iter().copied());
+    let text = run_async(server.base.clone(), dir.path().to_owned(), args).await;
+    assert_eq!(text.code, Some(1), "{text:?}");
+    assert_eq!(
+        text.stdout.lines().count(),
+        200,
+        "every known job is printed"
+    );
+    assert!(text.stderr.contains(&rids[299]), "{}", text.stderr);
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use motionkit_transport::{DownloadOptions, OnExisting, Progress, UploadOptions};
 use motionkit_validation::ProcessParams;
@@ -10,6 +11,7 @@ use crate::client::{Client, Upload};
 use crate::error::Error;
 use crate::process::Process;
 use crate::resume::{ResumeState, UploadEvent, UploadVideo};
+use crate::submission::{Adoption, PendingSubmission};
 use crate::tracker::{JobEvent, WaitOptions};
 
 /// Progress of an [`Animate`] run, for a UI to draw.
@@ -20,6 +22,18 @@ pub enum AnimateEvent {
     /// The upload started a session (save its [`ResumeState`] to resume
     /// after an interruption), resumed one, or started over.
     UploadSession(UploadEvent),
+    /// `POST /process` is about to be sent for the upload `upload_name`.
+    /// Save it (as a [`PendingSubmission`], with the upload's
+    /// [`ResumeState`]): a run interrupted from here on gives it back with
+    /// [`Animate::submission`], and the job is looked up instead of being
+    /// submitted again.
+    Submitting {
+        /// When the request was about to go out.
+        since: SystemTime,
+        /// The unique name the video was uploaded under, its job's
+        /// `fileName` in `/list`.
+        upload_name: String,
+    },
     /// The job was accepted.
     Submitted {
         /// Its request id.
@@ -83,6 +97,7 @@ pub struct Animate {
     events: Option<EventFn>,
     on_existing: OnExisting,
     resume: Option<ResumeState>,
+    submission: Option<PendingSubmission>,
     force: bool,
 }
 
@@ -94,6 +109,7 @@ impl std::fmt::Debug for Animate {
             .field("params", &self.params)
             .field("wait", &self.wait)
             .field("resume", &self.resume)
+            .field("submission", &self.submission)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +126,7 @@ impl Animate {
             events: None,
             on_existing: OnExisting::default(),
             resume: None,
+            submission: None,
             force: false,
         }
     }
@@ -152,6 +169,18 @@ impl Animate {
         self
     }
 
+    /// The submission an earlier run announced with
+    /// [`AnimateEvent::Submitting`] and did not see accepted: its job is
+    /// looked up in `/list` by the upload's unique name
+    /// ([`Process::adopt`]) and followed; it is never submitted again.
+    /// When `/list` does not show it, [`Animate::send`] ends with
+    /// [`Error::SubmissionUnknown`]; drop the saved submission to submit
+    /// anew (a second job, charged again, if the first one exists).
+    pub fn submission(mut self, pending: impl Into<Option<PendingSubmission>>) -> Self {
+        self.submission = pending.into();
+        self
+    }
+
     /// Receives progress events.
     pub fn on_event(mut self, events: impl Fn(AnimateEvent) + Send + Sync + 'static) -> Self {
         self.events = Some(Arc::new(events));
@@ -165,6 +194,21 @@ impl Animate {
     }
 
     /// Runs the whole job. Parameters are checked before the upload starts.
+    ///
+    /// **Dropping the future** (a timeout, a `select!`, an aborted task)
+    /// stops the run at its next await: no task keeps running, no lock is
+    /// held, and no part file stays behind (downloads remove theirs). What
+    /// it may leave, and how a later run goes on without a second charge:
+    ///
+    /// - during the upload, the storage's session: give the last
+    ///   [`AnimateEvent::UploadSession`] state to [`Animate::resume`];
+    /// - from [`AnimateEvent::Submitting`] until
+    ///   [`AnimateEvent::Submitted`], a `POST /process` that may have
+    ///   created a job: give its name and time, as a [`PendingSubmission`],
+    ///   to [`Animate::submission`] (with the upload's state), and the job
+    ///   is looked up in `/list` instead of being submitted again;
+    /// - after [`AnimateEvent::Submitted`], a job: follow it by its rid
+    ///   ([`Client::wait`], [`download_outputs`]).
     pub async fn send(&self, client: &Client) -> Result<Animation, Error> {
         let kind = crate::client::check_local_media(&self.video).await?;
         let probe = Upload {
@@ -197,11 +241,25 @@ impl Animate {
             .on_event_fn(upload_events)
             .send(client)
             .await?;
-        let rid = Process::new(&upload)
-            .params(self.params.clone())
-            .force(self.force)
-            .send(client)
-            .await?;
+        let rid = match &self.submission {
+            Some(pending) => adopt(client, pending).await?,
+            None => {
+                let events = self.events.clone();
+                Process::new(&upload)
+                    .params(self.params.clone())
+                    .force(self.force)
+                    .on_submitting(move |pending| {
+                        if let (Some(events), Some(name)) = (&events, &pending.upload_name) {
+                            events(AnimateEvent::Submitting {
+                                since: pending.since(),
+                                upload_name: name.clone(),
+                            });
+                        }
+                    })
+                    .send(client)
+                    .await?
+            }
+        };
         self.emit(AnimateEvent::Submitted { rid: rid.clone() });
 
         let outcomes = client
@@ -218,10 +276,43 @@ impl Animate {
     }
 }
 
+/// The job of a submission an earlier run started: found in `/list`, or
+/// [`Error::SubmissionUnknown`].
+async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, Error> {
+    match Process::adopt(client, pending).await? {
+        Adoption::Found(rid) => Ok(rid),
+        other => {
+            tracing::warn!(found = ?other, "the earlier submission's job is not in /list");
+            let message = match other {
+                Adoption::Several(rids) => format!(
+                    "several jobs have the upload's name ({}); none is adopted",
+                    rids.join(", ")
+                ),
+                _ => "/list shows no job of the upload (yet)".to_owned(),
+            };
+            Err(Error::SubmissionUnknown {
+                pending: pending.clone(),
+                cause: Box::new(motionkit_transport::Error::Protocol {
+                    request: "GET /list".to_owned(),
+                    message,
+                    sent: motionkit_transport::Sent::Sent,
+                }),
+            })
+        }
+    }
+}
+
 /// Downloads every output of the finished job `rid` into `out_dir`. A name
 /// the server chose never replaces an existing file unless `on_existing`
 /// is [`OnExisting::Replace`]: by default a clash is saved as `name-2.ext`
 /// and reported in [`AnimateEvent::Saved`].
+///
+/// An output the server named after the input's unique upload name is
+/// saved under the input's own stem (`walk.bvh`, see
+/// [`output_file_name`](crate::output_file_name)).
+///
+/// Dropping the future removes the part file of the output being written;
+/// the files already saved stay, and downloading again costs nothing.
 pub async fn download_outputs(
     client: &Client,
     rid: &str,
@@ -235,11 +326,13 @@ pub async fn download_outputs(
             context: format!("creating {}", out_dir.display()),
             source,
         })?;
-    let files = client.output_links(rid).await?;
-    let mut saved = Vec::with_capacity(files.len());
-    for (kind, url) in files {
+    let outputs = client.job_outputs(rid).await?;
+    let mut saved = Vec::with_capacity(outputs.files.len());
+    for (kind, url) in &outputs.files {
+        let (kind, url) = (kind.clone(), url.as_str());
         let mut options = DownloadOptions {
             on_existing,
+            file_name: outputs.file_name(url),
             ..DownloadOptions::default()
         };
         if let Some(events) = events.clone() {
@@ -251,7 +344,7 @@ pub async fn download_outputs(
                 })
             }));
         }
-        let report = client.transport().download(&url, out_dir, &options).await?;
+        let report = client.transport().download(url, out_dir, &options).await?;
         if let Some(events) = &events {
             events(AnimateEvent::Saved {
                 path: report.path.clone(),

@@ -1,4 +1,6 @@
-//! The DeepMotion client: every documented call, typed.
+//! The DeepMotion client: its configuration, and the calls on uploads,
+//! jobs, the account and webhook endpoints (characters are in
+//! `models.rs`, job outputs in `outputs.rs`).
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -7,10 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use motionkit_models::Endpoint;
 use motionkit_models::deepmotion::{
-    CharacterModel, DeleteModelResponse, DeletedWebhookEndpoint, DownloadLink, DownloadResponse,
-    JobListEntry, JobStatus, JobStatusEntry, ListResponse, ModelUploadUrlResponse, StatusResponse,
-    StoreModelRequest, StoreModelResponse, UploadUrlResponse, VideoInfoRequest, VideoInfoResponse,
-    WebhookEndpoint, WebhookEndpointList, WebhookEndpointRequest, endpoints, requests,
+    DeletedWebhookEndpoint, DownloadLink, DownloadResponse, JobListEntry, JobStatus,
+    JobStatusEntry, ListResponse, StatusResponse, UploadUrlResponse, VideoInfoRequest,
+    VideoInfoResponse, WebhookEndpoint, WebhookEndpointList, WebhookEndpointRequest, endpoints,
+    requests,
 };
 use motionkit_transport::{
     Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
@@ -123,7 +125,10 @@ impl ClientBuilder {
 pub struct Upload {
     /// The signed URL the file was uploaded to, as `/upload` returned it.
     pub url: String,
-    /// The name the upload was requested with.
+    /// The name the upload was requested with: unique to it when
+    /// [`Client::upload`] or [`UploadVideo`](crate::UploadVideo) made it
+    /// (`walk-k3x9q2m7a1.mp4`; [`original_name`](crate::original_name)
+    /// gives `walk.mp4` back). `/list` shows it as the job's `fileName`.
     pub name: String,
     /// Bytes uploaded.
     pub size: u64,
@@ -140,58 +145,6 @@ impl std::fmt::Debug for Upload {
             .field("size", &self.size)
             .field("input", &self.input)
             .finish()
-    }
-}
-
-/// The upload URLs of a character model. Its `Debug` hides their
-/// signatures.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ModelUpload {
-    /// Where the model file went.
-    pub model_url: String,
-    /// Where the thumbnail went, if one was uploaded.
-    pub thumb_url: Option<String>,
-}
-
-impl std::fmt::Debug for ModelUpload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModelUpload")
-            .field(
-                "model_url",
-                &motionkit_transport::redact_url(&self.model_url),
-            )
-            .field(
-                "thumb_url",
-                &self
-                    .thumb_url
-                    .as_deref()
-                    .map(motionkit_transport::redact_url),
-            )
-            .finish()
-    }
-}
-
-#[cfg(test)]
-mod debug_tests {
-    use super::*;
-
-    #[test]
-    fn uploads_do_not_show_their_signatures() {
-        let signed = "https://storage.example/up/a.mp4?signature=SECRETSIG&expires=9";
-        let upload = Upload {
-            url: signed.into(),
-            name: "a.mp4".into(),
-            size: 1,
-            input: InputKind::Video,
-        };
-        let model = ModelUpload {
-            model_url: signed.into(),
-            thumb_url: Some(signed.into()),
-        };
-        for shown in [format!("{upload:?}"), format!("{model:?}")] {
-            assert!(!shown.contains("SECRETSIG"), "{shown}");
-            assert!(shown.contains("storage.example"), "{shown}");
-        }
     }
 }
 
@@ -230,8 +183,9 @@ pub(crate) async fn check_local_media(path: &Path) -> Result<MediaKind, Error> {
     Ok(kind)
 }
 
-/// What every upload checks before anything is sent; gives the name to
-/// upload under and what the file is.
+/// What every upload checks before anything is sent; gives the file's
+/// name and what the file is. The upload goes under
+/// [`unique_upload_name`](crate::submission::unique_upload_name) of it.
 pub(crate) async fn prepare_upload(path: &Path) -> Result<(String, InputKind), Error> {
     let name = file_name(path)?;
     let kind = check_local_media(path).await?;
@@ -258,25 +212,6 @@ fn file_name(path: &Path) -> Result<String, Error> {
         tracing::warn!(warning = %warning, "uploading anyway");
     }
     Ok(name)
-}
-
-/// The extension of a model or thumbnail file. Outside `documented` it is
-/// an error for a model (the documents list fbx, glb, gltf and vrm) and a
-/// logged warning for a thumbnail (they only say "preferably png").
-fn extension(path: &Path, field: &str, documented: &[&str], strict: bool) -> Result<String, Error> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let any = motionkit_validation::file_extension(field, name, &[])?;
-    match motionkit_validation::file_extension(field, name, documented) {
-        Ok(ext) => Ok(ext),
-        Err(violation) if strict => Err(violation.into()),
-        Err(violation) => {
-            tracing::warn!(warning = %violation.into_warning(), "uploading anyway");
-            Ok(any)
-        }
-    }
 }
 
 impl Client {
@@ -321,8 +256,13 @@ impl Client {
     /// file to it in chunks, resuming after dropped connections.
     /// See [`UploadVideo`](crate::resume::UploadVideo) to resume an upload
     /// in a later run.
+    ///
+    /// The file goes under a name of its own (its stem, `-`, ten random
+    /// characters, its extension), so that `/list` tells its job apart
+    /// from every other (see [`PendingSubmission`](crate::PendingSubmission)).
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
         let (name, input) = prepare_upload(path).await?;
+        let name = crate::submission::unique_upload_name(&name);
         let url = self.upload_url(&name, true).await?;
         let report: UploadReport = self.transport.upload_resumable(&url, path, options).await?;
         Ok(Upload {
@@ -335,65 +275,33 @@ impl Client {
 
     /// `GET /status/...` for any number of jobs, in as few requests as the
     /// URL length allows. Entries come back in server order.
+    ///
+    /// A rid the server does not know has no entry: the server leaves it
+    /// out, or answers a whole batch with 404 when it knows none of that
+    /// batch's ids. Either way only those rids are missing, and every
+    /// other batch is reported.
     pub async fn status(&self, rids: &[String]) -> Result<Vec<JobStatusEntry>, Error> {
         self.batched(&endpoints::STATUS, rids, |joined: String| async move {
             let response: Result<StatusResponse, _> = self
                 .transport
                 .send_json::<(), _>(&requests::Status::new(&joined), None)
                 .await;
-            match response {
-                Ok(response) => Ok(response.status),
-                // None of the ids is known: name them rather than report a bare 404.
-                Err(motionkit_transport::Error::Http { status: 404, .. }) => {
-                    Err(Error::UnknownJob { rid: joined })
-                }
-                Err(e) => Err(e.into()),
-            }
+            unknown_batch_is_empty(response.map(|r| r.status), &joined)
         })
         .await
     }
 
-    /// The `(file type, signed URL)` of every output of the finished job
-    /// `rid`. [`Error::UnknownJob`] when the server does not know it,
-    /// [`Error::NothingToDownload`] when it offers no files (not finished,
-    /// or failed).
-    pub async fn output_links(&self, rid: &str) -> Result<Vec<(String, String)>, Error> {
-        let links = self.download_links(&[rid.to_owned()]).await?;
-        let link = links
-            .into_iter()
-            .find(|l| l.rid == rid)
-            .ok_or_else(|| Error::UnknownJob {
-                rid: rid.to_owned(),
-            })?;
-        let files: Vec<(String, String)> = link
-            .files()
-            .map(|(kind, url)| (kind.to_owned(), url.to_owned()))
-            .collect();
-        if files.is_empty() {
-            return Err(Error::NothingToDownload {
-                rid: rid.to_owned(),
-            });
-        }
-        Ok(files)
-    }
-
     /// `GET /download/...` for any number of jobs. An unfinished or failed
-    /// job comes back with its `rid` only; [`Error::UnknownJob`] when the
-    /// server knows none of them (404).
+    /// job comes back with its `rid` only; a job the server does not know
+    /// has no entry (as for [`Client::status`], a batch answered 404
+    /// leaves out its rids only).
     pub async fn download_links(&self, rids: &[String]) -> Result<Vec<DownloadLink>, Error> {
         self.batched(&endpoints::DOWNLOAD, rids, |joined: String| async move {
             let response: Result<DownloadResponse, _> = self
                 .transport
                 .send_json::<(), _>(&requests::Download::new(&joined), None)
                 .await;
-            match response {
-                Ok(response) => Ok(response.links),
-                // None of the ids is known, as for `/status`.
-                Err(motionkit_transport::Error::Http { status: 404, .. }) => {
-                    Err(Error::UnknownJob { rid: joined })
-                }
-                Err(e) => Err(e.into()),
-            }
+            unknown_batch_is_empty(response.map(|r| r.links), &joined)
         })
         .await
     }
@@ -483,85 +391,6 @@ impl Client {
             .transport
             .send_json(&requests::VideoInfo::new(), Some(&request))
             .await?)
-    }
-
-    /// `GET /character/getModelUploadUrl`.
-    pub async fn model_upload_url(
-        &self,
-        name: Option<&str>,
-        model_ext: &str,
-        thumb_ext: Option<&str>,
-        resumable: bool,
-    ) -> Result<ModelUploadUrlResponse, Error> {
-        let mut request = requests::GetModelUploadUrl::new()
-            .model_ext(model_ext)
-            .resumable(u64::from(resumable));
-        if let Some(name) = name {
-            request = request.name(name);
-        }
-        if let Some(thumb_ext) = thumb_ext {
-            request = request.thumb_ext(thumb_ext);
-        }
-        Ok(self.transport.send_json::<(), _>(&request, None).await?)
-    }
-
-    /// Uploads a model file (fbx, glb, gltf or vrm) and optionally its
-    /// thumbnail, returning the URLs to pass to [`StoreModel`].
-    pub async fn upload_model(
-        &self,
-        model: &Path,
-        thumbnail: Option<&Path>,
-        options: &UploadOptions,
-    ) -> Result<ModelUpload, Error> {
-        let model_ext = extension(model, "model", &["fbx", "glb", "gltf", "vrm"], true)?;
-        let thumb_ext = thumbnail
-            .map(|t| extension(t, "thumbnail", &["png", "jpg", "jpeg"], false))
-            .transpose()?;
-        let stem = model.file_stem().and_then(|s| s.to_str());
-        let urls = self
-            .model_upload_url(stem, &model_ext, thumb_ext.as_deref(), true)
-            .await?;
-        self.transport
-            .upload_resumable(&urls.model_url, model, options)
-            .await?;
-        let thumb_url = match thumbnail {
-            Some(thumb) => {
-                self.transport
-                    .upload_resumable(&urls.thumb_url, thumb, options)
-                    .await?;
-                Some(urls.thumb_url)
-            }
-            None => None,
-        };
-        Ok(ModelUpload {
-            model_url: urls.model_url,
-            thumb_url,
-        })
-    }
-
-    /// `GET /character/listModels`, optionally one model or by search text.
-    pub async fn list_models(
-        &self,
-        model_id: Option<&str>,
-        search: Option<&str>,
-    ) -> Result<Vec<CharacterModel>, Error> {
-        let mut request = requests::ListModels::new();
-        if let Some(id) = model_id {
-            request = request.model_id(id);
-        }
-        if let Some(search) = search {
-            request = request.search_token(search);
-        }
-        Ok(self.transport.send_json::<(), _>(&request, None).await?)
-    }
-
-    /// `DELETE /character/deleteModel/{id}`: how many models were deleted.
-    pub async fn delete_model(&self, model_id: &str) -> Result<i64, Error> {
-        let response: DeleteModelResponse = self
-            .transport
-            .send_json::<(), _>(&requests::DeleteModel::new(model_id), None)
-            .await?;
-        Ok(response.count)
     }
 
     /// `POST /webhook_endpoints`.
@@ -661,6 +490,23 @@ impl Client {
     }
 }
 
+/// A batch's entries; none when the server answered 404, which it does
+/// when it knows none of the batch's ids: those rids are then missing from
+/// the answer, as unknown rids are, and the other batches still count.
+fn unknown_batch_is_empty<T>(
+    answer: Result<Vec<T>, motionkit_transport::Error>,
+    joined: &str,
+) -> Result<Vec<T>, Error> {
+    match answer {
+        Ok(entries) => Ok(entries),
+        Err(motionkit_transport::Error::Http { status: 404, .. }) => {
+            tracing::debug!(rids = %joined, "no id of this batch is known to the server (404)");
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn webhook_request(url: &str, events: &[&str]) -> Result<WebhookEndpointRequest, Error> {
     let parsed = url::Url::parse(url)
         .ok()
@@ -679,77 +525,27 @@ fn webhook_request(url: &str, events: &[&str]) -> Result<WebhookEndpointRequest,
     })
 }
 
-/// `POST /character/storeModel`: stores an uploaded model, or updates a
-/// stored one's name or thumbnail.
-///
-/// ```no_run
-/// # async fn demo(client: &motionkit_deepmotion::Client, upload: motionkit_deepmotion::ModelUpload) -> Result<(), motionkit_deepmotion::Error> {
-/// use motionkit_deepmotion::StoreModel;
-/// let id = StoreModel::new(&upload.model_url).name("hero").create_thumb(true).send(client).await?;
-/// StoreModel::update(&id).name("hero v2").send(client).await?;
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct StoreModel {
-    request: StoreModelRequest,
-}
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+    use crate::models::ModelUpload;
 
-impl StoreModel {
-    /// Stores the model uploaded to `model_url`.
-    pub fn new(model_url: impl Into<String>) -> Self {
-        StoreModel {
-            request: StoreModelRequest {
-                model_url: Some(model_url.into()),
-                model_name: None,
-                thumb_url: None,
-                model_id: None,
-                create_thumb: None,
-            },
+    #[test]
+    fn uploads_do_not_show_their_signatures() {
+        let signed = "https://storage.example/up/a.mp4?signature=SECRETSIG&expires=9";
+        let upload = Upload {
+            url: signed.into(),
+            name: "a.mp4".into(),
+            size: 1,
+            input: InputKind::Video,
+        };
+        let model = ModelUpload {
+            model_url: signed.into(),
+            thumb_url: Some(signed.into()),
+        };
+        for shown in [format!("{upload:?}"), format!("{model:?}")] {
+            assert!(!shown.contains("SECRETSIG"), "{shown}");
+            assert!(shown.contains("storage.example"), "{shown}");
         }
-    }
-
-    /// Updates the stored model `model_id`.
-    pub fn update(model_id: impl Into<String>) -> Self {
-        StoreModel {
-            request: StoreModelRequest {
-                model_url: None,
-                model_name: None,
-                thumb_url: None,
-                model_id: Some(model_id.into()),
-                create_thumb: None,
-            },
-        }
-    }
-
-    /// The model's name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.request.model_name = Some(name.into());
-        self
-    }
-
-    /// A thumbnail uploaded with the model.
-    pub fn thumb_url(mut self, url: impl Into<String>) -> Self {
-        self.request.thumb_url = Some(url.into());
-        self
-    }
-
-    /// Whether the service should render a thumbnail.
-    pub fn create_thumb(mut self, create: bool) -> Self {
-        self.request.create_thumb = Some(i64::from(create));
-        self
-    }
-
-    /// Sends it; returns the model id.
-    pub async fn send(&self, client: &Client) -> Result<String, Error> {
-        if self.request.model_url.is_none() && self.request.model_id.is_none() {
-            return Err(
-                Violation::new("modelUrl", Rule::Required, "", "modelUrl or modelId").into(),
-            );
-        }
-        let response: StoreModelResponse = client
-            .transport
-            .send_json(&requests::StoreModel::new(), Some(&self.request))
-            .await?;
-        Ok(response.model_id)
     }
 }

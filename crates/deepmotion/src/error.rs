@@ -7,6 +7,8 @@ use motionkit_models::deepmotion::ErrorCode;
 use motionkit_transport::Sent;
 use motionkit_validation::Violations;
 
+use crate::submission::PendingSubmission;
+
 /// A job that ended in `FAILURE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobFailure {
@@ -91,6 +93,20 @@ pub enum Error {
         /// The request id.
         rid: String,
     },
+    /// `POST /process` may have reached the server, and whether it created
+    /// a job is unknown: the answer was lost (a timeout, a broken
+    /// connection, a 5xx) or named no usable job, and `/list` did not show
+    /// the job either. It is never sent again on its own; find the job
+    /// later with [`Process::adopt`](crate::Process::adopt) and the
+    /// [`PendingSubmission`].
+    #[error("{pending}: whether it created a job is unknown ({cause}); it is not sent again. To check: {}", .pending.how_to_check())]
+    SubmissionUnknown {
+        /// What was sent, when, and under which upload name.
+        pending: PendingSubmission,
+        /// What the request ended with.
+        #[source]
+        cause: Box<motionkit_transport::Error>,
+    },
     /// A local file could not be read or written.
     #[error("{context}: {source}")]
     Io {
@@ -117,6 +133,8 @@ impl Error {
         match self {
             Error::Transport(e) => e.is_temporary(),
             Error::WaitTimeout { .. } | Error::StatusUnavailable { .. } => true,
+            // A rerun adopts the job, unless the server broke the protocol.
+            Error::SubmissionUnknown { cause, .. } => !cause.is_server_fault(),
             _ => false,
         }
     }
@@ -136,7 +154,11 @@ impl Error {
     /// (see [`motionkit_transport::Error::is_server_fault`]): retrying will
     /// most likely fail the same way.
     pub fn is_server_fault(&self) -> bool {
-        matches!(self, Error::Transport(e) if e.is_server_fault())
+        match self {
+            Error::Transport(e) => e.is_server_fault(),
+            Error::SubmissionUnknown { cause, .. } => cause.is_server_fault(),
+            _ => false,
+        }
     }
 
     /// True when credentials were missing, rejected or expired.

@@ -38,8 +38,10 @@ mod batch;
 mod client;
 mod error;
 mod models;
+mod outputs;
 mod process;
 mod resume;
+mod submission;
 mod tracker;
 mod wait;
 mod watch;
@@ -47,13 +49,16 @@ mod webhook;
 
 pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
 pub use batch::{MAX_PATH_BYTES, rid_batches};
-pub use client::{Client, ClientBuilder, ModelUpload, StoreModel, Upload};
+pub use client::{Client, ClientBuilder, Upload};
 pub use error::{Error, JobFailure};
+pub use models::{ModelUpload, StoreModel};
 pub use motionkit_transport::{
     DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
+pub use outputs::JobOutputs;
 pub use process::{Process, Submitted};
 pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadEventFn, UploadVideo};
+pub use submission::{Adoption, PendingSubmission, original_name, output_file_name, output_name};
 pub use tracker::{JobEvent, WaitOptions};
 pub use wait::JobOutcome;
 pub use watch::Watcher;

@@ -10,13 +10,23 @@
 //! and come back in [`Submitted::warnings`]. A rerun learns its input's
 //! kind and duration from the job it reruns.
 //!
-//! `/process` is not idempotent. When a submission fails in a way that
+//! `/process` is not idempotent, and one [`Process::send`] sends it at
+//! most once, whatever happens. When a submission fails in a way that
 //! leaves it unknown whether the server started the job (a timeout or a
-//! broken connection after the request went out, or a 5xx), the client
-//! looks in `/list` for a job created for the same input since the
-//! submission began, and adopts it instead of submitting again.
+//! broken connection after the request went out, a 5xx, an answer without
+//! a usable rid), the client looks once in `/list` for the job whose
+//! `fileName` is the upload's unique name (see [`PendingSubmission`]) and
+//! adopts it; when `/list` does not show it (yet), the call ends with
+//! [`Error::SubmissionUnknown`], which says what was sent and when, and
+//! [`Process::adopt`] resolves it later. It is never sent again on its own.
+//!
+//! Dropping the future of [`Process::send`] or [`Process::submit`] before
+//! it returns leaves nothing running and nothing locked; if the `POST` had
+//! gone out, its job may exist. Save the [`PendingSubmission`] given to
+//! [`Process::on_submitting`] before the request is sent, and find the job
+//! with [`Process::adopt`] rather than submitting again.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 use motionkit_models::deepmotion::{PROCESSOR_VIDEO2ANIM, ProcessRequest};
 
@@ -25,13 +35,17 @@ use motionkit_validation::{InputKind, ProcessParams, keys};
 
 use crate::client::{Client, Upload};
 use crate::error::Error;
+use crate::submission::{Adoption, PendingSubmission};
 
-/// Server clocks may run behind ours; jobs created this long before the
-/// submission began still count as candidates.
-const CLOCK_SKEW_MS: f64 = 120_000.0;
+/// A callback told of a submission just before it is sent.
+#[derive(Clone)]
+struct OnSubmitting(Arc<dyn Fn(&PendingSubmission) + Send + Sync>);
 
-/// How many times an ambiguous submission is checked and re-sent.
-const SUBMIT_ATTEMPTS: u32 = 3;
+impl std::fmt::Debug for OnSubmitting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnSubmitting(..)")
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Source {
@@ -71,6 +85,7 @@ pub struct Process {
     input: Option<InputKind>,
     duration: Option<f64>,
     force: bool,
+    on_submitting: Option<OnSubmitting>,
 }
 
 /// What the job `rid` was made from: its kind (from its file name, or the
@@ -128,22 +143,6 @@ async fn sniff_input(client: &Client, url: &str) -> Option<InputKind> {
     }
 }
 
-fn now_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as f64)
-        .unwrap_or(0.0)
-}
-
-/// The error to report when `/list` could not be read after a submission
-/// whose `outcome` is unknown: that outcome, since the job may exist. The
-/// lookup's own error (often "not sent") would tell the caller that
-/// submitting again is safe.
-fn cannot_tell(outcome: motionkit_transport::Error, lookup: &Error) -> Error {
-    tracing::warn!(error = %lookup, "cannot look for the job an ambiguous submission may have created");
-    outcome.into()
-}
-
 /// The error for a `/process` answer whose rid cannot be used: the job may
 /// exist, so it is "sent, outcome unknown" (temporary, may have acted).
 fn unusable_rid(rid: &str) -> motionkit_transport::Error {
@@ -155,16 +154,10 @@ fn unusable_rid(rid: &str) -> motionkit_transport::Error {
         request: "POST /process".to_owned(),
         message: format!(
             "the answer names no usable job ({problem}); the job may have been created: \
-             it is looked up in /list before anything is submitted again"
+             it is looked up in /list, never submitted again"
         ),
         sent: motionkit_transport::Sent::Sent,
     }
-}
-
-/// Failures after which the job may or may not exist (the transport's
-/// classifier decides).
-fn ambiguous(error: &motionkit_transport::Error) -> bool {
-    error.may_have_acted()
 }
 
 impl Process {
@@ -179,6 +172,7 @@ impl Process {
             params: ProcessParams::default(),
             duration: None,
             force: false,
+            on_submitting: None,
         }
     }
 
@@ -193,7 +187,19 @@ impl Process {
             input: None,
             duration: None,
             force: false,
+            on_submitting: None,
         }
+    }
+
+    /// Called with the [`PendingSubmission`] just before `POST /process`
+    /// goes out: save it, so that a run interrupted during the request can
+    /// find its job with [`Process::adopt`] instead of submitting again.
+    pub fn on_submitting(
+        mut self,
+        on_submitting: impl Fn(&PendingSubmission) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_submitting = Some(OnSubmitting(Arc::new(on_submitting)));
+        self
     }
 
     /// Sends what the documents say fails (see the module docs) anyway.
@@ -355,94 +361,108 @@ impl Process {
         }
     }
 
-    /// Posts the request and returns its rid, adopting rather than
-    /// resubmitting after an ambiguous failure.
-    async fn post(&self, client: &Client, request: &ProcessRequest) -> Result<String, Error> {
-        let started = now_ms();
-        let mut unknown: Option<motionkit_transport::Error> = None;
-        for attempt in 0..SUBMIT_ATTEMPTS {
-            if let Some(outcome) = unknown.take() {
-                match self.find_created(client, started).await {
-                    Ok(Some(rid)) => {
-                        tracing::info!(rid = %rid, "adopted the job an ambiguous submission created");
-                        return Ok(rid);
-                    }
-                    Ok(None) => {}
-                    Err(lookup) => return Err(cannot_tell(outcome, &lookup)),
-                }
-                tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
-            }
-            match client.raw_process(request).await {
-                Ok(rid) if motionkit_validation::server_id("rid", &rid).is_ok() => {
-                    client.claim(&rid);
-                    return Ok(rid);
-                }
-                Ok(rid) => {
-                    // The server accepted the job but named it unusably.
-                    // Sending again could charge twice: look for it once.
-                    let outcome = unusable_rid(&rid);
-                    tracing::warn!(error = %outcome, "looking for the job in /list");
-                    return match self.find_created(client, started).await {
-                        Ok(Some(rid)) => Ok(rid),
-                        Ok(None) => Err(outcome.into()),
-                        Err(lookup) => Err(cannot_tell(outcome, &lookup)),
-                    };
-                }
-                Err(e) if ambiguous(&e) => {
-                    tracing::warn!(error = %e, "submission outcome unknown; checking /list before resending");
-                    unknown = Some(e);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let Some(outcome) = unknown else {
-            return Err(Error::UnknownJob {
-                rid: "(none)".into(),
-            });
-        };
-        match self.find_created(client, started).await {
-            Ok(Some(rid)) => Ok(rid),
-            Ok(None) => Err(outcome.into()),
-            Err(lookup) => Err(cannot_tell(outcome, &lookup)),
+    /// What is about to be sent, to find its job later.
+    fn pending(&self) -> PendingSubmission {
+        match &self.source {
+            Source::Upload { name, .. } => PendingSubmission::now(Some(name.clone()), None),
+            Source::Rerun { rid } => PendingSubmission::now(None, Some(rid.clone())),
         }
     }
 
-    /// A job created for the same input since `started`, not yet claimed by
-    /// this client.
-    async fn find_created(&self, client: &Client, started: f64) -> Result<Option<String>, Error> {
-        let jobs = client.list(&[]).await?;
-        let file_name = match &self.source {
-            Source::Upload { name, .. } => Some(name.clone()),
-            Source::Rerun { rid } => jobs
-                .iter()
-                .find(|j| &j.rid == rid)
-                .and_then(|j| j.file_name.clone()),
-        };
-        let Some(file_name) = file_name else {
-            return Ok(None);
-        };
-        let original = match &self.source {
-            Source::Rerun { rid } => Some(rid.as_str()),
-            Source::Upload { .. } => None,
-        };
-        let mut candidates: Vec<_> = jobs
-            .into_iter()
-            .filter(|j| j.file_name.as_deref() == Some(file_name.as_str()))
-            .filter(|j| Some(j.rid.as_str()) != original)
-            .filter(|j| j.ctime.is_some_and(|t| t >= started - CLOCK_SKEW_MS))
-            .filter(|j| !client.is_claimed(&j.rid))
-            .filter(|j| motionkit_validation::server_id("rid", &j.rid).is_ok())
-            .collect();
-        candidates.sort_by(|a, b| {
-            b.ctime
-                .partial_cmp(&a.ctime)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        Ok(candidates.first().map(|j| {
-            client.claim(&j.rid);
-            j.rid.clone()
-        }))
+    /// Posts the request once and returns its rid. After an answer that
+    /// leaves the outcome unknown, the job is looked up once by its exact
+    /// upload name; when `/list` does not show it, the submission is
+    /// [`Error::SubmissionUnknown`], never sent again.
+    async fn post(&self, client: &Client, request: &ProcessRequest) -> Result<String, Error> {
+        let pending = self.pending();
+        if let Some(on_submitting) = &self.on_submitting {
+            (on_submitting.0)(&pending);
+        }
+        match client.raw_process(request).await {
+            Ok(rid) if motionkit_validation::server_id("rid", &rid).is_ok() => {
+                client.claim(&rid);
+                Ok(rid)
+            }
+            // The server accepted the job but named it unusably.
+            Ok(rid) => unknown_outcome(client, pending, unusable_rid(&rid)).await,
+            Err(e) if e.may_have_acted() => {
+                tracing::warn!(error = %e, "submission outcome unknown; looking for its job in /list");
+                unknown_outcome(client, pending, e).await
+            }
+            Err(e) => Err(e.into()),
+        }
     }
+
+    /// Finds the job of a submission whose outcome was unknown (an
+    /// [`Error::SubmissionUnknown`], or a run interrupted after an
+    /// [`AnimateEvent::Submitting`](crate::AnimateEvent::Submitting)) by its
+    /// exact upload name in `/list`. It never submits anything:
+    /// [`Adoption::NotListed`] may mean that `/list` has not caught up yet,
+    /// so sending the job again is the caller's decision.
+    ///
+    /// A rerun's job cannot be told apart exactly (it has the name of the
+    /// job it reruns): its pending submission is refused.
+    pub async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<Adoption, Error> {
+        match &pending.upload_name {
+            Some(name) => lookup(client, name).await,
+            None => Err(Violation::new(
+                "upload_name",
+                Rule::Required,
+                "",
+                "the unique name of the submission's upload (a rerun's job has the name of the \
+                 job it reruns, so it cannot be found exactly: check `motionkit list`)",
+            )
+            .into()),
+        }
+    }
+}
+
+/// The end of a submission whose outcome is unknown: the job when `/list`
+/// shows exactly one of its upload name, else [`Error::SubmissionUnknown`].
+async fn unknown_outcome(
+    client: &Client,
+    pending: PendingSubmission,
+    cause: motionkit_transport::Error,
+) -> Result<String, Error> {
+    if let Some(name) = &pending.upload_name {
+        match lookup(client, name).await {
+            Ok(Adoption::Found(rid)) => {
+                tracing::info!(rid = %rid, "adopted the job an ambiguous submission created");
+                return Ok(rid);
+            }
+            Ok(other) => tracing::warn!(found = ?other, "no single job of the submission in /list"),
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot look for the job an ambiguous submission may have created")
+            }
+        }
+    }
+    Err(Error::SubmissionUnknown {
+        pending,
+        cause: Box::new(cause),
+    })
+}
+
+/// The jobs of `/list` whose `fileName` is `upload_name`, usable rids
+/// only, without those this client already holds.
+pub(crate) async fn lookup(client: &Client, upload_name: &str) -> Result<Adoption, Error> {
+    let jobs = client.list(&[]).await?;
+    let mut rids: Vec<String> = jobs
+        .into_iter()
+        .filter(|j| j.file_name.as_deref() == Some(upload_name))
+        .filter(|j| motionkit_validation::server_id("rid", &j.rid).is_ok())
+        .filter(|j| !client.is_claimed(&j.rid))
+        .map(|j| j.rid)
+        .collect();
+    rids.dedup();
+    Ok(match rids.len() {
+        0 => Adoption::NotListed,
+        1 => {
+            let rid = rids.remove(0);
+            client.claim(&rid);
+            Adoption::Found(rid)
+        }
+        _ => Adoption::Several(rids),
+    })
 }
 
 #[cfg(test)]

@@ -90,7 +90,9 @@ impl FileIdentity {
 /// mode 0600). `Debug` shows neither the signed query nor the session.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeState {
-    /// The name the upload was requested with.
+    /// The name the upload was requested with: the file's name with a
+    /// random part of its own (`walk-k3x9q2m7a1.mp4`), which the job's
+    /// `fileName` in `/list` will be.
     pub name: String,
     /// The signed URL `/upload` returned, as `/process` expects it.
     pub upload_url: String,
@@ -234,16 +236,21 @@ impl UploadVideo {
 
     /// Checks the file, then uploads it: the rest of the saved session when
     /// there is one that still applies, else all of it in a new one.
+    ///
+    /// Dropping the future stops the upload at its next await and leaves
+    /// only the storage's session: nothing is charged before `/process`,
+    /// and the last [`UploadEvent::Session`] state resumes it.
     pub async fn send(&self, client: &Client) -> Result<Upload, Error> {
         let (name, input) = prepare_upload(&self.path).await?;
         let file = FileIdentity::of(&self.path).await?;
         if let Some(saved) = &self.resume {
-            if saved.file != file || saved.name != name {
+            if saved.file != file || crate::submission::original_name(&saved.name) != name {
                 self.emit(UploadEvent::StartedOver(StartOver::FileChanged));
             } else if let Some(upload) = self.go_on(client, saved, input).await? {
                 return Ok(upload);
             }
         }
+        let name = crate::submission::unique_upload_name(&name);
         let url = client.upload_url(&name, true).await?;
         let target = Target {
             url: &url,

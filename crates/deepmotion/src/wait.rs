@@ -31,6 +31,9 @@ impl Client {
     /// and a rid the server does not know ([`JobFailure::is_unknown`]), is
     /// an outcome, not an error. Errors: the timeout, or the status call
     /// failing more than `max_consecutive_failures` times in a row.
+    ///
+    /// Dropping the future only stops asking: no task or lock is left, and
+    /// the jobs go on on the server.
     pub async fn wait(
         &self,
         rids: &[String],
@@ -58,12 +61,6 @@ impl Client {
                         }
                     }
                     pending.retain(|rid| !done.contains_key(rid));
-                }
-                // None of the ids is known: each fails alone, as below.
-                Err(Error::UnknownJob { .. }) => {
-                    for rid in pending.drain(..) {
-                        done.insert(rid.clone(), Err(JobFailure::unknown(&rid)));
-                    }
                 }
                 Err(e) => tracker.poll_failed(e)?,
             }

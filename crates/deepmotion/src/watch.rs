@@ -7,6 +7,13 @@
 //! single batched `GET /status/...` per interval for all of them, handing
 //! each task its own events and outcome. What the answers mean is the
 //! job tracker's to decide, as for [`Client::wait`].
+//!
+//! The poller ends when [`Watcher::shutdown`] is called (every waiter then
+//! gets an error at once), or when every handle is dropped and no waiter
+//! is left. A waiter whose future was dropped is forgotten before the next
+//! poll, so its rid is not polled for nothing. A poll that fails for good
+//! ends every wait with that same error (a rejected login stays
+//! [`Error::is_auth`]).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -17,6 +24,11 @@ use tokio::sync::{mpsc, oneshot};
 use crate::client::Client;
 use crate::error::{Error, JobFailure};
 use crate::tracker::{JobEvent, Observation, Tracker, WaitOptions};
+
+enum Message {
+    Register(Registration),
+    Shutdown,
+}
 
 struct Registration {
     rid: String,
@@ -30,11 +42,21 @@ struct Waiter {
     since: Instant,
 }
 
-/// A handle to the shared poller. Cheap to clone; the poller stops once
-/// every handle is dropped and no job is pending.
+/// A handle to the shared poller. Cheap to clone; the poller stops at
+/// [`Watcher::shutdown`], or once every handle is dropped and no waiter is
+/// left.
 #[derive(Debug, Clone)]
 pub struct Watcher {
-    registrations: mpsc::UnboundedSender<Registration>,
+    registrations: mpsc::UnboundedSender<Message>,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::Register(registration) => registration.fmt(f),
+            Message::Shutdown => f.write_str("Shutdown"),
+        }
+    }
 }
 
 impl std::fmt::Debug for Registration {
@@ -60,9 +82,32 @@ impl Client {
     }
 }
 
+/// The error of a wait the poller ended without an outcome.
+fn stopped(why: &str) -> Error {
+    Error::StatusUnavailable {
+        message: format!("the shared status poller {why}"),
+    }
+}
+
 impl Watcher {
+    /// Stops the poller: every wait still running ends at once with
+    /// [`Error::StatusUnavailable`], later ones fail the same way, and no
+    /// request is sent after it. Any handle may call it.
+    pub fn shutdown(&self) {
+        let _ = self.registrations.send(Message::Shutdown);
+    }
+
+    /// True until the poller has stopped.
+    pub fn is_running(&self) -> bool {
+        !self.registrations.is_closed()
+    }
+
     /// Waits for `rid`, calling `on_event` as it moves. The job's failure
     /// is an [`Error::JobFailed`].
+    ///
+    /// Dropping the future unregisters the wait: its rid is not polled
+    /// any more (unless another waiter wants it), and the job goes on on
+    /// the server.
     pub async fn wait(
         &self,
         rid: &str,
@@ -71,14 +116,12 @@ impl Watcher {
         let (events, mut event_stream) = mpsc::unbounded_channel();
         let (done, mut outcome) = oneshot::channel();
         self.registrations
-            .send(Registration {
+            .send(Message::Register(Registration {
                 rid: rid.to_owned(),
                 events,
                 done,
-            })
-            .map_err(|_| Error::StatusUnavailable {
-                message: "the shared status poller has stopped".into(),
-            })?;
+            }))
+            .map_err(|_| stopped("has stopped"))?;
         loop {
             tokio::select! {
                 biased;
@@ -87,9 +130,7 @@ impl Watcher {
                     while let Ok(event) = event_stream.try_recv() {
                         on_event(event);
                     }
-                    return result.unwrap_or_else(|_| Err(Error::StatusUnavailable {
-                        message: "the shared status poller has stopped".into(),
-                    }));
+                    return result.unwrap_or_else(|_| Err(stopped("has stopped")));
                 }
             }
         }
@@ -97,6 +138,9 @@ impl Watcher {
 }
 
 fn accept(waiting: &mut HashMap<String, Vec<Waiter>>, registration: Registration) {
+    if registration.done.is_closed() {
+        return;
+    }
     waiting.entry(registration.rid).or_default().push(Waiter {
         events: registration.events,
         done: registration.done,
@@ -121,24 +165,82 @@ fn outcome(result: &Result<StatusDetails, JobFailure>) -> Result<StatusDetails, 
     }
 }
 
+/// A copy of a poll's error for each waiter: the transport's error itself
+/// (so [`Error::is_auth`] and the rest still answer), else its message.
+fn shared(error: &Error) -> Error {
+    match error {
+        Error::Transport(e) => Error::Transport(e.clone()),
+        other => Error::StatusUnavailable {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Forgets the waiters whose future was dropped, and the rids nobody
+/// waits for any more.
+fn prune(waiting: &mut HashMap<String, Vec<Waiter>>, tracker: &mut Tracker) {
+    waiting.retain(|rid, waiters| {
+        waiters.retain(|w| !w.done.is_closed());
+        if waiters.is_empty() {
+            tracker.forget(rid);
+        }
+        !waiters.is_empty()
+    });
+}
+
+/// Ends every wait with `error`.
+fn end_all(
+    waiting: &mut HashMap<String, Vec<Waiter>>,
+    tracker: &mut Tracker,
+    error: impl Fn() -> Error,
+) {
+    for (rid, waiters) in waiting.drain() {
+        tracker.forget(&rid);
+        finish(waiters, || Err(error()));
+    }
+}
+
 async fn poll(
     client: Client,
     options: WaitOptions,
-    mut incoming: mpsc::UnboundedReceiver<Registration>,
+    mut incoming: mpsc::UnboundedReceiver<Message>,
 ) {
     let mut waiting: HashMap<String, Vec<Waiter>> = HashMap::new();
     let mut tracker = Tracker::new(options.clone());
+    let mut handles_gone = false;
     loop {
+        prune(&mut waiting, &mut tracker);
         if waiting.is_empty() {
+            if handles_gone {
+                return;
+            }
             match incoming.recv().await {
-                Some(registration) => accept(&mut waiting, registration),
-                None => return,
+                Some(Message::Register(registration)) => accept(&mut waiting, registration),
+                Some(Message::Shutdown) | None => return,
             }
             tracker.restart();
         }
-        tokio::time::sleep(tracker.next_wait()).await;
-        while let Ok(registration) = incoming.try_recv() {
-            accept(&mut waiting, registration);
+        // Sleep until the next poll, taking registrations (and a shutdown)
+        // as they come.
+        let sleep = tokio::time::sleep(tracker.next_wait());
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => break,
+                message = incoming.recv(), if !handles_gone => match message {
+                    Some(Message::Register(registration)) => accept(&mut waiting, registration),
+                    Some(Message::Shutdown) => {
+                        incoming.close();
+                        end_all(&mut waiting, &mut tracker, || stopped("was shut down"));
+                        return;
+                    }
+                    None => handles_gone = true,
+                },
+            }
+        }
+        prune(&mut waiting, &mut tracker);
+        if waiting.is_empty() {
+            continue;
         }
         let rids: Vec<String> = waiting.keys().cloned().collect();
         match client.status(&rids).await {
@@ -158,26 +260,10 @@ async fn poll(
                     }
                 }
             }
-            Err(Error::UnknownJob { .. }) => {
-                // None of the polled ids is known to the server.
-                for (rid, waiters) in waiting.drain() {
-                    tracker.forget(&rid);
-                    finish(waiters, || Err(Error::UnknownJob { rid: rid.clone() }));
-                }
-                continue;
-            }
             Err(e) => {
                 if let Err(e) = tracker.poll_failed(e) {
-                    // A persistent failure ends every wait; the message says why.
-                    let message = e.to_string();
-                    for (rid, waiters) in waiting.drain() {
-                        tracker.forget(&rid);
-                        finish(waiters, || {
-                            Err(Error::StatusUnavailable {
-                                message: message.clone(),
-                            })
-                        });
-                    }
+                    // A persistent failure ends every wait with its error.
+                    end_all(&mut waiting, &mut tracker, || shared(&e));
                     continue;
                 }
             }

@@ -283,22 +283,41 @@ impl Session {
 
 /// The current session of a transport, shared by all clones.
 ///
-/// Readers take the `RwLock` briefly; whoever refreshes holds
-/// `refresh_lock` for the whole login call, and re-checks the session after
-/// acquiring it, so concurrent callers that all see an expired session
-/// cause exactly one login.
+/// Readers take the `RwLock` briefly. A login is one shared task
+/// (`refresh`, see `session.rs`): every caller that needs a new session
+/// while it runs waits for that same login, each within its own deadline,
+/// and a failed login is remembered for `FAILED_LOGIN_MEMORY` and given
+/// to the callers of that time instead of logging in again.
 pub(crate) struct SessionStore {
     current: RwLock<Option<Arc<Session>>>,
-    pub(crate) refresh_lock: tokio::sync::Mutex<()>,
+    pub(crate) refresh: std::sync::Mutex<Refresh>,
     generation: AtomicU64,
     pub(crate) logins: AtomicU64,
 }
+
+/// How long a failed login answers for the next ones, so that wrong
+/// credentials or an outage cost one login, not one per caller (which
+/// could lock the account).
+pub(crate) const FAILED_LOGIN_MEMORY: Duration = Duration::from_secs(5);
+
+/// The login in flight, shared by its waiters, and the last failure.
+#[derive(Default)]
+pub(crate) struct Refresh {
+    pub(crate) in_flight: Option<SharedLogin>,
+    pub(crate) failed: Option<(Instant, crate::error::Error)>,
+}
+
+/// A login every waiter polls; the task behind it runs to its end (within
+/// the transport's timeouts) even when they all give up.
+pub(crate) type SharedLogin = futures::future::Shared<
+    futures::future::BoxFuture<'static, Result<Arc<Session>, crate::error::Error>>,
+>;
 
 impl SessionStore {
     pub(crate) fn new() -> Self {
         SessionStore {
             current: RwLock::new(None),
-            refresh_lock: tokio::sync::Mutex::new(()),
+            refresh: std::sync::Mutex::new(Refresh::default()),
             generation: AtomicU64::new(0),
             logins: AtomicU64::new(0),
         }

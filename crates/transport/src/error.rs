@@ -168,6 +168,118 @@ fn retry_after_suffix(retry_after: &Option<Duration>) -> String {
     }
 }
 
+/// A copy of the error, for a failure shared by several callers (one
+/// login, one status poll). An [`Error::Io`]'s operating-system error is
+/// copied as its kind and message.
+impl Clone for Error {
+    fn clone(&self) -> Self {
+        match self {
+            Error::Http {
+                request,
+                status,
+                body,
+                request_id,
+            } => Error::Http {
+                request: request.clone(),
+                status: *status,
+                body: body.clone(),
+                request_id: request_id.clone(),
+            },
+            Error::Timeout {
+                request,
+                after,
+                sent,
+            } => Error::Timeout {
+                request: request.clone(),
+                after: *after,
+                sent: *sent,
+            },
+            Error::Connect {
+                request,
+                message,
+                sent,
+            } => Error::Connect {
+                request: request.clone(),
+                message: message.clone(),
+                sent: *sent,
+            },
+            Error::Decode {
+                request,
+                path,
+                message,
+                body,
+            } => Error::Decode {
+                request: request.clone(),
+                path: path.clone(),
+                message: message.clone(),
+                body: body.clone(),
+            },
+            Error::Auth {
+                request,
+                message,
+                code,
+                sent,
+            } => Error::Auth {
+                request: request.clone(),
+                message: message.clone(),
+                code: code.clone(),
+                sent: *sent,
+            },
+            Error::RateLimited {
+                request,
+                retry_after,
+                sent,
+            } => Error::RateLimited {
+                request: request.clone(),
+                retry_after: *retry_after,
+                sent: *sent,
+            },
+            Error::Validation(violations) => Error::Validation(violations.clone()),
+            Error::Io {
+                context,
+                source,
+                sent,
+            } => Error::Io {
+                context: context.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+                sent: *sent,
+            },
+            Error::Protocol {
+                request,
+                message,
+                sent,
+            } => Error::Protocol {
+                request: request.clone(),
+                message: message.clone(),
+                sent: *sent,
+            },
+            Error::Config { message } => Error::Config {
+                message: message.clone(),
+            },
+            Error::Refused {
+                request,
+                message,
+                sent,
+            } => Error::Refused {
+                request: request.clone(),
+                message: message.clone(),
+                sent: *sent,
+            },
+            Error::TooLarge {
+                request,
+                status,
+                limit,
+                what,
+            } => Error::TooLarge {
+                request: request.clone(),
+                status: *status,
+                limit: *limit,
+                what,
+            },
+        }
+    }
+}
+
 impl Error {
     /// The classifier's judgement of this error (see [`crate::classify`]):
     /// whether the request was sent, whether the server may have acted on

@@ -89,7 +89,7 @@ impl Transport {
                     });
                 }
             }
-            let credentials = self.credentials(call).await?;
+            let credentials = self.credentials(call, deadline).await?;
             let result = self
                 .exchange(call, &credentials, attempt, deadline, meter)
                 .await?;
@@ -110,7 +110,7 @@ impl Transport {
                 if response.status() == StatusCode::UNAUTHORIZED {
                     if call.auth == AuthKind::Session && !logged_in_again {
                         logged_in_again = true;
-                        self.login_after_rejection(credentials.session_generation())
+                        self.login_after_rejection(credentials.session_generation(), deadline)
                             .await
                             .map_err(|e| login_failed(&call.label, e, Sent::Sent))?;
                         if call.body.is_replayable() {

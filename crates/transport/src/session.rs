@@ -1,16 +1,25 @@
 //! Logging in: the session cookie obtained with Basic credentials, renewed
-//! single-flight before it expires and once after a 401, and the errors of
-//! a refused login or token.
+//! before it expires and once after a 401, and the errors of a refused
+//! login or token.
+//!
+//! A login is one shared task: every caller that needs a session while it
+//! runs waits for that login (each no longer than its own deadline) and
+//! gets its session or its error; a failed login answers the callers of
+//! the next few seconds (`FAILED_LOGIN_MEMORY`) without another login.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
+use tokio::time::Instant;
+
 use motionkit_models::AuthKind;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use secrecy::SecretString;
 
-use crate::auth::{Auth, Credentials, Session, SessionAuth, find_cookie};
+use crate::auth::{
+    Auth, Credentials, FAILED_LOGIN_MEMORY, Session, SessionAuth, SharedLogin, find_cookie,
+};
 use crate::body::{Body, Meter};
 use crate::call::{Call, Timing, to_reqwest_method};
 use crate::client::Transport;
@@ -19,7 +28,11 @@ use crate::redact::excerpt;
 use crate::response::Response;
 
 impl Transport {
-    pub(crate) async fn credentials(&self, call: &Call) -> Result<Credentials, Error> {
+    pub(crate) async fn credentials(
+        &self,
+        call: &Call,
+        deadline: Option<Instant>,
+    ) -> Result<Credentials, Error> {
         let missing = |needed: &str, how: &str| {
             Error::config(format!(
                 "{} needs {needed} credentials but the transport has none; configure {how}",
@@ -31,7 +44,7 @@ impl Transport {
             (AuthKind::Basic, Auth::Session(session)) => Ok(Credentials::basic(session)),
             (AuthKind::Session, Auth::Session(session)) => {
                 let current = self
-                    .session(session)
+                    .session(session, deadline)
                     .await
                     .map_err(|e| login_failed(&call.label, e, Sent::NotSent))?;
                 Ok(Credentials::cookie(&session.cookie_name, &current))
@@ -45,17 +58,17 @@ impl Transport {
     }
 
     /// The current session, logging in first when there is none or it is
-    /// about to expire. Concurrent callers share one login.
-    pub(crate) async fn session(&self, config: &SessionAuth) -> Result<Arc<Session>, Error> {
-        let store = &self.inner.session;
-        if let Some(session) = store.fresh(config.refresh_skew) {
+    /// about to expire. Concurrent callers share one login, each waiting
+    /// for it until its own `deadline`.
+    pub(crate) async fn session(
+        &self,
+        config: &SessionAuth,
+        deadline: Option<Instant>,
+    ) -> Result<Arc<Session>, Error> {
+        if let Some(session) = self.inner.session.fresh(config.refresh_skew) {
             return Ok(session);
         }
-        let _refreshing = store.refresh_lock.lock().await;
-        if let Some(session) = store.fresh(config.refresh_skew) {
-            return Ok(session);
-        }
-        self.login(config).await
+        self.shared_login(config, None, deadline).await
     }
 
     /// Logs in again after the server rejected the cookie of
@@ -63,23 +76,92 @@ impl Transport {
     pub(crate) async fn login_after_rejection(
         &self,
         rejected_generation: Option<u64>,
+        deadline: Option<Instant>,
     ) -> Result<(), Error> {
         let Auth::Session(config) = &self.inner.auth else {
             return Ok(());
         };
-        let store = &self.inner.session;
-        let _refreshing = store.refresh_lock.lock().await;
-        if let Some(current) = store.fresh(config.refresh_skew) {
-            if Some(current.generation) != rejected_generation {
-                return Ok(());
-            }
-        }
-        self.login(config).await.map(drop)
+        self.shared_login(config, Some(rejected_generation), deadline)
+            .await
+            .map(drop)
     }
 
-    /// Calls the login endpoint and stores the session cookie. The caller
-    /// holds the refresh lock.
-    pub(crate) async fn login(&self, config: &SessionAuth) -> Result<Arc<Session>, Error> {
+    /// Joins the login in flight, or starts one, unless a session good
+    /// enough exists by now (one fresh, and after a rejection, newer than
+    /// the rejected one) or a login failed less than
+    /// `FAILED_LOGIN_MEMORY` ago (its error is returned). Waits until
+    /// `deadline` at most; the login goes on for its other waiters.
+    async fn shared_login(
+        &self,
+        config: &SessionAuth,
+        rejected_generation: Option<Option<u64>>,
+        deadline: Option<Instant>,
+    ) -> Result<Arc<Session>, Error> {
+        let store = &self.inner.session;
+        let login = {
+            let mut refresh = store.refresh.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(current) = store.fresh(config.refresh_skew) {
+                if rejected_generation.is_none_or(|g| g != Some(current.generation)) {
+                    return Ok(current);
+                }
+            }
+            if let Some((at, error)) = &refresh.failed {
+                if at.elapsed() < FAILED_LOGIN_MEMORY {
+                    tracing::debug!("a login failed moments ago; not logging in again");
+                    return Err(error.clone());
+                }
+            }
+            match &refresh.in_flight {
+                Some(login) => login.clone(),
+                None => {
+                    let login = self.start_login(config);
+                    refresh.in_flight = Some(login.clone());
+                    login
+                }
+            }
+        };
+        let waited = Instant::now();
+        match deadline {
+            None => login.await,
+            Some(deadline) => tokio::time::timeout_at(deadline, login)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Timeout {
+                        request: login_label(config),
+                        after: waited.elapsed(),
+                        sent: Sent::NotSent,
+                    })
+                }),
+        }
+    }
+
+    /// Starts a login in a task of its own, which records its end in the
+    /// store: the session, or the failure to give the next callers.
+    fn start_login(&self, config: &SessionAuth) -> SharedLogin {
+        use futures::FutureExt as _;
+        let (transport, config) = (self.clone(), config.clone());
+        let task = tokio::spawn(tracing::Instrument::in_current_span(async move {
+            let result = transport.login(&config).await;
+            let store = &transport.inner.session;
+            let mut refresh = store.refresh.lock().unwrap_or_else(|p| p.into_inner());
+            refresh.in_flight = None;
+            refresh.failed = result.as_ref().err().map(|e| (Instant::now(), e.clone()));
+            result
+        }));
+        async move {
+            task.await.unwrap_or_else(|join| {
+                Err(Error::Config {
+                    message: format!("the login task ended abnormally: {join}"),
+                })
+            })
+        }
+        .boxed()
+        .shared()
+    }
+
+    /// Calls the login endpoint and stores the session cookie. Only
+    /// `Transport::start_login` calls it, so one runs at a time.
+    async fn login(&self, config: &SessionAuth) -> Result<Arc<Session>, Error> {
         // The login endpoint takes no parameters: the descriptor is the
         // request.
         let endpoint = &config.endpoint;
@@ -87,7 +169,7 @@ impl Transport {
         let call = Call {
             method: to_reqwest_method(endpoint.method),
             url,
-            label: format!("{} {}", endpoint.method, endpoint.path),
+            label: login_label(config),
             headers: HeaderMap::new(),
             body: Body::empty(),
             auth: AuthKind::Basic,
@@ -130,6 +212,11 @@ impl Transport {
         );
         Ok(session)
     }
+}
+
+/// The login request's name in errors and logs.
+fn login_label(config: &SessionAuth) -> String {
+    format!("{} {}", config.endpoint.method, config.endpoint.path)
 }
 
 /// A failed login, reported for the request that needed it: `sent` says

@@ -27,6 +27,12 @@ pub struct AnimateArgs {
     /// Submit again the videos whose job failed in an earlier run.
     #[arg(long)]
     pub retry_failed: bool,
+    /// Submit again the videos whose earlier submission had an unknown outcome and whose
+    /// job `/list` still does not show (a second job, charged again, if the first one
+    /// exists after all). Without it, such a video exits 2 and is looked up again on the
+    /// next run; it is never sent twice on its own.
+    #[arg(long)]
+    pub resubmit_unconfirmed: bool,
     /// Check everything and print what would be uploaded and sent; send nothing.
     #[arg(long)]
     pub dry_run: bool,

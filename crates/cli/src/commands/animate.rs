@@ -3,9 +3,7 @@
 
 mod plan;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::download::{SavePolicy, Saved, note_renamed, save_outputs, wait_job};
 use super::upload::{Resumable, Warnings, upload_resuming};
@@ -18,12 +16,8 @@ use crate::progress::ItemBar;
 use crate::state::{JobPhase, SourceStamp, StateFile, UploadRecord, VideoState};
 use crate::term::safe;
 use futures::StreamExt as _;
-use motionkit_deepmotion::{Process, Upload};
+use motionkit_deepmotion::{Adoption, PendingSubmission, Process, Upload};
 use plan::{Item, dry_run, plan};
-
-/// Jobs created this long before a recorded submission started still count
-/// when an interrupted submission is looked up (server clocks drift).
-const CLOCK_SKEW_MS: f64 = 120_000.0;
 
 /// How one video ended.
 #[derive(Debug)]
@@ -31,12 +25,6 @@ struct Outcome {
     input: AnimatedInput,
     exit: Exit,
     error: Option<CliError>,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// `motionkit animate`.
@@ -83,6 +71,7 @@ pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
             motionkit_transport::OnExisting::KeepBoth
         },
         retry_failed: args.retry_failed,
+        resubmit_unconfirmed: args.resubmit_unconfirmed,
         batch: items.len() > 1,
     };
     let mut outcomes: Vec<(usize, Outcome)> = futures::stream::iter(items.iter().enumerate())
@@ -175,6 +164,7 @@ struct Run<'a> {
     protect: &'a [PathBuf],
     on_existing: motionkit_transport::OnExisting,
     retry_failed: bool,
+    resubmit_unconfirmed: bool,
     batch: bool,
 }
 
@@ -386,8 +376,9 @@ impl Run<'_> {
         Ok(files)
     }
 
-    /// Submits the job once: a submission an earlier run started but did
-    /// not record is looked up in `/list` first.
+    /// Submits the job at most once: a submission an earlier run started
+    /// and did not see accepted is looked up in `/list` by the upload's
+    /// unique name, and sent again only with `--resubmit-unconfirmed`.
     async fn submit(
         &self,
         item: &Item,
@@ -397,21 +388,29 @@ impl Run<'_> {
     ) -> Result<String, CliError> {
         let client = &self.dm.client;
         bar.note("submit");
-        if let Some(since) = entry.submitting_since_ms {
-            if let Some(rid) = self.find_submitted(&upload.name, since).await? {
-                self.ctx.note(format!(
-                    "{}: found job {rid} submitted by an interrupted run; not submitting again",
-                    item.label
-                ));
-                self.record_rid(item, &rid)?;
-                return Ok(rid);
-            }
+        if let Some(rid) = self.adopt(item, entry).await? {
+            return Ok(rid);
         }
-        self.state
-            .update(&item.key, |v| v.submitting_since_ms = Some(now_ms()))?;
+        let (state, key, label) = (self.state.clone(), item.key.clone(), item.label.clone());
+        let bars = self.ctx.bars.clone();
         let sent = Process::new(upload)
             .params(item.params.clone())
             .force(item.force)
+            .on_submitting(move |pending| {
+                let recorded = state.update(&key, |v| {
+                    v.submitting = Some(pending.clone());
+                    v.submitting_since_ms = None;
+                });
+                if let Err(e) = recorded {
+                    let line = safe(&format!(
+                        "warning: {label}: cannot record the submission ({e}); if interrupted, \
+                         check `motionkit list` for a job named {} before running again",
+                        pending.upload_name.as_deref().unwrap_or("?")
+                    ))
+                    .into_owned();
+                    bars.suspend(|| eprintln!("motionkit: {line}"));
+                }
+            })
             .submit(client)
             .await;
         match sent {
@@ -422,47 +421,80 @@ impl Run<'_> {
             }
             Err(e) => {
                 if !e.may_have_acted() {
-                    self.state
-                        .update(&item.key, |v| v.submitting_since_ms = None)?;
+                    self.state.update(&item.key, |v| v.submitting = None)?;
                 }
                 Err(super::jobs::refused(e))
             }
         }
     }
 
+    /// The job of a submission an earlier run started and did not see
+    /// accepted, found by the upload's unique name; `None` when there was
+    /// none, or when `--resubmit-unconfirmed` lets it be sent again.
+    async fn adopt(&self, item: &Item, entry: &VideoState) -> Result<Option<String>, CliError> {
+        let pending = match (&entry.submitting, entry.submitting_since_ms) {
+            (Some(pending), _) => pending.clone(),
+            (None, Some(since_ms)) => PendingSubmission {
+                upload_name: None,
+                rerun_of: None,
+                since_ms,
+            },
+            (None, None) => return Ok(None),
+        };
+        let found = match &pending.upload_name {
+            Some(_) => Process::adopt(&self.dm.client, &pending).await?,
+            // Written by an older motionkit: the job cannot be told apart.
+            None => Adoption::NotListed,
+        };
+        let candidates = match found {
+            Adoption::Found(rid) => vec![rid],
+            Adoption::Several(rids) => rids,
+            _ => Vec::new(),
+        };
+        let mine: Vec<String> = candidates
+            .into_iter()
+            .filter(|rid| !entry.earlier_rids.contains(rid))
+            .collect();
+        if let [rid] = mine.as_slice() {
+            self.ctx.note(format!(
+                "{}: found job {rid} of the submission an earlier run started; not submitting again",
+                item.label
+            ));
+            self.record_rid(item, rid)?;
+            return Ok(Some(rid.clone()));
+        }
+        let name = pending.upload_name.as_deref().unwrap_or("its upload");
+        if mine.len() > 1 {
+            return Err(CliError::permanent(format!(
+                "{pending}: several jobs have the name {name} ({}); none is adopted",
+                mine.join(", ")
+            ))
+            .hint("see `motionkit status` for each; add --retry-failed to submit a new job"));
+        }
+        if self.resubmit_unconfirmed {
+            self.ctx.note(format!(
+                "warning: {}: /list shows no job of the earlier submission ({pending}); \
+                 submitting again (--resubmit-unconfirmed)",
+                item.label
+            ));
+            return Ok(None);
+        }
+        Err(CliError::temporary(format!(
+            "{pending}: whether it created a job is unknown, and /list does not show a job named \
+             {name} (yet); it is not sent again without --resubmit-unconfirmed"
+        ))
+        .hint(
+            "run the same command again later to look for the job again; if `motionkit list` \
+             never shows it, add --resubmit-unconfirmed to submit it anew",
+        ))
+    }
+
     fn record_rid(&self, item: &Item, rid: &str) -> Result<(), CliError> {
         self.state.update(&item.key, |v| {
             v.rid = Some(rid.to_owned());
             v.job = Some(JobPhase::Running);
+            v.submitting = None;
             v.submitting_since_ms = None;
         })
-    }
-
-    /// A job for `name` created around `since`, not claimed by another
-    /// entry of the state file.
-    async fn find_submitted(&self, name: &str, since: u64) -> Result<Option<String>, CliError> {
-        let jobs = self.dm.client.list(&[]).await?;
-        let claimed: HashSet<String> = self
-            .state
-            .snapshot()
-            .videos
-            .values()
-            .filter_map(|v| v.rid.clone())
-            .collect();
-        let since = since as f64;
-        let best = jobs
-            .into_iter()
-            .filter(|j| j.file_name.as_deref() == Some(name))
-            .filter(|j| !claimed.contains(&j.rid))
-            .filter(|j| motionkit_validation::server_id("rid", &j.rid).is_ok())
-            .filter_map(|j| j.ctime.map(|t| (t, j.rid)))
-            .filter(|(t, _)| *t >= since - CLOCK_SKEW_MS)
-            .min_by(|(a, _), (b, _)| {
-                (a - since)
-                    .abs()
-                    .partial_cmp(&(b - since).abs())
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
-        Ok(best.map(|(_, rid)| rid))
     }
 }

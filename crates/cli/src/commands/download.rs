@@ -11,7 +11,7 @@ use crate::exit::{CliError, io_error};
 use crate::output::{DownloadOutput, DownloadedJob, SavedFile};
 use crate::progress::ItemBar;
 use crate::term::safe;
-use motionkit_deepmotion::{Client, Error};
+use motionkit_deepmotion::{Client, Error, JobOutputs};
 use motionkit_transport::{DownloadOptions, OnExisting};
 
 /// One saved output file.
@@ -34,9 +34,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The `(file type, signed URL)` of every output of the finished job `rid`.
-async fn output_links(client: &Client, rid: &str) -> Result<Vec<(String, String)>, CliError> {
-    match client.output_links(rid).await {
+/// The outputs of the finished job `rid`.
+async fn job_outputs(client: &Client, rid: &str) -> Result<JobOutputs, CliError> {
+    match client.job_outputs(rid).await {
         Err(Error::UnknownJob { .. }) => Err(CliError::not_found(
             format!("job {rid} is unknown to the server"),
             "motionkit list",
@@ -52,8 +52,9 @@ async fn output_links(client: &Client, rid: &str) -> Result<Vec<(String, String)
 /// Refuses, before anything is downloaded, to replace an existing file
 /// of `dir` that an output of `rid` would be saved as.
 async fn check_no_clobber(client: &Client, rid: &str, dir: &Path) -> Result<(), CliError> {
-    for (_, url) in output_links(client, rid).await? {
-        if let Some(name) = url_file_name(&url) {
+    let outputs = job_outputs(client, rid).await?;
+    for (_, url) in &outputs.files {
+        if let Some(name) = outputs.file_name(url).or_else(|| url_file_name(url)) {
             let target = dir.join(&name);
             if std::fs::symlink_metadata(&target).is_ok() {
                 return Err(CliError::conflict(format!(
@@ -106,9 +107,9 @@ pub async fn save_outputs(
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| io_error(format!("creating {}", dir.display()), e))?;
-    let files = output_links(client, rid).await?;
-    let mut out = Vec::with_capacity(files.len());
-    for (kind, url) in files {
+    let outputs = job_outputs(client, rid).await?;
+    let mut out = Vec::with_capacity(outputs.files.len());
+    for (kind, url) in outputs.files.iter().cloned() {
         if let Some(path) = policy.done.get(&kind).filter(|p| p.is_file()) {
             out.push(Saved {
                 kind,
@@ -119,9 +120,10 @@ pub async fn save_outputs(
         }
         let mut options = DownloadOptions {
             on_existing: policy.on_existing,
+            file_name: outputs.file_name(&url),
             ..DownloadOptions::default()
         };
-        if let Some(name) = url_file_name(&url) {
+        if let Some(name) = options.file_name.clone().or_else(|| url_file_name(&url)) {
             let target = dir.join(&name);
             if policy.protect.iter().any(|p| same_file(p, &target)) {
                 let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), &kind));

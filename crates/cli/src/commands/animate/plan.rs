@@ -270,6 +270,7 @@ mod tests {
             concurrency: 2,
             webhook: None,
             retry_failed: false,
+            resubmit_unconfirmed: false,
             dry_run: false,
             clobber: false,
         }
