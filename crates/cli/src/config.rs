@@ -215,6 +215,38 @@ impl Config {
     /// Checks the service's tables against their schema (unknown keys,
     /// wrong types), naming the file and the table.
     fn check_tables<T: for<'de> Deserialize<'de>>(&self, service: &str) -> Result<(), CliError> {
+        // `deepmotion = 3` is not a table: say so rather than ignore it and
+        // report missing credentials.
+        let mut places = vec![(service.to_owned(), self.table.get(service))];
+        if let Some(profile) = &self.profile {
+            let value = self
+                .table
+                .get("profiles")
+                .and_then(|p| p.get(profile))
+                .and_then(|p| p.get(service));
+            places.push((format!("profiles.{profile}.{service}"), value));
+        }
+        for (name, value) in places {
+            if let Some(value) = value.filter(|v| !v.is_table()) {
+                let file = self
+                    .path
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.display().to_string());
+                let kind = value.type_str();
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                return Err(CliError::config(format!(
+                    "config file {file}: `{name}` is {article} {kind}, not a table"
+                ))
+                .hint(format!(
+                    "write it as a [{name}] table with its keys on the lines below (see \
+                     `motionkit config --help`)"
+                )));
+            }
+        }
         for (name, table) in self.tables(service) {
             let value = toml::Value::Table(table.clone());
             if let Err(e) = value.try_into::<T>() {
@@ -453,6 +485,20 @@ mod tests {
         args.fleet.redis_url = Some("redis://flag:6379".into());
         let url = Config::load(&args).unwrap().redis_url.unwrap();
         assert_eq!(url.expose_secret(), "redis://flag:6379");
+    }
+
+    #[test]
+    fn a_service_that_is_not_a_table_is_an_error_not_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "deepmotion = 3\n");
+        let config = Config::load(&global(Some(path))).unwrap();
+        let error = config.deepmotion().unwrap_err();
+        assert!(
+            error.message.contains("`deepmotion` is an integer, not a table"),
+            "{}",
+            error.message
+        );
+        assert!(error.hint.unwrap().contains("[deepmotion]"));
     }
 
     fn write(dir: &Path, text: &str) -> PathBuf {
