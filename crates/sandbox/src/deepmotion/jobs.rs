@@ -137,6 +137,8 @@ pub(super) struct Plan {
     pub frames: u64,
     /// Frame rate of the outputs.
     pub fps: f64,
+    /// How the video and picture outputs look.
+    pub render: super::outputs::Render,
 }
 
 fn failure(code: ErrorCode, detail: Option<String>) -> (u32, String) {
@@ -281,6 +283,15 @@ pub(super) fn plan(sub: Submission<'_>) -> Plan {
         },
         frames: frame_count,
         fps,
+        render: super::outputs::Render {
+            input_size: match &sub.probe {
+                Some(Probe::Video(meta)) => Some((meta.width, meta.height)),
+                Some(Probe::Image { width, height, .. }) => Some((*width, *height)),
+                _ => None,
+            },
+            background: params.as_ref().and_then(|p| p.background),
+            side_by_side: params.as_ref().is_some_and(|p| p.side_by_side),
+        },
     }
 }
 

@@ -1,0 +1,350 @@
+//! The MP4: the animation rendered as a stick figure, one video frame per
+//! BVH frame at the BVH's frame rate, encoded as H.264 with `less-avc`
+//! (lossless intra frames, pure Rust) and muxed with the `mp4` crate.
+
+use std::io::Cursor;
+
+use bytes::Bytes;
+use less_avc::ycbcr_image::{DataPlane, Planes, YCbCrImage};
+use less_avc::{BitDepth, LessEncoder};
+use mp4::{AvcConfig, MediaConfig, Mp4Config, Mp4Sample, Mp4Writer, TrackConfig, TrackType};
+
+use super::skeleton::{Bone, frame_rate, pose, world_positions};
+
+/// How the video looks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Render {
+    /// The input's width and height, when it has them (the output keeps its
+    /// shape, scaled down to fit [`MAX_SIDE`]).
+    pub input_size: Option<(u32, u32)>,
+    /// `render.bgColor` (RGB; alpha is ignored).
+    pub background: Option<[u8; 3]>,
+    /// `render.sbs=1`: the input's place on the left, the render on the
+    /// right.
+    pub side_by_side: bool,
+}
+
+/// The longest side of one panel.
+const MAX_SIDE: u32 = 320;
+/// Bytes of picture data a video may hold (frames are stored losslessly).
+const BUDGET: u64 = 96 << 20;
+const DEFAULT_BACKGROUND: [u8; 3] = [0x30, 0x38, 0x40];
+
+fn round16(v: f64) -> u32 {
+    ((v / 16.0).round() as u32).clamp(2, 64) * 16
+}
+
+/// Width and height of one panel for `frames` frames.
+fn panel_size(render: &Render, frames: u64) -> (u32, u32) {
+    let (w, h) = match render.input_size {
+        Some((w, h)) if w > 0 && h > 0 => (f64::from(w), f64::from(h)),
+        _ => (4.0, 3.0),
+    };
+    let fit = f64::from(MAX_SIDE) / w.max(h);
+    let (mut w, mut h) = (w * fit, h * fit);
+    let panels = if render.side_by_side { 2.0 } else { 1.0 };
+    let bytes = w * h * 1.5 * panels * frames as f64;
+    if bytes > BUDGET as f64 {
+        let shrink = (BUDGET as f64 / bytes).sqrt();
+        (w, h) = (w * shrink, h * shrink);
+    }
+    (round16(w), round16(h))
+}
+
+/// An RGB picture.
+pub(crate) struct Canvas {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Rows of RGB triples.
+    pub rgb: Vec<u8>,
+}
+
+impl Canvas {
+    fn new(width: u32, height: u32, colour: [u8; 3]) -> Self {
+        let rgb = colour
+            .iter()
+            .copied()
+            .cycle()
+            .take(width as usize * height as usize * 3)
+            .collect();
+        Self { width, height, rgb }
+    }
+
+    fn dot(&mut self, x: f64, y: f64, radius: f64, colour: [u8; 3]) {
+        let r = radius.ceil() as i64;
+        let (cx, cy) = (x.round() as i64, y.round() as i64);
+        for py in cy - r..=cy + r {
+            for px in cx - r..=cx + r {
+                let inside = ((px - cx).pow(2) + (py - cy).pow(2)) as f64 <= radius * radius;
+                if inside && px >= 0 && py >= 0 && px < i64::from(self.width) {
+                    let at = (py as usize * self.width as usize + px as usize) * 3;
+                    if let Some(pixel) = self.rgb.get_mut(at..at + 3) {
+                        pixel.copy_from_slice(&colour);
+                    }
+                }
+            }
+        }
+    }
+
+    fn line(&mut self, a: (f64, f64), b: (f64, f64), radius: f64, colour: [u8; 3]) {
+        let steps = ((b.0 - a.0).hypot(b.1 - a.1) / 0.5)
+            .ceil()
+            .clamp(1.0, 4096.0) as u32;
+        for step in 0..=steps {
+            let t = f64::from(step) / f64::from(steps);
+            self.dot(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, radius, colour);
+        }
+    }
+
+    /// YCbCr 4:2:0 planes (BT.601, full range).
+    fn ycbcr(&self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let mut y = Vec::with_capacity(w * h);
+        for pixel in self.rgb.chunks_exact(3) {
+            let [r, g, b] = [0, 1, 2].map(|i| f64::from(pixel[i]));
+            y.push(
+                (0.299 * r + 0.587 * g + 0.114 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
+        }
+        let (cw, ch) = (w / 2, h / 2);
+        let mut cb = Vec::with_capacity(cw * ch);
+        let mut cr = Vec::with_capacity(cw * ch);
+        for row in 0..ch {
+            for col in 0..cw {
+                let mut sum = [0.0; 3];
+                for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                    let at = ((row * 2 + dy) * w + col * 2 + dx) * 3;
+                    for (i, s) in sum.iter_mut().enumerate() {
+                        *s += f64::from(self.rgb.get(at + i).copied().unwrap_or(0)) / 4.0;
+                    }
+                }
+                let [r, g, b] = sum;
+                cb.push((128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b).clamp(0.0, 255.0) as u8);
+                cr.push((128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b).clamp(0.0, 255.0) as u8);
+            }
+        }
+        (y, cb, cr)
+    }
+}
+
+/// Draws `bones` in the pose of `frame` into the panel at `left`.
+fn draw_figure(
+    canvas: &mut Canvas,
+    (left, width): (u32, u32),
+    background: [u8; 3],
+    bones: &[Bone],
+    frame: u64,
+    fps: f64,
+) {
+    let pose = pose(frame, fps);
+    let world = world_positions(bones, &pose);
+    let light = background.iter().map(|c| u32::from(*c)).sum::<u32>() > 3 * 128;
+    let ink = if light {
+        [0x20, 0x28, 0x30]
+    } else {
+        [0xE0, 0xE6, 0xEC]
+    };
+    // Front view: the figure's X across, Y up, 200 units tall, feet low.
+    let height = f64::from(canvas.height);
+    let scale = height / 200.0;
+    let project = |p: [f64; 3]| {
+        (
+            f64::from(left) + f64::from(width) / 2.0 + p[0] * scale,
+            height * 0.95 - p[1] * scale,
+        )
+    };
+    let radius = (scale * 1.5).max(1.0);
+    for (index, bone) in bones.iter().enumerate() {
+        if let (Some(parent), Some(at)) = (bone.parent, world.get(index)) {
+            if let Some(from) = world.get(parent) {
+                canvas.line(project(*from), project(*at), radius, ink);
+            }
+        }
+    }
+    if let Some(head) = bones.iter().position(|b| b.name == "Head") {
+        let (x, y) = project(world[head]);
+        canvas.dot(x, y - 6.0 * scale, 7.0 * scale, ink);
+    }
+}
+
+/// The frame `frame` as a picture.
+pub(crate) fn frame_picture(
+    bones: &[Bone],
+    render: &Render,
+    frame: u64,
+    frames: u64,
+    fps: f64,
+) -> Canvas {
+    let (w, h) = panel_size(render, frames);
+    let background = render.background.unwrap_or(DEFAULT_BACKGROUND);
+    let width = if render.side_by_side { w * 2 } else { w };
+    let mut canvas = Canvas::new(width, h, background);
+    let left = if render.side_by_side {
+        // Where the input goes: a neutral panel.
+        for row in 0..h {
+            let at = (row * width) as usize * 3;
+            if let Some(part) = canvas.rgb.get_mut(at..at + w as usize * 3) {
+                part.fill(0x80);
+            }
+        }
+        w
+    } else {
+        0
+    };
+    draw_figure(&mut canvas, (left, w), background, bones, frame, fps);
+    canvas
+}
+
+fn encode_error(e: less_avc::Error) -> std::io::Error {
+    std::io::Error::other(format!("H.264 encoding: {e}"))
+}
+
+fn mp4_error(e: mp4::Error) -> std::io::Error {
+    std::io::Error::other(format!("MP4 muxing: {e}"))
+}
+
+/// The MP4 file: `frames` frames at `fps`.
+pub(crate) fn mp4(
+    bones: &[Bone],
+    render: &Render,
+    frames: u64,
+    fps: f64,
+) -> std::io::Result<Vec<u8>> {
+    let fps = frame_rate(fps);
+    let frames = frames.max(1);
+    // Time in 1/1000 of a frame, so that any frame rate is exact enough.
+    let timescale = ((fps * 1000.0).round() as u32).max(1);
+    let config = Mp4Config {
+        major_brand: str::parse("isom").unwrap_or_default(),
+        minor_version: 512,
+        compatible_brands: ["isom", "iso2", "avc1", "mp41"]
+            .iter()
+            .map(|b| str::parse(b).unwrap_or_default())
+            .collect(),
+        timescale: 1000,
+    };
+    let mut writer = Mp4Writer::write_start(Cursor::new(Vec::new()), &config).map_err(mp4_error)?;
+    let mut encoder: Option<LessEncoder> = None;
+    for frame in 0..frames {
+        let canvas = frame_picture(bones, render, frame, frames, fps);
+        let (y, cb, cr) = canvas.ycbcr();
+        let width = canvas.width;
+        let image = YCbCrImage {
+            planes: Planes::YCbCr((
+                DataPlane {
+                    data: &y,
+                    stride: width as usize,
+                    bit_depth: BitDepth::Depth8,
+                },
+                DataPlane {
+                    data: &cb,
+                    stride: width as usize / 2,
+                    bit_depth: BitDepth::Depth8,
+                },
+                DataPlane {
+                    data: &cr,
+                    stride: width as usize / 2,
+                    bit_depth: BitDepth::Depth8,
+                },
+            )),
+            width,
+            height: canvas.height,
+        };
+        let nal = match encoder.as_mut() {
+            Some(encoder) => encoder.encode(&image).map_err(encode_error)?,
+            None => {
+                let (initial, started) = LessEncoder::new(&image).map_err(encode_error)?;
+                writer
+                    .add_track(&TrackConfig {
+                        track_type: TrackType::Video,
+                        timescale,
+                        language: "und".into(),
+                        media_conf: MediaConfig::AvcConfig(AvcConfig {
+                            width: u16::try_from(width).unwrap_or(u16::MAX),
+                            height: u16::try_from(canvas.height).unwrap_or(u16::MAX),
+                            seq_param_set: initial.sps.to_nal_unit(),
+                            pic_param_set: initial.pps.to_nal_unit(),
+                        }),
+                    })
+                    .map_err(mp4_error)?;
+                encoder = Some(started);
+                initial.frame
+            }
+        };
+        let unit = nal.to_nal_unit();
+        let mut sample = Vec::with_capacity(unit.len() + 4);
+        sample.extend_from_slice(&u32::try_from(unit.len()).unwrap_or(0).to_be_bytes());
+        sample.extend_from_slice(&unit);
+        writer
+            .write_sample(
+                1,
+                &Mp4Sample {
+                    start_time: frame * 1000,
+                    duration: 1000,
+                    rendering_offset: 0,
+                    is_sync: true,
+                    bytes: Bytes::from(sample),
+                },
+            )
+            .map_err(mp4_error)?;
+    }
+    writer.write_end().map_err(mp4_error)?;
+    Ok(writer.into_writer().into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::skeleton::bones;
+    use super::*;
+
+    #[test]
+    fn a_video_has_one_sample_per_frame_at_the_frame_rate() {
+        let render = Render {
+            input_size: Some((640, 360)),
+            background: Some([0, 177, 64]),
+            side_by_side: false,
+        };
+        let bytes = mp4(&bones(), &render, 60, 30.0).unwrap();
+        let size = bytes.len() as u64;
+        let reader = mp4::Mp4Reader::read_header(Cursor::new(bytes), size).unwrap();
+        let track = reader.tracks().get(&1).unwrap();
+        assert_eq!(track.sample_count(), 60);
+        assert_eq!((track.width(), track.height()), (320, 176));
+        assert_eq!(track.duration().as_millis(), 2000);
+        assert_eq!(track.frame_rate(), 30.0);
+    }
+
+    #[test]
+    fn the_render_honours_size_background_and_side_by_side() {
+        let render = Render {
+            input_size: Some((480, 640)),
+            background: Some([255, 255, 255]),
+            side_by_side: true,
+        };
+        let canvas = frame_picture(&bones(), &render, 0, 10, 30.0);
+        assert_eq!((canvas.width, canvas.height), (2 * 240, 320));
+        // Top right corner: the background; top left: the input's panel.
+        let right = ((canvas.width - 1) * 3) as usize;
+        assert_eq!(canvas.rgb[right..right + 3], [255, 255, 255]);
+        assert_eq!(canvas.rgb[..3], [0x80, 0x80, 0x80]);
+        // The figure is drawn in dark ink on a light background.
+        assert!(canvas.rgb.chunks(3).any(|p| p == [0x20, 0x28, 0x30]));
+    }
+
+    #[test]
+    fn long_videos_are_rendered_smaller() {
+        let render = Render {
+            input_size: None,
+            background: None,
+            side_by_side: false,
+        };
+        assert_eq!(panel_size(&render, 10), (320, 240));
+        assert_eq!(panel_size(&render, 2000), (208, 160));
+        let (w, h) = panel_size(&render, 100_000);
+        assert_eq!((w, h), (32, 32));
+    }
+}
