@@ -100,7 +100,14 @@ pub const RULES: &[Rule] = &[
     Rule {
         krate: "motionkit-cli",
         features: Some(&["rustls"]),
-        forbidden: &["rusqlite", "async-graphql", "jsonwebtoken", "mp4"],
+        forbidden: &[
+            "rusqlite",
+            "async-graphql",
+            "jsonwebtoken",
+            "mp4",
+            "gltf",
+            "less-avc",
+        ],
     },
     Rule {
         krate: "motionkit-cli",
@@ -222,7 +229,7 @@ pub fn table(root: &Path) -> Result<String, String> {
          `cargo xtask deps`; `cargo xtask deps --check` (run by `.ci/run`)\n\
          fails when a lean tree gains axum, hyper's server, rusqlite,\n\
          async-graphql, graphql_client (motiondynamic) or, for the CLI\n\
-         without its `sandbox` feature, jsonwebtoken or mp4.\n\n\
+         without its `sandbox` feature, jsonwebtoken, mp4, gltf or less-avc.\n\n\
          | crate | packages, default features | packages, `--no-default-features` + TLS | the default features |\n\
          |---|---:|---:|---|\n",
     );
@@ -249,7 +256,8 @@ pub fn table(root: &Path) -> Result<String, String> {
         "\nThe heavy parts are features: `axum` (the ready webhook routers of\n\
          deepmotion and motiondynamic), `graphql` (motiondynamic's GraphQL\n\
          client), `schemars` (models' JSON Schemas), `sandbox` (the CLI's\n\
-         embedded emulator: SQLite, async-graphql, jsonwebtoken, mp4) and `bin`\n\
+         embedded emulator: SQLite, async-graphql, jsonwebtoken, and mp4, gltf\n\
+         and less-avc for its output files) and `bin`\n\
          (the sandbox binary's clap and tracing-subscriber). See each crate's\n\
          `Cargo.toml` for the full list.\n",
     );

@@ -33,7 +33,7 @@ async fn custom_characters_can_be_uploaded_stored_listed_and_deleted() {
     let model_url = urls["modelUrl"].as_str().unwrap();
     assert!(model_url.contains("/hero.glb?"), "{model_url}");
     let session = dm.start_session(model_url).await;
-    let model_bytes = b"glTF fake model".to_vec();
+    let model_bytes = fixture("hero.glb");
     let r = client
         .put(&session)
         .header(
@@ -56,6 +56,25 @@ async fn custom_characters_can_be_uploaded_stored_listed_and_deleted() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+
+    // Store: a file that is not a character model is refused.
+    let junk = dm
+        .get_json("/character/getModelUploadUrl?name=junk&modelExt=glb&resumable=0")
+        .await;
+    let junk_url = junk["modelUrl"].as_str().unwrap();
+    let r = client
+        .put(junk_url)
+        .body(&b"glTF fake model"[..])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = dm
+        .post("/character/storeModel", &json!({"modelUrl": junk_url}))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let why = r.text().await.unwrap();
+    assert!(why.contains("not a character model"), "{why}");
 
     // Store: a thumbnail URL that was never uploaded is refused.
     let r = dm

@@ -186,9 +186,21 @@ fn pictures_are_real_and_marked() {
     );
     let pose = animation("png", &spec(1)).unwrap();
     let info = sniff(&pose).unwrap();
-    assert_eq!((info.width, info.height), (320, 240));
+    assert_eq!((info.width, info.height), (160, 120));
     let photo = jpg("r");
     assert_eq!(sniff(&photo).unwrap().format, PictureFormat::Jpeg);
     assert!(photo.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()));
     assert_eq!(crc32(&[b"123456789"]), 0xCBF4_3926);
+}
+
+#[test]
+fn the_sandboxs_own_fbx_and_glb_are_character_models() {
+    use super::super::media::{ModelFormat, read_model};
+    let fbx = animation("fbx", &spec(2)).unwrap();
+    assert_eq!(read_model(&fbx), Ok(ModelFormat::FbxBinary));
+    let glb = animation("glb", &spec(2)).unwrap();
+    assert_eq!(read_model(&glb), Ok(ModelFormat::Gltf));
+    // Cut short, neither is one any more.
+    assert!(read_model(&fbx[..fbx.len() / 2]).is_err());
+    assert!(read_model(&glb[..glb.len() / 2]).is_err());
 }

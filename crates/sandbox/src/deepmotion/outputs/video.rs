@@ -25,13 +25,36 @@ pub(crate) struct Render {
 }
 
 /// The longest side of one panel.
-const MAX_SIDE: u32 = 320;
-/// Bytes of picture data a video may hold (frames are stored losslessly).
-const BUDGET: u64 = 96 << 20;
+const MAX_SIDE: u32 = 160;
+/// Bytes of picture data a video may hold (frames are stored losslessly,
+/// 1.5 bytes a pixel).
+const BUDGET: u64 = 32 << 20;
 const DEFAULT_BACKGROUND: [u8; 3] = [0x30, 0x38, 0x40];
 
-fn round16(v: f64) -> u32 {
-    ((v / 16.0).round() as u32).clamp(2, 64) * 16
+/// An even number of pixels, 16 to 1024.
+fn even(v: f64) -> u32 {
+    ((v / 2.0).round() as u32).clamp(8, 512) * 2
+}
+
+/// `v` rounded up to a whole number of 16-pixel macroblocks.
+fn macroblocks(v: u32) -> usize {
+    v.div_ceil(16) as usize * 16
+}
+
+/// `plane` (`width` × `height`) in a buffer padded to whole macroblocks
+/// (`stride` × `rows`), the padding repeating the last column and row.
+fn padded(plane: &[u8], width: usize, height: usize, stride: usize, rows: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(stride * rows);
+    for row in 0..rows {
+        let line = plane
+            .get(row.min(height.saturating_sub(1)) * width..)
+            .and_then(|rest| rest.get(..width))
+            .unwrap_or(&[]);
+        out.extend_from_slice(line);
+        let last = line.last().copied().unwrap_or(0);
+        out.resize((row + 1) * stride, last);
+    }
+    out
 }
 
 /// Width and height of one panel for `frames` frames.
@@ -48,7 +71,7 @@ fn panel_size(render: &Render, frames: u64) -> (u32, u32) {
         let shrink = (BUDGET as f64 / bytes).sqrt();
         (w, h) = (w * shrink, h * shrink);
     }
-    (round16(w), round16(h))
+    (even(w), even(h))
 }
 
 /// An RGB picture.
@@ -225,34 +248,40 @@ pub(crate) fn mp4(
             .iter()
             .map(|b| str::parse(b).unwrap_or_default())
             .collect(),
-        timescale: 1000,
+        // The track's: the muxer converts each sample's duration to the
+        // movie's timescale on its own, rounding every one.
+        timescale,
     };
     let mut writer = Mp4Writer::write_start(Cursor::new(Vec::new()), &config).map_err(mp4_error)?;
     let mut encoder: Option<LessEncoder> = None;
     for frame in 0..frames {
         let canvas = frame_picture(bones, render, frame, frames, fps);
         let (y, cb, cr) = canvas.ycbcr();
-        let width = canvas.width;
+        let (width, height) = (canvas.width, canvas.height);
+        let (w, h) = (width as usize, height as usize);
+        let (stride, rows) = (macroblocks(width), macroblocks(height));
+        let y = padded(&y, w, h, stride, rows);
+        let cb = padded(&cb, w / 2, h / 2, stride / 2, rows / 2);
+        let cr = padded(&cr, w / 2, h / 2, stride / 2, rows / 2);
+        let plane = |data| DataPlane {
+            data,
+            stride,
+            bit_depth: BitDepth::Depth8,
+        };
         let image = YCbCrImage {
             planes: Planes::YCbCr((
+                plane(&y),
                 DataPlane {
-                    data: &y,
-                    stride: width as usize,
-                    bit_depth: BitDepth::Depth8,
+                    stride: stride / 2,
+                    ..plane(&cb)
                 },
                 DataPlane {
-                    data: &cb,
-                    stride: width as usize / 2,
-                    bit_depth: BitDepth::Depth8,
-                },
-                DataPlane {
-                    data: &cr,
-                    stride: width as usize / 2,
-                    bit_depth: BitDepth::Depth8,
+                    stride: stride / 2,
+                    ..plane(&cr)
                 },
             )),
             width,
-            height: canvas.height,
+            height,
         };
         let nal = match encoder.as_mut() {
             Some(encoder) => encoder.encode(&image).map_err(encode_error)?,
@@ -265,7 +294,7 @@ pub(crate) fn mp4(
                         language: "und".into(),
                         media_conf: MediaConfig::AvcConfig(AvcConfig {
                             width: u16::try_from(width).unwrap_or(u16::MAX),
-                            height: u16::try_from(canvas.height).unwrap_or(u16::MAX),
+                            height: u16::try_from(height).unwrap_or(u16::MAX),
                             seq_param_set: initial.sps.to_nal_unit(),
                             pic_param_set: initial.pps.to_nal_unit(),
                         }),
@@ -313,8 +342,9 @@ mod tests {
         let reader = mp4::Mp4Reader::read_header(Cursor::new(bytes), size).unwrap();
         let track = reader.tracks().get(&1).unwrap();
         assert_eq!(track.sample_count(), 60);
-        assert_eq!((track.width(), track.height()), (320, 176));
+        assert_eq!((track.width(), track.height()), (160, 90));
         assert_eq!(track.duration().as_millis(), 2000);
+        assert_eq!(reader.duration().as_millis(), 2000);
         assert_eq!(track.frame_rate(), 30.0);
     }
 
@@ -326,7 +356,7 @@ mod tests {
             side_by_side: true,
         };
         let canvas = frame_picture(&bones(), &render, 0, 10, 30.0);
-        assert_eq!((canvas.width, canvas.height), (2 * 240, 320));
+        assert_eq!((canvas.width, canvas.height), (2 * 120, 160));
         // Top right corner: the background; top left: the input's panel.
         let right = ((canvas.width - 1) * 3) as usize;
         assert_eq!(canvas.rgb[right..right + 3], [255, 255, 255]);
@@ -342,9 +372,9 @@ mod tests {
             background: None,
             side_by_side: false,
         };
-        assert_eq!(panel_size(&render, 10), (320, 240));
-        assert_eq!(panel_size(&render, 2000), (208, 160));
+        assert_eq!(panel_size(&render, 10), (160, 120));
+        assert_eq!(panel_size(&render, 2000), (122, 92));
         let (w, h) = panel_size(&render, 100_000);
-        assert_eq!((w, h), (32, 32));
+        assert_eq!((w, h), (18, 16));
     }
 }

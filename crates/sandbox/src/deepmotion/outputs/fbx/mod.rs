@@ -217,7 +217,7 @@ fn skin(ids: &mut Ids, scene: &Scene<'_>, models: &[i64]) -> (Vec<Node>, Vec<Nod
         )
         .with([
             Node::new("Version", vec![102.into()]),
-            Node::new("ShadingModel", vec!["phong".into()]),
+            Node::new("ShadingModel", vec!["lambert".into()]),
             Node::new("MultiLayer", vec![0.into()]),
             properties(vec![p(
                 "DiffuseColor",
@@ -350,14 +350,18 @@ pub(super) fn fbx(scene: &Scene<'_>) -> Result<Vec<u8>, std::io::Error> {
                 .collect(),
         )),
     );
-    objects.push(Node::new(
-        "AnimationLayer",
-        vec![
-            layer.into(),
-            object_name("BaseLayer", "AnimLayer"),
-            "".into(),
-        ],
-    ));
+    // Readers expect every object to have a (here empty) block.
+    objects.push(
+        Node::new(
+            "AnimationLayer",
+            vec![
+                layer.into(),
+                object_name("BaseLayer", "AnimLayer"),
+                "".into(),
+            ],
+        )
+        .child(properties(vec![])),
+    );
     links.push(connect(layer, stack));
     let poses: Vec<_> = (0..frames).map(|f| pose(f, fps)).collect();
     let mut channels = vec![Channel {
