@@ -191,13 +191,22 @@ fn animation(format: &str, spec: &Spec<'_>) -> std::io::Result<Vec<u8>> {
         _ => {
             let canvas = video::frame_picture(&bones, &spec.render, 0, 1, spec.fps);
             let note = format!("rendered pose for rid {}", spec.rid);
-            Ok(png_rgb(canvas.width, canvas.height, &canvas.rgb, &note))
+            Ok(png_rgb(canvas.width, canvas.height, &canvas.rgb(), &note))
         }
     }
 }
 
+/// The most frames an output holds (20 minutes at 30 fps): a video whose
+/// header claims more is animated for that long, so that no input makes
+/// the sandbox build files without bound.
+pub(super) const MAX_FRAMES: u64 = 36_000;
+
 /// Writes the file of `format` to `path`.
 pub(super) fn write(path: &std::path::Path, format: &str, spec: Spec<'_>) -> std::io::Result<()> {
+    let spec = Spec {
+        frames: spec.frames.clamp(1, MAX_FRAMES),
+        ..spec
+    };
     let file = std::fs::File::create(path)?;
     let mut out = std::io::BufWriter::new(file);
     match format {

@@ -74,80 +74,77 @@ fn panel_size(render: &Render, frames: u64) -> (u32, u32) {
     (even(w), even(h))
 }
 
-/// An RGB picture.
+/// A picture of a few colours: one palette index a pixel (0 the
+/// background, 1 the input's panel, 2 the figure).
 pub(crate) struct Canvas {
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    /// Rows of RGB triples.
-    pub rgb: Vec<u8>,
+    /// RGB of each palette index.
+    pub palette: [[u8; 3]; 3],
+    /// Rows of palette indices.
+    pub pixels: Vec<u8>,
 }
 
-impl Canvas {
-    fn new(width: u32, height: u32, colour: [u8; 3]) -> Self {
-        let rgb = colour
-            .iter()
-            .copied()
-            .cycle()
-            .take(width as usize * height as usize * 3)
-            .collect();
-        Self { width, height, rgb }
-    }
+const BACKGROUND: u8 = 0;
+const PANEL: u8 = 1;
+const INK: u8 = 2;
 
-    fn dot(&mut self, x: f64, y: f64, radius: f64, colour: [u8; 3]) {
+impl Canvas {
+    fn dot(&mut self, x: f64, y: f64, radius: f64) {
         let r = radius.ceil() as i64;
         let (cx, cy) = (x.round() as i64, y.round() as i64);
-        for py in cy - r..=cy + r {
-            for px in cx - r..=cx + r {
-                let inside = ((px - cx).pow(2) + (py - cy).pow(2)) as f64 <= radius * radius;
-                if inside && px >= 0 && py >= 0 && px < i64::from(self.width) {
-                    let at = (py as usize * self.width as usize + px as usize) * 3;
-                    if let Some(pixel) = self.rgb.get_mut(at..at + 3) {
-                        pixel.copy_from_slice(&colour);
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        for py in (cy - r).max(0)..=(cy + r).min(h - 1) {
+            for px in (cx - r).max(0)..=(cx + r).min(w - 1) {
+                if ((px - cx).pow(2) + (py - cy).pow(2)) as f64 <= radius * radius {
+                    if let Some(pixel) = self.pixels.get_mut((py * w + px) as usize) {
+                        *pixel = INK;
                     }
                 }
             }
         }
     }
 
-    fn line(&mut self, a: (f64, f64), b: (f64, f64), radius: f64, colour: [u8; 3]) {
-        let steps = ((b.0 - a.0).hypot(b.1 - a.1) / 0.5)
-            .ceil()
-            .clamp(1.0, 4096.0) as u32;
+    fn line(&mut self, a: (f64, f64), b: (f64, f64), radius: f64) {
+        let steps = (b.0 - a.0).hypot(b.1 - a.1).ceil().clamp(1.0, 4096.0) as u32;
         for step in 0..=steps {
             let t = f64::from(step) / f64::from(steps);
-            self.dot(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, radius, colour);
+            self.dot(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, radius);
         }
     }
 
-    /// YCbCr 4:2:0 planes (BT.601, full range).
-    fn ycbcr(&self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-        let (w, h) = (self.width as usize, self.height as usize);
-        let mut y = Vec::with_capacity(w * h);
-        for pixel in self.rgb.chunks_exact(3) {
-            let [r, g, b] = [0, 1, 2].map(|i| f64::from(pixel[i]));
-            y.push(
-                (0.299 * r + 0.587 * g + 0.114 * b)
-                    .round()
-                    .clamp(0.0, 255.0) as u8,
-            );
+    /// Rows of RGB triples.
+    pub(crate) fn rgb(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.pixels.len() * 3);
+        for index in &self.pixels {
+            out.extend_from_slice(&self.palette[usize::from(*index).min(2)]);
         }
-        let (cw, ch) = (w / 2, h / 2);
-        let mut cb = Vec::with_capacity(cw * ch);
-        let mut cr = Vec::with_capacity(cw * ch);
-        for row in 0..ch {
-            for col in 0..cw {
-                let mut sum = [0.0; 3];
-                for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                    let at = ((row * 2 + dy) * w + col * 2 + dx) * 3;
-                    for (i, s) in sum.iter_mut().enumerate() {
-                        *s += f64::from(self.rgb.get(at + i).copied().unwrap_or(0)) / 4.0;
-                    }
-                }
-                let [r, g, b] = sum;
-                cb.push((128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b).clamp(0.0, 255.0) as u8);
-                cr.push((128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b).clamp(0.0, 255.0) as u8);
+        out
+    }
+
+    /// YCbCr 4:2:0 planes (BT.601, full range), chroma taken from the top
+    /// left pixel of each 2×2 block.
+    fn ycbcr(&self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let convert = |[r, g, b]: [u8; 3]| {
+            let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
+            [
+                (77 * r + 150 * g + 29 * b + 128) >> 8,
+                128 + ((-43 * r - 85 * g + 128 * b + 128) >> 8),
+                128 + ((128 * r - 107 * g - 21 * b + 128) >> 8),
+            ]
+            .map(|v| v.clamp(0, 255) as u8)
+        };
+        let table = self.palette.map(convert);
+        let lookup = |index: u8, plane: usize| table[usize::from(index).min(2)][plane];
+        let y = self.pixels.iter().map(|i| lookup(*i, 0)).collect();
+        let w = self.width as usize;
+        let (mut cb, mut cr) = (Vec::new(), Vec::new());
+        for row in self.pixels.chunks_exact(w).step_by(2) {
+            for index in row.iter().step_by(2).take(w / 2) {
+                cb.push(lookup(*index, 1));
+                cr.push(lookup(*index, 2));
             }
         }
         (y, cb, cr)
@@ -158,19 +155,12 @@ impl Canvas {
 fn draw_figure(
     canvas: &mut Canvas,
     (left, width): (u32, u32),
-    background: [u8; 3],
     bones: &[Bone],
     frame: u64,
     fps: f64,
 ) {
     let pose = pose(frame, fps);
     let world = world_positions(bones, &pose);
-    let light = background.iter().map(|c| u32::from(*c)).sum::<u32>() > 3 * 128;
-    let ink = if light {
-        [0x20, 0x28, 0x30]
-    } else {
-        [0xE0, 0xE6, 0xEC]
-    };
     // Front view: the figure's X across, Y up, 200 units tall, feet low.
     let height = f64::from(canvas.height);
     let scale = height / 200.0;
@@ -184,13 +174,13 @@ fn draw_figure(
     for (index, bone) in bones.iter().enumerate() {
         if let (Some(parent), Some(at)) = (bone.parent, world.get(index)) {
             if let Some(from) = world.get(parent) {
-                canvas.line(project(*from), project(*at), radius, ink);
+                canvas.line(project(*from), project(*at), radius);
             }
         }
     }
     if let Some(head) = bones.iter().position(|b| b.name == "Head") {
         let (x, y) = project(world[head]);
-        canvas.dot(x, y - 6.0 * scale, 7.0 * scale, ink);
+        canvas.dot(x, y - 6.0 * scale, 7.0 * scale);
     }
 }
 
@@ -204,21 +194,30 @@ pub(crate) fn frame_picture(
 ) -> Canvas {
     let (w, h) = panel_size(render, frames);
     let background = render.background.unwrap_or(DEFAULT_BACKGROUND);
+    let light = background.iter().map(|c| u32::from(*c)).sum::<u32>() > 3 * 128;
+    let ink = if light {
+        [0x20, 0x28, 0x30]
+    } else {
+        [0xE0, 0xE6, 0xEC]
+    };
     let width = if render.side_by_side { w * 2 } else { w };
-    let mut canvas = Canvas::new(width, h, background);
+    let mut pixels = vec![BACKGROUND; width as usize * h as usize];
     let left = if render.side_by_side {
         // Where the input goes: a neutral panel.
-        for row in 0..h {
-            let at = (row * width) as usize * 3;
-            if let Some(part) = canvas.rgb.get_mut(at..at + w as usize * 3) {
-                part.fill(0x80);
-            }
+        for row in pixels.chunks_exact_mut(width as usize) {
+            row[..w as usize].fill(PANEL);
         }
         w
     } else {
         0
     };
-    draw_figure(&mut canvas, (left, w), background, bones, frame, fps);
+    let mut canvas = Canvas {
+        width,
+        height: h,
+        palette: [background, [0x80; 3], ink],
+        pixels,
+    };
+    draw_figure(&mut canvas, (left, w), bones, frame, fps);
     canvas
 }
 
@@ -358,11 +357,21 @@ mod tests {
         let canvas = frame_picture(&bones(), &render, 0, 10, 30.0);
         assert_eq!((canvas.width, canvas.height), (2 * 120, 160));
         // Top right corner: the background; top left: the input's panel.
+        let rgb = canvas.rgb();
         let right = ((canvas.width - 1) * 3) as usize;
-        assert_eq!(canvas.rgb[right..right + 3], [255, 255, 255]);
-        assert_eq!(canvas.rgb[..3], [0x80, 0x80, 0x80]);
+        assert_eq!(rgb[right..right + 3], [255, 255, 255]);
+        assert_eq!(rgb[..3], [0x80, 0x80, 0x80]);
         // The figure is drawn in dark ink on a light background.
-        assert!(canvas.rgb.chunks(3).any(|p| p == [0x20, 0x28, 0x30]));
+        assert!(rgb.chunks(3).any(|p| p == [0x20, 0x28, 0x30]));
+        // In the video, white is full luma and the ink dark.
+        let (y, cb, cr) = canvas.ycbcr();
+        assert_eq!(
+            (y[canvas.width as usize - 1], cb.len()),
+            (255, 120 * 160 / 4 * 2)
+        );
+        // (77 × 0x20 + 150 × 0x28 + 29 × 0x30 + 128) >> 8 = 39.
+        assert!(y.contains(&39));
+        assert_eq!(cr[cr.len() - 1], 128);
     }
 
     #[test]
