@@ -147,8 +147,21 @@ async fn custom_characters_can_be_uploaded_stored_listed_and_deleted() {
     // Jobs can use the model; physics with a custom model fails with 505.
     let url = dm.upload_single("walk.mp4", fixture("walk.mp4")).await;
     let model_param = format!("model={model_id}");
-    let ok = dm.process(&url, &[&model_param]).await;
+    let ok = dm.process(&url, &[&model_param, "formats=fbx,glb"]).await;
     assert_eq!(dm.wait(&ok).await["status"], "SUCCESS");
+    // Its files are as real as any job's.
+    let files = dm.files(&ok).await;
+    assert_eq!(files.len(), 2);
+    for (kind, url) in files {
+        let bytes = dm.fetch(&url).await;
+        match kind.as_str() {
+            "fbx" => assert!(bytes.starts_with(b"Kaydara FBX Binary  \0")),
+            _ => assert_eq!(
+                gltf::Gltf::from_slice(&bytes).unwrap().animations().count(),
+                1
+            ),
+        }
+    }
     let physics = dm.process(&url, &[&model_param, "sim=1"]).await;
     let entry = dm.wait(&physics).await;
     assert!(
