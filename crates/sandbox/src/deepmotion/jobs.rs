@@ -446,6 +446,23 @@ mod tests {
     }
 
     #[test]
+    fn the_render_follows_the_input_and_the_render_parameters() {
+        let plain = plan_for("a.mp4", Some(video()), &[]);
+        assert_eq!(plain.render.input_size, Some((320, 240)));
+        assert_eq!(
+            (plain.render.background, plain.render.side_by_side),
+            (None, false)
+        );
+        let styled = plan_for(
+            "a.mp4",
+            Some(video()),
+            &["render.bgColor=0,177,64,0", "render.sbs=1"],
+        );
+        assert_eq!(styled.render.background, Some([0, 177, 64]));
+        assert!(styled.render.side_by_side);
+    }
+
+    #[test]
     fn phases_move_on_with_time() {
         let p = plan_for("a.mp4", Some(video()), &[]);
         assert_eq!(phase(&p.job, 0.0).0, Phase::Progress { step: 0 });
