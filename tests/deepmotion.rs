@@ -305,7 +305,7 @@ async fn every_endpoint_answers_in_its_documented_shape() {
     assert!(!stock.is_empty());
     let models = tempfile::tempdir().unwrap();
     let model = models.path().join("hero.glb");
-    std::fs::write(&model, b"glTF fake model bytes").unwrap();
+    std::fs::copy(fixture("hero.glb"), &model).unwrap();
     let uploaded = client
         .upload_model(
             &model,

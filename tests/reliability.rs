@@ -4,7 +4,7 @@
 //! - 200 jobs through `animate` while every idempotent endpoint answers 5xx,
 //!   resets or stalls: every job completes, outputs match a fault-free run
 //!   byte for byte (after replacing each job's own rid, which the sandbox
-//!   stamps into its placeholder outputs), and each job is charged once.
+//!   stamps into its outputs), and each job is charged once.
 //! - Uploads whose connections drop at random offsets: the object is
 //!   byte-exact and each drop costs at most one chunk of re-sent bytes.
 //! - A 2 s session TTL during a 60-job batch: no call fails and the client

@@ -230,7 +230,7 @@ async fn what_the_documents_say_fails_is_refused_before_process_unless_forced() 
     // A custom character with the physics filter: error 505.
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("hero.glb");
-    std::fs::write(&model, b"glTF fake model bytes").unwrap();
+    std::fs::copy(fixture("hero.glb"), &model).unwrap();
     let uploaded = client
         .upload_model(&model, None, &UploadOptions::default())
         .await

@@ -109,7 +109,14 @@ pub const RULES: &[Rule] = &[
     Rule {
         krate: "motionkit-cli",
         features: Some(&["rustls"]),
-        forbidden: &["rusqlite", "async-graphql", "jsonwebtoken", "mp4"],
+        forbidden: &[
+            "rusqlite",
+            "async-graphql",
+            "jsonwebtoken",
+            "mp4",
+            "gltf",
+            "less-avc",
+        ],
     },
     Rule {
         krate: "motionkit-cli",
@@ -238,7 +245,7 @@ pub fn table(root: &Path) -> Result<String, String> {
          fails when this table is stale or when a lean tree gains axum,\n\
          hyper's server, rusqlite, async-graphql, graphql_client\n\
          (motiondynamic) or, for the CLI without its `sandbox` feature,\n\
-         jsonwebtoken or mp4.\n\n\
+         jsonwebtoken, mp4, gltf or less-avc.\n\n\
          **What is counted: the locked tree.** The counts are of the versions\n\
          in this repository's `Cargo.lock`, which is what `cargo install\n\
          --locked` and the repository's own builds use. A project that adds\n\
@@ -276,7 +283,8 @@ pub fn table(root: &Path) -> Result<String, String> {
         "\nThe heavy parts are features: `axum` (the ready webhook routers of\n\
          deepmotion and motiondynamic), `graphql` (motiondynamic's GraphQL\n\
          client), `schemars` (models' JSON Schemas), `sandbox` (the CLI's\n\
-         embedded emulator: SQLite, async-graphql, jsonwebtoken, mp4) and `bin`\n\
+         embedded emulator: SQLite, async-graphql, jsonwebtoken, and mp4, gltf\n\
+         and less-avc for its output files) and `bin`\n\
          (the sandbox binary's clap and tracing-subscriber). See each crate's\n\
          `Cargo.toml` for the full list.\n",
     );

@@ -494,7 +494,9 @@ mod tests {
         let config = Config::load(&global(Some(path))).unwrap();
         let error = config.deepmotion().unwrap_err();
         assert!(
-            error.message.contains("`deepmotion` is an integer, not a table"),
+            error
+                .message
+                .contains("`deepmotion` is an integer, not a table"),
             "{}",
             error.message
         );

@@ -34,7 +34,7 @@ async fn models_are_renamed_and_rethumbed_and_listed_by_id() {
     let sandbox = sandbox(|_| {}).await;
     let home = TempDir::new().unwrap();
     let model = home.path().join("hero.glb");
-    std::fs::write(&model, b"glTF\x02\0\0\0\x0c\0\0\0").unwrap();
+    std::fs::copy(fixture("hero.glb"), &model).unwrap();
     let json = json_output(
         &run(
             &sandbox,

@@ -598,9 +598,10 @@ async fn faults_that_repeat_are_server_faults_not_try_again_later() {
         }
         assert_bounded(&run);
     }
-    let saved_something = dir.path().join("out").read_dir().is_ok_and(|mut d| {
-        d.any(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.'))
-    });
+    let saved_something =
+        dir.path().join("out").read_dir().is_ok_and(|mut d| {
+            d.any(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.'))
+        });
     assert!(!saved_something, "nothing is saved from a broken answer");
 }
 

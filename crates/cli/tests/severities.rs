@@ -21,7 +21,7 @@ async fn documented_failures_wait_for_force_and_warnings_never_block() {
     };
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("hero.glb");
-    std::fs::write(&model, b"glTF fake model bytes").unwrap();
+    std::fs::copy(fixture("hero.glb"), &model).unwrap();
     let stored = run(&["--json", "models", "upload", model.to_str().unwrap()]);
     assert_eq!(code(&stored), 0, "{}", text(&stored.stderr));
     let stored: serde_json::Value = serde_json::from_slice(&stored.stdout).unwrap();

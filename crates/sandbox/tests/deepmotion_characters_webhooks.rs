@@ -33,7 +33,7 @@ async fn custom_characters_can_be_uploaded_stored_listed_and_deleted() {
     let model_url = urls["modelUrl"].as_str().unwrap();
     assert!(model_url.contains("/hero.glb?"), "{model_url}");
     let session = dm.start_session(model_url).await;
-    let model_bytes = b"glTF fake model".to_vec();
+    let model_bytes = fixture("hero.glb");
     let r = client
         .put(&session)
         .header(
@@ -56,6 +56,25 @@ async fn custom_characters_can_be_uploaded_stored_listed_and_deleted() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+
+    // Store: a file that is not a character model is refused.
+    let junk = dm
+        .get_json("/character/getModelUploadUrl?name=junk&modelExt=glb&resumable=0")
+        .await;
+    let junk_url = junk["modelUrl"].as_str().unwrap();
+    let r = client
+        .put(junk_url)
+        .body(&b"glTF fake model"[..])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = dm
+        .post("/character/storeModel", &json!({"modelUrl": junk_url}))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let why = r.text().await.unwrap();
+    assert!(why.contains("not a character model"), "{why}");
 
     // Store: a thumbnail URL that was never uploaded is refused.
     let r = dm
@@ -128,8 +147,21 @@ async fn custom_characters_can_be_uploaded_stored_listed_and_deleted() {
     // Jobs can use the model; physics with a custom model fails with 505.
     let url = dm.upload_single("walk.mp4", fixture("walk.mp4")).await;
     let model_param = format!("model={model_id}");
-    let ok = dm.process(&url, &[&model_param]).await;
+    let ok = dm.process(&url, &[&model_param, "formats=fbx,glb"]).await;
     assert_eq!(dm.wait(&ok).await["status"], "SUCCESS");
+    // Its files are as real as any job's.
+    let files = dm.files(&ok).await;
+    assert_eq!(files.len(), 2);
+    for (kind, url) in files {
+        let bytes = dm.fetch(&url).await;
+        match kind.as_str() {
+            "fbx" => assert!(bytes.starts_with(b"Kaydara FBX Binary  \0")),
+            _ => assert_eq!(
+                gltf::Gltf::from_slice(&bytes).unwrap().animations().count(),
+                1
+            ),
+        }
+    }
     let physics = dm.process(&url, &[&model_param, "sim=1"]).await;
     let entry = dm.wait(&physics).await;
     assert!(

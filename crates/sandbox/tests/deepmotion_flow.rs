@@ -141,7 +141,8 @@ async fn the_documented_flow_works_with_plain_http() {
     assert_eq!(kinds, ["bvh", "fbx", "glb", "mp4", "dmpe"]);
     assert_eq!(dm.fetch(link["input"].as_str().unwrap()).await, walk);
 
-    // The files: a real BVH of duration × fps frames, marked placeholders.
+    // The files: a BVH of duration × fps frames, and FBX, GLB and MP4
+    // files of the same animation.
     let url_of = |kind: &str| files.iter().find(|(k, _)| k == kind).unwrap().1.clone();
     let bvh_bytes = dm.fetch(&url_of("bvh")).await;
     let bvh = parse_bvh(std::str::from_utf8(&bvh_bytes).unwrap()).unwrap();
@@ -150,11 +151,17 @@ async fn the_documented_flow_works_with_plain_http() {
     assert_eq!(bvh.frames, 60, "2 s at 30 fps");
     assert!((bvh.frame_time - 1.0 / 30.0).abs() < 1e-5, "{bvh:?}");
     let fbx = dm.fetch(&url_of("fbx")).await;
-    assert!(fbx.starts_with(b"; FBX 7.4.0 project file\n; motionkit sandbox output"));
+    assert!(fbx.starts_with(b"Kaydara FBX Binary  \0"));
+    let marker = b"motionkit sandbox output";
+    assert!(fbx.windows(marker.len()).any(|w| w == marker));
     let glb = dm.fetch(&url_of("glb")).await;
-    assert_eq!(&glb[..4], b"glTF");
+    let gltf = gltf::Gltf::from_slice(&glb).unwrap();
+    assert_eq!((gltf.animations().count(), gltf.skins().count()), (1, 1));
     let mp4 = dm.fetch(&url_of("mp4")).await;
-    assert_eq!(&mp4[4..8], b"ftyp");
+    let size = mp4.len() as u64;
+    let video = mp4::Mp4Reader::read_header(std::io::Cursor::new(mp4), size).unwrap();
+    let track = video.tracks().values().next().unwrap();
+    assert_eq!(track.sample_count(), 60, "a video frame per BVH frame");
     assert!(url_of("dmpe").contains("/landmarks.dmpe?"));
     let dmpe = dm.fetch(&url_of("dmpe")).await;
     assert!(dmpe.starts_with(b"# motionkit sandbox output"));

@@ -27,7 +27,12 @@ async fn a_restarted_sandbox_keeps_its_state() {
         .get_json("/character/getModelUploadUrl?resumable=0")
         .await;
     let model_url = urls["modelUrl"].as_str().unwrap();
-    let r = http().put(model_url).body("model").send().await.unwrap();
+    let r = http()
+        .put(model_url)
+        .body(fixture("hero.glb"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let model_id = dm
         .post_json(

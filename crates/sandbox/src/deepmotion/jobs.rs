@@ -137,6 +137,8 @@ pub(super) struct Plan {
     pub frames: u64,
     /// Frame rate of the outputs.
     pub fps: f64,
+    /// How the video and picture outputs look.
+    pub render: super::outputs::Render,
 }
 
 fn failure(code: ErrorCode, detail: Option<String>) -> (u32, String) {
@@ -281,6 +283,15 @@ pub(super) fn plan(sub: Submission<'_>) -> Plan {
         },
         frames: frame_count,
         fps,
+        render: super::outputs::Render {
+            input_size: match &sub.probe {
+                Some(Probe::Video(meta)) => Some((meta.width, meta.height)),
+                Some(Probe::Image { width, height, .. }) => Some((*width, *height)),
+                _ => None,
+            },
+            background: params.as_ref().and_then(|p| p.background),
+            side_by_side: params.as_ref().is_some_and(|p| p.side_by_side),
+        },
     }
 }
 
@@ -432,6 +443,23 @@ mod tests {
                 .unwrap()
                 .starts_with("503: Error processing the parameters (")
         );
+    }
+
+    #[test]
+    fn the_render_follows_the_input_and_the_render_parameters() {
+        let plain = plan_for("a.mp4", Some(video()), &[]);
+        assert_eq!(plain.render.input_size, Some((320, 240)));
+        assert_eq!(
+            (plain.render.background, plain.render.side_by_side),
+            (None, false)
+        );
+        let styled = plan_for(
+            "a.mp4",
+            Some(video()),
+            &["render.bgColor=0,177,64,0", "render.sbs=1"],
+        );
+        assert_eq!(styled.render.background, Some([0, 177, 64]));
+        assert!(styled.render.side_by_side);
     }
 
     #[test]

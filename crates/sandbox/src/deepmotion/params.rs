@@ -20,6 +20,10 @@ pub(super) struct JobParams {
     pub sim: bool,
     /// `trim=from,to` in seconds.
     pub trim: Option<(f64, f64)>,
+    /// `render.bgColor=R,G,B,A`: the video's background (RGB).
+    pub background: Option<[u8; 3]>,
+    /// `render.sbs=1`: the video shows the input beside the render.
+    pub side_by_side: bool,
 }
 
 /// Output formats the document names: bvh, fbx and mp4 in its example,
@@ -72,12 +76,18 @@ fn apply(job: &mut JobParams, key: &str, value: &str, input: Input) -> Result<()
             job.sim = flag(value)?;
             Ok(())
         }
-        "trackFace"
-        | "trackHand"
-        | "rootAtOrigin"
-        | "render.sbs"
-        | "render.shadow"
-        | "render.includeAudio" => flag(value).map(drop),
+        "render.sbs" => {
+            job.side_by_side = flag(value)?;
+            Ok(())
+        }
+        "render.bgColor" => {
+            let [r, g, b, _] = rgba(value)?;
+            job.background = Some([r, g, b]);
+            Ok(())
+        }
+        "trackFace" | "trackHand" | "rootAtOrigin" | "render.shadow" | "render.includeAudio" => {
+            flag(value).map(drop)
+        }
         "footLockingMode" | "poseEstimation.footLockingMode" => match value {
             "auto" | "always" | "never" | "grounding" => Ok(()),
             _ => Err(format!("{value:?} is not auto, always, never or grounding")),
@@ -91,7 +101,6 @@ fn apply(job: &mut JobParams, key: &str, value: &str, input: Input) -> Result<()
             Ok(())
         }
         "crop" => crop(value),
-        "render.bgColor" => rgba(value),
         "render.CamMode" => match value {
             "0" | "1" | "2" => Ok(()),
             _ => Err(format!("{value:?} is not 0, 1 or 2")),
@@ -192,14 +201,14 @@ fn crop(value: &str) -> Result<(), String> {
     }
 }
 
-fn rgba(value: &str) -> Result<(), String> {
-    let channels: Vec<&str> = value.split(',').map(str::trim).collect();
-    let ok = channels.len() == 4 && channels.iter().all(|c| c.parse::<u8>().is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{value:?} is not R,G,B,A with each in 0-255"))
-    }
+fn rgba(value: &str) -> Result<[u8; 4], String> {
+    let channels: Vec<u8> = value
+        .split(',')
+        .map(|c| c.trim().parse::<u8>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("{value:?} is not R,G,B,A with each in 0-255"))?;
+    <[u8; 4]>::try_from(channels)
+        .map_err(|_| format!("{value:?} is not R,G,B,A with each in 0-255"))
 }
 
 #[cfg(test)]
@@ -236,6 +245,7 @@ mod tests {
         .unwrap();
         assert_eq!(job.formats, ["bvh", "fbx", "mp4"]);
         assert_eq!(job.trim, Some((1.0, 2.6)));
+        assert_eq!(job.background, Some([0, 177, 64]));
         assert!(job.sim);
     }
 

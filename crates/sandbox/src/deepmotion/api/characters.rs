@@ -61,6 +61,20 @@ fn uploaded_model_file(inner: &Inner, url: &str, what: &str) -> Result<Object, A
     }
 }
 
+/// Refuses a stored model file that is not a character model.
+fn check_model(inner: &Inner, object: &Object) -> Result<(), ApiError> {
+    let Some(file) = &object.file else {
+        return Err(bad("nothing has been uploaded to `modelUrl` yet"));
+    };
+    media::read_model_file(&inner.store.path(file))
+        .map(drop)
+        .map_err(|why| {
+            bad(format!(
+                "`modelUrl` is not a character model (glTF 2.0 or FBX): {why}"
+            ))
+        })
+}
+
 fn generate_thumb(inner: &Inner, model_id: &str, name: &str) -> Result<String, ApiError> {
     let key = format!("models/{model_id}/generated/thumb.png");
     inner
@@ -95,7 +109,11 @@ pub(crate) async fn store_model(
             None => None,
         };
         let model_file = match &model_url {
-            Some(url) => Some(uploaded_model_file(&inner, url, "modelUrl")?),
+            Some(url) => {
+                let file = uploaded_model_file(&inner, url, "modelUrl")?;
+                check_model(&inner, &file)?;
+                Some(file)
+            }
             None => None,
         };
         let now = now_ms();

@@ -107,6 +107,7 @@ fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result<Vec<String
         rid: &plan.job.rid,
         frames: plan.frames,
         fps: plan.fps,
+        render: plan.render,
     };
     for output in &plan.job.outputs {
         let file = inner.store.new_file();

@@ -12,6 +12,8 @@
 //! - AVI (`avi`): the RIFF `avih`, `strh` and `strf` headers give size,
 //!   rate, frame count and codec.
 //! - PNG and JPEG: size from the sandbox's own reader ([`crate::still`]).
+//! - Character models (`model`): glTF 2.0 with a mesh, or FBX (binary or
+//!   ASCII) whose `Objects` hold a model or a geometry.
 //!
 //! A recognised container whose header cannot be read is a broken video
 //! (a job made from it fails with 202, like any non-video); other picture
@@ -19,7 +21,12 @@
 
 mod avi;
 mod isobmff;
+mod model;
 mod webm;
+
+pub(super) use model::read_model_file;
+#[cfg(test)]
+pub(super) use model::{ModelFormat, read_model};
 
 use std::fs::File;
 use std::io::Read;
