@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use tokio::io::AsyncWriteExt as _;
+use motionkit_tests::trickling_body;
 
 /// A writer that keeps what the tracing subscriber prints.
 #[derive(Clone, Default)]
@@ -21,30 +21,6 @@ impl std::io::Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// Opens a connection that sends its body one byte every `every`.
-async fn trickling_body(base: &str, path: &str, every: Duration) -> tokio::task::JoinHandle<()> {
-    let addr = base.strip_prefix("http://").unwrap().to_owned();
-    let path = path.to_owned();
-    tokio::spawn(async move {
-        let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
-            return;
-        };
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
-             content-length: 1000\r\n\r\n"
-        );
-        if stream.write_all(head.as_bytes()).await.is_err() {
-            return;
-        }
-        for _ in 0..1000 {
-            if stream.write_all(b" ").await.is_err() {
-                return;
-            }
-            tokio::time::sleep(every).await;
-        }
-    })
 }
 
 #[tokio::test(flavor = "current_thread")]

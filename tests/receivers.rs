@@ -8,7 +8,7 @@ use std::time::Duration;
 use motionkit_deepmotion::{
     Client, DedupeStore, PathToken, Process, ReceiverLimits, WebhookReceiver,
 };
-use motionkit_tests::{fixture, sandbox};
+use motionkit_tests::{fixture, sandbox, trickling_body};
 use motionkit_transport::UploadOptions;
 use tokio::io::AsyncWriteExt as _;
 
@@ -208,30 +208,6 @@ async fn the_motiondynamic_receiver_bounds_bodies_and_requests() {
         receiver.wait(&key).await.unwrap().video,
         "https://cdn.example/v.mp4"
     );
-}
-
-/// Opens a connection that sends its body one byte every `every`.
-async fn trickling_body(base: &str, path: &str, every: Duration) -> tokio::task::JoinHandle<()> {
-    let addr = base.strip_prefix("http://").unwrap().to_owned();
-    let path = path.to_owned();
-    tokio::spawn(async move {
-        let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
-            return;
-        };
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
-             content-length: 1000\r\n\r\n"
-        );
-        if stream.write_all(head.as_bytes()).await.is_err() {
-            return;
-        }
-        for _ in 0..1000 {
-            if stream.write_all(b" ").await.is_err() {
-                return;
-            }
-            tokio::time::sleep(every).await;
-        }
-    })
 }
 
 #[tokio::test]

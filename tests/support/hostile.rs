@@ -232,6 +232,18 @@ async fn serve(
 
 /// Reads one request head (at most 256 KiB) and discards its body.
 async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Seen>> {
+    Ok(read_request_with_body(stream, false)
+        .await?
+        .map(|(seen, _)| seen))
+}
+
+/// Reads one request: its head (at most 256 KiB), and its body, kept when
+/// `keep_body` (else read and dropped). `None` when the connection closes
+/// before a whole head arrives.
+pub(crate) async fn read_request_with_body(
+    stream: &mut TcpStream,
+    keep_body: bool,
+) -> std::io::Result<Option<(Seen, Vec<u8>)>> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 8192];
     let end = loop {
@@ -261,19 +273,30 @@ async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Seen>> {
         .find(|(n, _)| n == "content-length")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
+    let mut body = if keep_body {
+        buffer[end + 4..].to_vec()
+    } else {
+        Vec::new()
+    };
     let mut left = length.saturating_sub((buffer.len() - end - 4) as u64);
     while left > 0 {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
             break;
         }
+        if keep_body {
+            body.extend_from_slice(&chunk[..n]);
+        }
         left = left.saturating_sub(n as u64);
     }
-    Ok(Some(Seen {
-        method,
-        target,
-        headers,
-    }))
+    Ok(Some((
+        Seen {
+            method,
+            target,
+            headers,
+        },
+        body,
+    )))
 }
 
 /// A `Set-Cookie` login answer for DeepMotion's `/session/auth`.

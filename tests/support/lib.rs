@@ -2,6 +2,9 @@
 //! and the paths of the committed fixtures.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt as _;
 
 pub mod hostile;
 pub mod proxy;
@@ -127,3 +130,31 @@ pub fn padded_mp4(bytes: &[u8], total: usize) -> Vec<u8> {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeExamples;
+
+/// Opens a connection that sends its body one byte every `every`.
+pub async fn trickling_body(
+    base: &str,
+    path: &str,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    let addr = base.strip_prefix("http://").unwrap().to_owned();
+    let path = path.to_owned();
+    tokio::spawn(async move {
+        let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+            return;
+        };
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+             content-length: 1000\r\n\r\n"
+        );
+        if stream.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for _ in 0..1000 {
+            if stream.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}

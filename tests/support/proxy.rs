@@ -223,47 +223,11 @@ fn hide_recent(body: &[u8], created: &HashMap<String, Instant>, lag: Duration) -
 
 /// Reads one request: its head (at most 256 KiB) and its body.
 async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Request>> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let end = loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
-        }
-        if buffer.len() > 256 * 1024 {
-            return Ok(None);
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split(' ');
-    let method = first.next().unwrap_or_default().to_owned();
-    let target = first.next().unwrap_or_default().to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buffer[end + 4..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    Ok(Some(Request {
-        method,
-        target,
-        headers,
+    let read = crate::hostile::read_request_with_body(stream, true).await?;
+    Ok(read.map(|(seen, body)| Request {
+        method: seen.method,
+        target: seen.target,
+        headers: seen.headers,
         body,
     }))
 }
