@@ -166,7 +166,7 @@ pub fn run_worker(args: &[&str], size: u64) -> Result<(Measured, worker::Output)
 
 /// Human size of the test file, such as `1 GiB`.
 pub fn size_label(size: u64) -> String {
-    if size >= 1 << 30 && size % (1 << 30) == 0 {
+    if size >= 1 << 30 && size.is_multiple_of(1 << 30) {
         format!("{} GiB", size >> 30)
     } else {
         format!("{} MiB", size >> 20)

@@ -138,11 +138,11 @@ impl Config {
         };
         let mut table = toml::Table::new();
         let mut read_from = None;
-        if let Some(path) = &path {
-            if let Some(text) = read_limited(path, explicit)? {
-                table = parse(path, &text)?;
-                read_from = Some(path.clone());
-            }
+        if let Some(path) = &path
+            && let Some(text) = read_limited(path, explicit)?
+        {
+            table = parse(path, &text)?;
+            read_from = Some(path.clone());
         }
         let profile = non_empty(global.profile.as_deref());
         if let Some(name) = &profile {

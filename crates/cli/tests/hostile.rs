@@ -52,14 +52,13 @@ fn run(base: &str, cwd: &Path, args: &[&str]) -> Run {
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0;
     let code = loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file) {
-            if let Some(hwm) = status
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(hwm) = status
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            {
-                peak_kib = peak_kib.max(hwm);
-            }
+        {
+            peak_kib = peak_kib.max(hwm);
         }
         if let Some(status) = child.try_wait().unwrap() {
             break status.code();

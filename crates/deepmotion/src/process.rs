@@ -102,13 +102,12 @@ async fn rerun_input(client: &Client, rid: &str) -> (Option<InputKind>, Option<f
     };
     let mut name = link.as_ref().and_then(|l| l.name.clone());
     let mut duration = link.as_ref().and_then(|l| l.duration);
-    if name.is_none() || duration.is_none() {
-        if let Ok(jobs) = client.list(&[]).await {
-            if let Some(job) = jobs.into_iter().find(|j| j.rid == rid) {
-                name = name.or(job.file_name);
-                duration = duration.or(job.file_duration);
-            }
-        }
+    if (name.is_none() || duration.is_none())
+        && let Ok(jobs) = client.list(&[]).await
+        && let Some(job) = jobs.into_iter().find(|j| j.rid == rid)
+    {
+        name = name.or(job.file_name);
+        duration = duration.or(job.file_duration);
     }
     let by_name = name.as_deref().and_then(known_input_kind);
     let kind = match (by_name, link.and_then(|l| l.input)) {

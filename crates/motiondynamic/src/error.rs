@@ -137,12 +137,12 @@ fn postgrest_summary(error: &PostgrestError) -> String {
             out.push(')');
         }
     }
-    if let Some(Some(hint)) = &error.hint {
-        if !hint.is_empty() {
-            out.push_str(" (hint: ");
-            out.push_str(&one_line(hint, 200));
-            out.push(')');
-        }
+    if let Some(Some(hint)) = &error.hint
+        && !hint.is_empty()
+    {
+        out.push_str(" (hint: ");
+        out.push_str(&one_line(hint, 200));
+        out.push(')');
     }
     out
 }
@@ -302,14 +302,13 @@ pub(crate) fn from_transport(error: motionkit_transport::Error) -> Error {
         body,
         ..
     } = &error
+        && let Some(parsed) = parse_postgrest(body)
     {
-        if let Some(parsed) = parse_postgrest(body) {
-            return Error::Postgrest {
-                request: request.clone(),
-                status: *status,
-                error: Box::new(parsed),
-            };
-        }
+        return Error::Postgrest {
+            request: request.clone(),
+            status: *status,
+            error: Box::new(parsed),
+        };
     }
     Error::Transport(error)
 }

@@ -306,16 +306,15 @@ async fn run_body<B: Serialize, D: serde::de::DeserializeOwned>(
         Ok(response) => response,
         Err(error) => {
             // A GraphQL server may answer 4xx/5xx with an `errors` body.
-            if let motionkit_transport::Error::Http { body, .. } = &error {
-                if let Ok(parsed) = serde_json::from_str::<GraphqlResponse>(body) {
-                    if let Some(errors) = parsed.errors.filter(|e| !e.is_empty()) {
-                        return Err(Error::Graphql {
-                            operation: operation.to_owned(),
-                            errors,
-                            data: parsed.data.flatten(),
-                        });
-                    }
-                }
+            if let motionkit_transport::Error::Http { body, .. } = &error
+                && let Ok(parsed) = serde_json::from_str::<GraphqlResponse>(body)
+                && let Some(errors) = parsed.errors.filter(|e| !e.is_empty())
+            {
+                return Err(Error::Graphql {
+                    operation: operation.to_owned(),
+                    errors,
+                    data: parsed.data.flatten(),
+                });
             }
             return Err(from_transport(error));
         }

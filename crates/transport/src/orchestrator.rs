@@ -80,14 +80,14 @@ impl Transport {
         let mut logged_in_again = false;
         loop {
             attempt += 1;
-            if call.gated {
-                if let Err(refused) = inner.gate.wait(deadline).await {
-                    return Err(Error::RateLimited {
-                        request: call.label.clone(),
-                        retry_after: Some(refused.wait),
-                        sent: Sent::NotSent,
-                    });
-                }
+            if call.gated
+                && let Err(refused) = inner.gate.wait(deadline).await
+            {
+                return Err(Error::RateLimited {
+                    request: call.label.clone(),
+                    retry_after: Some(refused.wait),
+                    sent: Sent::NotSent,
+                });
             }
             let credentials = self.credentials(call, deadline).await?;
             let result = self

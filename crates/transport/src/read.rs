@@ -37,10 +37,10 @@ pub(crate) async fn read_body(
         Cap::Whole(limit) | Cap::Head(limit) => limit,
     };
     let announced = response.content_length();
-    if let (Cap::Whole(limit), Some(length)) = (cap, announced) {
-        if length > limit {
-            return Err(ReadError::TooLarge { limit });
-        }
+    if let (Cap::Whole(limit), Some(length)) = (cap, announced)
+        && length > limit
+    {
+        return Err(ReadError::TooLarge { limit });
     }
     let first = announced.unwrap_or(8 * 1024).min(limit).min(1024 * 1024);
     let mut body = BytesMut::with_capacity(usize::try_from(first).unwrap_or(0));

@@ -100,16 +100,16 @@ impl Transport {
         let store = &self.inner.session;
         let login = {
             let mut refresh = store.refresh.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(current) = store.fresh(config.refresh_skew) {
-                if rejected_generation.is_none_or(|g| g != Some(current.generation)) {
-                    return Ok(current);
-                }
+            if let Some(current) = store.fresh(config.refresh_skew)
+                && rejected_generation.is_none_or(|g| g != Some(current.generation))
+            {
+                return Ok(current);
             }
-            if let Some((at, error)) = &refresh.failed {
-                if at.elapsed() < FAILED_LOGIN_MEMORY {
-                    tracing::debug!("a login failed moments ago; not logging in again");
-                    return Err(error.clone());
-                }
+            if let Some((at, error)) = &refresh.failed
+                && at.elapsed() < FAILED_LOGIN_MEMORY
+            {
+                tracing::debug!("a login failed moments ago; not logging in again");
+                return Err(error.clone());
             }
             match &refresh.in_flight {
                 Some(login) => login.clone(),

@@ -195,7 +195,7 @@ impl Transport {
         path: &Path,
         options: &UploadOptions,
     ) -> Result<UploadReport, Error> {
-        if options.chunk_size == 0 || options.chunk_size % RESUMABLE_CHUNK_ALIGN != 0 {
+        if options.chunk_size == 0 || !options.chunk_size.is_multiple_of(RESUMABLE_CHUNK_ALIGN) {
             return Err(Error::config(format!(
                 "chunk size {} is not a positive multiple of {RESUMABLE_CHUNK_ALIGN} bytes",
                 options.chunk_size

@@ -383,15 +383,15 @@ pub fn check_picture<S: AsRef<str>>(
         Sniffed::NeedMoreBytes { format, .. } | Sniffed::Corrupt(format) => Some(format),
         Sniffed::Unrecognized => None,
     };
-    if let Some(format) = format {
-        if !accepts(accept, format) {
-            found.push(Violation::new(
-                field,
-                Rule::PictureFormat,
-                format!("{format} content"),
-                accept_limit(accept),
-            ));
-        }
+    if let Some(format) = format
+        && !accepts(accept, format)
+    {
+        found.push(Violation::new(
+            field,
+            Rule::PictureFormat,
+            format!("{format} content"),
+            accept_limit(accept),
+        ));
     }
     match sniffed {
         Sniffed::Info(i) => {

@@ -30,25 +30,25 @@ pub fn char_length(
     max: Option<usize>,
 ) -> Result<(), Violation> {
     let count = value.chars().count();
-    if let Some(min) = min {
-        if count < min {
-            return Err(Violation::new(
-                field,
-                Rule::MinLength,
-                value,
-                format!("at least {min} {} (got {count})", characters(min)),
-            ));
-        }
+    if let Some(min) = min
+        && count < min
+    {
+        return Err(Violation::new(
+            field,
+            Rule::MinLength,
+            value,
+            format!("at least {min} {} (got {count})", characters(min)),
+        ));
     }
-    if let Some(max) = max {
-        if count > max {
-            return Err(Violation::new(
-                field,
-                Rule::MaxLength,
-                value,
-                format!("at most {max} {} (got {count})", characters(max)),
-            ));
-        }
+    if let Some(max) = max
+        && count > max
+    {
+        return Err(Violation::new(
+            field,
+            Rule::MaxLength,
+            value,
+            format!("at most {max} {} (got {count})", characters(max)),
+        ));
     }
     Ok(())
 }

@@ -192,26 +192,26 @@ pub(super) fn plan(sub: Submission<'_>) -> Plan {
         },
         _ => None,
     };
-    if let (None, Some(params)) = (&fail, &params) {
-        if let Some(model) = &params.model {
-            match (sub.model)(model) {
-                ModelKind::Missing => {
-                    fail = Some(failure(
-                        ErrorCode::Code504,
-                        Some(format!("no character model {model}")),
-                    ));
-                }
-                ModelKind::Custom if params.sim => {
-                    fail = Some(failure(ErrorCode::Code505, None));
-                }
-                _ => {}
+    if let (None, Some(params)) = (&fail, &params)
+        && let Some(model) = &params.model
+    {
+        match (sub.model)(model) {
+            ModelKind::Missing => {
+                fail = Some(failure(
+                    ErrorCode::Code504,
+                    Some(format!("no character model {model}")),
+                ));
             }
+            ModelKind::Custom if params.sim => {
+                fail = Some(failure(ErrorCode::Code505, None));
+            }
+            _ => {}
         }
     }
-    if fail.is_none() {
-        if let Some(code) = requested_failure(&sub.input.name) {
-            fail = Some(failure(code, Some("requested by the file name".into())));
-        }
+    if fail.is_none()
+        && let Some(code) = requested_failure(&sub.input.name)
+    {
+        fail = Some(failure(code, Some("requested by the file name".into())));
     }
     // The processed stretch of the video.
     let processed = match (&params, duration) {

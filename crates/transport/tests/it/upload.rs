@@ -156,10 +156,10 @@ async fn handle(
         };
         let Ok(data) = data else { continue };
         received.extend_from_slice(&data);
-        if let Some(point) = drop_at {
-            if start + received.len() as u64 >= point {
-                break;
-            }
+        if let Some(point) = drop_at
+            && start + received.len() as u64 >= point
+        {
+            break;
         }
     }
     storage

@@ -95,10 +95,10 @@ impl ProcessParams {
                 }
             }
         }
-        if let Some(crop) = &self.crop {
-            if let Err(broken) = crop.validate() {
-                found.extend(broken);
-            }
+        if let Some(crop) = &self.crop
+            && let Err(broken) = crop.validate()
+        {
+            found.extend(broken);
         }
         if let Some(backdrop) = &self.render_backdrop {
             found.extend(token(keys::RENDER_BACKDROP, backdrop).err());
@@ -106,19 +106,19 @@ impl ProcessParams {
         for (index, (key, value)) in self.extra.iter().enumerate() {
             found.extend(check_extra(&self.extra[..index], key, value).err());
         }
-        if self.sim == Some(true) {
-            if let Some(model) = &self.model {
-                found.push(
-                    Violation::new(
-                        keys::SIM,
-                        Rule::Conflict,
-                        format!("sim=1 with model={model}"),
-                        "sim=0 for custom characters (DeepMotion fails the job with error \
+        if self.sim == Some(true)
+            && let Some(model) = &self.model
+        {
+            found.push(
+                Violation::new(
+                    keys::SIM,
+                    Rule::Conflict,
+                    format!("sim=1 with model={model}"),
+                    "sim=0 for custom characters (DeepMotion fails the job with error \
                          505: physics filter is incompatible with custom characters)",
-                    )
-                    .with_severity(Severity::DocumentedFailure),
-                );
-            }
+                )
+                .with_severity(Severity::DocumentedFailure),
+            );
         }
         found.extend(self.warnings());
         found

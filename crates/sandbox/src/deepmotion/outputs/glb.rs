@@ -28,7 +28,7 @@ struct Builder {
 impl Builder {
     /// Appends `bytes` as a buffer view (aligned to 4 bytes).
     fn view(&mut self, bytes: &[u8], target: Option<BufferTarget>) -> Index<View> {
-        while self.bin.len() % 4 != 0 {
+        while !self.bin.len().is_multiple_of(4) {
             self.bin.push(0);
         }
         let offset = self.bin.len();
@@ -293,7 +293,7 @@ pub(super) fn glb(scene: &super::fbx::Scene<'_>) -> Result<Vec<u8>, std::io::Err
         nodes: vec![Index::new(0), Index::new(body)],
     });
     b.root.scene = Some(Index::new(0));
-    while b.bin.len() % 4 != 0 {
+    while !b.bin.len().is_multiple_of(4) {
         b.bin.push(0);
     }
     b.root.push(Buffer {

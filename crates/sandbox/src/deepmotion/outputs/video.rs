@@ -98,10 +98,10 @@ impl Canvas {
         let (w, h) = (i64::from(self.width), i64::from(self.height));
         for py in (cy - r).max(0)..=(cy + r).min(h - 1) {
             for px in (cx - r).max(0)..=(cx + r).min(w - 1) {
-                if ((px - cx).pow(2) + (py - cy).pow(2)) as f64 <= radius * radius {
-                    if let Some(pixel) = self.pixels.get_mut((py * w + px) as usize) {
-                        *pixel = INK;
-                    }
+                if ((px - cx).pow(2) + (py - cy).pow(2)) as f64 <= radius * radius
+                    && let Some(pixel) = self.pixels.get_mut((py * w + px) as usize)
+                {
+                    *pixel = INK;
                 }
             }
         }
@@ -172,10 +172,10 @@ fn draw_figure(
     };
     let radius = (scale * 1.5).max(1.0);
     for (index, bone) in bones.iter().enumerate() {
-        if let (Some(parent), Some(at)) = (bone.parent, world.get(index)) {
-            if let Some(from) = world.get(parent) {
-                canvas.line(project(*from), project(*at), radius);
-            }
+        if let (Some(parent), Some(at)) = (bone.parent, world.get(index))
+            && let Some(from) = world.get(parent)
+        {
+            canvas.line(project(*from), project(*at), radius);
         }
     }
     if let Some(head) = bones.iter().position(|b| b.name == "Head") {

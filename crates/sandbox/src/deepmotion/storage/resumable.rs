@@ -119,10 +119,10 @@ fn parse_content_range(value: &str) -> Option<ContentRange> {
 fn incomplete(committed: u64) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::PERMANENT_REDIRECT;
-    if committed > 0 {
-        if let Ok(value) = HeaderValue::from_str(&format!("bytes=0-{}", committed - 1)) {
-            response.headers_mut().insert(header::RANGE, value);
-        }
+    if committed > 0
+        && let Ok(value) = HeaderValue::from_str(&format!("bytes=0-{}", committed - 1))
+    {
+        response.headers_mut().insert(header::RANGE, value);
     }
     response
         .headers_mut()
@@ -240,14 +240,14 @@ pub(super) async fn resumable_put(
     let (start, end, total) = match range {
         ContentRange::Query { total } => {
             drain(body).await;
-            if let (Some(t), Some(known)) = (total, session.total) {
-                if t != known {
-                    return xml_error(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidArgument",
-                        "The total size differs from the one given before.",
-                    );
-                }
+            if let (Some(t), Some(known)) = (total, session.total)
+                && t != known
+            {
+                return xml_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidArgument",
+                    "The total size differs from the one given before.",
+                );
             }
             return match total.or(session.total) {
                 Some(t) if session.committed >= t => finalize(inner, &session, t).await,
@@ -264,14 +264,14 @@ pub(super) async fn resumable_put(
             "Content-Length does not match Content-Range.",
         );
     }
-    if let (Some(t), Some(known)) = (total, session.total) {
-        if t != known {
-            return xml_error(
-                StatusCode::BAD_REQUEST,
-                "InvalidArgument",
-                "The total size differs from the one given before.",
-            );
-        }
+    if let (Some(t), Some(known)) = (total, session.total)
+        && t != known
+    {
+        return xml_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "The total size differs from the one given before.",
+        );
     }
     let total = total.or(session.total);
     let committed = session.committed;
