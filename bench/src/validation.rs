@@ -80,19 +80,20 @@ pub fn run() -> Result<Section, String> {
             values.set(v.parameter_id.clone(), v.value.clone())
         });
     values
-        .validate()
+        .to_values()
         .map_err(|v| format!("documented values refused: {v}"))?;
-    let theme_rate = rate(|| values.validate().is_ok())?;
+    let theme_rate = rate(|| values.validate().errors.is_empty())?;
 
     let params = full_process_params();
     params
         .validate(InputKind::Video, Some(30.0))
+        .errors_only()
         .map_err(|v| format!("full ProcessParams refused: {v}"))?;
-    let process_rate = rate(|| params.validate(InputKind::Video, Some(30.0)).is_ok())?;
+    let process_rate = rate(|| !params.validate(InputKind::Video, Some(30.0)).blocks(false))?;
     let rendered = params.to_params();
     let parse_rate = rate(|| {
         ProcessParams::parse(&rendered)
-            .is_ok_and(|p| p.validate(InputKind::Video, Some(30.0)).is_ok())
+            .is_ok_and(|p| !p.validate(InputKind::Video, Some(30.0)).blocks(false))
     })?;
 
     let mut section = Section::new("6. Validation");

@@ -27,11 +27,11 @@ fuzz_target!(|data: &[u8]| {
     let duration = params.trim.map(|t| t.to);
     for input in [InputKind::Video, InputKind::Image] {
         for duration in [None, Some(10.0), duration, Some(f64::NAN)] {
-            if let Err(violations) = params.validate(input, duration) {
+            if let Err(violations) = params.validate(input, duration).errors_only() {
                 assert!(!violations.is_empty());
                 let _ = violations.to_string();
             }
-            let findings = params.check(input, duration);
+            let findings = params.validate(input, duration);
             assert!(findings.warnings.iter().all(|w| w.is_warning()));
         }
     }

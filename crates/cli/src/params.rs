@@ -167,7 +167,7 @@ impl ProcessArgs {
     pub fn to_params(&self, input: InputKind) -> Result<ProcessParams, Violations> {
         let params = ProcessParams::parse(&self.to_wire()).map_err(name_flags)?;
         params
-            .check(input, None)
+            .validate(input, None)
             .into_result(self.force)
             .map_err(|refused| name_flags(with_force_hint(refused)))?;
         Ok(params)
@@ -181,7 +181,7 @@ impl ProcessArgs {
     pub fn to_rerun_params(&self) -> Result<ProcessParams, Violations> {
         let params = ProcessParams::parse(&self.to_wire()).map_err(name_flags)?;
         params
-            .check_any_input(None)
+            .validate_any_input(None)
             .into_result(self.force)
             .map_err(|refused| name_flags(with_force_hint(refused)))?;
         Ok(params)

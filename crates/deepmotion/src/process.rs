@@ -228,17 +228,20 @@ impl Process {
         self
     }
 
-    /// Every finding about the parameters with what is known locally (a
-    /// rerun whose input kind is not known yet is checked as a video).
-    pub fn check(&self) -> Findings {
+    /// Every finding about the parameters with what is known locally, at
+    /// once and with its severity (a rerun whose input kind is not known
+    /// yet is checked as a video). No request is made; [`Process::submit`]
+    /// adds what only the service can tell (the input's kind and length,
+    /// whether a custom model exists).
+    pub fn validate(&self) -> Findings {
         self.params
-            .check(self.input.unwrap_or(InputKind::Video), self.duration)
+            .validate(self.input.unwrap_or(InputKind::Video), self.duration)
     }
 
     /// The request body, after checking every parameter locally: errors,
     /// and documented failures unless forced, refuse it.
     pub fn to_request(&self) -> Result<ProcessRequest, Violations> {
-        self.check().into_result(self.force)?;
+        self.validate().into_result(self.force)?;
         Ok(self.request())
     }
 
@@ -276,7 +279,7 @@ impl Process {
         // request, even the free ones.
         self.local_errors().into_result(())?;
         let (input, duration) = self.learn_input(client).await;
-        let mut findings = self.params.check(input, duration);
+        let mut findings = self.params.validate(input, duration);
         if let Some(missing) = self.missing_model(client).await {
             findings.push(missing);
         }
@@ -298,8 +301,8 @@ impl Process {
     /// alike.
     fn local_errors(&self) -> Violations {
         match self.input {
-            Some(input) => self.params.check(input, self.duration).errors,
-            None => self.params.check_any_input(self.duration).errors,
+            Some(input) => self.params.validate(input, self.duration).errors,
+            None => self.params.validate_any_input(self.duration).errors,
         }
     }
 

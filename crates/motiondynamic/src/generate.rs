@@ -6,15 +6,11 @@
 //! accepted format and at least the minimum size, read from its first
 //! bytes only.
 
-use std::collections::HashSet;
-
-use motionkit_models::motiondynamic::{
-    GenerationRequest, GenerationStatus, GenerationValue, Theme,
-};
+use motionkit_models::motiondynamic::{GenerationRequest, GenerationStatus, Theme};
 use motionkit_transport::{Transport, redact_url};
 use motionkit_validation::ThemeParameter;
 use motionkit_validation::check_picture_bytes;
-use motionkit_validation::{Rule, Violation, Violations};
+use motionkit_validation::{Findings, Rule, Violation, Violations};
 use motionkit_validation::{Sniffed, sniff_detailed};
 
 use crate::client::Client;
@@ -50,8 +46,8 @@ enum Webhook {
 /// let generate = Generate::new(&theme)
 ///     .set("l3_prix_01", "12,1") // the pattern allows digits and dots only
 ///     .webhook(&receiver);
-/// let problems = generate.validate().unwrap_err();
-/// let price = problems.iter().find(|v| v.field == "l3_prix_01").unwrap();
+/// let findings = generate.validate();
+/// let price = findings.errors.iter().find(|v| v.field == "l3_prix_01").unwrap();
 /// assert_eq!(price.value, "12,1");
 /// ```
 #[derive(Debug, Clone)]
@@ -102,7 +98,7 @@ impl Generate {
     }
 
     /// Whether [`Generate::send`] reads the first bytes of every picture
-    /// URL to check its format and size ([`Generate::check`]); on by
+    /// URL to check its format and size ([`Generate::preflight`]); on by
     /// default. Turn it off when the pictures are out of this machine's
     /// reach but not of the API's, such as a CI job without internet
     /// access running against the sandbox. The URLs' syntax and extension
@@ -121,61 +117,79 @@ impl Generate {
     /// What this crate infers without the documents saying it fails: a
     /// missing parameter, an unknown parameter id, a picture URL whose
     /// extension is outside `accept`, a parameter type this version does
-    /// not know. Reported, never blocking; [`Generate::send`] logs them.
+    /// not know, no webhook of its own. Reported, never blocking;
+    /// [`Generate::send`] logs them.
     pub fn warnings(&self) -> Vec<Violation> {
-        self.values.warnings()
+        self.validate().warnings
     }
 
-    /// Checks everything that needs no network and that the documents
-    /// state: every value against its parameter (lengths, pattern, colour,
-    /// output layer, picture URL syntax) and the webhook URL if one was
-    /// given. Returns the values as they will be sent. Warnings do not
-    /// block: see [`Generate::warnings`].
-    pub fn validate(&self) -> Result<Vec<GenerationValue>, Violations> {
-        let mut problems = Violations::new();
+    /// Every finding that needs no network, at once and with its severity:
+    /// every value against its parameter (lengths, pattern, colour, output
+    /// layer, picture URL syntax), a theme read without its parameters,
+    /// and the webhook. A callback URL is checked; without a webhook of its
+    /// own ([`Generate::webhook`], [`Generate::webhook_url`]) the
+    /// generation needs the client's receiver, which only the client
+    /// knows: a warning here, an error from [`Generate::preflight`] and
+    /// [`Generate::send`] when the client has none.
+    pub fn validate(&self) -> Findings {
+        self.validate_with(None)
+    }
+
+    /// [`Generate::validate`], knowing (`Some`) whether the client has a
+    /// receiver.
+    fn validate_with(&self, client_receiver: Option<bool>) -> Findings {
+        let mut found = Findings::new();
         if !self.with_parameters {
-            problems.push(Violation::new(
+            found.push(Violation::new(
                 "parameters",
                 Rule::Required,
                 "",
                 "a theme read with its parameters (select `parameters`)",
             ));
         }
-        if let Webhook::Url(url) = &self.webhook {
-            problems.record(motionkit_validation::http_url("webhook", url));
-        }
-        match self.values.validate() {
-            Ok(values) => problems.into_result(values),
-            Err(broken) => {
-                problems.extend(broken);
-                Err(problems)
+        match (&self.webhook, client_receiver) {
+            (Webhook::Url(url), _) => {
+                found.extend(motionkit_validation::http_url("webhook", url).err());
             }
+            (Webhook::Receiver(_), _) | (Webhook::Default, Some(true)) => {}
+            (Webhook::Default, Some(false)) => found.push(no_webhook()),
+            (Webhook::Default, None) => found.push(no_webhook().into_warning()),
         }
+        found.merge(self.values.validate());
+        found
     }
 
-    /// [`Generate::validate`], then fetches the first bytes of every
-    /// picture URL (`Range: bytes=0-65535`, more when the size lies
-    /// further in) and checks format and minimum size. Sends nothing to
-    /// the API. All problems are reported at once.
-    pub async fn check(&self, client: &Client) -> Result<Vec<GenerationValue>, Error> {
-        let offline = self.validate();
-        let mut problems = offline.as_ref().err().cloned().unwrap_or_default();
-        let broken: HashSet<String> = problems.iter().map(|v| v.field.clone()).collect();
+    /// Every finding before sending, the network's included: those of
+    /// [`Generate::validate`] (the webhook requirement checked against
+    /// `client`'s receiver), then the first bytes of every picture URL
+    /// that is well-formed (`Range: bytes=0-65535`, more when the size
+    /// lies further in), checked for format and minimum size, unless
+    /// [`Generate::fetch_pictures`] is off. Sends nothing to the API. An
+    /// unreachable picture is an error naming its URL.
+    pub async fn preflight(&self, client: &Client) -> Findings {
+        let mut found = self.validate_with(Some(client.webhooks().is_some()));
+        if self.fetch_pictures {
+            let pictures = self.picture_findings(client, &found).await;
+            found.merge(pictures);
+        }
+        found
+    }
+
+    /// The pictures' own findings, for the fields `found` has no error on.
+    async fn picture_findings(&self, client: &Client, found: &Findings) -> Findings {
+        let mut pictures = Findings::new();
         for (rule, url) in self.values.pictures() {
-            if broken.contains(&rule.layer) {
+            if found.errors.iter().any(|v| v.field == rule.layer) {
                 continue;
             }
             if let Err(picture) = check_picture(client.transport(), rule, url).await {
-                problems.extend(picture);
+                pictures.extend(picture);
             }
         }
-        match offline {
-            Ok(values) if problems.is_empty() => Ok(values),
-            _ => Err(Error::Validation(problems)),
-        }
+        pictures
     }
 
-    /// Checks (see [`Generate::check`], or only [`Generate::validate`]
+    /// Checks (see [`Generate::preflight`], or only what needs no network
     /// without [`Generate::fetch_pictures`]) and creates the generation with
     /// `POST /rest/generations`. Never sends invalid values, and never
     /// sends a generation twice: after an ambiguous failure it is looked up
@@ -205,24 +219,20 @@ impl Generate {
             Webhook::Default => match client.webhooks() {
                 Some(receiver) => Ok(receiver.clone()),
                 None => {
-                    let mut problems = self.validate().err().unwrap_or_default();
-                    problems.push(Violation::new(
-                        "webhook",
-                        Rule::Required,
-                        "",
-                        "a WebhookReceiver (Generate::webhook or ClientBuilder::webhooks) or a \
-                         callback URL (Generate::webhook_url)",
-                    ));
-                    return Err(Error::Validation(problems));
+                    return Err(Error::Validation(self.validate_with(Some(false)).errors));
                 }
             },
         };
-        let values = if self.fetch_pictures {
-            self.check(client).await?
-        } else {
-            self.validate()?
-        };
-        for warning in self.warnings() {
+        let mut found = self.validate_with(Some(true));
+        if found.errors.is_empty() && self.fetch_pictures {
+            let pictures = self.picture_findings(client, &found).await;
+            found.merge(pictures);
+        }
+        if !found.errors.is_empty() {
+            return Err(Error::Validation(found.errors));
+        }
+        let values = self.values.to_values()?;
+        for warning in &found.warnings {
             tracing::warn!(warning = %warning, "sending anyway: the documents do not say this fails");
         }
         let (webhook, callback): (String, _) = match target {
@@ -271,6 +281,16 @@ impl Generate {
 }
 
 /// Reads the first bytes of a picture and checks them against `rule`.
+fn no_webhook() -> Violation {
+    Violation::new(
+        "webhook",
+        Rule::Required,
+        "",
+        "a WebhookReceiver (Generate::webhook or ClientBuilder::webhooks) or a callback URL \
+         (Generate::webhook_url)",
+    )
+}
+
 async fn check_picture(
     transport: &Transport,
     rule: &ThemeParameter,
@@ -349,6 +369,38 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn every_check_reports_a_missing_webhook_before_send_does() {
+        let client = Client::builder("http://127.0.0.1:1", "t").build().unwrap();
+        let generate = Generate::new(&demo())
+            .set("l1_titre_01", "title")
+            .fetch_pictures(false);
+        // Offline, the client is unknown: a warning that names the way out.
+        let offline = generate.validate();
+        let warning = offline.warnings.iter().find(|v| v.field == "webhook");
+        assert!(
+            warning.is_some_and(|v| v.limit.contains("ClientBuilder::webhooks")),
+            "{offline:?}"
+        );
+        assert!(offline.errors.is_empty(), "{offline:?}");
+        // With the client, which has no receiver: an error, as send() says.
+        let found = generate.preflight(&client).await;
+        assert!(
+            found
+                .errors
+                .iter()
+                .any(|v| v.field == "webhook" && v.rule == Rule::Required),
+            "{found:?}"
+        );
+        // A callback URL of its own settles it.
+        let found = generate
+            .clone()
+            .webhook_url("https://hooks.example.com/x")
+            .preflight(&client)
+            .await;
+        assert!(found.iter().all(|v| v.field != "webhook"), "{found:?}");
+    }
+
     #[test]
     fn a_theme_read_without_parameters_cannot_be_filled() {
         let mut theme = demo();
@@ -356,7 +408,7 @@ mod tests {
         let problems = Generate::new(&theme)
             .webhook_url("not a url")
             .validate()
-            .unwrap_err();
+            .errors;
         let fields: Vec<&str> = problems.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["parameters", "webhook"]);
     }

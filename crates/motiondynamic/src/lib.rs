@@ -15,7 +15,7 @@
 //!   [`Error::Postgrest`].
 //! - [`Generate`]: values named by layer (`l3_prix_01`) or id, checked
 //!   against the theme offline ([`Generate::validate`]) and pictures checked
-//!   from their first bytes ([`Generate::check`]) before anything is sent.
+//!   from their first bytes ([`Generate::preflight`]) before anything is sent.
 //!   `POST /rest/generations` is never sent twice for one generation: it is
 //!   identified by its unique callback URL, works when the server answers
 //!   `201` without the row (an insert-only role), and after an ambiguous
@@ -69,15 +69,17 @@
 //! use motionkit_motiondynamic::Generate;
 //! # let theme: motionkit_models::motiondynamic::Theme = motionkit_models::decode(
 //! #     include_str!("../specs/examples/motiondynamic/demo_theme.json")).unwrap();
-//! let problems = Generate::new(&theme)
+//! // Every finding at once, each with its severity.
+//! let findings = Generate::new(&theme)
 //!     .set("l1_titre_01", "far too long")
 //!     .set("background_color", "#0000FF")
-//!     .validate()
-//!     .unwrap_err();
-//! let fields: Vec<&str> = problems.iter().map(|v| v.field.as_str()).collect();
+//!     .validate();
+//! let fields: Vec<&str> = findings.errors.iter().map(|v| v.field.as_str()).collect();
 //! assert!(fields.contains(&"l1_titre_01"));
 //! assert!(fields.contains(&"background_color"));
-//! assert!(problems.to_string().contains("max_length"));
+//! assert!(findings.errors.to_string().contains("max_length"));
+//! // Parameters left out are warnings: the documents do not say they fail.
+//! assert!(!findings.warnings.is_empty());
 //! ```
 
 #![forbid(unsafe_code)]

@@ -9,12 +9,12 @@
 //! let values = GenerationValues::new(&theme)
 //!     .set("l3_prix_01", "12,1")
 //!     .set("background_color", "#0000FF");
-//! let problems = values.validate().unwrap_err();
+//! let findings = values.validate();
 //! // Both broken values, at once.
-//! assert_eq!(problems.len(), 2);
+//! assert_eq!(findings.errors.len(), 2);
 //! // The nine parameters without a value are warnings: the documents never
 //! // say a value may be left out, nor that it may not.
-//! assert_eq!(values.warnings().len(), 9);
+//! assert_eq!(findings.warnings.len(), 9);
 //! ```
 
 use motionkit_models::motiondynamic::{GenerationRequest, GenerationValue, Theme};
@@ -57,15 +57,20 @@ impl GenerationValues {
         &self.rules
     }
 
-    /// Checks everything that can be checked without the network and sorts
-    /// the findings by severity (see
+    /// Checks everything that can be checked without the network and
+    /// returns every finding at once, sorted by severity (see
     /// [`motionkit_validation::check_values`]): errors block,
     /// warnings (a missing parameter, an unknown parameter id, a picture
     /// URL whose extension is outside `accept`, a parameter type this
     /// version does not know) never do. A key that is neither a layer name
     /// nor a parameter id of the theme is an error, since it cannot be sent;
     /// an unknown id in UUID form is sent as given, with a warning.
-    pub fn check(&self) -> (Findings, Vec<GenerationValue>) {
+    pub fn validate(&self) -> Findings {
+        self.resolve().0
+    }
+
+    /// The findings and the values as they will be sent.
+    fn resolve(&self) -> (Findings, Vec<GenerationValue>) {
         let mut found = Findings::new();
         let mut resolved: Vec<(String, String)> = Vec::with_capacity(self.entries.len());
         for (key, value) in &self.entries {
@@ -109,18 +114,23 @@ impl GenerationValues {
         (found, values)
     }
 
-    /// The warnings of [`GenerationValues::check`]: reported, never blocking.
+    /// The warnings of [`GenerationValues::validate`]: reported, never
+    /// blocking.
     pub fn warnings(&self) -> Vec<Violation> {
-        self.check().0.warnings
+        self.validate().warnings
     }
 
-    /// Checks everything that can be checked without the network and
-    /// returns the values as sent, in the theme's parameter order (values
-    /// for ids the theme does not have last). Picture URLs are checked for
-    /// their scheme only; the client fetches their first bytes before
-    /// sending. Warnings do not block: see [`GenerationValues::warnings`].
-    pub fn validate(&self) -> Result<Vec<GenerationValue>, Violations> {
-        let (found, values) = self.check();
+    /// The values as they will be sent, in the theme's parameter order
+    /// (values for ids the theme does not have last), when no error of
+    /// [`GenerationValues::validate`] blocks them. Picture URLs are checked
+    /// for their syntax only; the client fetches their first bytes before
+    /// sending. Warnings do not block.
+    ///
+    /// # Errors
+    ///
+    /// Every error [`GenerationValues::validate`] finds.
+    pub fn to_values(&self) -> Result<Vec<GenerationValue>, Violations> {
+        let (found, values) = self.resolve();
         found.errors.into_result(values)
     }
 
@@ -141,12 +151,17 @@ impl GenerationValues {
             .collect()
     }
 
-    /// The request body for `webhook`, after [`GenerationValues::validate`].
+    /// The request body for `webhook`, when no error of
+    /// [`GenerationValues::validate`] blocks it.
+    ///
+    /// # Errors
+    ///
+    /// Every error [`GenerationValues::validate`] finds.
     pub fn request(&self, webhook: impl Into<String>) -> Result<GenerationRequest, Violations> {
         Ok(GenerationRequest {
             theme_id: self.theme_id.clone(),
             webhook: webhook.into(),
-            values: self.validate()?,
+            values: self.to_values()?,
         })
     }
 }
@@ -203,7 +218,7 @@ mod tests {
             .set("l1_titre_01", "much too long")
             .set("nope", "x")
             .set("Variante", "SQUARE");
-        let problems = values.validate().unwrap_err();
+        let problems = values.validate().errors;
         let found: Vec<(String, Rule)> =
             problems.iter().map(|v| (v.field.clone(), v.rule)).collect();
         assert!(

@@ -226,6 +226,35 @@ impl Findings {
         }
     }
 
+    /// True when nothing at all was found, warnings included.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty() && self.failures.is_empty() && self.warnings.is_empty()
+    }
+
+    /// True when something blocks sending: an error, or a documented
+    /// failure unless `force` is set.
+    pub fn blocks(&self, force: bool) -> bool {
+        !self.errors.is_empty() || (!force && !self.failures.is_empty())
+    }
+
+    /// Every finding, errors first, then documented failures, then warnings.
+    pub fn iter(&self) -> impl Iterator<Item = &Violation> {
+        self.errors
+            .iter()
+            .chain(&self.failures)
+            .chain(&self.warnings)
+    }
+
+    /// Only the rules the documents state, leaving out documented failures
+    /// and warnings: `Ok` when there is no error.
+    ///
+    /// # Errors
+    ///
+    /// Every error found.
+    pub fn errors_only(self) -> Result<(), Violations> {
+        self.errors.into_result(())
+    }
+
     /// Adds another check's findings.
     pub fn merge(&mut self, other: Findings) {
         self.errors.extend(other.errors);

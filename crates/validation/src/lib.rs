@@ -31,7 +31,8 @@
 //! let params = ProcessParams::new()
 //!     .formats([OutputFormat::Bvh, OutputFormat::Mp4])
 //!     .video_speed_multiplier(9.0);
-//! let err = params.validate(InputKind::Video, None).unwrap_err();
+//! // Every finding at once, each with its severity.
+//! let err = params.validate(InputKind::Video, None).errors;
 //! assert_eq!(err.0[0].field, "videoSpeedMultiplier");
 //! assert_eq!(err.0[0].rule, Rule::Range);
 //! assert_eq!(err.0[0].limit, "1.0..=8.0");

@@ -170,7 +170,13 @@ async fn prepare(
     for (key, value) in given.into_iter().chain(filled) {
         generate = generate.set(key, value);
     }
-    let warnings: Vec<String> = generate.warnings().iter().map(|w| w.to_string()).collect();
+    // The values' warnings: the webhook is the command's own receiver.
+    let warnings: Vec<String> = generate
+        .values()
+        .warnings()
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
     for warning in &warnings {
         let note = format!("warning: {warning}");
         ctx.note(&note);
@@ -203,13 +209,19 @@ pub async fn validate(ctx: &Ctx, args: ValidateArgs) -> Result<(), CliError> {
         warnings,
         ..
     } = prepare(ctx, md, &args.values, &Pictures::Example).await?;
-    let checked = if args.fetch_pictures {
-        generate.check(&md.client).await
+    // `generate` delivers to a receiver of its own, so the webhook is
+    // settled: stand one in that nothing is ever sent to.
+    let stand_in = WebhookReceiver::new("http://127.0.0.1:9/validate");
+    let generate = generate.webhook(&stand_in);
+    let found = if args.fetch_pictures {
+        generate.preflight(&md.client).await
     } else {
-        generate
-            .validate()
-            .map_err(motionkit_motiondynamic::Error::from)
+        generate.validate()
     };
+    let checked = found
+        .errors_only()
+        .and_then(|()| generate.values().to_values())
+        .map_err(motionkit_motiondynamic::Error::from);
     let values = match checked {
         Ok(values) => values,
         Err(error) => {
@@ -253,7 +265,7 @@ async fn dry_run(ctx: &Ctx, args: &GenerateArgs) -> Result<(), CliError> {
         notes,
         ..
     } = prepare(ctx, md, &args.values, &Pictures::Example).await?;
-    let values = generate.validate()?;
+    let values = generate.values().to_values()?;
     let plan = GeneratePlan {
         simulated: ctx.simulated(),
         dry_run: true,
@@ -599,7 +611,8 @@ mod tests {
         for (k, v) in given.into_iter().chain(filled) {
             generate = generate.set(k, v);
         }
-        generate.validate().unwrap();
+        let found = generate.values().validate();
+        assert!(found.errors.is_empty(), "{found:?}");
 
         let local = defaults(
             &theme,

@@ -1,10 +1,13 @@
-//! What [`ProcessParams::check`] finds: errors, documented failures and
-//! warnings.
+//! What [`ProcessParams::validate`] finds: errors, documented failures
+//! and warnings, all at once.
 
 use super::*;
 
 impl ProcessParams {
-    /// Checks every parameter and sorts every finding by [`Severity`].
+    /// Checks every parameter and returns every finding at once, sorted by
+    /// [`Severity`]: nothing is sent yet, so nothing is lost by reporting
+    /// all of it. [`Findings::into_result`] says what blocks sending;
+    /// [`Findings::errors_only`] keeps only the rules the documents state.
     ///
     /// Errors, each under its canonical key, in [`PARAMETER_KEYS`] order:
     ///
@@ -24,11 +27,11 @@ impl ProcessParams {
     /// custom `model` (error 505).
     ///
     /// Warnings: see [`ProcessParams::warnings`].
-    pub fn check(&self, input: InputKind, duration: Option<f64>) -> Findings {
+    pub fn validate(&self, input: InputKind, duration: Option<f64>) -> Findings {
         self.check_in(PROCESS_PARAMETERS, input, duration)
     }
 
-    /// [`ProcessParams::check`] with the ranges of another parameter table.
+    /// [`ProcessParams::validate`] with the ranges of another parameter table.
     pub(super) fn check_in(
         &self,
         table: &[ProcessParameterSpec],
@@ -124,12 +127,12 @@ impl ProcessParams {
         found
     }
 
-    /// [`ProcessParams::check`] when the input's kind is not known yet (a
-    /// rerun, before its job is read): only the errors and documented
+    /// [`ProcessParams::validate`] when the input's kind is not known yet
+    /// (a rerun, before its job is read): only the errors and documented
     /// failures that hold for a video and a picture alike.
-    pub fn check_any_input(&self, duration: Option<f64>) -> Findings {
-        let video = self.check(InputKind::Video, duration);
-        let picture = self.check(InputKind::Image, duration);
+    pub fn validate_any_input(&self, duration: Option<f64>) -> Findings {
+        let video = self.validate(InputKind::Video, duration);
+        let picture = self.validate(InputKind::Image, duration);
         let mut found = Findings::new();
         found.extend(
             video
@@ -145,16 +148,6 @@ impl ProcessParams {
         );
         found.extend(video.warnings);
         found
-    }
-
-    /// The errors of [`ProcessParams::check`]: the rules the documents
-    /// state. Documented failures and warnings are not reported here.
-    ///
-    /// # Errors
-    ///
-    /// Every error found.
-    pub fn validate(&self, input: InputKind, duration: Option<f64>) -> Result<(), Violations> {
-        self.check(input, duration).errors.into_result(())
     }
 
     /// Our own inferences, as [`Severity::Warning`]s that never block:

@@ -21,7 +21,7 @@
 //!     .trim(1.0, 2.6)
 //!     .render_sbs(false)
 //!     .render_bg_color([0, 177, 64, 0]);
-//! params.validate(InputKind::Video, Some(10.0)).unwrap();
+//! params.validate(InputKind::Video, Some(10.0)).errors_only().unwrap();
 //! assert_eq!(
 //!     params.to_params(),
 //!     [

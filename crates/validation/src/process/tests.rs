@@ -9,7 +9,12 @@ fn rules_and_fields(err: &Violations) -> Vec<(String, Rule)> {
 fn the_generated_table_drives_the_checks() {
     // Shipped table: videoSpeedMultiplier is 1.0..=8.0.
     let params = ProcessParams::new().video_speed_multiplier(6.0);
-    assert!(params.validate(InputKind::Video, None).is_ok());
+    assert!(
+        params
+            .validate(InputKind::Video, None)
+            .errors_only()
+            .is_ok()
+    );
     assert_eq!(VIDEO_SPEED_MULTIPLIER_RANGE, (1.0, 8.0));
     // The same table with the range the spec would have after a change
     // (xtask/tests/codegen.rs shows codegen writes it): 6 is refused.
@@ -116,7 +121,12 @@ fn every_field_renders_in_order() {
         ]
     );
     assert_eq!(ProcessParams::parse(&wire).unwrap(), params);
-    assert!(params.validate(InputKind::Video, Some(3.0)).is_ok());
+    assert!(
+        params
+            .validate(InputKind::Video, Some(3.0))
+            .errors_only()
+            .is_ok()
+    );
     assert!(params.warnings().is_empty());
 }
 
@@ -196,7 +206,12 @@ fn unknown_parameters_pass_through_with_a_warning() {
             ("trackface".to_owned(), "1".to_owned())
         ]
     );
-    assert!(parsed.validate(InputKind::Video, None).is_ok());
+    assert!(
+        parsed
+            .validate(InputKind::Video, None)
+            .errors_only()
+            .is_ok()
+    );
     assert_eq!(
         parsed.to_params(),
         ["formats=bvh", "camera=1", "trackface=1"]
@@ -220,6 +235,7 @@ fn unknown_parameters_pass_through_with_a_warning() {
         .extra("camera", "2")
         .extra("bad key", "x")
         .validate(InputKind::Video, None)
+        .errors_only()
         .unwrap_err();
     assert_eq!(
         rules_and_fields(&err),
@@ -263,7 +279,12 @@ fn unknown_enum_values() {
         (Rule::OneOf, "USDZ")
     );
     assert!(warnings[0].is_warning());
-    assert!(parsed.validate(InputKind::Video, None).is_ok());
+    assert!(
+        parsed
+            .validate(InputKind::Video, None)
+            .errors_only()
+            .is_ok()
+    );
     // Still well-formed and bounded.
     for bad in [
         "formats=bvh,a b",
@@ -281,7 +302,10 @@ fn validate_cross_field_rules() {
     let params = ProcessParams::new()
         .formats([OutputFormat::Bvh, OutputFormat::Png, OutputFormat::Bvh])
         .trim(0.0, 1.0);
-    let err = params.validate(InputKind::Video, None).unwrap_err();
+    let err = params
+        .validate(InputKind::Video, None)
+        .errors_only()
+        .unwrap_err();
     assert_eq!(
         rules_and_fields(&err),
         [
@@ -289,7 +313,10 @@ fn validate_cross_field_rules() {
             ("formats".to_owned(), Rule::Duplicate),
         ]
     );
-    let err = params.validate(InputKind::Image, None).unwrap_err();
+    let err = params
+        .validate(InputKind::Image, None)
+        .errors_only()
+        .unwrap_err();
     assert_eq!(
         rules_and_fields(&err),
         [
@@ -309,7 +336,10 @@ fn validate_ranges_and_tokens() {
         .trim(2.0, 11.0)
         .crop(0.5, 0.0, 0.5, 1.0)
         .render_backdrop("studio\n");
-    let err = params.validate(InputKind::Video, Some(10.0)).unwrap_err();
+    let err = params
+        .validate(InputKind::Video, Some(10.0))
+        .errors_only()
+        .unwrap_err();
     assert_eq!(
         rules_and_fields(&err),
         [
@@ -323,7 +353,7 @@ fn validate_ranges_and_tokens() {
     );
     assert_eq!(err.0[2].limit, "1.0..=8.0");
     // Beyond the duration is a documented failure (error 503), not an error.
-    let findings = params.check(InputKind::Video, Some(10.0));
+    let findings = params.validate(InputKind::Video, Some(10.0));
     assert_eq!(findings.failures.len(), 1);
     assert_eq!(findings.failures[0].rule, Rule::TrimBeyondDuration);
 }
@@ -332,7 +362,12 @@ fn validate_ranges_and_tokens() {
 fn image_input_allows_png() {
     let params =
         ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Fbx, OutputFormat::Png]);
-    assert!(params.validate(InputKind::Image, None).is_ok());
+    assert!(
+        params
+            .validate(InputKind::Image, None)
+            .errors_only()
+            .is_ok()
+    );
     assert_eq!(params.to_params(), ["formats=bvh,fbx,png"]);
 }
 
@@ -347,10 +382,15 @@ fn advisories_for_ineffective_combinations() {
     let fields: Vec<String> = params.warnings().into_iter().map(|v| v.field).collect();
     assert_eq!(fields, ["render.bgColor", "render.backdrop", "formats"]);
     assert!(params.warnings().iter().all(Violation::is_warning));
-    assert!(params.validate(InputKind::Video, None).is_ok());
+    assert!(
+        params
+            .validate(InputKind::Video, None)
+            .errors_only()
+            .is_ok()
+    );
     // sim=1 with a custom model is a documented failure (error 505):
     // refused unless forced, reported either way.
-    let findings = params.check(InputKind::Video, None);
+    let findings = params.validate(InputKind::Video, None);
     assert!(findings.errors.is_empty());
     assert_eq!(findings.failures.len(), 1);
     assert_eq!(findings.failures[0].field, "sim");

@@ -155,7 +155,7 @@ fn one(field: &str, rule: Rule) -> Vec<(String, Rule)> {
 proptest! {
     #[test]
     fn valid_params_round_trip((input, params) in valid_params()) {
-        prop_assert_eq!(params.validate(input, None), Ok(()));
+        prop_assert_eq!(params.validate(input, None).errors_only(), Ok(()));
         let wire = params.to_params();
         let parsed = ProcessParams::parse(&wire).unwrap();
         prop_assert_eq!(&parsed, &params);
@@ -182,7 +182,7 @@ proptest! {
     ) {
         let items: Vec<String> = items.into_iter().map(|(k, v, sep)| format!("{k}={v}{sep}")).collect();
         if let Ok(parsed) = ProcessParams::parse(&items) {
-            let _ = parsed.validate(InputKind::Video, Some(1.0));
+            let _ = parsed.validate(InputKind::Video, Some(1.0)).errors_only();
             let _ = ProcessParams::parse(&parsed.to_params());
         }
     }
@@ -248,7 +248,7 @@ proptest! {
         let parsed = ProcessParams::parse(&[format!("formats=bvh,{value}")]).unwrap();
         prop_assert_eq!(parsed.extra_formats.clone(), vec![value.clone()]);
         prop_assert_eq!(parsed.to_params(), vec![format!("formats=bvh,{value}")]);
-        prop_assert!(parsed.validate(InputKind::Video, None).is_ok());
+        prop_assert!(parsed.validate(InputKind::Video, None).errors_only().is_ok());
         prop_assert_eq!(frs(&motionkit_validation::Violations(parsed.warnings())), one(keys::FORMATS, Rule::OneOf));
     }
 
@@ -257,7 +257,7 @@ proptest! {
         (input, params) in valid_params(),
         v in prop_oneof![-100.0f64..1.0, 8.000_001f64..100.0],
     ) {
-        let err = params.video_speed_multiplier(v).validate(input, None).unwrap_err();
+        let err = params.video_speed_multiplier(v).validate(input, None).errors_only().unwrap_err();
         prop_assert_eq!(frs(&err), one(keys::VIDEO_SPEED_MULTIPLIER, Rule::Range));
     }
 
@@ -266,7 +266,7 @@ proptest! {
         (input, params) in valid_params(),
         v in prop_oneof![-100.0f64..-1e-9, 1.000_001f64..100.0],
     ) {
-        let err = params.pose_filtering_strength(v).validate(input, None).unwrap_err();
+        let err = params.pose_filtering_strength(v).validate(input, None).errors_only().unwrap_err();
         prop_assert_eq!(frs(&err), one(keys::POSE_FILTERING_STRENGTH, Rule::Range));
     }
 
@@ -281,7 +281,7 @@ proptest! {
         } else {
             (params.pose_filtering_strength(v), keys::POSE_FILTERING_STRENGTH)
         };
-        let err = params.validate(input, None).unwrap_err();
+        let err = params.validate(input, None).errors_only().unwrap_err();
         prop_assert_eq!(frs(&err), one(field, Rule::NotFinite));
     }
 
@@ -290,7 +290,7 @@ proptest! {
         (_, params) in valid_params().prop_filter("video", |(i, _)| *i == InputKind::Video),
         format in select(vec![OutputFormat::Png, OutputFormat::Jpg]),
     ) {
-        let err = params.format(format).validate(InputKind::Video, None).unwrap_err();
+        let err = params.format(format).validate(InputKind::Video, None).errors_only().unwrap_err();
         prop_assert_eq!(frs(&err), one(keys::FORMATS, Rule::ImageInputOnly));
     }
 
@@ -299,19 +299,19 @@ proptest! {
         (_, params) in valid_params().prop_filter("image", |(i, _)| *i == InputKind::Image),
         t in trim(),
     ) {
-        let err = params.trim(t.from, t.to).validate(InputKind::Image, None).unwrap_err();
+        let err = params.trim(t.from, t.to).validate(InputKind::Image, None).errors_only().unwrap_err();
         prop_assert_eq!(frs(&err), one(keys::TRIM, Rule::VideoInputOnly));
     }
 
     #[test]
     fn trim_is_checked_against_the_duration(t in trim(), extra in 0.0f64..10.0) {
         let params = ProcessParams::new().trim(t.from, t.to);
-        prop_assert!(params.validate(InputKind::Video, Some(t.to)).is_ok());
-        prop_assert!(params.validate(InputKind::Video, Some(t.to + extra)).is_ok());
+        prop_assert!(params.validate(InputKind::Video, Some(t.to)).errors_only().is_ok());
+        prop_assert!(params.validate(InputKind::Video, Some(t.to + extra)).errors_only().is_ok());
         // Beyond the duration: a documented failure (error 503), refused
         // unless forced, not an error.
-        prop_assert!(params.validate(InputKind::Video, Some(t.to * 0.5)).is_ok());
-        let findings = params.check(InputKind::Video, Some(t.to * 0.5));
+        prop_assert!(params.validate(InputKind::Video, Some(t.to * 0.5)).errors_only().is_ok());
+        let findings = params.validate(InputKind::Video, Some(t.to * 0.5));
         let refused = findings.clone().into_result(false).unwrap_err();
         prop_assert_eq!(frs(&refused), one(keys::TRIM, Rule::TrimBeyondDuration));
         prop_assert_eq!(findings.into_result(true).unwrap().len(), 1);
@@ -320,7 +320,7 @@ proptest! {
     #[test]
     fn duplicate_formats_fail((input, params) in valid_params().prop_filter("has formats", |(_, p)| !p.formats.is_empty())) {
         let again = params.formats[0];
-        let err = params.format(again).validate(input, None).unwrap_err();
+        let err = params.format(again).validate(input, None).errors_only().unwrap_err();
         prop_assert_eq!(frs(&err), one(keys::FORMATS, Rule::Duplicate));
     }
 
@@ -335,7 +335,7 @@ proptest! {
             1 => (params.model(bad), keys::MODEL),
             _ => (params.render_backdrop(bad), keys::RENDER_BACKDROP),
         };
-        let err = params.validate(input, None).unwrap_err();
+        let err = params.validate(input, None).errors_only().unwrap_err();
         prop_assert_eq!(frs(&err), one(field, Rule::Syntax));
     }
 }
