@@ -92,7 +92,7 @@ pub struct Animate {
     video: PathBuf,
     out_dir: PathBuf,
     params: ProcessParams,
-    wait: WaitOptions,
+    wait: Option<WaitOptions>,
     upload: UploadOptions,
     events: Option<EventFn>,
     on_existing: OnExisting,
@@ -121,7 +121,7 @@ impl Animate {
             video: video.into(),
             out_dir: out_dir.into(),
             params: ProcessParams::default(),
-            wait: WaitOptions::default(),
+            wait: None,
             upload: UploadOptions::default(),
             events: None,
             on_existing: OnExisting::default(),
@@ -143,9 +143,10 @@ impl Animate {
         self
     }
 
-    /// How to wait for the job.
+    /// How to wait for the job (default: the client's,
+    /// [`ClientBuilder::wait`](crate::ClientBuilder::wait)).
     pub fn wait_options(mut self, wait: WaitOptions) -> Self {
-        self.wait = wait;
+        self.wait = Some(wait);
         self
     }
 
@@ -263,9 +264,11 @@ impl Animate {
         self.emit(AnimateEvent::Submitted { rid: rid.clone() });
 
         let outcomes = client
-            .wait(std::slice::from_ref(&rid), &self.wait, |event| {
-                self.emit(AnimateEvent::Job(event))
-            })
+            .wait(
+                std::slice::from_ref(&rid),
+                self.wait.as_ref().unwrap_or(client.wait_options()),
+                |event| self.emit(AnimateEvent::Job(event)),
+            )
             .await?;
         if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
             return Err(Error::JobFailed(failure));

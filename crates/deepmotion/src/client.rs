@@ -15,7 +15,8 @@ use motionkit_models::deepmotion::{
     requests,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RetryPolicy, Timeouts, Transport, UploadOptions, UploadReport,
+    Auth, Body, Limits, RateLimit, RetryPolicy, Settings, Timeouts, Transport, UploadOptions,
+    UploadReport,
 };
 use motionkit_validation::InputKind;
 use motionkit_validation::MediaKind;
@@ -24,6 +25,7 @@ use secrecy::SecretString;
 
 use crate::batch::{self, MAX_PATH_BYTES};
 use crate::error::Error;
+use crate::tracker::WaitOptions;
 
 /// A DeepMotion Animate 3D client. Cheap to clone; clones share the
 /// session, the rate limiter and the retry budget.
@@ -33,10 +35,11 @@ pub struct Client {
     client_id: String,
     claimed: Arc<Mutex<HashSet<String>>>,
     max_path_bytes: Arc<AtomicUsize>,
+    wait: WaitOptions,
 }
 
 /// Builds a [`Client`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base_url: String,
     client_id: String,
@@ -47,9 +50,51 @@ pub struct ClientBuilder {
     max_path_bytes: usize,
     limits: Limits,
     allow_local_addresses: bool,
+    wait: WaitOptions,
 }
 
 impl ClientBuilder {
+    /// A builder configured as the `motionkit` CLI is, from the same
+    /// sources: `DEEPMOTION_API_URL`, `DEEPMOTION_CLIENT_ID` and
+    /// `DEEPMOTION_CLIENT_SECRET`, then the config file
+    /// (`MOTIONKIT_CONFIG`, or `~/.config/motionkit/config.toml` on Linux)
+    /// and its profile (`MOTIONKIT_PROFILE`); see
+    /// [`motionkit_transport::settings`]. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] with a configuration error naming the missing
+    /// variable, the unreadable file or the unknown profile.
+    pub fn from_env() -> Result<ClientBuilder, Error> {
+        let settings = Settings::from_env().map_err(motionkit_transport::Error::from)?;
+        Self::from_settings(&settings)
+    }
+
+    /// A builder from settings already loaded (see
+    /// [`ClientBuilder::from_env`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::from_env`].
+    pub fn from_settings(settings: &Settings) -> Result<ClientBuilder, Error> {
+        let found = settings
+            .require_deepmotion()
+            .map_err(motionkit_transport::Error::from)?;
+        Ok(Client::builder(
+            found.url,
+            found.client_id,
+            found.client_secret,
+        ))
+    }
+
+    /// How this client waits for jobs unless told otherwise (default:
+    /// [`WaitOptions::default`]; [`Animate`](crate::Animate) and
+    /// [`Client::wait_options`] use it).
+    pub fn wait(mut self, wait: WaitOptions) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Retry policy for idempotent calls.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
@@ -115,6 +160,7 @@ impl ClientBuilder {
             client_id: self.client_id,
             claimed: Arc::default(),
             max_path_bytes: Arc::new(AtomicUsize::new(self.max_path_bytes)),
+            wait: self.wait,
         })
     }
 }
@@ -232,7 +278,23 @@ impl Client {
             max_path_bytes: MAX_PATH_BYTES,
             limits: Limits::default(),
             allow_local_addresses: false,
+            wait: WaitOptions::default(),
         }
+    }
+
+    /// [`ClientBuilder::from_env`], built.
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::from_env`] and [`ClientBuilder::build`].
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// How this client waits unless told otherwise
+    /// ([`ClientBuilder::wait`]).
+    pub fn wait_options(&self) -> &WaitOptions {
+        &self.wait
     }
 
     /// The underlying transport (stats, raw calls).

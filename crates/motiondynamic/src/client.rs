@@ -10,7 +10,8 @@ use motionkit_models::motiondynamic::{
     Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Timeouts, Transport, TransportStats,
+    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Settings, Timeouts, Transport,
+    TransportStats,
 };
 use motionkit_validation::Violations;
 use secrecy::SecretString;
@@ -121,6 +122,34 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder configured as the `motionkit` CLI is, from the same
+    /// sources: `MOTIONDYNAMIC_API_URL` and `MOTIONDYNAMIC_TOKEN`, then the
+    /// config file (`MOTIONKIT_CONFIG`, or `~/.config/motionkit/config.toml`
+    /// on Linux) and its profile (`MOTIONKIT_PROFILE`); see
+    /// [`motionkit_transport::settings`]. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] with a configuration error naming the missing
+    /// variable, the unreadable file or the unknown profile.
+    pub fn from_env() -> Result<ClientBuilder, Error> {
+        let settings = Settings::from_env().map_err(motionkit_transport::Error::from)?;
+        Self::from_settings(&settings)
+    }
+
+    /// A builder from settings already loaded (see
+    /// [`ClientBuilder::from_env`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::from_env`].
+    pub fn from_settings(settings: &Settings) -> Result<ClientBuilder, Error> {
+        let found = settings
+            .require_motiondynamic()
+            .map_err(motionkit_transport::Error::from)?;
+        Ok(Client::builder(found.url, found.token))
+    }
+
     /// The client-side rate limit, shared by every clone of the client
     /// (default: [`default_rate_limit`]). MotionDynamic limits per IP
     /// address: processes sharing an IP must share the budget.
@@ -291,6 +320,15 @@ impl Client {
             allow_local_addresses: false,
             return_preference: ReturnPreference::default(),
         }
+    }
+
+    /// [`ClientBuilder::from_env`], built.
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::from_env`] and [`ClientBuilder::build`].
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
     }
 
     /// The transport, for calls this client does not wrap.

@@ -8,20 +8,19 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), motionkit_sandbox::SandboxError> {
-//! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig, mint_token};
+//! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
 //!
 //! let args = SandboxArgs {
 //!     time_scale: 60.0, // a simulated minute per real second
 //!     ..SandboxArgs::default()
 //! };
-//! let jwt_secret = args.jwt_secret.clone();
 //! let sandbox = Sandbox::start(SandboxConfig::from_args(args)?).await?;
 //!
 //! // DeepMotion: Basic credentials `sandbox:sandbox-secret` by default.
-//! println!("{}", sandbox.deepmotion_url());
+//! println!("{} {}", sandbox.deepmotion_url(), sandbox.client_id());
 //! // MotionDynamic: a bearer JWT signed with the sandbox's secret.
 //! println!("{}", sandbox.motiondynamic_url());
-//! let token = mint_token(&jwt_secret, 3600);
+//! let token = sandbox.token();
 //! # let _ = token;
 //!
 //! // ... run the code under test, then look at what the emulators saw:
@@ -38,12 +37,20 @@
 //! MotionDynamic state they expose ([`MotionDynamicStore`],
 //! [`MotionDynamicStats`], [`WebhookDelivery`]); and [`mint_token`] and
 //! [`DISCARDED_HEADER`] for MotionDynamic clients.
+//!
+//! With the `clients` feature, `Sandbox::deepmotion_client()` and
+//! `Sandbox::motiondynamic_client()` hand out clients already configured
+//! for the sandbox (URL, credentials, token, waits suited to it, and a
+//! webhook receiver for MotionDynamic), and [`Sandbox::picture_url`]
+//! serves pictures for MotionDynamic's picture parameters offline.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Every public item has one path, at the crate root; the modules are
 // private and anything else is for the crate only.
 #![warn(unreachable_pub)]
 
+#[cfg(feature = "clients")]
+mod clients;
 mod clock;
 mod config;
 mod deepmotion;
@@ -60,6 +67,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+#[cfg(feature = "clients")]
+#[cfg_attr(docsrs, doc(cfg(feature = "clients")))]
+pub use clients::{deepmotion_wait_options, motiondynamic_wait_options};
 pub use config::{PostgrestMode, SandboxArgs, SandboxConfig};
 pub use deepmotion::DeepMotion;
 pub use faults::{EndpointFaults, Faults, FaultsError, FaultsFile};
@@ -98,6 +108,10 @@ pub struct Sandbox {
     motiondynamic: MotionDynamic,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
+    config: Arc<SandboxConfig>,
+    /// The webhook receiver of the MotionDynamic clients it hands out.
+    #[cfg(feature = "clients")]
+    receiver: tokio::sync::OnceCell<motionkit_motiondynamic::ServedReceiver>,
 }
 
 async fn bind(host: &str, port: u16) -> Result<TcpListener, SandboxError> {
@@ -152,6 +166,9 @@ impl Sandbox {
             motiondynamic,
             shutdown,
             tasks,
+            config,
+            #[cfg(feature = "clients")]
+            receiver: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -163,6 +180,32 @@ impl Sandbox {
     /// Base URL of the MotionDynamic emulator.
     pub fn motiondynamic_url(&self) -> String {
         base_url(self.motiondynamic_addr)
+    }
+
+    /// The URL of a real `width`×`height` PNG the MotionDynamic emulator
+    /// serves (sides of 1 to 2048), for picture parameters in tests
+    /// without the internet.
+    pub fn picture_url(&self, width: u32, height: u32) -> String {
+        format!(
+            "{}/sandbox/pictures/{width}x{height}.png",
+            self.motiondynamic_url()
+        )
+    }
+
+    /// The DeepMotion client id the sandbox accepts (`sandbox` by default).
+    pub fn client_id(&self) -> &str {
+        &self.config.args.client_id
+    }
+
+    /// The DeepMotion client secret the sandbox accepts (`sandbox-secret`
+    /// by default).
+    pub fn client_secret(&self) -> &str {
+        &self.config.args.client_secret
+    }
+
+    /// A MotionDynamic token the sandbox accepts, valid for a day.
+    pub fn token(&self) -> String {
+        mint_token(&self.config.args.jwt_secret, 24 * 3600)
     }
 
     /// The DeepMotion emulator, for inspection in tests.
@@ -177,6 +220,10 @@ impl Sandbox {
 
     /// Stops accepting connections, closes open ones and waits for the servers.
     pub async fn shutdown(self) {
+        #[cfg(feature = "clients")]
+        if let Some(receiver) = self.receiver.into_inner() {
+            receiver.shutdown().await;
+        }
         self.shutdown.cancel();
         for task in self.tasks {
             let _ = task.await;

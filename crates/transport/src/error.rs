@@ -110,7 +110,7 @@ pub enum Error {
         sent: Sent,
     },
     /// The transport or a request was configured wrongly.
-    #[error("invalid transport configuration: {message}")]
+    #[error("invalid configuration: {message}")]
     Config {
         /// What is wrong and how to fix it.
         message: String,

@@ -31,6 +31,9 @@
 //!   [`Transport::upload_status`]);
 //!   downloads are atomic and resumable, and server-given names go through
 //!   [`sanitize_file_name`].
+//! - [`settings`]: credentials and service URLs from the environment and
+//!   the config file (with profiles), the one loader behind both clients'
+//!   `Client::from_env()` and the `motionkit` CLI.
 //! - Tracing: one `http_request` span per attempt with method, path
 //!   template (or URL without query), attempt, status and elapsed time.
 //!   Secrets, cookies and signed query strings are never logged or printed.
@@ -87,6 +90,7 @@ mod resume;
 mod retry;
 mod save;
 mod session;
+pub mod settings;
 mod upload;
 
 pub use auth::{
@@ -118,6 +122,7 @@ pub use response::Response;
 pub use resume::{SessionFn, SessionStatus, SessionUri};
 pub use retry::{MAX_RETRY_AFTER, backoff_delay, parse_retry_after};
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
+pub use settings::{Settings, SettingsError, SettingsErrorKind, SettingsInput};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
 
 /// The examples of the crate's README, compiled and run as doctests.

@@ -76,6 +76,7 @@ mod api;
 mod jobs;
 mod media;
 mod outputs;
+pub(crate) use outputs::png_rgb;
 mod params;
 mod signing;
 mod storage;

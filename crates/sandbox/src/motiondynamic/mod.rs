@@ -111,6 +111,7 @@ impl MotionDynamic {
             .route("/rest/", get(openapi))
             .route("/videos/{file}", get(video))
             .route("/sandbox/stats", get(stats))
+            .route("/sandbox/pictures/{file}", get(picture))
             .with_state(self.clone())
     }
 
@@ -442,6 +443,30 @@ async fn video(
 /// its own; like PostgREST's it needs no token.
 async fn openapi(State(md): State<MotionDynamic>) -> Response {
     crate::openapi::respond(crate::openapi::MOTIONDYNAMIC, &md.inner.base_url)
+}
+
+/// Largest side of a picture `/sandbox/pictures/WxH.png` serves.
+pub(crate) const MAX_PICTURE_SIDE: u32 = 2048;
+
+/// `GET /sandbox/pictures/{W}x{H}.png`: a real PNG of that size, for
+/// picture parameters in tests without the internet
+/// ([`crate::Sandbox::picture_url`]).
+async fn picture(Path(file): Path<String>) -> Response {
+    let size = file
+        .strip_suffix(".png")
+        .and_then(|dims| dims.split_once('x'))
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| (1..=MAX_PICTURE_SIDE).contains(w) && (1..=MAX_PICTURE_SIDE).contains(h));
+    let Some((width, height)) = size else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("no such picture: ask for WxH.png with sides of 1 to {MAX_PICTURE_SIDE}"),
+        )
+            .into_response();
+    };
+    let rgb = vec![0x60; width as usize * height as usize * 3];
+    let bytes = crate::deepmotion::png_rgb(width, height, &rgb, "a picture for tests");
+    ([(header::CONTENT_TYPE, "image/png")], bytes).into_response()
 }
 
 async fn stats(State(md): State<MotionDynamic>) -> Response {

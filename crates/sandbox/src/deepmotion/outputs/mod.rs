@@ -68,7 +68,7 @@ fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 
 /// A real PNG of `rgb` (rows of RGB triples) with a `tEXt` comment saying
 /// it is sandbox output.
-fn png_rgb(width: u32, height: u32, rgb: &[u8], note: &str) -> Vec<u8> {
+pub(crate) fn png_rgb(width: u32, height: u32, rgb: &[u8], note: &str) -> Vec<u8> {
     let row = width as usize * 3;
     let mut raw = Vec::with_capacity((row + 1) * height as usize);
     for line in rgb.chunks(row.max(1)).take(height as usize) {
