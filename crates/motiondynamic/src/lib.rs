@@ -30,6 +30,13 @@
 //! - `Client::graphql` (cargo feature `graphql`): the same operations over
 //!   `/graphql` with the typed documents of `operations`.
 //!
+//! Against the real service, this needs a token, a public callback URL
+//! and the internet (the picture is the document's own example URL), so it
+//! is compiled, not run. Offline, the sandbox's ready client
+//! (`motionkit_sandbox::Sandbox::motiondynamic_client`, feature `clients`)
+//! and `Sandbox::picture_url` run the same lines; the repository's
+//! `tests/ready_clients.rs` does.
+//!
 //! ```no_run
 //! use motionkit_motiondynamic::{Client, Generate, WebhookReceiver};
 //!

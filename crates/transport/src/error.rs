@@ -13,6 +13,9 @@ use crate::classify::{Acted, Outcome, RetryDecision, Verdict, classify, status_v
 /// Messages are one line, name the request by its method and path template
 /// (or a URL without its query string) and never contain secrets, cookies
 /// or tokens. Every variant answers [`Error::sent`].
+///
+/// A request that only reads (`GET`, `HEAD`: a login, a status, a
+/// download) is never said to need checking before it is sent again.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -29,7 +32,7 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// No answer within the configured time.
-    #[error("{request} timed out after {:.1}s; {sent}; raise the timeouts or retry later", .after.as_secs_f64())]
+    #[error("{request} timed out after {:.1}s; {}; raise the timeouts or retry later", .after.as_secs_f64(), sent_note(.request, *.sent))]
     Timeout {
         /// Method and path template (or redacted URL) of the request.
         request: String,
@@ -39,7 +42,7 @@ pub enum Error {
         sent: Sent,
     },
     /// The connection could not be opened, or broke during the exchange.
-    #[error("{request}: connection failed: {message}; {sent}")]
+    #[error("{request}: connection failed: {message}; {}", sent_note(.request, *.sent))]
     Connect {
         /// Method and path template (or redacted URL) of the request.
         request: String,
@@ -399,9 +402,48 @@ impl Error {
     }
 }
 
+/// What [`Sent`] means for `request` ("METHOD target"): a request that only
+/// reads may be sent again whatever reached the server.
+fn sent_note(request: &str, sent: Sent) -> String {
+    let reads_only = request.starts_with("GET ") || request.starts_with("HEAD ");
+    match sent {
+        Sent::MaybeSent if reads_only => {
+            "the request may have reached the server, but it only reads, so sending it again is \
+             safe"
+                .to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_that_timed_out_is_not_described_as_possibly_charged() {
+        let login = Error::Timeout {
+            request: "GET /session/auth".into(),
+            after: Duration::from_secs(30),
+            sent: Sent::MaybeSent,
+        };
+        let text = login.to_string();
+        assert!(
+            text.contains("only reads, so sending it again is safe"),
+            "{text}"
+        );
+        assert!(!text.contains("check its effect"), "{text}");
+        let process = Error::Timeout {
+            request: "POST /process".into(),
+            after: Duration::from_secs(30),
+            sent: Sent::MaybeSent,
+        };
+        assert!(
+            process
+                .to_string()
+                .contains("check its effect before re-sending")
+        );
+    }
 
     #[test]
     fn every_message_is_one_line_and_says_whether_it_was_sent() {
