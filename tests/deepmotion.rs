@@ -744,9 +744,12 @@ async fn a_shared_watcher_polls_once_per_interval_for_many_independent_waiters()
         assert!(moves > 0, "each waiter got its own events");
     }
     let polls = sandbox.deepmotion().requests("status");
+    // One status request per interval for all 20 waiters, however long a
+    // loaded machine makes the jobs take: waiters polling on their own
+    // would make 20 per interval.
     let intervals = started.elapsed().as_millis() / 100 + 2;
     assert!(
-        polls <= intervals as u64 && polls < 20,
+        polls <= intervals as u64,
         "{polls} status requests for 20 waiters over {intervals} intervals"
     );
     // A rid the server does not know ends that wait alone.

@@ -293,15 +293,26 @@ async fn replicas_receive_one_delivery_nine_times(service: &str, dedupe: &str) -
         ),
     };
     let http = reqwest::Client::new();
-    let deliveries = (0..9).map(|_| {
+    let deliver = || {
         let mut request = http.post(format!("{front}{path}")).body(body.clone());
         for (name, value) in &headers {
             request = request.header(*name, *value);
         }
         request.send()
-    });
-    for answer in futures::future::join_all(deliveries).await {
-        assert_eq!(answer.unwrap().status(), 200);
+    };
+    let answers = futures::future::join_all((0..9).map(|_| deliver())).await;
+    for answer in answers {
+        // 503: another replica was handing the same delivery over; the
+        // sender delivers again, and then finds it done.
+        let mut status = answer.unwrap().status();
+        for _ in 0..20 {
+            if status != 503 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            status = deliver().await.unwrap().status();
+        }
+        assert_eq!(status, 200);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut acted = Vec::new();
@@ -355,4 +366,30 @@ async fn with_redis_down_four_workers_keep_to_their_share_and_trip_nothing() {
     // with their whole own limit they would be done in half a second.
     let floor = (requests - 1) as f64 * 0.8;
     assert!(run.seconds >= floor - 0.1, "{run:?}");
+}
+
+/// A replica that claimed a delivery and died before handing it over
+/// leaves a claim that lapses: the redelivery is acted on, once.
+#[tokio::test]
+async fn a_claim_left_by_a_crashed_replica_lapses_and_the_redelivery_is_acted_on_once() {
+    use motionkit_transport::{Claim, DedupeStore};
+    let Some(redis) = redis_url() else { return };
+    let lease = Duration::from_millis(400);
+    let crashed = DedupeStore::redis(&redis).unwrap().with_lease(lease);
+    let survivor = DedupeStore::redis(&redis).unwrap().with_lease(lease);
+    let third = DedupeStore::redis(&redis).unwrap().with_lease(lease);
+    let key = format!("crash-{}", unix_ms());
+    let Claim::Fresh(_lost) = crashed.claim(&key).await.unwrap() else {
+        panic!("the first claim is fresh");
+    };
+    drop(crashed); // dies before handing over or confirming
+    // While the dead replica's lease runs, a redelivery is told to retry.
+    assert_eq!(survivor.claim(&key).await.unwrap(), Claim::Held);
+    tokio::time::sleep(lease + Duration::from_millis(100)).await;
+    let Claim::Fresh(claim) = survivor.claim(&key).await.unwrap() else {
+        panic!("the lapsed claim is taken by the survivor");
+    };
+    survivor.confirm(claim).await.unwrap();
+    assert_eq!(third.claim(&key).await.unwrap(), Claim::Done);
+    assert!(!third.first_seen(&key).await.unwrap());
 }

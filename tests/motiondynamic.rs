@@ -1010,7 +1010,7 @@ async fn webhook_retries_and_repeats(mode: PostgrestMode) {
     let sandbox = start(|args| args.postgrest_mode = mode).await;
     let pictures = pictures().await;
     let (listener, base) = bind().await;
-    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (events_tx, mut events) = tokio::sync::mpsc::channel(64);
     let receiver = WebhookReceiver::new(format!("{base}/hooks")).with_events(events_tx);
     // The first two deliveries reach the receiver but their 200 is lost
     // (answered 500), so the API delivers again.

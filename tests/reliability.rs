@@ -261,7 +261,7 @@ async fn a_two_second_session_ttl_during_a_60_job_batch_fails_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_out_of_order_and_forged_webhooks_resolve_each_generation_once() {
-    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (events_tx, mut events) = tokio::sync::mpsc::channel(1024);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let receiver = WebhookReceiver::new(&base).with_events(events_tx);

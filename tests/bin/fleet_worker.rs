@@ -130,7 +130,7 @@ async fn receive(service: &str, dedupe_spec: &str, secret: &str) -> Result<(), S
     let (acted_tx, mut acted) = tokio::sync::mpsc::unbounded_channel::<String>();
     let router = match service {
         "motiondynamic" => {
-            let (events, mut ready) = tokio::sync::mpsc::unbounded_channel();
+            let (events, mut ready) = tokio::sync::mpsc::channel(1024);
             let receiver = motionkit_motiondynamic::WebhookReceiver::with_secret(
                 "http://replica",
                 secret.as_bytes().to_vec(),

@@ -21,7 +21,7 @@ use axum::routing::post;
 use http::{HeaderMap, StatusCode};
 use motionkit_models::deepmotion::{SIGNATURE_HEADER, WebhookEvent, WebhookEventType};
 #[cfg(feature = "axum")]
-use motionkit_transport::DedupeStore;
+use motionkit_transport::{Claim, DedupeStore};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -381,14 +381,28 @@ async fn handle(
         event.rid,
         event.succeeded
     );
-    match receiver.dedupe.first_seen(&key).await {
-        Ok(true) => {
+    // Claim, hand over, confirm: a crash between the claim and the
+    // confirmation leaves a claim that lapses after its lease, so the
+    // sender's next delivery is acted on rather than lost.
+    match receiver
+        .dedupe
+        .claim_within(&key, DedupeStore::HAND_OVER_PATIENCE)
+        .await
+    {
+        Ok(Claim::Fresh(claim)) => {
             if let Some(permit) = permit {
                 permit.send(event);
             }
+            if let Err(e) = receiver.dedupe.confirm(claim).await {
+                tracing::warn!(error = %e, "DeepMotion webhook handed over but not confirmed; its claim lapses");
+            }
             StatusCode::OK
         }
-        Ok(false) => StatusCode::OK,
+        Ok(Claim::Done) => StatusCode::OK,
+        Ok(_) => {
+            tracing::debug!(rid = %event.rid, "DeepMotion webhook being handed over by another receiver: answering 503");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         Err(e) => {
             tracing::warn!(error = %e, "DeepMotion webhook: answering 503");
             StatusCode::SERVICE_UNAVAILABLE

@@ -27,7 +27,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use http::StatusCode;
 use motionkit_models::motiondynamic::WebhookPayload;
-use motionkit_transport::DedupeStore;
+use motionkit_transport::{Claim, DedupeStore};
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 use tokio::sync::{mpsc, oneshot};
@@ -147,7 +147,7 @@ pub struct WebhookReceiver {
     base: String,
     secret: Arc<SecretSlice<u8>>,
     state: Arc<Mutex<Pending>>,
-    events: Option<mpsc::UnboundedSender<VideoReady>>,
+    events: Option<mpsc::Sender<VideoReady>>,
     dedupe: Option<DedupeStore>,
     peer_keys: bool,
 }
@@ -213,8 +213,10 @@ impl WebhookReceiver {
         &self.base
     }
 
-    /// Also sends every first delivery to `events`.
-    pub fn with_events(mut self, events: mpsc::UnboundedSender<VideoReady>) -> Self {
+    /// Also sends every first delivery to `events`, a bounded channel: while
+    /// it is full, deliveries are answered 503 and not recorded, so that
+    /// MotionDynamic delivers them again (every 5 s, for an hour).
+    pub fn with_events(mut self, events: mpsc::Sender<VideoReady>) -> Self {
         self.events = Some(events);
         self
     }
@@ -281,8 +283,26 @@ impl WebhookReceiver {
     /// uses [`WebhookReceiver::deliver`]).
     pub fn receive(&self, key: &str, token: &str, body: &[u8]) -> Result<Delivery, WebhookError> {
         match self.check(key, token, body)? {
-            Some(ready) => Ok(self.act(ready)),
+            Some(ready) => {
+                let permit = self.reserve()?;
+                Ok(self.act(ready, permit))
+            }
             None => Ok(Delivery::Repeat),
+        }
+    }
+
+    /// Room in the events channel, before anything is recorded; `None`
+    /// without a channel or when the application dropped it.
+    fn reserve(&self) -> Result<Option<mpsc::Permit<'_, VideoReady>>, WebhookError> {
+        let Some(events) = &self.events else {
+            return Ok(None);
+        };
+        match events.try_reserve() {
+            Ok(permit) => Ok(Some(permit)),
+            Err(mpsc::error::TrySendError::Full(())) => Err(WebhookError::Unavailable(
+                "the events queue is full".to_owned(),
+            )),
+            Err(mpsc::error::TrySendError::Closed(())) => Ok(None),
         }
     }
 
@@ -297,16 +317,34 @@ impl WebhookReceiver {
         let Some(ready) = self.check(key, token, body)? else {
             return Ok(Delivery::Repeat);
         };
-        if let Some(store) = &self.dedupe {
-            let first = store
-                .first_seen(&format!("motiondynamic:{key}"))
-                .await
-                .map_err(|e| WebhookError::Unavailable(e.to_string()))?;
-            if !first {
-                return Ok(Delivery::Repeat);
+        let permit = self.reserve()?;
+        let Some(store) = &self.dedupe else {
+            return Ok(self.act(ready, permit));
+        };
+        // Claim, hand over, confirm: a crash in between leaves a claim that
+        // lapses, so a later delivery is acted on rather than lost.
+        let unavailable =
+            |e: motionkit_transport::DedupeUnavailable| WebhookError::Unavailable(e.to_string());
+        match store
+            .claim_within(
+                &format!("motiondynamic:{key}"),
+                DedupeStore::HAND_OVER_PATIENCE,
+            )
+            .await
+            .map_err(unavailable)?
+        {
+            Claim::Fresh(claim) => {
+                let delivery = self.act(ready, permit);
+                if let Err(e) = store.confirm(claim).await {
+                    tracing::warn!(error = %e, "delivery handed over but not confirmed; its claim lapses");
+                }
+                Ok(delivery)
             }
+            Claim::Done => Ok(Delivery::Repeat),
+            _ => Err(WebhookError::Unavailable(
+                "another receiver is handing this delivery over".to_owned(),
+            )),
         }
-        Ok(self.act(ready))
     }
 
     /// The token, the body and the key; `None` for a key already delivered
@@ -335,7 +373,7 @@ impl WebhookReceiver {
 
     /// Records a first delivery and hands it to its waiter and the events
     /// channel.
-    fn act(&self, ready: VideoReady) -> Delivery {
+    fn act(&self, ready: VideoReady, permit: Option<mpsc::Permit<'_, VideoReady>>) -> Delivery {
         let Ok(mut state) = self.state.lock() else {
             return Delivery::Repeat;
         };
@@ -348,8 +386,8 @@ impl WebhookReceiver {
         if let Some(waiter) = waiter {
             let _ = waiter.send(ready.clone());
         }
-        if let Some(events) = &self.events {
-            let _ = events.send(ready.clone());
+        if let Some(permit) = permit {
+            permit.send(ready.clone());
         }
         Delivery::First(ready)
     }
@@ -473,6 +511,32 @@ mod tests {
             Delivery::Repeat => panic!("first delivery seen as a repeat"),
         }
         assert_eq!(receiver.receive(&key, &token, body), Ok(Delivery::Repeat));
+    }
+
+    #[test]
+    fn a_full_events_queue_answers_503_and_the_redelivery_is_acted_on() {
+        let (events, mut ready) = mpsc::channel(1);
+        let receiver = WebhookReceiver::new("http://h").with_events(events);
+        let (first, first_url) = receiver.issue();
+        let (second, second_url) = receiver.issue();
+        let body = br#"{"video":"https://cdn.example/v.mp4"}"#;
+        let (_, token) = path_parts(&first_url);
+        assert!(matches!(
+            receiver.receive(&first, &token, body),
+            Ok(Delivery::First(_))
+        ));
+        let (_, token) = path_parts(&second_url);
+        let full = receiver.receive(&second, &token, body).unwrap_err();
+        assert!(matches!(full, WebhookError::Unavailable(_)), "{full:?}");
+        assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+        // Not recorded: once the application catches up, the sender's next
+        // delivery is the first one.
+        assert_eq!(ready.try_recv().unwrap().key, first);
+        assert!(matches!(
+            receiver.receive(&second, &token, body),
+            Ok(Delivery::First(_))
+        ));
+        assert_eq!(ready.try_recv().unwrap().key, second);
     }
 
     #[test]

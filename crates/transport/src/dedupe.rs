@@ -2,14 +2,20 @@
 //!
 //! Both services retry deliveries (MotionDynamic every 5 s for an hour
 //! until it sees a 200), and behind a load balancer the retries can land
-//! on different receiver processes. A [`DedupeStore`] answers "is this the
-//! first time?" once per key across everything that shares it:
+//! on different receiver processes. A [`DedupeStore`] lets one of them
+//! claim a delivery, hand it over, then confirm it ([`DedupeStore::claim`],
+//! [`DedupeStore::confirm`]); a claim that is neither confirmed nor
+//! released (the process died between the two) lapses after its lease,
+//! so a later delivery is acted on rather than lost. The store is shared
+//! by everything that holds it:
 //!
 //! - [`DedupeStore::in_memory`] (the default): this process, bounded by a
 //!   TTL and a number of keys (the oldest are forgotten first);
-//! - `DedupeStore::redis` (cargo feature `redis`): `SET key 1 NX EX ttl` in
-//!   Redis, shared by every replica. The default TTL, two hours, outlasts
-//!   MotionDynamic's one-hour retry window.
+//! - `DedupeStore::redis` (cargo feature `redis`): a claim is
+//!   `SET key c:TOKEN PX lease` in one script that also reads what is there,
+//!   a confirmation `SET key 1 EX ttl`; shared by every replica. The
+//!   default TTL, two hours, outlasts MotionDynamic's one-hour retry
+//!   window.
 //!
 //! Keys are hashed (SHA-256) before they are stored, so a hostile key of
 //! any length costs the same few bytes.
@@ -39,6 +45,30 @@ pub struct DedupeUnavailable(pub String);
 #[derive(Clone, Debug)]
 pub struct DedupeStore {
     inner: Arc<Inner>,
+    lease: Duration,
+}
+
+/// What [`DedupeStore::claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The caller holds the delivery now: hand it over, then
+    /// [`DedupeStore::confirm`] it, or [`DedupeStore::release`] it when it
+    /// cannot be handed over. Left alone, the claim lapses after the
+    /// store's lease.
+    Fresh(ClaimToken),
+    /// Handed over before, within the TTL.
+    Done,
+    /// Another holder of the store is handing it over now: answer 503 so
+    /// that the sender tries again (then it is done, or the claim lapsed).
+    Held,
+}
+
+/// A claim on one delivery, to confirm or release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken {
+    hash: [u8; 32],
+    value: String,
 }
 
 #[derive(Debug)]
@@ -60,6 +90,8 @@ struct Memory {
     expires: HashMap<[u8; 32], Instant>,
     /// Keys in insertion order, which is also expiry order (one TTL).
     order: VecDeque<([u8; 32], Instant)>,
+    /// Claims being handed over: their value and the end of their lease.
+    claims: HashMap<[u8; 32], (String, Instant)>,
 }
 
 impl Default for DedupeStore {
@@ -76,6 +108,15 @@ impl DedupeStore {
     /// How many keys the in-memory store keeps by default.
     pub const DEFAULT_CAPACITY: usize = 100_000;
 
+    /// How long a receiver waits for another receiver's hand-over of the
+    /// same delivery before answering 503: 250 ms.
+    pub const HAND_OVER_PATIENCE: Duration = Duration::from_millis(250);
+
+    /// How long a claim holds by default before it lapses: 30 s, far
+    /// longer than handing a delivery over takes, shorter than
+    /// MotionDynamic's retries (every 5 s for an hour) last.
+    pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
     /// This process only, [`DEFAULT_TTL`](Self::DEFAULT_TTL) and
     /// [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY).
     pub fn in_memory() -> Self {
@@ -91,6 +132,7 @@ impl DedupeStore {
                 capacity: capacity.max(1),
                 keys: Mutex::new(Memory::default()),
             }),
+            lease: Self::DEFAULT_LEASE,
         }
     }
 
@@ -113,6 +155,7 @@ impl DedupeStore {
                 ttl,
                 conn: Box::new(crate::redis_store::Connection::open(url)?),
             }),
+            lease: Self::DEFAULT_LEASE,
         })
     }
 
@@ -130,10 +173,99 @@ impl DedupeStore {
         !matches!(&*self.inner, Inner::Memory { .. })
     }
 
-    /// Records `key`. `Ok(true)` the first time within the TTL, across
-    /// every holder of the store; `Ok(false)` afterwards.
-    pub async fn first_seen(&self, key: &str) -> Result<bool, DedupeUnavailable> {
+    /// The same store with claims that lapse after `lease` (at least
+    /// 1 ms; default [`DEFAULT_LEASE`](Self::DEFAULT_LEASE)).
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long an unconfirmed claim holds.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// Claims the delivery `key` for this caller, unless it was handed
+    /// over before ([`Claim::Done`]) or another caller holds it now
+    /// ([`Claim::Held`]).
+    ///
+    /// # Errors
+    ///
+    /// [`DedupeUnavailable`] when the shared store cannot be reached.
+    pub async fn claim(&self, key: &str) -> Result<Claim, DedupeUnavailable> {
         let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let value = format!("c:{}", claim_nonce());
+        match &*self.inner {
+            Inner::Memory { keys, .. } => {
+                let mut keys = keys.lock().unwrap_or_else(|p| p.into_inner());
+                let now = Instant::now();
+                if keys
+                    .expires
+                    .get(&hash)
+                    .is_some_and(|expires| *expires > now)
+                {
+                    return Ok(Claim::Done);
+                }
+                if keys
+                    .claims
+                    .get(&hash)
+                    .is_some_and(|(_, until)| *until > now)
+                {
+                    return Ok(Claim::Held);
+                }
+                keys.claims.retain(|_, (_, until)| *until > now);
+                let until = now.checked_add(self.lease).unwrap_or(now);
+                keys.claims.insert(hash, (value.clone(), until));
+                Ok(Claim::Fresh(ClaimToken { hash, value }))
+            }
+            #[cfg(feature = "redis")]
+            Inner::Redis { conn, .. } => {
+                use crate::redis_store::Claimed;
+                let found = crate::redis_store::claim(conn, &redis_key(&hash), &value, self.lease)
+                    .await
+                    .map_err(DedupeUnavailable)?;
+                Ok(match found {
+                    Claimed::Fresh => Claim::Fresh(ClaimToken { hash, value }),
+                    Claimed::Done => Claim::Done,
+                    Claimed::Held => Claim::Held,
+                })
+            }
+        }
+    }
+
+    /// [`DedupeStore::claim`], waiting up to `patience` while another
+    /// holder's claim runs (handing a delivery over takes milliseconds), so
+    /// that a concurrent repeat usually finds [`Claim::Done`] rather than
+    /// [`Claim::Held`].
+    ///
+    /// # Errors
+    ///
+    /// [`DedupeUnavailable`] when the shared store cannot be reached.
+    pub async fn claim_within(
+        &self,
+        key: &str,
+        patience: Duration,
+    ) -> Result<Claim, DedupeUnavailable> {
+        let until = tokio::time::Instant::now() + patience;
+        loop {
+            match self.claim(key).await? {
+                Claim::Held if tokio::time::Instant::now() < until => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                found => return Ok(found),
+            }
+        }
+    }
+
+    /// Marks a claimed delivery as handed over: every later claim of its
+    /// key within the TTL finds [`Claim::Done`].
+    ///
+    /// # Errors
+    ///
+    /// [`DedupeUnavailable`] when the shared store cannot be reached (the
+    /// claim then lapses after its lease, and a later delivery is acted
+    /// on again: at least once, never lost).
+    pub async fn confirm(&self, claim: ClaimToken) -> Result<(), DedupeUnavailable> {
         match &*self.inner {
             Inner::Memory {
                 ttl,
@@ -141,15 +273,58 @@ impl DedupeStore {
                 keys,
             } => {
                 let mut keys = keys.lock().unwrap_or_else(|p| p.into_inner());
-                Ok(keys.insert(hash, Instant::now(), *ttl, *capacity))
+                keys.claims.remove(&claim.hash);
+                keys.insert(claim.hash, Instant::now(), *ttl, *capacity);
+                Ok(())
             }
             #[cfg(feature = "redis")]
             Inner::Redis { ttl, conn } => {
-                let key = format!("motionkit:dedupe:{}", hex(&hash));
-                crate::redis_store::set_once(conn, &key, *ttl)
+                crate::redis_store::confirm(conn, &redis_key(&claim.hash), *ttl)
                     .await
                     .map_err(DedupeUnavailable)
             }
+        }
+    }
+
+    /// Gives a claim up at once (the delivery could not be handed over),
+    /// so that the sender's next delivery is acted on without waiting for
+    /// the lease. Best effort: a claim that cannot be released lapses.
+    pub async fn release(&self, claim: ClaimToken) {
+        match &*self.inner {
+            Inner::Memory { keys, .. } => {
+                let mut keys = keys.lock().unwrap_or_else(|p| p.into_inner());
+                if keys
+                    .claims
+                    .get(&claim.hash)
+                    .is_some_and(|(value, _)| *value == claim.value)
+                {
+                    keys.claims.remove(&claim.hash);
+                }
+            }
+            #[cfg(feature = "redis")]
+            Inner::Redis { conn, .. } => {
+                let key = redis_key(&claim.hash);
+                if let Err(e) = crate::redis_store::release(conn, &key, &claim.value).await {
+                    tracing::debug!(error = %e, "dedupe claim not released; it lapses");
+                }
+            }
+        }
+    }
+
+    /// Claims and confirms `key` in one step. `Ok(true)` the first time
+    /// within the TTL, across every holder of the store; `Ok(false)`
+    /// afterwards, or while another holder's claim runs.
+    ///
+    /// # Errors
+    ///
+    /// [`DedupeUnavailable`] when the shared store cannot be reached.
+    pub async fn first_seen(&self, key: &str) -> Result<bool, DedupeUnavailable> {
+        match self.claim(key).await? {
+            Claim::Fresh(token) => {
+                self.confirm(token).await?;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 
@@ -190,8 +365,14 @@ impl Memory {
 }
 
 #[cfg(feature = "redis")]
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn redis_key(hash: &[u8; 32]) -> String {
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("motionkit:dedupe:{hex}")
+}
+
+/// A random claim value, so that one caller never releases another's.
+fn claim_nonce() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 #[cfg(test)]
@@ -223,6 +404,42 @@ mod tests {
         assert!(store.first_seen(&huge).await.unwrap());
         assert!(!store.first_seen(&huge).await.unwrap());
         assert_eq!(store.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_claim_is_held_until_confirmed_released_or_lapsed() {
+        let store = DedupeStore::in_memory().with_lease(Duration::from_millis(100));
+        let Claim::Fresh(first) = store.claim("k").await.unwrap() else {
+            panic!("the first claim is fresh");
+        };
+        // Another replica's retry while it is handed over: try later.
+        assert_eq!(store.clone().claim("k").await.unwrap(), Claim::Held);
+        store.release(first).await;
+        let Claim::Fresh(second) = store.claim("k").await.unwrap() else {
+            panic!("a released claim can be taken again at once");
+        };
+        // A crash between claim and confirm: nothing confirms; the lease
+        // lapses and the next delivery is acted on, not lost.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let Claim::Fresh(third) = store.claim("k").await.unwrap() else {
+            panic!("a lapsed claim can be taken again");
+        };
+        // The stale holder cannot release the new holder's claim.
+        store.release(second).await;
+        assert_eq!(store.claim("k").await.unwrap(), Claim::Held);
+        let waiting = store.clone();
+        let repeat = tokio::spawn(async move {
+            waiting
+                .claim_within("k", Duration::from_secs(5))
+                .await
+                .unwrap()
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        store.confirm(third).await.unwrap();
+        // A concurrent repeat waited for the hand-over and found it done.
+        assert_eq!(repeat.await.unwrap(), Claim::Done);
+        assert_eq!(store.claim("k").await.unwrap(), Claim::Done);
+        assert!(!store.first_seen("k").await.unwrap());
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub use classify::{
 };
 pub use client::{Transport, TransportStats, USER_AGENT};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
-pub use dedupe::{DedupeStore, DedupeUnavailable};
+pub use dedupe::{Claim, ClaimToken, DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
 pub use instant::instant_after;

@@ -8,7 +8,8 @@
 //! |---|---|---|
 //! | `motionkit:ratelimit:{ORIGIN}:tat` | theoretical arrival time, µs (Redis `TIME`) | until the bucket is full again, + 1 s |
 //! | `motionkit:ratelimit:{ORIGIN}:pause` | `1` while every member pauses | the pause (`Retry-After`, or 60 s), at most `RateLimit::max_pause` |
-//! | `motionkit:dedupe:SHA256` | `1` once a delivery was acted on | the store's TTL (default 2 h) |
+//! | `motionkit:dedupe:SHA256` | `c:TOKEN` while one receiver hands a delivery over (its claim) | the claim's lease (default 30 s) |
+//! | `motionkit:dedupe:SHA256` | `1` once a delivery was handed over | the store's TTL (default 2 h) |
 //!
 //! The braces make both rate-limit keys one Redis Cluster hash slot, as
 //! one script needs. The clock is the Redis server's, so hosts whose
@@ -232,22 +233,78 @@ impl RedisLimiter {
     }
 }
 
-/// `SET key 1 NX EX ttl`: true when the key was not there.
-pub(crate) async fn set_once(conn: &Connection, key: &str, ttl: Duration) -> Result<bool, String> {
+/// KEYS: key. ARGV: claim value, lease ms. Returns `fresh` (claimed now),
+/// `done` (handed over before) or `held` (another claim's lease runs).
+const CLAIM: &str = r"
+local v = redis.call('GET', KEYS[1])
+if v == '1' then return 'done' end
+if v then return 'held' end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 'fresh'
+";
+
+/// KEYS: key. ARGV: claim value. Deletes the key only while it holds that
+/// claim.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// What [`claim`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claimed {
+    Fresh,
+    Done,
+    Held,
+}
+
+/// Claims `key` with `value` for `lease`, unless it is done or held.
+pub(crate) async fn claim(
+    conn: &Connection,
+    key: &str,
+    value: &str,
+    lease: Duration,
+) -> Result<Claimed, String> {
+    let script = redis::Script::new(CLAIM);
+    let ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+    let answer: String = conn
+        .run(async |c: &mut MultiplexedConnection| {
+            script.key(key).arg(value).arg(ms).invoke_async(c).await
+        })
+        .await?;
+    Ok(match answer.as_str() {
+        "fresh" => Claimed::Fresh,
+        "done" => Claimed::Done,
+        _ => Claimed::Held,
+    })
+}
+
+/// Marks `key` done for `ttl`, over any claim.
+pub(crate) async fn confirm(conn: &Connection, key: &str, ttl: Duration) -> Result<(), String> {
     let seconds = ttl.as_secs().max(1);
-    let answer: Option<String> = conn
+    let _: Option<String> = conn
         .run(async |c: &mut MultiplexedConnection| {
             redis::cmd("SET")
                 .arg(key)
                 .arg(1)
-                .arg("NX")
                 .arg("EX")
                 .arg(seconds)
                 .query_async(c)
                 .await
         })
         .await?;
-    Ok(answer.is_some())
+    Ok(())
+}
+
+/// Deletes `key` while it still holds the claim `value`.
+pub(crate) async fn release(conn: &Connection, key: &str, value: &str) -> Result<(), String> {
+    let script = redis::Script::new(RELEASE);
+    let _: i64 = conn
+        .run(async |c: &mut MultiplexedConnection| script.key(key).arg(value).invoke_async(c).await)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]
