@@ -16,6 +16,7 @@ use crate::tracker::{JobEvent, WaitOptions};
 
 /// Progress of an [`Animate`] run, for a UI to draw.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnimateEvent {
     /// Bytes of the video uploaded so far.
     Upload(Progress),

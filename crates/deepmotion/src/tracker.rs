@@ -71,6 +71,7 @@ impl WaitOptions {
 
 /// Something a waiting UI can draw.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum JobEvent {
     /// A job moved: `step` of `total`.
     Progress {

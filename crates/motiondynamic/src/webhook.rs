@@ -88,6 +88,7 @@ impl WebhookError {
 
 /// What happened to a verified delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Delivery {
     /// The first delivery for this key.
     First(VideoReady),

@@ -24,6 +24,7 @@ pub const DEEPMOTION_SESSION_COOKIE: &str = "dmsess";
 /// How requests authenticate. Which requests use it is decided by each
 /// endpoint descriptor's [`motionkit_models::AuthKind`].
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub enum Auth {
     /// No credentials.
     #[default]

@@ -41,7 +41,7 @@ pub struct Progress {
 }
 
 /// A progress callback. It is called from the transfer task for every read
-/// of up to [`FILE_READ_CHUNK`] bytes, so it must be cheap (update an
+/// of up to 256 KiB, so it must be cheap (update an
 /// atomic, send on a channel with `try_send`, ...).
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 

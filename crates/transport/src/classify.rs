@@ -71,6 +71,7 @@ impl fmt::Display for Sent {
 
 /// What one attempt ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The server answered.
     Response {

@@ -53,7 +53,7 @@ impl Default for Timeouts {
 /// When and how often to retry.
 ///
 /// Only idempotent requests are retried, and only after transient failures
-/// (see [`crate::classify::classify`]).
+/// (see [`status_verdict`](crate::status_verdict)).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts per call, the first one included. `1` disables retries.

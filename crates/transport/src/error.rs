@@ -284,7 +284,7 @@ impl Clone for Error {
 }
 
 impl Error {
-    /// The classifier's judgement of this error (see [`crate::classify`]):
+    /// The classifier's judgement of this error (see [`status_verdict`](crate::status_verdict)):
     /// whether the request was sent, whether the server may have acted on
     /// it, and whether it is temporary. `retry` is always
     /// [`RetryDecision::Fail`]: the transport has already retried what it

@@ -15,7 +15,7 @@
 //! - [`Auth`]: DeepMotion's Basic login → `dmsess` session cookie, renewed
 //!   before it expires and once after a 401 (single-flight across
 //!   concurrent callers); or MotionDynamic's bearer JWT.
-//! - Retries ([`classify()`]): only idempotent requests, only after
+//! - Retries ([`status_verdict`] and the one classifier behind it): only idempotent requests, only after
 //!   transient failures, with full-jitter backoff, `Retry-After`, a deadline
 //!   and a retry budget shared by all clones. Every [`Error`] says whether
 //!   the request may have reached the server ([`Sent`]).
@@ -93,20 +93,24 @@ mod session;
 pub mod settings;
 mod upload;
 
-pub use auth::{
-    Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, MAX_SESSION_LIFETIME, SessionAuth, cookie_lifetime,
-};
-pub use body::{Body, FILE_READ_CHUNK, Progress, ProgressFn};
+pub use auth::{Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, MAX_SESSION_LIFETIME, SessionAuth};
+// Workspace-internal (the fuzz targets read session cookies through it);
+// not part of the API.
+#[doc(hidden)]
+pub use auth::cookie_lifetime;
+pub use body::{Body, Progress, ProgressFn};
 pub use builder::TransportBuilder;
 pub use classify::{
-    Acted, Outcome, RetryDecision, TRANSIENT_STATUSES, Verdict, classify, is_transient_status,
-    status_verdict,
+    Acted, RetryDecision, TRANSIENT_STATUSES, Verdict, is_transient_status, status_verdict,
 };
 pub use client::{Transport, TransportStats, USER_AGENT};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
 pub use dedupe::{Claim, ClaimToken, DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
+// Workspace-internal (the MotionDynamic client's waits use it); not part of
+// the API.
+#[doc(hidden)]
 pub use instant::instant_after;
 pub use limits::{Limits, MinRate};
 pub use rate_limit_file::RATE_LIMIT_FILE_LOCK_WAIT;
@@ -117,10 +121,10 @@ pub use receiver::{
     RECEIVER_HEADER_DEADLINE, RECEIVER_MAX_CONNECTIONS, ReceiverBounds, bounded_router,
     serve_receiver,
 };
-pub use redact::{BODY_EXCERPT_BYTES, excerpt, redact_url};
+pub use redact::{BODY_EXCERPT_BYTES, redact_url};
 pub use response::Response;
 pub use resume::{SessionFn, SessionStatus, SessionUri};
-pub use retry::{MAX_RETRY_AFTER, backoff_delay, parse_retry_after};
+pub use retry::MAX_RETRY_AFTER;
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use settings::{Settings, SettingsError, SettingsErrorKind, SettingsInput};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};

@@ -95,7 +95,7 @@ impl From<SettingsError> for crate::Error {
 #[non_exhaustive]
 pub struct SettingsInput {
     /// The config file to read; it must exist. `None`: the default file
-    /// ([`default_config_path`]), when it exists.
+    /// ([`default_config_path`](super::default_config_path)), when it exists.
     pub config_file: Option<PathBuf>,
     /// The profile to select.
     pub profile: Option<String>,
@@ -128,7 +128,7 @@ impl SettingsInput {
         Self::default()
     }
 
-    /// The variables of [`env`]: the service URLs and credentials, the
+    /// The variables of [`env`](mod@env): the service URLs and credentials, the
     /// config file (`MOTIONKIT_CONFIG`) and the profile
     /// (`MOTIONKIT_PROFILE`).
     pub fn from_env() -> Self {
