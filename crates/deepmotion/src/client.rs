@@ -15,13 +15,12 @@ use motionkit_models::deepmotion::{
     requests,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RetryPolicy, Settings, Timeouts, Transport, UploadOptions,
-    UploadReport,
+    Auth, Body, Limits, RateLimit, RetryPolicy, Secret, Settings, Timeouts, Transport,
+    UploadOptions, UploadReport,
 };
 use motionkit_validation::InputKind;
 use motionkit_validation::MediaKind;
 use motionkit_validation::{Rule, Violation};
-use secrecy::SecretString;
 
 use crate::batch::{self, MAX_PATH_BYTES};
 use crate::error::Error;
@@ -43,7 +42,7 @@ pub struct Client {
 pub struct ClientBuilder {
     base_url: String,
     client_id: String,
-    client_secret: SecretString,
+    client_secret: Secret,
     retry: Option<RetryPolicy>,
     timeouts: Option<Timeouts>,
     rate_limit: Option<RateLimit>,
@@ -266,7 +265,7 @@ impl Client {
     pub fn builder(
         base_url: impl Into<String>,
         client_id: impl Into<String>,
-        client_secret: impl Into<SecretString>,
+        client_secret: impl Into<Secret>,
     ) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.into(),

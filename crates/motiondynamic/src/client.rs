@@ -10,11 +10,10 @@ use motionkit_models::motiondynamic::{
     Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Settings, Timeouts, Transport,
-    TransportStats,
+    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Secret, Settings, Timeouts,
+    Transport, TransportStats,
 };
 use motionkit_validation::Violations;
-use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, from_transport};
@@ -107,7 +106,7 @@ impl WaitOptions {
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base_url: String,
-    token: SecretString,
+    token: Secret,
     rate_limit: RateLimit,
     rate_limit_store: RateLimitStore,
     retry: RetryPolicy,
@@ -233,8 +232,7 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        use secrecy::ExposeSecret as _;
-        let token = self.token.expose_secret();
+        let token = self.token.expose();
         if token.trim().is_empty() {
             return Err(config(
                 "the JWT is empty; pass the token MotionDynamic gave you",
@@ -303,8 +301,8 @@ pub(crate) fn check_uuid(field: &str, value: &str) -> Result<String, Error> {
 impl Client {
     /// Starts building a client for the API at `base_url` (for example
     /// `https://api.motiondynamic.tech`) with the JWT `token` (without
-    /// `Bearer `). The token is kept in a [`SecretString`] and never shown.
-    pub fn builder(base_url: impl Into<String>, token: impl Into<SecretString>) -> ClientBuilder {
+    /// `Bearer `). The token is kept in a [`Secret`] and never shown.
+    pub fn builder(base_url: impl Into<String>, token: impl Into<Secret>) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.into(),
             token: token.into(),

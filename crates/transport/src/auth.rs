@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use crate::secret::Secret;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use motionkit_models::Endpoint;
@@ -42,13 +43,13 @@ impl Auth {
     pub fn session(
         endpoint: Endpoint,
         client_id: impl Into<String>,
-        client_secret: impl Into<SecretString>,
+        client_secret: impl Into<Secret>,
     ) -> Auth {
         Auth::Session(SessionAuth::new(endpoint, client_id, client_secret))
     }
 
     /// Bearer auth with `token` (without the `Bearer ` prefix).
-    pub fn bearer(token: impl Into<SecretString>) -> Auth {
+    pub fn bearer(token: impl Into<Secret>) -> Auth {
         Auth::Bearer(BearerAuth::new(token))
     }
 }
@@ -121,12 +122,12 @@ impl SessionAuth {
     pub fn new(
         endpoint: Endpoint,
         client_id: impl Into<String>,
-        client_secret: impl Into<SecretString>,
+        client_secret: impl Into<Secret>,
     ) -> Self {
         SessionAuth {
             endpoint,
             client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_secret: client_secret.into().into_inner(),
             cookie_name: DEEPMOTION_SESSION_COOKIE.to_owned(),
             refresh_skew: Duration::from_secs(60),
         }
@@ -175,9 +176,9 @@ pub struct BearerAuth {
 
 impl BearerAuth {
     /// See [`Auth::bearer`].
-    pub fn new(token: impl Into<SecretString>) -> Self {
+    pub fn new(token: impl Into<Secret>) -> Self {
         BearerAuth {
-            token: token.into(),
+            token: token.into().into_inner(),
         }
     }
 

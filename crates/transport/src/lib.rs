@@ -89,6 +89,7 @@ mod resumable;
 mod resume;
 mod retry;
 mod save;
+mod secret;
 mod session;
 pub mod settings;
 mod upload;
@@ -126,6 +127,7 @@ pub use response::Response;
 pub use resume::{SessionFn, SessionStatus, SessionUri};
 pub use retry::MAX_RETRY_AFTER;
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
+pub use secret::Secret;
 pub use settings::{Settings, SettingsError, SettingsErrorKind, SettingsInput};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
 

@@ -27,7 +27,7 @@
 //! A service is resolved only when asked for: a half-set or broken
 //! section of the other service never affects it. The file must be a
 //! regular file of at most [`MAX_CONFIG_FILE_BYTES`]. Secrets are held in
-//! [`SecretString`] and never printed: `Debug` is written by hand,
+//! [`Secret`] and never printed: `Debug` is written by hand,
 //! [`Setting::shown`] masks them, and a file that does not parse is
 //! reported with its line number and the parser's message only, never the
 //! offending text.
@@ -39,7 +39,7 @@ mod values;
 use std::fmt;
 use std::path::PathBuf;
 
-use secrecy::SecretString;
+use crate::secret::Secret;
 use serde::Deserialize;
 
 use file::{FileDeepMotion, FileMotionDynamic, one_line, parse, read_limited};
@@ -275,7 +275,7 @@ impl Settings {
             let from_env = std::env::var(env).is_ok_and(|v| v == value);
             return Setting {
                 key,
-                value: Some(SecretString::from(value)),
+                value: Some(Secret::new(value)),
                 source: if from_env {
                     Source::Env(env)
                 } else {
@@ -288,7 +288,7 @@ impl Settings {
             if let Some(value) = non_empty(table.get(file_key).and_then(|v| v.as_str())) {
                 return Setting {
                     key,
-                    value: Some(SecretString::from(value)),
+                    value: Some(Secret::new(value)),
                     source: Source::File(name),
                     secret,
                 };
@@ -318,7 +318,7 @@ impl Settings {
             false,
         );
         if url.value.is_none() {
-            url.value = Some(SecretString::from(default_deepmotion_url()));
+            url.value = Some(Secret::new(default_deepmotion_url()));
             url.source = Source::Default;
         }
         [
@@ -363,7 +363,7 @@ impl Settings {
             false,
         );
         if url.value.is_none() {
-            url.value = Some(SecretString::from(default_motiondynamic_url()));
+            url.value = Some(Secret::new(default_motiondynamic_url()));
             url.source = Source::Default;
         }
         [

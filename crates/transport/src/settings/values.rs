@@ -1,10 +1,10 @@
 //! Resolved values: each service's credentials and every setting with
-//! where it came from. Secrets are held in [`SecretString`]; `Debug` is
+//! where it came from. Secrets are held in [`Secret`]; `Debug` is
 //! written by hand to redact them, and [`Setting::shown`] masks them.
 
 use std::fmt;
 
-use secrecy::{ExposeSecret as _, SecretString};
+use crate::secret::Secret;
 
 /// DeepMotion's URL and credentials, resolved.
 #[derive(Clone)]
@@ -15,7 +15,7 @@ pub struct DeepMotionSettings {
     /// Client id.
     pub client_id: String,
     /// Client secret.
-    pub client_secret: SecretString,
+    pub client_secret: Secret,
 }
 
 impl fmt::Debug for DeepMotionSettings {
@@ -35,7 +35,7 @@ pub struct MotionDynamicSettings {
     /// Base URL.
     pub url: String,
     /// API token (JWT).
-    pub token: SecretString,
+    pub token: Secret,
 }
 
 impl fmt::Debug for MotionDynamicSettings {
@@ -83,7 +83,7 @@ pub struct Setting {
     /// `deepmotion.client_id` and so on.
     pub key: &'static str,
     /// The value, when set.
-    pub value: Option<SecretString>,
+    pub value: Option<Secret>,
     /// Where it came from.
     pub source: Source,
     /// True for secrets (masked by [`Setting::shown`]).
@@ -103,7 +103,7 @@ impl fmt::Debug for Setting {
 impl Setting {
     /// The value as it may be printed: secrets masked (see [`mask`]).
     pub fn shown(&self) -> Option<String> {
-        let value = self.value.as_ref()?.expose_secret();
+        let value = self.value.as_ref()?.expose();
         Some(if self.secret {
             mask(value)
         } else {
@@ -113,7 +113,7 @@ impl Setting {
 
     /// The value itself, secrets included (for the clients, never for display).
     pub(crate) fn text(&self) -> Option<String> {
-        self.value.as_ref().map(|v| v.expose_secret().to_owned())
+        self.value.as_ref().map(|v| v.expose().to_owned())
     }
 }
 
