@@ -500,16 +500,15 @@ async fn with_20_percent_injected_faults_every_job_completes_and_is_charged_once
     )
     .unwrap();
     let sandbox = sandbox(|args: &mut SandboxArgs| args.faults = Some(faults)).await;
-    let retry = RetryPolicy {
-        max_attempts: 10,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(200),
-        budget: RetryBudget {
-            capacity: 1000,
-            refill_per_second: 100.0,
-        },
-        ..RetryPolicy::default()
-    };
+    let retry = RetryPolicy::default()
+        .max_attempts(10)
+        .base_delay(Duration::from_millis(10))
+        .max_delay(Duration::from_millis(200))
+        .budget(
+            RetryBudget::default()
+                .capacity(1000)
+                .refill_per_second(100.0),
+        );
     let client = client_with(&sandbox, retry);
     let before = sandbox.deepmotion().credits();
     let inputs = tempfile::tempdir().unwrap();
@@ -558,10 +557,7 @@ async fn a_resumable_upload_survives_dropped_connections() {
         3 * 1024 * 1024 + 123,
     );
     std::fs::write(&video, &bytes).unwrap();
-    let options = UploadOptions {
-        chunk_size: 256 * 1024,
-        ..UploadOptions::default()
-    };
+    let options = UploadOptions::default().chunk_size(256 * 1024);
     let upload = client.upload(&video, &options).await.unwrap();
     assert_eq!(upload.size, bytes.len() as u64);
     assert!(
@@ -677,12 +673,12 @@ async fn a_lost_process_answer_that_cannot_be_looked_up_is_reported_as_maybe_cre
         .unwrap();
     let proxy = lossy_proxy(sandbox.deepmotion_url(), true).await;
     let through_proxy = Client::builder(proxy, "sandbox", "sandbox-secret".to_owned())
-        .retry(RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .base_delay(Duration::from_millis(10))
+                .max_delay(Duration::from_millis(20)),
+        )
         .build()
         .unwrap();
     let error = Process::new(&upload)
@@ -716,11 +712,11 @@ async fn a_lost_process_answer_that_cannot_be_looked_up_is_reported_as_maybe_cre
 async fn a_shared_watcher_polls_once_per_interval_for_many_independent_waiters() {
     let sandbox = sandbox(|args: &mut SandboxArgs| args.time_scale = 100.0).await;
     let client = client(&sandbox);
-    let watcher = client.watcher(WaitOptions {
-        first_interval: Duration::from_millis(100),
-        max_interval: Duration::from_millis(100),
-        ..WaitOptions::fast()
-    });
+    let watcher = client.watcher(
+        WaitOptions::fast()
+            .first_interval(Duration::from_millis(100))
+            .max_interval(Duration::from_millis(100)),
+    );
     let inputs = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let mut tasks = Vec::new();

@@ -12,31 +12,28 @@ use motionkit_transport::{
 };
 
 fn quick_timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(2),
-        attempt: Duration::from_secs(3),
-        total: Duration::from_secs(10),
-        transfer_stall: Duration::from_secs(1),
-        transfer_min_rate: Some(MinRate {
-            bytes_per_second: 1024,
-            window: Duration::from_secs(2),
-        }),
-        transfer_deadline: None,
-    }
+    Timeouts::default()
+        .connect(Duration::from_secs(2))
+        .attempt(Duration::from_secs(3))
+        .total(Duration::from_secs(10))
+        .transfer_stall(Duration::from_secs(1))
+        .transfer_min_rate(Some(
+            MinRate::default()
+                .bytes_per_second(1024)
+                .window(Duration::from_secs(2)),
+        ))
+        .transfer_deadline(None)
 }
 
 fn client(base: &str) -> Client {
     Client::builder(base, "client-id", "client-secret".to_owned())
         .timeouts(quick_timeouts())
-        .retry(RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
-        .limits(Limits {
-            response_bytes: 1024 * 1024,
-            ..Limits::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .base_delay(Duration::from_millis(10)),
+        )
+        .limits(Limits::default().response_bytes(1024 * 1024))
         .build()
         .unwrap()
 }
@@ -44,11 +41,11 @@ fn client(base: &str) -> Client {
 fn transport(base: &str) -> Transport {
     Transport::builder(base)
         .timeouts(quick_timeouts())
-        .retry(RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .base_delay(Duration::from_millis(10)),
+        )
         .build()
         .unwrap()
 }
@@ -189,11 +186,11 @@ async fn a_download_deadline_bounds_the_whole_transfer() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let transport = Transport::builder(&server.base)
-        .timeouts(Timeouts {
-            transfer_min_rate: None,
-            transfer_deadline: Some(Duration::from_millis(700)),
-            ..quick_timeouts()
-        })
+        .timeouts(
+            quick_timeouts()
+                .transfer_min_rate(None)
+                .transfer_deadline(Some(Duration::from_millis(700))),
+        )
         .build()
         .unwrap();
     let started = Instant::now();
@@ -246,10 +243,7 @@ async fn server_chosen_names_never_replace_files() {
     assert_eq!(std::fs::read(&saved[0]).unwrap(), b"bytes of /a.fbx");
     assert_eq!(std::fs::read(&saved[1]).unwrap(), b"bytes of /b.bvh");
     // Replacing needs an explicit choice.
-    let clobber = DownloadOptions {
-        on_existing: OnExisting::Replace,
-        ..DownloadOptions::default()
-    };
+    let clobber = DownloadOptions::default().on_existing(OnExisting::Replace);
     transport
         .download(&format!("{}/c.glb", server.base), dir.path(), &clobber)
         .await
@@ -445,10 +439,7 @@ async fn error_pages_are_cut_to_their_head() {
 fn motiondynamic(base: &str) -> motionkit_motiondynamic::Client {
     motionkit_motiondynamic::Client::builder(base, "header.payload.signature".to_owned())
         .timeouts(quick_timeouts())
-        .limits(Limits {
-            response_bytes: 1024 * 1024,
-            ..Limits::default()
-        })
+        .limits(Limits::default().response_bytes(1024 * 1024))
         .build()
         .unwrap()
 }
@@ -571,11 +562,11 @@ async fn a_hanging_login_is_shared_and_each_call_keeps_its_own_deadline() {
     })
     .await;
     let client = Client::builder(&server.base, "client-id", "client-secret".to_owned())
-        .timeouts(Timeouts {
-            attempt: Duration::from_secs(30),
-            total: Duration::from_secs(2),
-            ..quick_timeouts()
-        })
+        .timeouts(
+            quick_timeouts()
+                .attempt(Duration::from_secs(30))
+                .total(Duration::from_secs(2)),
+        )
         .build()
         .unwrap();
     let started = Instant::now();
@@ -625,11 +616,9 @@ async fn a_watcher_forgets_dropped_waiters_stops_at_shutdown_and_keeps_auth_erro
     }))
     .await;
     let polling = client(&server.base);
-    let options = WaitOptions {
-        first_interval: Duration::from_millis(50),
-        max_interval: Duration::from_millis(50),
-        ..WaitOptions::fast()
-    };
+    let options = WaitOptions::fast()
+        .first_interval(Duration::from_millis(50))
+        .max_interval(Duration::from_millis(50));
     let watcher = polling.watcher(options.clone());
     let kept = tokio::spawn({
         let watcher = watcher.clone();

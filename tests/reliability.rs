@@ -25,16 +25,15 @@ use motionkit_transport::{RetryBudget, RetryPolicy, Timeouts, UploadOptions};
 use motionkit_validation::{OutputFormat, ProcessParams};
 
 fn patient_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 12,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(200),
-        budget: RetryBudget {
-            capacity: 100_000,
-            refill_per_second: 10_000.0,
-        },
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .max_attempts(12)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(200))
+        .budget(
+            RetryBudget::default()
+                .capacity(100_000)
+                .refill_per_second(10_000.0),
+        )
 }
 
 fn client(sandbox: &Sandbox) -> Client {
@@ -44,10 +43,7 @@ fn client(sandbox: &Sandbox) -> Client {
         "sandbox-secret".to_owned(),
     )
     .retry(patient_retry())
-    .timeouts(Timeouts {
-        attempt: Duration::from_secs(5),
-        ..Timeouts::default()
-    })
+    .timeouts(Timeouts::default().attempt(Duration::from_secs(5)))
     .build()
     .unwrap()
 }
@@ -189,14 +185,7 @@ async fn dropped_upload_connections_cost_at_most_one_chunk_each() {
             .unwrap();
         let report = client
             .transport()
-            .upload_resumable(
-                &url,
-                &video,
-                &UploadOptions {
-                    chunk_size: chunk,
-                    ..UploadOptions::default()
-                },
-            )
+            .upload_resumable(&url, &video, &UploadOptions::default().chunk_size(chunk))
             .await
             .unwrap();
         assert_eq!(report.bytes, bytes.len() as u64);
@@ -238,11 +227,9 @@ async fn a_two_second_session_ttl_during_a_60_job_batch_fails_nothing() {
             .unwrap();
         rids.push(Process::new(&upload).send(&client).await.unwrap());
     }
-    let options = WaitOptions {
-        first_interval: Duration::from_millis(200),
-        max_interval: Duration::from_millis(500),
-        ..WaitOptions::default()
-    };
+    let options = WaitOptions::default()
+        .first_interval(Duration::from_millis(200))
+        .max_interval(Duration::from_millis(500));
     let outcomes = client.wait(&rids, &options, |_| {}).await.unwrap();
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
     let elapsed = started.elapsed().as_secs_f64();

@@ -28,10 +28,7 @@ fn client(sandbox: &Sandbox) -> Client {
 }
 
 fn options() -> UploadOptions {
-    UploadOptions {
-        chunk_size: CHUNK,
-        ..UploadOptions::default()
-    }
+    UploadOptions::default().chunk_size(CHUNK)
 }
 
 /// A valid MP4 of `size` bytes in `dir`.

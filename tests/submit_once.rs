@@ -20,16 +20,16 @@ use motionkit_validation::{OutputFormat, ProcessParams};
 /// A client of `base` that gives up on an attempt after one second.
 fn impatient(base: &str) -> Client {
     Client::builder(base, "sandbox", "sandbox-secret".to_owned())
-        .timeouts(Timeouts {
-            attempt: Duration::from_secs(1),
-            total: Duration::from_secs(10),
-            ..Timeouts::default()
-        })
-        .retry(RetryPolicy {
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-            ..RetryPolicy::default()
-        })
+        .timeouts(
+            Timeouts::default()
+                .attempt(Duration::from_secs(1))
+                .total(Duration::from_secs(10)),
+        )
+        .retry(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(10))
+                .max_delay(Duration::from_millis(50)),
+        )
         .build()
         .unwrap()
 }

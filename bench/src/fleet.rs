@@ -114,14 +114,12 @@ pub async fn run() -> Result<Section, String> {
 }
 
 async fn one_run(store: &str) -> Result<Outcome, String> {
-    let args = SandboxArgs {
-        deepmotion_port: 0,
-        motiondynamic_port: 0,
-        rate_limit: RATE,
-        rate_limit_block: BLOCK_SECS,
-        jwt_secret: SECRET.into(),
-        ..SandboxArgs::default()
-    };
+    let args = SandboxArgs::default()
+        .deepmotion_port(0)
+        .motiondynamic_port(0)
+        .rate_limit(RATE)
+        .rate_limit_block(BLOCK_SECS)
+        .jwt_secret(SECRET.into());
     let config = SandboxConfig::from_args(args).map_err(|e| e.to_string())?;
     let sandbox = Sandbox::start(config).await.map_err(|e| e.to_string())?;
     let result = workers(&sandbox, store).await;

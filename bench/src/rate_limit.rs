@@ -98,16 +98,14 @@ fn documented_request(host: &LocalHost) -> Result<GenerationRequest, String> {
 }
 
 async fn start_sandbox() -> Result<Sandbox, String> {
-    let args = SandboxArgs {
-        deepmotion_port: 0,
-        motiondynamic_port: 0,
-        rate_limit: RATE,
-        rate_limit_block: BLOCK_SECS,
-        jwt_secret: SECRET.into(),
+    let args = SandboxArgs::default()
+        .deepmotion_port(0)
+        .motiondynamic_port(0)
+        .rate_limit(RATE)
+        .rate_limit_block(BLOCK_SECS)
+        .jwt_secret(SECRET.into())
         // Renders take hours of real time: none finishes during the run.
-        time_scale: 0.001,
-        ..SandboxArgs::default()
-    };
+        .time_scale(0.001);
     let config = SandboxConfig::from_args(args).map_err(|e| e.to_string())?;
     Sandbox::start(config).await.map_err(|e| e.to_string())
 }

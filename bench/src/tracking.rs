@@ -57,12 +57,10 @@ fn epoch_ms() -> f64 {
 
 /// Benchmark 3.
 pub async fn run(plan: &Plan) -> Result<Section, String> {
-    let args = SandboxArgs {
-        deepmotion_port: 0,
-        motiondynamic_port: 0,
-        time_scale: TIME_SCALE,
-        ..SandboxArgs::default()
-    };
+    let args = SandboxArgs::default()
+        .deepmotion_port(0)
+        .motiondynamic_port(0)
+        .time_scale(TIME_SCALE);
     let config = SandboxConfig::from_args(args).map_err(|e| e.to_string())?;
     let sandbox = Sandbox::start(config).await.map_err(|e| e.to_string())?;
     let result = measure(&sandbox, plan).await;
@@ -144,12 +142,10 @@ async fn phase(
 
 /// `Client::wait` with the interval fixed at [`INTERVAL`] (default jitter).
 async fn batched(client: &Client, rids: &[String]) -> Result<HashMap<String, Instant>, String> {
-    let options = WaitOptions {
-        first_interval: INTERVAL,
-        max_interval: INTERVAL,
-        timeout: Duration::from_secs(600),
-        ..WaitOptions::default()
-    };
+    let options = WaitOptions::default()
+        .first_interval(INTERVAL)
+        .max_interval(INTERVAL)
+        .timeout(Duration::from_secs(600));
     let mut seen = HashMap::new();
     client
         .wait(rids, &options, |event| {

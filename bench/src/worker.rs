@@ -102,16 +102,11 @@ fn capped_transport(url: &str, capped: bool) -> Result<Transport, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("{e}"))?;
     let mut builder = Transport::builder(parsed.origin().ascii_serialization());
     if !capped {
-        let timeouts = motionkit_transport::Timeouts {
-            transfer_stall: std::time::Duration::from_secs(86_400),
-            transfer_min_rate: None,
-            transfer_deadline: None,
-            ..motionkit_transport::Timeouts::default()
-        };
-        let limits = motionkit_transport::Limits {
-            download_bytes: u64::MAX,
-            ..motionkit_transport::Limits::default()
-        };
+        let timeouts = motionkit_transport::Timeouts::default()
+            .transfer_stall(std::time::Duration::from_secs(86_400))
+            .transfer_min_rate(None)
+            .transfer_deadline(None);
+        let limits = motionkit_transport::Limits::default().download_bytes(u64::MAX);
         builder = builder.timeouts(timeouts).limits(limits);
     }
     builder.build().map_err(|e| e.to_string())
@@ -136,12 +131,11 @@ async fn download(url: &str, dir: &Path, capped: bool) -> Result<Done, String> {
     let transport = capped_transport(url, capped)?;
     let started = Instant::now();
     let (progress, last) = last_progress(started);
-    let options = DownloadOptions {
-        file_name: Some(DOWNLOAD_NAME.into()),
-        progress: Some(progress),
+    let options = DownloadOptions::default()
+        .file_name(Some(DOWNLOAD_NAME.into()))
+        .progress(Some(progress))
         // The benchmark saves the same name run after run.
-        on_existing: motionkit_transport::OnExisting::Replace,
-    };
+        .on_existing(motionkit_transport::OnExisting::Replace);
     let report = transport
         .download(url, dir, &options)
         .await

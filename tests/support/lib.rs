@@ -26,10 +26,7 @@ pub fn specs() -> PathBuf {
 /// Starts both emulators on free ports with a fast clock; `tune` adjusts
 /// the flags first.
 pub async fn sandbox(tune: impl FnOnce(&mut SandboxArgs)) -> Sandbox {
-    let mut args = SandboxArgs {
-        time_scale: 600.0,
-        ..SandboxArgs::default()
-    };
+    let mut args = SandboxArgs::default().time_scale(600.0);
     tune(&mut args);
     let config = SandboxConfig::from_args(args).expect("sandbox flags");
     Sandbox::start(config).await.expect("sandbox starts")

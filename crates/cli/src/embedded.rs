@@ -95,11 +95,9 @@ impl Lazy {
 }
 
 async fn start(data_dir: Option<PathBuf>) -> Result<Embedded, CliError> {
-    let args = SandboxArgs {
-        time_scale: TIME_SCALE,
-        data_dir,
-        ..SandboxArgs::default()
-    };
+    let args = SandboxArgs::default()
+        .time_scale(TIME_SCALE)
+        .data_dir(data_dir);
     let config = SandboxConfig::from_args(args.clone())
         .map_err(|e| CliError::permanent(format!("embedded sandbox: {e}")))?;
     let sandbox = Sandbox::start(config)

@@ -82,23 +82,21 @@ impl Default for LimitArgs {
 impl LimitArgs {
     /// The transport's timeouts with these flags applied.
     pub fn timeouts(&self) -> Timeouts {
-        Timeouts {
-            transfer_stall: self.idle_timeout,
-            transfer_min_rate: (self.min_rate > 0).then_some(MinRate {
-                bytes_per_second: self.min_rate,
-                window: self.min_rate_window,
-            }),
-            transfer_deadline: self.download_deadline,
-            ..Timeouts::default()
-        }
+        Timeouts::default()
+            .transfer_stall(self.idle_timeout)
+            .transfer_min_rate(
+                (self.min_rate > 0).then_some(
+                    MinRate::default()
+                        .bytes_per_second(self.min_rate)
+                        .window(self.min_rate_window),
+                ),
+            )
+            .transfer_deadline(self.download_deadline)
     }
 
     /// The transport's size limits with these flags applied.
     pub fn limits(&self) -> Limits {
-        Limits {
-            response_bytes: self.max_response_bytes,
-            ..Limits::default()
-        }
+        Limits::default().response_bytes(self.max_response_bytes)
     }
 }
 

@@ -17,10 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 async fn sandbox(tune: impl FnOnce(&mut SandboxArgs)) -> Sandbox {
-    let mut args = SandboxArgs {
-        time_scale: 60.0,
-        ..SandboxArgs::default()
-    };
+    let mut args = SandboxArgs::default().time_scale(60.0);
     tune(&mut args);
     Sandbox::start(SandboxConfig::from_args(args).unwrap())
         .await

@@ -12,11 +12,7 @@ const PROCESSES: usize = 12;
 /// cache folder of process `i`. Returns their outputs and the 429s the
 /// sandbox answered.
 async fn themes_at_once(cache: impl Fn(usize) -> std::path::PathBuf) -> (Vec<Output>, u64) {
-    let args = SandboxArgs {
-        rate_limit: 5,
-        rate_limit_block: 2.0,
-        ..SandboxArgs::default()
-    };
+    let args = SandboxArgs::default().rate_limit(5).rate_limit_block(2.0);
     let sandbox = Sandbox::start(SandboxConfig::from_args(args).unwrap())
         .await
         .unwrap();

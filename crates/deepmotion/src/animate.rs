@@ -334,11 +334,9 @@ pub async fn download_outputs(
     let mut saved = Vec::with_capacity(outputs.files.len());
     for (kind, url) in &outputs.files {
         let (kind, url) = (kind.clone(), url.as_str());
-        let mut options = DownloadOptions {
-            on_existing,
-            file_name: outputs.file_name(url),
-            ..DownloadOptions::default()
-        };
+        let mut options = DownloadOptions::default()
+            .on_existing(on_existing)
+            .file_name(outputs.file_name(url));
         if let Some(events) = events.clone() {
             let kind = kind.clone();
             options.progress = Some(Arc::new(move |progress| {

@@ -29,6 +29,7 @@ use crate::error::{Error, JobFailure};
 
 /// How to wait.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// First interval, and the interval after any job moved.
     pub first_interval: Duration,
@@ -42,6 +43,44 @@ pub struct WaitOptions {
     pub timeout: Duration,
     /// Consecutive temporary failures of the status call tolerated.
     pub max_consecutive_failures: u32,
+}
+
+impl WaitOptions {
+    /// Sets the `first_interval` field.
+    pub fn first_interval(mut self, first_interval: Duration) -> Self {
+        self.first_interval = first_interval;
+        self
+    }
+
+    /// Sets the `max_interval` field.
+    pub fn max_interval(mut self, max_interval: Duration) -> Self {
+        self.max_interval = max_interval;
+        self
+    }
+
+    /// Sets the `growth` field.
+    pub fn growth(mut self, growth: f64) -> Self {
+        self.growth = growth;
+        self
+    }
+
+    /// Sets the `jitter` field.
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Sets the `timeout` field.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the `max_consecutive_failures` field.
+    pub fn max_consecutive_failures(mut self, max_consecutive_failures: u32) -> Self {
+        self.max_consecutive_failures = max_consecutive_failures;
+        self
+    }
 }
 
 impl Default for WaitOptions {

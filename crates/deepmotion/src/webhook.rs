@@ -201,6 +201,26 @@ pub struct ReceiverLimits {
     pub queue: usize,
 }
 
+impl ReceiverLimits {
+    /// Sets the `max_body_bytes` field.
+    pub fn max_body_bytes(mut self, max_body_bytes: usize) -> Self {
+        self.max_body_bytes = max_body_bytes;
+        self
+    }
+
+    /// Sets the `max_in_flight` field.
+    pub fn max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight;
+        self
+    }
+
+    /// Sets the `queue` field.
+    pub fn queue(mut self, queue: usize) -> Self {
+        self.queue = queue;
+        self
+    }
+}
+
 #[cfg(feature = "axum")]
 impl Default for ReceiverLimits {
     fn default() -> Self {

@@ -61,6 +61,7 @@ pub fn default_rate_limit() -> RateLimit {
 
 /// How [`Client::wait`] waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// Longest wait. Default: the document's worst case, a render from a
     /// cold start (`GENERATION_COLD_START_FIRST_MAX_SECONDS`, 18 min), plus
@@ -73,6 +74,20 @@ pub struct WaitOptions {
     /// How often the generation is read back when no webhook can come.
     /// Default: `WEBHOOK_RETRY_INTERVAL_SECONDS` (5 s).
     pub poll_without_webhook: Duration,
+}
+
+impl WaitOptions {
+    /// Sets the `poll_with_webhook` field.
+    pub fn poll_with_webhook(mut self, poll_with_webhook: Duration) -> Self {
+        self.poll_with_webhook = poll_with_webhook;
+        self
+    }
+
+    /// Sets the `poll_without_webhook` field.
+    pub fn poll_without_webhook(mut self, poll_without_webhook: Duration) -> Self {
+        self.poll_without_webhook = poll_without_webhook;
+        self
+    }
 }
 
 impl Default for WaitOptions {

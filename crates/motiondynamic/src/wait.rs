@@ -307,10 +307,8 @@ impl Client {
     /// the file appears only when complete. Broken transfers resume with
     /// `Range`. No credentials are sent to the video URL.
     pub async fn download(&self, video: &Video, dir: &Path) -> Result<DownloadReport, Error> {
-        let options = DownloadOptions {
-            file_name: video.generation_id.as_ref().map(|id| format!("{id}.mp4")),
-            ..DownloadOptions::default()
-        };
+        let options = DownloadOptions::default()
+            .file_name(video.generation_id.as_ref().map(|id| format!("{id}.mp4")));
         self.download_with(video, dir, &options).await
     }
 

@@ -9,6 +9,7 @@ use crate::faults::Faults;
 /// flags with the `clap` feature).
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "clap", derive(clap::Args))]
+#[non_exhaustive]
 pub struct SandboxArgs {
     /// Address to listen on.
     #[cfg_attr(feature = "clap", arg(long, default_value = "127.0.0.1"))]
@@ -62,6 +63,92 @@ pub struct SandboxArgs {
     /// `Prefer: return=representation` and to every read of generations).
     #[cfg_attr(feature = "clap", arg(long, value_enum, default_value_t = PostgrestMode::Representation))]
     pub postgrest_mode: PostgrestMode,
+}
+
+impl SandboxArgs {
+    /// Sets the `host` field.
+    pub fn host(mut self, host: String) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Sets the `deepmotion_port` field.
+    pub fn deepmotion_port(mut self, deepmotion_port: u16) -> Self {
+        self.deepmotion_port = deepmotion_port;
+        self
+    }
+
+    /// Sets the `motiondynamic_port` field.
+    pub fn motiondynamic_port(mut self, motiondynamic_port: u16) -> Self {
+        self.motiondynamic_port = motiondynamic_port;
+        self
+    }
+
+    /// Sets the `client_id` field.
+    pub fn client_id(mut self, client_id: String) -> Self {
+        self.client_id = client_id;
+        self
+    }
+
+    /// Sets the `client_secret` field.
+    pub fn client_secret(mut self, client_secret: String) -> Self {
+        self.client_secret = client_secret;
+        self
+    }
+
+    /// Sets the `time_scale` field.
+    pub fn time_scale(mut self, time_scale: f64) -> Self {
+        self.time_scale = time_scale;
+        self
+    }
+
+    /// Sets the `data_dir` field.
+    pub fn data_dir(mut self, data_dir: Option<PathBuf>) -> Self {
+        self.data_dir = data_dir;
+        self
+    }
+
+    /// Sets the `faults` field.
+    pub fn faults(mut self, faults: Option<PathBuf>) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Sets the `jwt_secret` field.
+    pub fn jwt_secret(mut self, jwt_secret: String) -> Self {
+        self.jwt_secret = jwt_secret;
+        self
+    }
+
+    /// Sets the `cold_start` field.
+    pub fn cold_start(mut self, cold_start: bool) -> Self {
+        self.cold_start = cold_start;
+        self
+    }
+
+    /// Sets the `rate_limit` field.
+    pub fn rate_limit(mut self, rate_limit: u32) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Sets the `rate_limit_block` field.
+    pub fn rate_limit_block(mut self, rate_limit_block: f64) -> Self {
+        self.rate_limit_block = rate_limit_block;
+        self
+    }
+
+    /// Sets the `max_uri_bytes` field.
+    pub fn max_uri_bytes(mut self, max_uri_bytes: usize) -> Self {
+        self.max_uri_bytes = max_uri_bytes;
+        self
+    }
+
+    /// Sets the `postgrest_mode` field.
+    pub fn postgrest_mode(mut self, postgrest_mode: PostgrestMode) -> Self {
+        self.postgrest_mode = postgrest_mode;
+        self
+    }
 }
 
 /// How the MotionDynamic emulator's PostgREST treats the token's role.

@@ -10,10 +10,8 @@
 //! # async fn demo() -> Result<(), motionkit_sandbox::SandboxError> {
 //! use motionkit_sandbox::{Sandbox, SandboxArgs, SandboxConfig};
 //!
-//! let args = SandboxArgs {
-//!     time_scale: 60.0, // a simulated minute per real second
-//!     ..SandboxArgs::default()
-//! };
+//! // A simulated minute per real second.
+//! let args = SandboxArgs::default().time_scale(60.0);
 //! let sandbox = Sandbox::start(SandboxConfig::from_args(args)?).await?;
 //!
 //! // DeepMotion: Basic credentials `sandbox:sandbox-secret` by default.

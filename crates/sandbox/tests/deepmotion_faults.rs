@@ -27,11 +27,7 @@ async fn the_faults_file_drives_errors_resets_and_rate_limits() {
             }
         }),
     );
-    let sandbox = start(SandboxArgs {
-        faults: Some(faults),
-        ..fast_args()
-    })
-    .await;
+    let sandbox = start(fast_args().faults(Some(faults))).await;
     let dm = login(&sandbox.deepmotion_url()).await;
 
     // [default] hits every idempotent endpoint without its own entry.
@@ -73,11 +69,7 @@ async fn the_faults_file_drives_errors_resets_and_rate_limits() {
 async fn named_non_idempotent_endpoints_fail_too() {
     let dir = tempfile::tempdir().unwrap();
     let faults = faults_file(&dir, json!({"endpoints": {"process": {"error_rate": 1.0}}}));
-    let sandbox = start(SandboxArgs {
-        faults: Some(faults),
-        ..fast_args()
-    })
-    .await;
+    let sandbox = start(fast_args().faults(Some(faults))).await;
     let dm = login(&sandbox.deepmotion_url()).await;
     let url = dm.upload_single("walk.mp4", fixture("walk.mp4")).await;
     let r = dm
@@ -185,11 +177,7 @@ async fn cut_uploads_and_downloads_can_be_resumed() {
         &dir,
         json!({"seed": 11, "upload_drop_rate": 0.5, "download_drop_rate": 0.5}),
     );
-    let sandbox = start(SandboxArgs {
-        faults: Some(faults),
-        ..fast_args()
-    })
-    .await;
+    let sandbox = start(fast_args().faults(Some(faults))).await;
     let dm = login(&sandbox.deepmotion_url()).await;
     let bytes = padded_mp4(&fixture("walk.mp4"), 1_500_000);
     // Each upload is 6 chunks; with a 0.5 drop rate a cut comes soon.
@@ -247,12 +235,7 @@ async fn retry_statuses_and_short_sessions() {
         &dir,
         json!({"seed": 5, "retry_status_rate": 1.0, "session_ttl_secs": 2.0}),
     );
-    let sandbox = start(SandboxArgs {
-        faults: Some(faults),
-        time_scale: 1.0,
-        ..SandboxArgs::default()
-    })
-    .await;
+    let sandbox = start(SandboxArgs::default().faults(Some(faults)).time_scale(1.0)).await;
     let dm = login(&sandbox.deepmotion_url()).await;
     let url = dm.upload_single("walk.mp4", fixture("walk.mp4")).await;
     let rid = dm.process(&url, &[]).await;
@@ -273,11 +256,7 @@ async fn retry_statuses_and_short_sessions() {
 async fn uploads_are_counted_paced_and_their_sessions_can_be_expired() {
     let dir = tempfile::tempdir().unwrap();
     let faults = faults_file(&dir, json!({"upload_bytes_per_sec": 2_000_000}));
-    let sandbox = start(SandboxArgs {
-        faults: Some(faults),
-        ..fast_args()
-    })
-    .await;
+    let sandbox = start(fast_args().faults(Some(faults))).await;
     let counters = sandbox.deepmotion();
     let dm = login(&sandbox.deepmotion_url()).await;
     let total = 1_000_000;

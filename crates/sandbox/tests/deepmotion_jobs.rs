@@ -169,11 +169,7 @@ async fn credits_drop_per_job_and_reruns_charge_again() {
 #[tokio::test]
 async fn running_jobs_show_progress_and_unknown_ids_are_left_out() {
     // Real time: a 2-second video takes 28 s, so the job stays in PROGRESS.
-    let sandbox = start(SandboxArgs {
-        time_scale: 1.0,
-        ..SandboxArgs::default()
-    })
-    .await;
+    let sandbox = start(SandboxArgs::default().time_scale(1.0)).await;
     let dm = login(&sandbox.deepmotion_url()).await;
     let url = dm.upload_single("walk.mp4", fixture("walk.mp4")).await;
     let rid = dm.process(&url, &[]).await;

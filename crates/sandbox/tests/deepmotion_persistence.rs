@@ -13,10 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn a_restarted_sandbox_keeps_its_state() {
     let dir = tempfile::tempdir().unwrap();
-    let args = SandboxArgs {
-        data_dir: Some(dir.path().to_owned()),
-        ..fast_args()
-    };
+    let args = fast_args().data_dir(Some(dir.path().to_owned()));
 
     let first = start(args.clone()).await;
     let dm = login(&first.deepmotion_url()).await;
@@ -99,11 +96,9 @@ async fn a_restarted_sandbox_keeps_its_state() {
 async fn jobs_keep_running_on_the_clock_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     // 28 simulated seconds at ×20: the job ends 1.4 s after submission.
-    let args = SandboxArgs {
-        data_dir: Some(dir.path().to_owned()),
-        time_scale: 20.0,
-        ..SandboxArgs::default()
-    };
+    let args = SandboxArgs::default()
+        .data_dir(Some(dir.path().to_owned()))
+        .time_scale(20.0);
     let first = start(args.clone()).await;
     let dm = login(&first.deepmotion_url()).await;
     let url = dm.upload_single("walk.mp4", fixture("walk.mp4")).await;

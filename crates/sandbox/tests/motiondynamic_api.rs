@@ -23,12 +23,10 @@ fn example(name: &str) -> Value {
 }
 
 async fn start(tune: impl FnOnce(&mut SandboxArgs)) -> Sandbox {
-    let mut args = SandboxArgs {
-        time_scale: 600.0,
-        jwt_secret: SECRET.into(),
-        rate_limit: 1000,
-        ..SandboxArgs::default()
-    };
+    let mut args = SandboxArgs::default()
+        .time_scale(600.0)
+        .jwt_secret(SECRET.into())
+        .rate_limit(1000);
     tune(&mut args);
     Sandbox::start(SandboxConfig::from_args(args).unwrap())
         .await

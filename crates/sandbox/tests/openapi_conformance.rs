@@ -8,11 +8,9 @@ use serde_json::{Value, json};
 const SECRET: &str = "test-secret";
 
 async fn start() -> Sandbox {
-    let args = SandboxArgs {
-        jwt_secret: SECRET.into(),
-        rate_limit: 1000,
-        ..SandboxArgs::default()
-    };
+    let args = SandboxArgs::default()
+        .jwt_secret(SECRET.into())
+        .rate_limit(1000);
     Sandbox::start(SandboxConfig::from_args(args).unwrap())
         .await
         .unwrap()

@@ -17,6 +17,7 @@ use crate::limits::MinRate;
 /// Every duration is added with overflow checks: `Duration::MAX` means
 /// "practically never".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Opening a TCP connection, TLS handshake included.
     pub connect: Duration,
@@ -37,6 +38,44 @@ pub struct Timeouts {
     pub transfer_deadline: Option<Duration>,
 }
 
+impl Timeouts {
+    /// Sets the `connect` field.
+    pub fn connect(mut self, connect: Duration) -> Self {
+        self.connect = connect;
+        self
+    }
+
+    /// Sets the `attempt` field.
+    pub fn attempt(mut self, attempt: Duration) -> Self {
+        self.attempt = attempt;
+        self
+    }
+
+    /// Sets the `total` field.
+    pub fn total(mut self, total: Duration) -> Self {
+        self.total = total;
+        self
+    }
+
+    /// Sets the `transfer_stall` field.
+    pub fn transfer_stall(mut self, transfer_stall: Duration) -> Self {
+        self.transfer_stall = transfer_stall;
+        self
+    }
+
+    /// Sets the `transfer_min_rate` field.
+    pub fn transfer_min_rate(mut self, transfer_min_rate: Option<MinRate>) -> Self {
+        self.transfer_min_rate = transfer_min_rate;
+        self
+    }
+
+    /// Sets the `transfer_deadline` field.
+    pub fn transfer_deadline(mut self, transfer_deadline: Option<Duration>) -> Self {
+        self.transfer_deadline = transfer_deadline;
+        self
+    }
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
@@ -55,6 +94,7 @@ impl Default for Timeouts {
 /// Only idempotent requests are retried, and only after transient failures
 /// (see [`status_verdict`](crate::status_verdict)).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts per call, the first one included. `1` disables retries.
     pub max_attempts: u32,
@@ -67,6 +107,38 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
     /// Retry budget shared by every clone of the transport.
     pub budget: RetryBudget,
+}
+
+impl RetryPolicy {
+    /// Sets the `max_attempts` field.
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Sets the `base_delay` field.
+    pub fn base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// Sets the `max_delay` field.
+    pub fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Sets the `max_retry_after` field.
+    pub fn max_retry_after(mut self, max_retry_after: Duration) -> Self {
+        self.max_retry_after = max_retry_after;
+        self
+    }
+
+    /// Sets the `budget` field.
+    pub fn budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = budget;
+        self
+    }
 }
 
 impl Default for RetryPolicy {
@@ -96,11 +168,26 @@ impl RetryPolicy {
 /// clients stop retrying once the bucket is empty instead of multiplying
 /// the load on the server.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryBudget {
     /// Most retries that can happen in a burst.
     pub capacity: u32,
     /// Retries regained per second.
     pub refill_per_second: f64,
+}
+
+impl RetryBudget {
+    /// Sets the `capacity` field.
+    pub fn capacity(mut self, capacity: u32) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Sets the `refill_per_second` field.
+    pub fn refill_per_second(mut self, refill_per_second: f64) -> Self {
+        self.refill_per_second = refill_per_second;
+        self
+    }
 }
 
 impl Default for RetryBudget {
@@ -115,6 +202,7 @@ impl Default for RetryBudget {
 /// Client-side rate limit (GCRA) and the pause after a 429, both shared by
 /// every clone of the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Sustained rate; `None` sends as fast as callers ask.
     pub requests_per_second: Option<NonZeroU32>,
@@ -128,6 +216,14 @@ pub struct RateLimit {
     /// document states no block length; this is our bound);
     /// [`RateLimit::motiondynamic`] uses the documented one minute.
     pub max_pause: Duration,
+}
+
+impl RateLimit {
+    /// Sets the `requests_per_second` field.
+    pub fn requests_per_second(mut self, requests_per_second: Option<NonZeroU32>) -> Self {
+        self.requests_per_second = requests_per_second;
+        self
+    }
 }
 
 impl Default for RateLimit {

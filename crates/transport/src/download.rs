@@ -39,6 +39,7 @@ const WRITE_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// How to download.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct DownloadOptions {
     /// File name to save under (sanitised). When `None`: the server's
     /// `Content-Disposition`, then the URL's last path segment, then
@@ -49,6 +50,26 @@ pub struct DownloadOptions {
     /// What to do when the final name is taken (default: keep both, with a
     /// `-2`, `-3`, ... suffix on the new file).
     pub on_existing: OnExisting,
+}
+
+impl DownloadOptions {
+    /// Sets the `file_name` field.
+    pub fn file_name(mut self, file_name: Option<String>) -> Self {
+        self.file_name = file_name;
+        self
+    }
+
+    /// Sets the `progress` field.
+    pub fn progress(mut self, progress: Option<ProgressFn>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Sets the `on_existing` field.
+    pub fn on_existing(mut self, on_existing: OnExisting) -> Self {
+        self.on_existing = on_existing;
+        self
+    }
 }
 
 impl fmt::Debug for DownloadOptions {

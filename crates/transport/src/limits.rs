@@ -9,6 +9,7 @@ use std::time::Duration;
 
 /// Size limits on what the client reads from servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest success body of an API call read into memory (default
     /// 16 MiB). A larger answer ends the call with
@@ -21,6 +22,26 @@ pub struct Limits {
     /// announced or received size ends it with
     /// [`Error::TooLarge`](crate::Error::TooLarge).
     pub download_bytes: u64,
+}
+
+impl Limits {
+    /// Sets the `response_bytes` field.
+    pub fn response_bytes(mut self, response_bytes: u64) -> Self {
+        self.response_bytes = response_bytes;
+        self
+    }
+
+    /// Sets the `error_body_bytes` field.
+    pub fn error_body_bytes(mut self, error_body_bytes: u64) -> Self {
+        self.error_body_bytes = error_body_bytes;
+        self
+    }
+
+    /// Sets the `download_bytes` field.
+    pub fn download_bytes(mut self, download_bytes: u64) -> Self {
+        self.download_bytes = download_bytes;
+        self
+    }
 }
 
 impl Default for Limits {
@@ -37,11 +58,26 @@ impl Default for Limits {
 /// `--speed-limit`/`--speed-time`: fewer than `bytes_per_second` on
 /// average over `window` ends the attempt as a timeout (temporary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MinRate {
     /// Average rate below which the transfer is abandoned.
     pub bytes_per_second: u64,
     /// How long the rate may stay below the limit.
     pub window: Duration,
+}
+
+impl MinRate {
+    /// Sets the `bytes_per_second` field.
+    pub fn bytes_per_second(mut self, bytes_per_second: u64) -> Self {
+        self.bytes_per_second = bytes_per_second;
+        self
+    }
+
+    /// Sets the `window` field.
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
 }
 
 impl Default for MinRate {

@@ -71,6 +71,7 @@ impl SendBudget {
 
 /// How to upload.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct UploadOptions {
     /// `Content-Type` of the object; must match what the URL was signed
     /// for, if it was signed with one.
@@ -92,6 +93,44 @@ pub struct UploadOptions {
     /// before its first byte is sent, so that it can be saved and given
     /// back as [`UploadOptions::resume`] after an interruption.
     pub on_session: Option<SessionFn>,
+}
+
+impl UploadOptions {
+    /// Sets the `content_type` field.
+    pub fn content_type(mut self, content_type: Option<String>) -> Self {
+        self.content_type = content_type;
+        self
+    }
+
+    /// Sets the `chunk_size` field.
+    pub fn chunk_size(mut self, chunk_size: u64) -> Self {
+        self.chunk_size = chunk_size;
+        self
+    }
+
+    /// Sets the `max_sessions` field.
+    pub fn max_sessions(mut self, max_sessions: u32) -> Self {
+        self.max_sessions = max_sessions;
+        self
+    }
+
+    /// Sets the `progress` field.
+    pub fn progress(mut self, progress: Option<ProgressFn>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Sets the `resume` field.
+    pub fn resume(mut self, resume: Option<SessionUri>) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    /// Sets the `on_session` field.
+    pub fn on_session(mut self, on_session: Option<SessionFn>) -> Self {
+        self.on_session = on_session;
+        self
+    }
 }
 
 impl Default for UploadOptions {

@@ -197,10 +197,7 @@ fn secrets_never_reach_debug_display_errors_or_logs() {
         // that keeps failing.
         let session = SessionUri::new(format!("{base}/session?upload_id={UPLOAD_ID}"));
         errors.push(bearer.upload_status(&session, 300_000).await.unwrap_err());
-        let resuming = UploadOptions {
-            resume: Some(session.clone()),
-            ..UploadOptions::default()
-        };
+        let resuming = UploadOptions::default().resume(Some(session.clone()));
         errors.push(
             bearer
                 .upload_resumable(&signed, file.path(), &resuming)

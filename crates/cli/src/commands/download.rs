@@ -118,11 +118,9 @@ pub async fn save_outputs(
             });
             continue;
         }
-        let mut options = DownloadOptions {
-            on_existing: policy.on_existing,
-            file_name: outputs.file_name(&url),
-            ..DownloadOptions::default()
-        };
+        let mut options = DownloadOptions::default()
+            .on_existing(policy.on_existing)
+            .file_name(outputs.file_name(&url));
         if let Some(name) = options.file_name.clone().or_else(|| url_file_name(&url)) {
             let target = dir.join(&name);
             if policy.protect.iter().any(|p| same_file(p, &target)) {

@@ -442,11 +442,11 @@ async fn run_generation(
             .await
             .map_err(|e| io_error(format!("creating {}", args.out.display()), e))?;
         let bar_for_download = bar.clone();
-        let download = DownloadOptions {
-            file_name: video.generation_id.as_ref().map(|id| format!("{id}.mp4")),
-            progress: Some(Arc::new(move |p| bar_for_download.bytes("get mp4", p))),
-            ..DownloadOptions::default()
-        };
+        let download = DownloadOptions::default()
+            .file_name(video.generation_id.as_ref().map(|id| format!("{id}.mp4")))
+            .progress(Some(Arc::new(move |p| {
+                bar_for_download.bytes("get mp4", p)
+            })));
         let report = md
             .client
             .download_with(&video, &args.out, &download)

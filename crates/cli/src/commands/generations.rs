@@ -163,15 +163,14 @@ async fn save(
         .map_err(|e| io_error(format!("creating {}", out.display()), e))?;
     let bar = ctx.bars.item(&output.generation_id);
     let progress_bar = bar.clone();
-    let options = DownloadOptions {
-        file_name: Some(format!("{}.mp4", output.generation_id)),
-        progress: Some(Arc::new(move |p| progress_bar.bytes("get mp4", p))),
-        on_existing: if clobber {
+    let options = DownloadOptions::default()
+        .file_name(Some(format!("{}.mp4", output.generation_id)))
+        .progress(Some(Arc::new(move |p| progress_bar.bytes("get mp4", p))))
+        .on_existing(if clobber {
             OnExisting::Replace
         } else {
             OnExisting::Fail
-        },
-    };
+        });
     let result = md.client.download_with(video, out, &options).await;
     if let Ok(report) = &result {
         bar.transferred("get mp4", report.bytes);

@@ -276,10 +276,8 @@ pub async fn credits(ctx: &Ctx) -> Result<(), CliError> {
 /// Uploads a local file with a progress bar.
 pub async fn upload_file(client: &Client, path: &Path, bar: &ItemBar) -> Result<Upload, CliError> {
     let bar_for_upload = bar.clone();
-    let options = UploadOptions {
-        progress: Some(Arc::new(move |p| bar_for_upload.bytes("upload", p))),
-        ..UploadOptions::default()
-    };
+    let options = UploadOptions::default()
+        .progress(Some(Arc::new(move |p| bar_for_upload.bytes("upload", p))));
     Ok(client.upload(path, &options).await?)
 }
 

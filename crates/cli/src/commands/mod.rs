@@ -244,12 +244,10 @@ impl Ctx {
                     }
                 };
                 let wait = if is_loopback(&url) {
-                    WaitOptions {
-                        first_interval: Duration::from_millis(100),
-                        max_interval: Duration::from_millis(500),
-                        timeout: Duration::from_secs(3600),
-                        ..WaitOptions::default()
-                    }
+                    WaitOptions::default()
+                        .first_interval(Duration::from_millis(100))
+                        .max_interval(Duration::from_millis(500))
+                        .timeout(Duration::from_secs(3600))
                 } else {
                     WaitOptions::default()
                 };

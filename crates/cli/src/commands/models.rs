@@ -54,12 +54,9 @@ pub async fn run(ctx: &Ctx, command: ModelsCommand) -> Result<(), CliError> {
             );
             let bar = ctx.bars.item(&label);
             let bar_for_upload = bar.clone();
-            let options = UploadOptions {
-                progress: Some(std::sync::Arc::new(move |p| {
-                    bar_for_upload.bytes("upload", p)
-                })),
-                ..UploadOptions::default()
-            };
+            let options = UploadOptions::default().progress(Some(std::sync::Arc::new(move |p| {
+                bar_for_upload.bytes("upload", p)
+            })));
             let uploaded = client.upload_model(&file, thumb.as_deref(), &options).await;
             bar.finish(if uploaded.is_ok() {
                 "uploaded"
@@ -100,12 +97,10 @@ pub async fn run(ctx: &Ctx, command: ModelsCommand) -> Result<(), CliError> {
             if let Some(thumb) = &thumb {
                 let bar = ctx.bars.item(&id);
                 let bar_for_upload = bar.clone();
-                let options = UploadOptions {
-                    progress: Some(std::sync::Arc::new(move |p| {
+                let options =
+                    UploadOptions::default().progress(Some(std::sync::Arc::new(move |p| {
                         bar_for_upload.bytes("upload thumbnail", p)
-                    })),
-                    ..UploadOptions::default()
-                };
+                    })));
                 let uploaded = client.upload_model_thumbnail(thumb, &options).await;
                 bar.finish(if uploaded.is_ok() {
                     "uploaded"

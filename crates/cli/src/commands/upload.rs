@@ -86,10 +86,8 @@ pub async fn upload_resuming(
     warnings: &Warnings,
 ) -> Result<Upload, CliError> {
     let progress_bar = bar.clone();
-    let options = UploadOptions {
-        progress: Some(Arc::new(move |p| progress_bar.bytes("upload", p))),
-        ..UploadOptions::default()
-    };
+    let options =
+        UploadOptions::default().progress(Some(Arc::new(move |p| progress_bar.bytes("upload", p))));
     let (state, key, warnings) = (
         resumable.state.clone(),
         resumable.key.to_owned(),

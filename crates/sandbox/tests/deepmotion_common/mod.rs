@@ -16,10 +16,7 @@ pub const CLIENT_SECRET: &str = "sandbox-secret";
 /// Arguments with a fast clock: a 2-second video takes 28 simulated
 /// seconds, 14 ms here.
 pub fn fast_args() -> SandboxArgs {
-    SandboxArgs {
-        time_scale: 2000.0,
-        ..SandboxArgs::default()
-    }
+    SandboxArgs::default().time_scale(2000.0)
 }
 
 pub async fn start(args: SandboxArgs) -> Sandbox {

@@ -209,25 +209,19 @@ pub const POST_IDEMPOTENT: Endpoint = endpoint(
 
 /// Quick retries for tests.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(5),
-        budget: RetryBudget {
-            capacity: 1000,
-            refill_per_second: 0.0,
-        },
-    }
+    RetryPolicy::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20))
+        .max_retry_after(Duration::from_secs(5))
+        .budget(RetryBudget::default().capacity(1000).refill_per_second(0.0))
 }
 
 /// Short timeouts for tests.
 pub fn fast_timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(2),
-        attempt: Duration::from_millis(400),
-        total: Duration::from_secs(10),
-        transfer_stall: Duration::from_secs(2),
-        ..Timeouts::default()
-    }
+    Timeouts::default()
+        .connect(Duration::from_secs(2))
+        .attempt(Duration::from_millis(400))
+        .total(Duration::from_secs(10))
+        .transfer_stall(Duration::from_secs(2))
 }

@@ -129,10 +129,7 @@ fn entries(dir: &Path) -> Vec<String> {
 async fn a_cut_download_leaves_nothing_behind() {
     let (url, files) = file_server(Mode::CutAlways).await;
     let dir = tempfile::tempdir().unwrap();
-    let options = DownloadOptions {
-        file_name: Some("anim.fbx".into()),
-        ..DownloadOptions::default()
-    };
+    let options = DownloadOptions::default().file_name(Some("anim.fbx".into()));
     let error = transport()
         .download(&url, dir.path(), &options)
         .await
@@ -156,11 +153,9 @@ async fn a_cut_download_resumes_with_range() {
     let dir = tempfile::tempdir().unwrap();
     let last = Arc::new(Mutex::new(None::<Progress>));
     let sink = last.clone();
-    let options = DownloadOptions {
-        file_name: None,
-        progress: Some(Arc::new(move |p| *sink.lock().unwrap() = Some(p))),
-        ..DownloadOptions::default()
-    };
+    let options = DownloadOptions::default()
+        .file_name(None)
+        .progress(Some(Arc::new(move |p| *sink.lock().unwrap() = Some(p))));
     let report = transport()
         .download(&url, dir.path(), &options)
         .await
@@ -268,10 +263,7 @@ async fn a_missing_file_is_an_http_error_and_writes_nothing() {
 async fn an_unusable_name_is_rejected_before_sending() {
     let (url, files) = file_server(Mode::HostileName).await;
     let dir = tempfile::tempdir().unwrap();
-    let options = DownloadOptions {
-        file_name: Some("../..".into()),
-        ..DownloadOptions::default()
-    };
+    let options = DownloadOptions::default().file_name(Some("../..".into()));
     let error = transport()
         .download(&url, dir.path(), &options)
         .await

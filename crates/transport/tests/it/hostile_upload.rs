@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
-use motionkit_transport::{Error, RESUMABLE_CHUNK_ALIGN, RetryPolicy, Transport, UploadOptions};
+use motionkit_transport::{Error, RESUMABLE_CHUNK_ALIGN, Transport, UploadOptions};
 
 use crate::common::*;
 
@@ -118,18 +118,12 @@ fn file_of(len: u64) -> tempfile::NamedTempFile {
 async fn upload(lie: Lie, len: u64, chunk: u64) -> (Result<(), Error>, Arc<Storage>, Duration) {
     let (base, storage) = lying_storage(lie).await;
     let transport = Transport::builder(&base)
-        .retry(RetryPolicy {
-            max_attempts: 6,
-            ..fast_retry()
-        })
+        .retry(fast_retry().max_attempts(6))
         .timeouts(fast_timeouts())
         .build()
         .unwrap();
     let file = file_of(len);
-    let options = UploadOptions {
-        chunk_size: chunk,
-        ..UploadOptions::default()
-    };
+    let options = UploadOptions::default().chunk_size(chunk);
     let started = Instant::now();
     let result = transport
         .upload_resumable(&format!("{base}/o?sig=S"), file.path(), &options)

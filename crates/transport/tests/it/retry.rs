@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use motionkit_transport::{Body, Error, RetryBudget, RetryPolicy, Sent, Transport};
+use motionkit_transport::{Body, Error, RetryBudget, Sent, Transport};
 
 use crate::common::*;
 
@@ -189,14 +189,11 @@ async fn retry_after_beyond_the_cap_ends_the_call() {
 async fn the_retry_budget_runs_out_across_clones() {
     let server = scripted(vec![status(503)]).await;
     let transport = Transport::builder(&server.base)
-        .retry(RetryPolicy {
-            max_attempts: 5,
-            budget: RetryBudget {
-                capacity: 3,
-                refill_per_second: 0.0,
-            },
-            ..fast_retry()
-        })
+        .retry(
+            fast_retry()
+                .max_attempts(5)
+                .budget(RetryBudget::default().capacity(3).refill_per_second(0.0)),
+        )
         .timeouts(fast_timeouts())
         .build()
         .unwrap();
@@ -218,10 +215,7 @@ async fn the_total_deadline_bounds_all_attempts() {
     timeouts.attempt = Duration::from_millis(200);
     timeouts.total = Duration::from_millis(500);
     let transport = Transport::builder(&server.base)
-        .retry(RetryPolicy {
-            max_attempts: 100,
-            ..fast_retry()
-        })
+        .retry(fast_retry().max_attempts(100))
         .timeouts(timeouts)
         .build()
         .unwrap();

@@ -243,21 +243,16 @@ fn test_file(len: u64) -> tempfile::NamedTempFile {
 fn storage_transport(base: &str) -> Transport {
     Transport::builder(base)
         .auth(Auth::bearer("eyJ.jwt-not-for-storage.sig".to_owned()))
-        .retry(RetryPolicy {
-            max_attempts: 6,
-            ..fast_retry()
-        })
+        .retry(fast_retry().max_attempts(6))
         .timeouts(fast_timeouts())
         .build()
         .unwrap()
 }
 
 fn options(chunk_size: u64) -> UploadOptions {
-    UploadOptions {
-        content_type: Some("video/mp4".into()),
-        chunk_size,
-        ..UploadOptions::default()
-    }
+    UploadOptions::default()
+        .content_type(Some("video/mp4".into()))
+        .chunk_size(chunk_size)
 }
 
 async fn upload_with(storage: Arc<Storage>, len: u64, chunk: u64) -> Result<(), Error> {
@@ -395,11 +390,9 @@ async fn a_single_put_streams_the_file_without_credentials() {
     let file = test_file(len);
     let last_progress = Arc::new(Mutex::new(None::<Progress>));
     let sink = last_progress.clone();
-    let options = UploadOptions {
-        content_type: Some("video/mp4".into()),
-        progress: Some(Arc::new(move |p| *sink.lock().unwrap() = Some(p))),
-        ..UploadOptions::default()
-    };
+    let options = UploadOptions::default()
+        .content_type(Some("video/mp4".into()))
+        .progress(Some(Arc::new(move |p| *sink.lock().unwrap() = Some(p))));
     let report = storage_transport(&base)
         .upload_file(
             &format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG"),
@@ -469,12 +462,9 @@ async fn interrupted_upload(base: &str, path: &std::path::Path) -> SessionUri {
         .unwrap();
     let saved = Arc::new(Mutex::new(Vec::<SessionUri>::new()));
     let sink = saved.clone();
-    let options = UploadOptions {
-        on_session: Some(Arc::new(move |uri: &SessionUri| {
-            sink.lock().unwrap().push(uri.clone())
-        })),
-        ..options(CHUNK)
-    };
+    let options = options(CHUNK).on_session(Some(Arc::new(move |uri: &SessionUri| {
+        sink.lock().unwrap().push(uri.clone())
+    })));
     let url = format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG");
     transport
         .upload_resumable(&url, path, &options)
@@ -513,10 +503,7 @@ async fn an_upload_goes_on_in_the_session_an_earlier_process_started() {
         .upload_resumable(
             &format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG"),
             file.path(),
-            &UploadOptions {
-                resume: Some(session.clone()),
-                ..options(CHUNK)
-            },
+            &options(CHUNK).resume(Some(session.clone())),
         )
         .await
         .unwrap();
@@ -547,10 +534,7 @@ async fn an_upload_goes_on_in_the_session_an_earlier_process_started() {
         .upload_resumable(
             &format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG"),
             file.path(),
-            &UploadOptions {
-                resume: Some(session),
-                ..options(CHUNK)
-            },
+            &options(CHUNK).resume(Some(session)),
         )
         .await
         .unwrap();
@@ -575,13 +559,11 @@ async fn a_session_the_storage_forgot_starts_over_in_a_new_one() {
         .upload_resumable(
             &format!("{base}/bucket/video.mp4?X-Goog-Signature=SIG"),
             file.path(),
-            &UploadOptions {
-                resume: Some(forgotten),
-                on_session: Some(Arc::new(move |_: &SessionUri| {
+            &options(CHUNK)
+                .resume(Some(forgotten))
+                .on_session(Some(Arc::new(move |_: &SessionUri| {
                     count.fetch_add(1, Ordering::SeqCst);
-                })),
-                ..options(CHUNK)
-            },
+                }))),
         )
         .await
         .unwrap();
