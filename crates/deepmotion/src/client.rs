@@ -15,8 +15,8 @@ use motionkit_models::deepmotion::{
     requests,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RetryPolicy, Secret, Settings, Timeouts, Transport,
-    UploadOptions, UploadReport,
+    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Secret, Settings, Timeouts,
+    Transport, UploadOptions, UploadReport,
 };
 use motionkit_validation::InputKind;
 use motionkit_validation::MediaKind;
@@ -46,6 +46,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     timeouts: Option<Timeouts>,
     rate_limit: Option<RateLimit>,
+    rate_limit_store: Option<RateLimitStore>,
     max_path_bytes: usize,
     limits: Limits,
     allow_local_addresses: bool,
@@ -127,6 +128,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the client-side rate limit's state lives (default: this
+    /// process): a file shared by every process of the user on this
+    /// machine, or Redis shared by a fleet; see [`RateLimitStore`]. Only
+    /// matters with [`ClientBuilder::rate_limit`].
+    pub fn rate_limit_store(mut self, store: RateLimitStore) -> Self {
+        self.rate_limit_store = Some(store);
+        self
+    }
+
     /// Longest `/status/...` or `/download/...` path to build, when the
     /// server or a gateway before it is known to take less (or more) than
     /// [`MAX_PATH_BYTES`]. A 414 answer lowers it on its own.
@@ -150,6 +160,9 @@ impl ClientBuilder {
         }
         if let Some(rate_limit) = self.rate_limit {
             builder = builder.rate_limit(rate_limit);
+        }
+        if let Some(store) = self.rate_limit_store {
+            builder = builder.rate_limit_store(store);
         }
         builder = builder
             .limits(self.limits)
@@ -274,6 +287,7 @@ impl Client {
             retry: None,
             timeouts: None,
             rate_limit: None,
+            rate_limit_store: None,
             max_path_bytes: MAX_PATH_BYTES,
             limits: Limits::default(),
             allow_local_addresses: false,

@@ -201,6 +201,7 @@ pub struct ReceiverLimits {
     pub queue: usize,
 }
 
+#[cfg(feature = "axum")]
 impl ReceiverLimits {
     /// Sets the `max_body_bytes` field.
     pub fn max_body_bytes(mut self, max_body_bytes: usize) -> Self {
