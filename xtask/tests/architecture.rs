@@ -93,9 +93,16 @@ fn our_crates_depend_on_each_other_one_way_only() {
                 "motionkit-validation",
             ],
         ),
+        // The clients only through the optional `clients` feature, which
+        // the next test pins down.
         (
             "motionkit-sandbox",
-            &["motionkit-models", "motionkit-validation"],
+            &[
+                "motionkit-models",
+                "motionkit-validation",
+                "motionkit-deepmotion",
+                "motionkit-motiondynamic",
+            ],
         ),
         (
             "motionkit-cli",
@@ -117,6 +124,57 @@ fn our_crates_depend_on_each_other_one_way_only() {
             .collect();
         let extra: Vec<&&str> = ours.iter().filter(|d| !may_use.contains(d)).collect();
         assert!(extra.is_empty(), "{package} must not depend on {extra:?}");
+    }
+}
+
+/// The sandbox's emulation never depends on the clients: they are optional
+/// dependencies, turned on by the `clients` feature alone (its ready
+/// clients for tests), and no client crate depends on the sandbox.
+#[test]
+fn the_sandbox_reaches_the_clients_only_through_its_clients_feature() {
+    let metadata = metadata();
+    let packages = metadata["packages"].as_array().unwrap();
+    let package = |name: &str| {
+        packages
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is a workspace package"))
+    };
+    let sandbox = package("motionkit-sandbox");
+    for dep in sandbox["dependencies"].as_array().unwrap() {
+        let name = dep["name"].as_str().unwrap();
+        if matches!(name, "motionkit-deepmotion" | "motionkit-motiondynamic") {
+            assert_eq!(dep["optional"], true, "{name} must be optional");
+            let turned_on_by: Vec<&str> = sandbox["features"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(_, enables)| {
+                    enables
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e.as_str() == Some(&format!("dep:{name}")))
+                })
+                .map(|(feature, _)| feature.as_str())
+                .collect();
+            assert_eq!(turned_on_by, ["clients"], "{name}");
+        }
+    }
+    for client in [
+        "motionkit-deepmotion",
+        "motionkit-motiondynamic",
+        "motionkit-transport",
+    ] {
+        let depends_on_sandbox = package(client)["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "motionkit-sandbox");
+        assert!(
+            !depends_on_sandbox,
+            "{client} must not depend on the sandbox"
+        );
     }
 }
 
