@@ -253,6 +253,7 @@ impl Process {
             rid,
             processor: PROCESSOR_VIDEO2ANIM.to_owned(),
             params: (!params.is_empty()).then_some(params),
+            rid_mp_detection: None,
         }
     }
 

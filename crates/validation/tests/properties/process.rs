@@ -86,6 +86,8 @@ fn valid_params() -> impl Strategy<Value = (InputKind, ProcessParams)> {
                 render_shadow: t.6,
                 render_include_audio: t.7,
                 render_cam_mode: t.8,
+                pipeline: None,
+                models: Vec::new(),
                 extra: Vec::new(),
             };
             (input, params)

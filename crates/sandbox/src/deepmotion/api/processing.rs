@@ -233,6 +233,8 @@ fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
         duration: None,
         input: None,
         urls: None,
+        mode: None,
+        models: None,
     };
     let (phase, _) = jobs::phase(job, inner.simulated_since(job.ctime));
     if phase != Phase::Success {
