@@ -141,6 +141,7 @@ async fn download(url: &str, dir: &Path, capped: bool) -> Result<Done, String> {
         progress: Some(progress),
         // The benchmark saves the same name run after run.
         on_existing: motionkit_transport::OnExisting::Replace,
+        ..DownloadOptions::default()
     };
     let report = transport
         .download(url, dir, &options)

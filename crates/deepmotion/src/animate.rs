@@ -62,6 +62,38 @@ pub enum AnimateEvent {
 /// tasks, so it must be cheap.
 pub type EventFn = Arc<dyn Fn(AnimateEvent) + Send + Sync>;
 
+/// How outputs are saved: what to do when a name is taken, and whether a
+/// ZIP archive (the `all_characters` group of a multi-person job) is
+/// extracted into a folder rather than saved with `.zip` appended.
+/// `OnExisting` converts into it (no extraction).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveOutputs {
+    /// What to do when a name is taken.
+    pub on_existing: OnExisting,
+    /// Extract ZIP archives (cargo feature `unzip`, on by default).
+    pub unzip: bool,
+}
+
+impl From<OnExisting> for SaveOutputs {
+    fn from(on_existing: OnExisting) -> Self {
+        SaveOutputs {
+            on_existing,
+            unzip: false,
+        }
+    }
+}
+
+impl SaveOutputs {
+    pub(crate) fn options(self, file_name: Option<String>) -> DownloadOptions {
+        DownloadOptions {
+            on_existing: self.on_existing,
+            unzip: self.unzip,
+            file_name,
+            ..DownloadOptions::default()
+        }
+    }
+}
+
 /// A finished animation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Animation {
@@ -96,6 +128,7 @@ pub struct Animate {
     upload: UploadOptions,
     events: Option<EventFn>,
     on_existing: OnExisting,
+    unzip: bool,
     resume: Option<ResumeState>,
     submission: Option<PendingSubmission>,
     force: bool,
@@ -125,6 +158,7 @@ impl Animate {
             upload: UploadOptions::default(),
             events: None,
             on_existing: OnExisting::default(),
+            unzip: false,
             resume: None,
             submission: None,
             force: false,
@@ -159,6 +193,14 @@ impl Animate {
     /// keep both; the new file gets a `-2`, `-3`, ... suffix).
     pub fn on_existing(mut self, on_existing: OnExisting) -> Self {
         self.on_existing = on_existing;
+        self
+    }
+
+    /// Extracts an output that arrives as a ZIP archive into a folder
+    /// (sanitised names, nothing replaced, zip bombs and `../` entries
+    /// refused) instead of saving it with `.zip` appended.
+    pub fn unzip(mut self, unzip: bool) -> Self {
+        self.unzip = unzip;
         self
     }
 
@@ -271,7 +313,11 @@ impl Animate {
             return Err(Error::JobFailed(failure));
         }
         let events = self.events.clone();
-        let files = download_outputs(client, &rid, &self.out_dir, self.on_existing, events).await?;
+        let save = SaveOutputs {
+            on_existing: self.on_existing,
+            unzip: self.unzip,
+        };
+        let files = download_outputs(client, &rid, &self.out_dir, save, events).await?;
         Ok(Animation { rid, files })
     }
 }
@@ -303,9 +349,12 @@ async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, E
 }
 
 /// Downloads every output of the finished job `rid` into `out_dir`. A name
-/// the server chose never replaces an existing file unless `on_existing`
-/// is [`OnExisting::Replace`]: by default a clash is saved as `name-2.ext`
-/// and reported in [`AnimateEvent::Saved`].
+/// the server chose never replaces an existing file unless `save` says
+/// [`OnExisting::Replace`]: by default a clash is saved as `name-2.ext`
+/// and reported in [`AnimateEvent::Saved`]. Every file is judged by its
+/// first bytes: a ZIP archive gets `.zip` appended (or is extracted with
+/// [`SaveOutputs::unzip`]), and HTML or JSON under a `.fbx`, `.bvh`, ...
+/// name is an error.
 ///
 /// An output the server named after the input's unique upload name is
 /// saved under the input's own stem (`walk.bvh`, see
@@ -317,9 +366,10 @@ pub async fn download_outputs(
     client: &Client,
     rid: &str,
     out_dir: &Path,
-    on_existing: OnExisting,
+    save: impl Into<SaveOutputs>,
     events: Option<EventFn>,
 ) -> Result<Vec<PathBuf>, Error> {
+    let save = save.into();
     tokio::fs::create_dir_all(out_dir)
         .await
         .map_err(|source| Error::Io {
@@ -330,11 +380,7 @@ pub async fn download_outputs(
     let mut saved = Vec::with_capacity(outputs.files.len());
     for (kind, url) in &outputs.files {
         let (kind, url) = (kind.clone(), url.as_str());
-        let mut options = DownloadOptions {
-            on_existing,
-            file_name: outputs.file_name(url),
-            ..DownloadOptions::default()
-        };
+        let mut options = save.options(outputs.file_name(url));
         if let Some(events) = events.clone() {
             let kind = kind.clone();
             options.progress = Some(Arc::new(move |progress| {

@@ -47,7 +47,7 @@ mod wait;
 mod watch;
 mod webhook;
 
-pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
+pub use animate::{Animate, AnimateEvent, Animation, EventFn, SaveOutputs, download_outputs};
 pub use batch::{MAX_PATH_BYTES, rid_batches};
 pub use client::{Client, ClientBuilder, Upload};
 pub use error::{Error, JobFailure};

@@ -61,6 +61,7 @@ mod call;
 mod classify;
 mod client;
 mod config;
+mod content;
 mod dedupe;
 mod download;
 mod download_attempt;
@@ -87,6 +88,8 @@ mod resume;
 mod retry;
 mod save;
 mod session;
+#[cfg(feature = "unzip")]
+mod unzip;
 mod upload;
 
 pub use auth::{
@@ -100,6 +103,7 @@ pub use classify::{
 };
 pub use client::{Transport, TransportStats, USER_AGENT};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
+pub use content::Content;
 pub use dedupe::{DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
@@ -118,6 +122,9 @@ pub use response::Response;
 pub use resume::{SessionFn, SessionStatus, SessionUri};
 pub use retry::{MAX_RETRY_AFTER, backoff_delay, parse_retry_after};
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
+#[cfg(feature = "unzip")]
+#[cfg_attr(docsrs, doc(cfg(feature = "unzip")))]
+pub use unzip::{MAX_UNZIP_RATIO, MAX_ZIP_ENTRIES, UNZIP_FLOOR_BYTES};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
 
 /// The examples of the crate's README, compiled and run as doctests.

@@ -171,6 +171,7 @@ async fn save(
         } else {
             OnExisting::Fail
         },
+        ..DownloadOptions::default()
     };
     let result = md.client.download_with(video, out, &options).await;
     if let Ok(report) = &result {
