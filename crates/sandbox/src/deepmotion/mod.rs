@@ -77,6 +77,7 @@ mod jobs;
 mod media;
 mod outputs;
 mod params;
+mod people;
 mod signing;
 mod storage;
 mod store;
