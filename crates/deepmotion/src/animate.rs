@@ -252,6 +252,18 @@ impl Animate {
     /// - after [`AnimateEvent::Submitted`], a job: follow it by its rid
     ///   ([`Client::wait`], [`download_outputs`]).
     pub async fn send(&self, client: &Client) -> Result<Animation, Error> {
+        let rid = self.run_job(client).await?;
+        let events = self.events.clone();
+        let save = SaveOutputs {
+            on_existing: self.on_existing,
+            unzip: self.unzip,
+        };
+        let files = download_outputs(client, &rid, &self.out_dir, save, events).await?;
+        Ok(Animation { rid, files })
+    }
+
+    /// Upload, process and wait: the rid of the successful job.
+    pub(crate) async fn run_job(&self, client: &Client) -> Result<String, Error> {
         let kind = crate::client::check_local_media(&self.video).await?;
         let probe = Upload {
             url: String::new(),
@@ -312,19 +324,13 @@ impl Animate {
         if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
             return Err(Error::JobFailed(failure));
         }
-        let events = self.events.clone();
-        let save = SaveOutputs {
-            on_existing: self.on_existing,
-            unzip: self.unzip,
-        };
-        let files = download_outputs(client, &rid, &self.out_dir, save, events).await?;
-        Ok(Animation { rid, files })
+        Ok(rid)
     }
 }
 
 /// The job of a submission an earlier run started: found in `/list`, or
 /// [`Error::SubmissionUnknown`].
-async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, Error> {
+pub(crate) async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, Error> {
     match Process::adopt(client, pending).await? {
         Adoption::Found(rid) => Ok(rid),
         other => {
