@@ -206,6 +206,10 @@ pub enum Command {
         /// Wait for jobs that are not finished yet, then download (a failed job is an error).
         #[arg(long)]
         wait: bool,
+        /// Extract outputs that arrive as ZIP archives (a multi-person job's
+        /// all_characters) into a folder instead of saving them with .zip appended.
+        #[arg(long)]
+        unzip: bool,
     },
     /// Process a finished job again with other options (charged again).
     #[command(after_long_help = examples!(
@@ -229,6 +233,10 @@ pub enum Command {
         /// the new one with a -2, -3... suffix).
         #[arg(long)]
         clobber: bool,
+        /// Extract outputs that arrive as ZIP archives (a multi-person job's
+        /// all_characters) into a folder instead of saving them with .zip appended.
+        #[arg(long)]
+        unzip: bool,
     },
     /// Show the account's credit balance.
     #[command(after_long_help = examples!("motionkit credits" "motionkit --json credits"))]

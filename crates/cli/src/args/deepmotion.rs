@@ -40,6 +40,10 @@ pub struct AnimateArgs {
     /// one with a -2, -3... suffix; inputs and this batch's outputs are never replaced).
     #[arg(long)]
     pub clobber: bool,
+    /// Extract outputs that arrive as ZIP archives into a folder instead of saving them
+    /// with .zip appended (entries are sanitised; zip bombs and ../ entries are refused).
+    #[arg(long)]
+    pub unzip: bool,
 }
 
 /// Every `/process` option as a flag. Options left out are not sent, so

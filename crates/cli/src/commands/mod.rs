@@ -396,14 +396,19 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             out,
             clobber,
             wait,
-        } => download::download(ctx, &rids, &out, clobber, wait).await,
+            unzip,
+        } => download::download(ctx, &rids, &out, clobber, wait, unzip).await,
         Command::Rerun {
             rid,
             process,
             out,
             dry_run,
             clobber,
-        } => jobs::rerun(ctx, &rid, &process, out.as_deref(), dry_run, clobber).await,
+            unzip,
+        } => {
+            let save = jobs::RerunSave { clobber, unzip };
+            jobs::rerun(ctx, &rid, &process, out.as_deref(), dry_run, save).await
+        }
         Command::Credits => jobs::credits(ctx).await,
         Command::VideoInfo { input } => jobs::video_info(ctx, &input).await,
         Command::Models { command } => models::run(ctx, command).await,
