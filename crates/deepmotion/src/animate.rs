@@ -229,12 +229,6 @@ impl Animate {
         self
     }
 
-    fn emit(&self, event: AnimateEvent) {
-        if let Some(events) = &self.events {
-            events(event);
-        }
-    }
-
     /// Runs the whole job. Parameters are checked before the upload starts.
     ///
     /// **Dropping the future** (a timeout, a `select!`, an aborted task)
@@ -298,34 +292,58 @@ impl Animate {
         let rid = match &self.submission {
             Some(pending) => adopt(client, pending).await?,
             None => {
-                let events = self.events.clone();
                 Process::new(&upload)
                     .params(self.params.clone())
                     .force(self.force)
-                    .on_submitting(move |pending| {
-                        if let (Some(events), Some(name)) = (&events, &pending.upload_name) {
-                            events(AnimateEvent::Submitting {
-                                since: pending.since(),
-                                upload_name: name.clone(),
-                            });
-                        }
-                    })
+                    .on_submitting(announce(self.events.clone()))
                     .send(client)
                     .await?
             }
         };
-        self.emit(AnimateEvent::Submitted { rid: rid.clone() });
-
-        let outcomes = client
-            .wait(std::slice::from_ref(&rid), &self.wait, |event| {
-                self.emit(AnimateEvent::Job(event))
-            })
-            .await?;
-        if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
-            return Err(Error::JobFailed(failure));
-        }
+        follow(client, &rid, &self.wait, self.events.as_ref()).await?;
         Ok(rid)
     }
+}
+
+/// The [`Process::on_submitting`] callback that reports
+/// [`AnimateEvent::Submitting`].
+pub(crate) fn announce(
+    events: Option<EventFn>,
+) -> impl Fn(&PendingSubmission) + Send + Sync + 'static {
+    move |pending| {
+        if let (Some(events), Some(name)) = (&events, &pending.upload_name) {
+            events(AnimateEvent::Submitting {
+                since: pending.since(),
+                upload_name: name.clone(),
+            });
+        }
+    }
+}
+
+/// Reports [`AnimateEvent::Submitted`], then waits for the job `rid`,
+/// reporting its moves; a failed job is [`Error::JobFailed`].
+pub(crate) async fn follow(
+    client: &Client,
+    rid: &str,
+    wait: &WaitOptions,
+    events: Option<&EventFn>,
+) -> Result<(), Error> {
+    let emit = |event| {
+        if let Some(events) = events {
+            events(event);
+        }
+    };
+    emit(AnimateEvent::Submitted {
+        rid: rid.to_owned(),
+    });
+    let rids = [rid.to_owned()];
+    let outcomes = client
+        .wait(&rids, wait, |event| emit(AnimateEvent::Job(event)))
+        .await?;
+    if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
+        return Err(Error::JobFailed(failure));
+    }
+    Ok(())
 }
 
 /// The job of a submission an earlier run started: found in `/list`, or

@@ -29,7 +29,7 @@ use motionkit_models::deepmotion::{ALL_CHARACTERS_GROUP, INTERMEDIATE_GROUP_PREF
 use motionkit_transport::{OnExisting, UploadOptions};
 use motionkit_validation::{PersonModel, Pipeline, ProcessParams, Rule, Violation, keys};
 
-use crate::animate::{Animate, AnimateEvent, EventFn, SaveOutputs, adopt};
+use crate::animate::{Animate, AnimateEvent, EventFn, SaveOutputs, adopt, announce, follow};
 use crate::client::Client;
 use crate::error::Error;
 use crate::process::Process;
@@ -394,12 +394,6 @@ impl AnimatePeople {
         self
     }
 
-    fn emit(&self, event: AnimateEvent) {
-        if let Some(events) = &self.events {
-            events(event);
-        }
-    }
-
     /// The parameters as sent, after the local checks: at least one
     /// person, none twice, and the usual parameter rules.
     fn checked_params(&self) -> Result<ProcessParams, Error> {
@@ -464,31 +458,15 @@ impl AnimatePeople {
             (None, None) => {
                 let detection = client.detection(&self.detection).await?;
                 self.check_people(&detection)?;
-                let events = self.events.clone();
                 Process::people(&self.detection, detection.input_name.clone())
                     .params(params)
                     .force(self.force)
-                    .on_submitting(move |pending| {
-                        if let (Some(events), Some(name)) = (&events, &pending.upload_name) {
-                            events(AnimateEvent::Submitting {
-                                since: pending.since(),
-                                upload_name: name.clone(),
-                            });
-                        }
-                    })
+                    .on_submitting(announce(self.events.clone()))
                     .send(client)
                     .await?
             }
         };
-        self.emit(AnimateEvent::Submitted { rid: rid.clone() });
-        let outcomes = client
-            .wait(std::slice::from_ref(&rid), &self.wait, |event| {
-                self.emit(AnimateEvent::Job(event))
-            })
-            .await?;
-        if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
-            return Err(Error::JobFailed(failure));
-        }
+        follow(client, &rid, &self.wait, self.events.as_ref()).await?;
         self.download(client, rid).await
     }
 

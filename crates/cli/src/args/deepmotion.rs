@@ -52,7 +52,7 @@ pub enum PeopleCommand {
     /// Upload a video, detect the people in it and print their tracking ids.
     Detect(PeopleDetectArgs),
     /// Animate chosen people of a detection, each with a character model, and download.
-    Animate(PeopleAnimateArgs),
+    Animate(Box<PeopleAnimateArgs>),
 }
 
 /// `motionkit people detect`.

@@ -27,7 +27,7 @@ use crate::term::safe;
 pub async fn run(ctx: &Ctx, command: PeopleCommand) -> Result<(), CliError> {
     match command {
         PeopleCommand::Detect(args) => detect(ctx, args).await,
-        PeopleCommand::Animate(args) => animate(ctx, args).await,
+        PeopleCommand::Animate(args) => animate(ctx, *args).await,
     }
 }
 
