@@ -314,7 +314,9 @@ impl Process {
         if let Some(missing) = self.missing_model(client).await {
             findings.push(missing);
         }
-        findings.extend(self.missing_people_models(client).await);
+        if !self.force {
+            findings.extend(client.missing_people_models(&self.params.models).await);
+        }
         let warnings = findings.into_result(self.force)?;
         for warning in &warnings {
             tracing::warn!(warning = %warning, "sending anyway");
@@ -393,36 +395,6 @@ impl Process {
                 None
             }
         }
-    }
-
-    /// The documented failures (error 504) for the model ids of `models`
-    /// the account's `listModels` does not have, when it can be read.
-    async fn missing_people_models(&self, client: &Client) -> Vec<Violation> {
-        if self.force || self.params.models.is_empty() {
-            return Vec::new();
-        }
-        let models = match client.list_models(None, None).await {
-            Ok(models) => models,
-            Err(error) => {
-                tracing::warn!(error = %error, "cannot read the account's models; the people's model ids are not checked");
-                return Vec::new();
-            }
-        };
-        self.params
-            .models
-            .iter()
-            .filter(|person| !models.iter().any(|m| m.id == person.model_id))
-            .map(|person| {
-                Violation::new(
-                    keys::MODELS,
-                    Rule::UnknownModel,
-                    format!("{}={}", person.tracking_id, person.model_id),
-                    "a model id of the account's listModels (DeepMotion fails the job with \
-                     error 504: error loading the character assets)",
-                )
-                .with_severity(Severity::DocumentedFailure)
-            })
-            .collect()
     }
 
     /// What is about to be sent, to find its job later.
