@@ -262,6 +262,7 @@ impl Ctx {
                     .limits(limits.limits())
                     .build()
                     .map_err(|e| bad_url(e.into(), "DeepMotion", &source))?;
+                self.connected("DeepMotion", &url, source, client.transport());
                 let watcher = client.watcher(wait.clone());
                 Ok(DeepMotion {
                     client,
