@@ -216,3 +216,87 @@ async fn an_unknown_tracking_id_is_refused_before_process() {
         "nothing sent"
     );
 }
+
+/// `motionkit --json people animate DETECTION --person 001=STOCK --person
+/// 002=STOCK --formats bvh --out OUT` against `base`.
+fn people_animate(base: &str, home: &Path, detection: &str, out: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_motionkit"));
+    for var in CLEARED {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("DEEPMOTION_API_URL", base)
+        .env("DEEPMOTION_CLIENT_ID", "sandbox")
+        .env("DEEPMOTION_CLIENT_SECRET", "sandbox-secret")
+        .args(["--json", "people", "animate", detection])
+        .args([
+            "--person",
+            &format!("001={STOCK}"),
+            "--person",
+            &format!("002={STOCK}"),
+        ])
+        .args(["--formats", "bvh", "--out"])
+        .arg(out)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_the_post_then_run_again_adopts_the_animation() {
+    use motionkit_tests::proxy::{OnProcess, Proxy};
+    use std::time::{Duration, Instant};
+
+    let sandbox = sandbox(|_| {}).await;
+    let home = TempDir::new().unwrap();
+    // The detection goes straight to the sandbox; the proxy sees only the
+    // animation's POST /process, and holds its answer.
+    let json = detect(&sandbox, &home, "pair.mp4", None);
+    let detection = json["rid"].as_str().unwrap().to_owned();
+    let proxy = Proxy::start(
+        &sandbox.deepmotion_url(),
+        OnProcess::AnswerAfter(Duration::from_secs(60)),
+        Duration::ZERO,
+    )
+    .await;
+    let out = home.path().join("out");
+    let mut child = people_animate(&proxy.base, home.path(), &detection, &out)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while proxy.process_posts() == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "ended before its POST");
+        assert!(started.elapsed() < Duration::from_secs(60), "no POST");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    child.kill().unwrap();
+    let killed = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(killed.status.code(), None, "killed by a signal");
+    assert_eq!(proxy.created().len(), 1, "the server created the job");
+
+    proxy.set_on_process(OnProcess::Pass);
+    let mut again = people_animate(&proxy.base, home.path(), &detection, &out);
+    let rerun = tokio::task::spawn_blocking(move || again.output().unwrap())
+        .await
+        .unwrap();
+    let json = json_output(&rerun, "people-animate");
+    assert_eq!(
+        proxy.process_posts(),
+        1,
+        "the second run did not post again"
+    );
+    assert_eq!(
+        vec![json["rid"].as_str().unwrap().to_owned()],
+        proxy.created()
+    );
+    assert_eq!(json["people"].as_array().unwrap().len(), 2);
+    assert!(out.join("all_characters.bvh.zip").is_file());
+    sandbox.shutdown().await;
+}
