@@ -217,6 +217,8 @@ proptest! {
             keys::CROP => "0,0,1,1",
             keys::RENDER_BG_COLOR => "0,177,64,0",
             keys::CONFIG | keys::MODEL | keys::RENDER_BACKDROP => "x",
+            keys::PIPELINE => "mp_detection",
+            keys::MODELS => r#"[{"trackingId":"001","modelId":"m"}]"#,
             _ => "1",
         };
         let second = if use_alias && !aliases.is_empty() { aliases[0] } else { canonical };
