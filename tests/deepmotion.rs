@@ -394,7 +394,7 @@ async fn a_rerun_makes_a_new_job_and_charges_again() {
         &client,
         &second,
         out.path(),
-        Default::default(),
+        motionkit_deepmotion::SaveOutputs::default(),
         None,
     )
     .await

@@ -53,6 +53,11 @@ const PROCESS_KEYS: &[&str] = &[
     "render.CamMode",
 ];
 
+/// The parameters whose source is the official Python SDK
+/// dm-animate3d-api 1.0.2, not the document (multi-person animation).
+const SDK_PROCESS_KEYS: &[&str] = &["pipeline", "models"];
+const SDK_SOURCE: &str = "official Python SDK dm-animate3d-api 1.0.2";
+
 const ERROR_CODES: &[u32] = &[
     201, 202, 503, 504, 505, 506, 507, 508, 509, 510, 511, 513, 599, 701, 799, 901, 902, 903, 904,
     905, 906, 907, 908, 909, 999, 1301, 1302, 1303, 1304, 1305, 1306, 1307, 1308, 1399,
@@ -147,7 +152,19 @@ fn every_processing_parameter_is_specified() {
         .iter()
         .map(|p| p["key"].as_str().unwrap())
         .collect();
-    assert_eq!(keys, PROCESS_KEYS);
+    let expected: Vec<&str> = PROCESS_KEYS
+        .iter()
+        .chain(SDK_PROCESS_KEYS)
+        .copied()
+        .collect();
+    assert_eq!(keys, expected);
+    // Each parameter the document does not have says where it comes from.
+    for p in spec["process_parameters"].as_array().unwrap() {
+        let key = p["key"].as_str().unwrap();
+        let from_sdk = p["description"].as_str().unwrap().contains(SDK_SOURCE);
+        assert_eq!(from_sdk, SDK_PROCESS_KEYS.contains(&key), "{key}");
+    }
+    let keys = &keys[..PROCESS_KEYS.len()];
     let aliases: BTreeSet<&str> = spec["process_parameters"]
         .as_array()
         .unwrap()

@@ -21,7 +21,10 @@ macro_rules! examples {
 mod deepmotion;
 mod motiondynamic;
 
-pub use deepmotion::{AnimateArgs, ModelsCommand, ProcessArgs, WebhooksCommand};
+pub use deepmotion::{
+    AnimateArgs, ModelsCommand, PeopleAnimateArgs, PeopleCommand, PeopleDetectArgs, ProcessArgs,
+    WebhooksCommand,
+};
 pub use motiondynamic::{GenerateArgs, GenerationsCommand, ThemeValues, ThemesArgs, ValidateArgs};
 
 /// The `motionkit` command line.
@@ -206,6 +209,10 @@ pub enum Command {
         /// Wait for jobs that are not finished yet, then download (a failed job is an error).
         #[arg(long)]
         wait: bool,
+        /// Extract outputs that arrive as ZIP archives (a multi-person job's
+        /// all_characters) into a folder instead of saving them with .zip appended.
+        #[arg(long)]
+        unzip: bool,
     },
     /// Process a finished job again with other options (charged again).
     #[command(after_long_help = examples!(
@@ -229,6 +236,10 @@ pub enum Command {
         /// the new one with a -2, -3... suffix).
         #[arg(long)]
         clobber: bool,
+        /// Extract outputs that arrive as ZIP archives (a multi-person job's
+        /// all_characters) into a folder instead of saving them with .zip appended.
+        #[arg(long)]
+        unzip: bool,
     },
     /// Show the account's credit balance.
     #[command(after_long_help = examples!("motionkit credits" "motionkit --json credits"))]
@@ -253,6 +264,24 @@ pub enum Command {
         /// What to do with models.
         #[command(subcommand)]
         command: ModelsCommand,
+    },
+    /// Animate several people of one video: detect them, then animate the chosen ones.
+    ///
+    /// Two steps, as DeepMotion's official SDK runs them: `people detect` uploads the video
+    /// and lists the people found (tracking ids 001, 002, ...); `people animate` animates
+    /// the chosen ones, each with a model from `motionkit models list`, and saves each
+    /// person's files and the all_characters archives (ZIP, saved as .zip, or extracted
+    /// with --unzip). A tracking id the detection did not report is refused before
+    /// anything is sent. Exit codes as for `animate`.
+    #[command(after_long_help = examples!(
+        "motionkit --sandbox people detect crowd.mp4 --out previews/"
+        "motionkit people animate DETECTION_RID --person 001=MODEL_ID --person 002=MODEL_ID --out out/"
+        "motionkit --json people animate DETECTION_RID --person 001=MODEL_ID --formats fbx --unzip --out out/"
+    ))]
+    People {
+        /// Detect, or animate.
+        #[command(subcommand)]
+        command: PeopleCommand,
     },
     /// Manage DeepMotion webhook endpoints.
     #[command(after_long_help = examples!(

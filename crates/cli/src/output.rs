@@ -12,6 +12,7 @@
 
 mod deepmotion;
 mod motiondynamic;
+mod people;
 
 use std::path::PathBuf;
 
@@ -29,6 +30,9 @@ pub use deepmotion::{
 pub use motiondynamic::{
     GenerateOutput, GeneratePlan, GenerateSubmitted, GenerationOutput, ThemeView, ThemesOutput,
     ValidateOutput, ValueView,
+};
+pub use people::{
+    AnimatedPerson, DetectedPersonView, PeopleAnimateOutput, PeopleDetectOutput, PreviewFile,
 };
 
 /// One effective setting of `config show`.
@@ -85,6 +89,8 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("list", schema::<ListOutput>()),
         ("download", schema::<DownloadOutput>()),
         ("rerun", schema::<RerunOutput>()),
+        ("people-detect", schema::<PeopleDetectOutput>()),
+        ("people-animate", schema::<PeopleAnimateOutput>()),
         ("credits", schema::<CreditsOutput>()),
         ("video-info", schema::<VideoInfoOutput>()),
         ("models-list", schema::<ModelsOutput>()),

@@ -63,6 +63,33 @@ pub enum AnimateEvent {
 /// tasks, so it must be cheap.
 pub type EventFn = Arc<dyn Fn(AnimateEvent) + Send + Sync>;
 
+/// How outputs are saved: what to do when a name is taken, and whether a
+/// ZIP archive (the `all_characters` group of a multi-person job) is
+/// extracted into a folder rather than saved with `.zip` appended.
+/// `OnExisting` converts into it (no extraction).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveOutputs {
+    /// What to do when a name is taken.
+    pub on_existing: OnExisting,
+    /// Extract ZIP archives (cargo feature `unzip`, on by default).
+    pub unzip: bool,
+}
+
+impl From<OnExisting> for SaveOutputs {
+    fn from(on_existing: OnExisting) -> Self {
+        SaveOutputs {
+            on_existing,
+            unzip: false,
+        }
+    }
+}
+
+impl SaveOutputs {
+    pub(crate) fn options(self, file_name: Option<String>) -> DownloadOptions {
+        DownloadOptions::default().on_existing(self.on_existing).unzip(self.unzip).file_name(file_name)
+    }
+}
+
 /// A finished animation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Animation {
@@ -97,6 +124,7 @@ pub struct Animate {
     upload: UploadOptions,
     events: Option<EventFn>,
     on_existing: OnExisting,
+    unzip: bool,
     resume: Option<ResumeState>,
     submission: Option<PendingSubmission>,
     force: bool,
@@ -126,6 +154,7 @@ impl Animate {
             upload: UploadOptions::default(),
             events: None,
             on_existing: OnExisting::default(),
+            unzip: false,
             resume: None,
             submission: None,
             force: false,
@@ -164,6 +193,14 @@ impl Animate {
         self
     }
 
+    /// Extracts an output that arrives as a ZIP archive into a folder
+    /// (sanitised names, nothing replaced, zip bombs and `../` entries
+    /// refused) instead of saving it with `.zip` appended.
+    pub fn unzip(mut self, unzip: bool) -> Self {
+        self.unzip = unzip;
+        self
+    }
+
     /// Goes on with an upload an earlier run started, from the state an
     /// [`AnimateEvent::UploadSession`] gave it (see [`UploadVideo`](crate::UploadVideo)).
     pub fn resume(mut self, state: impl Into<Option<ResumeState>>) -> Self {
@@ -189,12 +226,6 @@ impl Animate {
         self
     }
 
-    fn emit(&self, event: AnimateEvent) {
-        if let Some(events) = &self.events {
-            events(event);
-        }
-    }
-
     /// Runs the whole job. Parameters are checked before the upload starts.
     ///
     /// **Dropping the future** (a timeout, a `select!`, an aborted task)
@@ -212,6 +243,18 @@ impl Animate {
     /// - after [`AnimateEvent::Submitted`], a job: follow it by its rid
     ///   ([`Client::wait`], [`download_outputs`]).
     pub async fn send(&self, client: &Client) -> Result<Animation, Error> {
+        let rid = self.run_job(client).await?;
+        let events = self.events.clone();
+        let save = SaveOutputs {
+            on_existing: self.on_existing,
+            unzip: self.unzip,
+        };
+        let files = download_outputs(client, &rid, &self.out_dir, save, events).await?;
+        Ok(Animation { rid, files })
+    }
+
+    /// Upload, process and wait: the rid of the successful job.
+    pub(crate) async fn run_job(&self, client: &Client) -> Result<String, Error> {
         let kind = crate::client::check_local_media(&self.video).await?;
         let probe = Upload {
             url: String::new(),
@@ -246,43 +289,69 @@ impl Animate {
         let rid = match &self.submission {
             Some(pending) => adopt(client, pending).await?,
             None => {
-                let events = self.events.clone();
                 Process::new(&upload)
                     .params(self.params.clone())
                     .force(self.force)
-                    .on_submitting(move |pending| {
-                        if let (Some(events), Some(name)) = (&events, &pending.upload_name) {
-                            events(AnimateEvent::Submitting {
-                                since: pending.since(),
-                                upload_name: name.clone(),
-                            });
-                        }
-                    })
+                    .on_submitting(announce(self.events.clone()))
                     .send(client)
                     .await?
             }
         };
-        self.emit(AnimateEvent::Submitted { rid: rid.clone() });
-
-        let outcomes = client
-            .wait(
-                std::slice::from_ref(&rid),
-                self.wait.as_ref().unwrap_or(client.wait_options()),
-                |event| self.emit(AnimateEvent::Job(event)),
-            )
-            .await?;
-        if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
-            return Err(Error::JobFailed(failure));
-        }
-        let events = self.events.clone();
-        let files = download_outputs(client, &rid, &self.out_dir, self.on_existing, events).await?;
-        Ok(Animation { rid, files })
+        follow(
+            client,
+            &rid,
+            self.wait.as_ref().unwrap_or(client.wait_options()),
+            self.events.as_ref(),
+        )
+        .await?;
+        Ok(rid)
     }
+}
+
+/// The [`Process::on_submitting`] callback that reports
+/// [`AnimateEvent::Submitting`].
+pub(crate) fn announce(
+    events: Option<EventFn>,
+) -> impl Fn(&PendingSubmission) + Send + Sync + 'static {
+    move |pending| {
+        if let (Some(events), Some(name)) = (&events, &pending.upload_name) {
+            events(AnimateEvent::Submitting {
+                since: pending.since(),
+                upload_name: name.clone(),
+            });
+        }
+    }
+}
+
+/// Reports [`AnimateEvent::Submitted`], then waits for the job `rid`,
+/// reporting its moves; a failed job is [`Error::JobFailed`].
+pub(crate) async fn follow(
+    client: &Client,
+    rid: &str,
+    wait: &WaitOptions,
+    events: Option<&EventFn>,
+) -> Result<(), Error> {
+    let emit = |event| {
+        if let Some(events) = events {
+            events(event);
+        }
+    };
+    emit(AnimateEvent::Submitted {
+        rid: rid.to_owned(),
+    });
+    let rids = [rid.to_owned()];
+    let outcomes = client
+        .wait(&rids, wait, |event| emit(AnimateEvent::Job(event)))
+        .await?;
+    if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
+        return Err(Error::JobFailed(failure));
+    }
+    Ok(())
 }
 
 /// The job of a submission an earlier run started: found in `/list`, or
 /// [`Error::SubmissionUnknown`].
-async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, Error> {
+pub(crate) async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, Error> {
     match Process::adopt(client, pending).await? {
         Adoption::Found(rid) => Ok(rid),
         other => {
@@ -307,9 +376,12 @@ async fn adopt(client: &Client, pending: &PendingSubmission) -> Result<String, E
 }
 
 /// Downloads every output of the finished job `rid` into `out_dir`. A name
-/// the server chose never replaces an existing file unless `on_existing`
-/// is [`OnExisting::Replace`]: by default a clash is saved as `name-2.ext`
-/// and reported in [`AnimateEvent::Saved`].
+/// the server chose never replaces an existing file unless `save` says
+/// [`OnExisting::Replace`]: by default a clash is saved as `name-2.ext`
+/// and reported in [`AnimateEvent::Saved`]. Every file is judged by its
+/// first bytes: a ZIP archive gets `.zip` appended (or is extracted with
+/// [`SaveOutputs::unzip`]), and HTML or JSON under a `.fbx`, `.bvh`, ...
+/// name is an error.
 ///
 /// An output the server named after the input's unique upload name is
 /// saved under the input's own stem (`walk.bvh`, see
@@ -321,9 +393,10 @@ pub async fn download_outputs(
     client: &Client,
     rid: &str,
     out_dir: &Path,
-    on_existing: OnExisting,
+    save: impl Into<SaveOutputs>,
     events: Option<EventFn>,
 ) -> Result<Vec<PathBuf>, Error> {
+    let save = save.into();
     tokio::fs::create_dir_all(out_dir)
         .await
         .map_err(|source| Error::Io {
@@ -334,9 +407,7 @@ pub async fn download_outputs(
     let mut saved = Vec::with_capacity(outputs.files.len());
     for (kind, url) in &outputs.files {
         let (kind, url) = (kind.clone(), url.as_str());
-        let mut options = DownloadOptions::default()
-            .on_existing(on_existing)
-            .file_name(outputs.file_name(url));
+        let mut options = save.options(outputs.file_name(url));
         if let Some(events) = events.clone() {
             let kind = kind.clone();
             options.progress = Some(Arc::new(move |progress| {

@@ -39,6 +39,7 @@ mod client;
 mod error;
 mod models;
 mod outputs;
+mod people;
 mod process;
 mod resume;
 mod submission;
@@ -47,7 +48,7 @@ mod wait;
 mod watch;
 mod webhook;
 
-pub use animate::{Animate, AnimateEvent, Animation, EventFn, download_outputs};
+pub use animate::{Animate, AnimateEvent, Animation, EventFn, SaveOutputs, download_outputs};
 pub use batch::{MAX_PATH_BYTES, rid_batches};
 pub use client::{Client, ClientBuilder, Upload};
 pub use error::{Error, JobFailure};
@@ -56,6 +57,9 @@ pub use motionkit_transport::{
     DedupeStore, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
 };
 pub use outputs::JobOutputs;
+pub use people::{
+    AnimatePeople, DetectPeople, DetectedPerson, Detection, PeopleAnimation, tracking_id_of,
+};
 pub use process::{Process, Submitted};
 pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadEventFn, UploadVideo};
 pub use submission::{Adoption, PendingSubmission, original_name, output_file_name, output_name};

@@ -9,7 +9,7 @@ use motionkit_models::deepmotion::{
     StoreModelResponse, requests,
 };
 use motionkit_transport::UploadOptions;
-use motionkit_validation::{Rule, Violation};
+use motionkit_validation::{PersonModel, Rule, Severity, Violation, keys};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -58,6 +58,39 @@ fn extension(path: &Path, field: &str, documented: &[&str], strict: bool) -> Res
             tracing::warn!(warning = %violation.into_warning(), "uploading anyway");
             Ok(any)
         }
+    }
+}
+
+impl Client {
+    /// The documented failures (error 504) for the model ids of a
+    /// multi-person job's `models` that the account's `listModels` does
+    /// not have; nothing (with a logged warning) when the list cannot be
+    /// read.
+    pub(crate) async fn missing_people_models(&self, people: &[PersonModel]) -> Vec<Violation> {
+        if people.is_empty() {
+            return Vec::new();
+        }
+        let models = match self.list_models(None, None).await {
+            Ok(models) => models,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read the account's models; the people's model ids are not checked");
+                return Vec::new();
+            }
+        };
+        people
+            .iter()
+            .filter(|person| !models.iter().any(|m| m.id == person.model_id))
+            .map(|person| {
+                Violation::new(
+                    keys::MODELS,
+                    Rule::UnknownModel,
+                    format!("{}={}", person.tracking_id, person.model_id),
+                    "a model id of the account's listModels (DeepMotion fails the job with \
+                     error 504: error loading the character assets)",
+                )
+                .with_severity(Severity::DocumentedFailure)
+            })
+            .collect()
     }
 }
 

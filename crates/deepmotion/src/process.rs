@@ -49,8 +49,18 @@ impl std::fmt::Debug for OnSubmitting {
 
 #[derive(Debug, Clone)]
 enum Source {
-    Upload { url: String, name: String },
-    Rerun { rid: String },
+    Upload {
+        url: String,
+        name: String,
+    },
+    Rerun {
+        rid: String,
+    },
+    /// A multi-person animation of the people a detection job found.
+    People {
+        detection: String,
+        name: Option<String>,
+    },
 }
 
 /// A submitted job, and what was reported but did not block.
@@ -190,6 +200,28 @@ impl Process {
         }
     }
 
+    /// Animates people a multi-person detection job (`detection`, run with
+    /// `pipeline=mp_detection`) found: `POST /process` with
+    /// `rid_mp_detection` instead of `url` or `rid`, and the people in the
+    /// parameters' `models` ([`ProcessParams::models`]). `upload_name` is
+    /// the detection's input name (its `fileName` in `/list`), which the
+    /// animation job carries too: an ambiguous submission is looked up by
+    /// it, leaving out the detection job itself. Source: the official SDK
+    /// dm-animate3d-api 1.0.2 (`start_multi_person_job`).
+    pub fn people(detection: impl Into<String>, upload_name: Option<String>) -> Self {
+        Process {
+            source: Source::People {
+                detection: detection.into(),
+                name: upload_name,
+            },
+            params: ProcessParams::default(),
+            input: Some(InputKind::Video),
+            duration: None,
+            force: false,
+            on_submitting: None,
+        }
+    }
+
     /// Called with the [`PendingSubmission`] just before `POST /process`
     /// goes out: save it, so that a run interrupted during the request can
     /// find its job with [`Process::adopt`] instead of submitting again.
@@ -247,15 +279,17 @@ impl Process {
 
     fn request(&self) -> ProcessRequest {
         let params = self.params.to_params();
-        let (url, rid) = match &self.source {
-            Source::Upload { url, .. } => (Some(url.clone()), None),
-            Source::Rerun { rid } => (None, Some(rid.clone())),
+        let (url, rid, detection) = match &self.source {
+            Source::Upload { url, .. } => (Some(url.clone()), None, None),
+            Source::Rerun { rid } => (None, Some(rid.clone()), None),
+            Source::People { detection, .. } => (None, None, Some(detection.clone())),
         };
         ProcessRequest {
             url,
             rid,
             processor: PROCESSOR_VIDEO2ANIM.to_owned(),
             params: (!params.is_empty()).then_some(params),
+            rid_mp_detection: detection,
         }
     }
 
@@ -282,6 +316,9 @@ impl Process {
         let mut findings = self.params.validate(input, duration);
         if let Some(missing) = self.missing_model(client).await {
             findings.push(missing);
+        }
+        if !self.force {
+            findings.extend(client.missing_people_models(&self.params.models).await);
         }
         let warnings = findings.into_result(self.force)?;
         for warning in &warnings {
@@ -368,6 +405,7 @@ impl Process {
         match &self.source {
             Source::Upload { name, .. } => PendingSubmission::now(Some(name.clone()), None),
             Source::Rerun { rid } => PendingSubmission::now(None, Some(rid.clone())),
+            Source::People { name, .. } => PendingSubmission::now(name.clone(), None),
         }
     }
 
@@ -377,6 +415,11 @@ impl Process {
     /// [`Error::SubmissionUnknown`], never sent again.
     async fn post(&self, client: &Client, request: &ProcessRequest) -> Result<String, Error> {
         let pending = self.pending();
+        if let Source::People { detection, .. } = &self.source {
+            // The animation job carries the detection's fileName: the
+            // detection itself is never the job an ambiguous answer made.
+            client.claim(detection);
+        }
         if let Some(on_submitting) = &self.on_submitting {
             (on_submitting.0)(&pending);
         }

@@ -22,6 +22,7 @@ use url::Url;
 use crate::body::ProgressFn;
 use crate::call::parse_absolute;
 use crate::client::Transport;
+use crate::content::{Content, HEAD_BYTES, Verdict, judge, zip_name};
 use crate::download_attempt::{Attempt, AttemptEnd};
 use crate::error::{Error, Sent};
 use crate::guard::Origin;
@@ -50,6 +51,12 @@ pub struct DownloadOptions {
     /// What to do when the final name is taken (default: keep both, with a
     /// `-2`, `-3`, ... suffix on the new file).
     pub on_existing: OnExisting,
+    /// Extract a ZIP archive into a folder (`all_characters.fbx` arriving
+    /// as a ZIP → `all_characters-fbx/`) instead of saving it with `.zip`
+    /// appended. Needs the cargo feature `unzip`; without it a ZIP asked to
+    /// be extracted is an [`Error::Config`]. See [`Content`] for what every
+    /// download is checked for.
+    pub unzip: bool,
 }
 
 impl DownloadOptions {
@@ -70,6 +77,12 @@ impl DownloadOptions {
         self.on_existing = on_existing;
         self
     }
+
+    /// Sets the `unzip` field.
+    pub fn unzip(mut self, unzip: bool) -> Self {
+        self.unzip = unzip;
+        self
+    }
 }
 
 impl fmt::Debug for DownloadOptions {
@@ -78,6 +91,7 @@ impl fmt::Debug for DownloadOptions {
             .field("file_name", &self.file_name)
             .field("progress", &self.progress.as_ref().map(|_| "callback"))
             .field("on_existing", &self.on_existing)
+            .field("unzip", &self.unzip)
             .finish()
     }
 }
@@ -96,6 +110,12 @@ pub struct DownloadReport {
     /// The path the file would have had, when that name was taken and the
     /// file was saved under a suffixed name instead.
     pub renamed_from: Option<PathBuf>,
+    /// What the first bytes said the file is.
+    pub content: Content,
+    /// The files extracted from a ZIP archive with
+    /// [`DownloadOptions::unzip`] (then [`DownloadReport::path`] is their
+    /// folder); empty otherwise.
+    pub extracted: Vec<PathBuf>,
 }
 
 impl Transport {
@@ -160,7 +180,12 @@ impl Transport {
             deadline: self.timeouts().transfer_deadline.map(later),
         };
         self.download_attempts(&attempt, &mut partial).await?;
-        finish(partial, part_path, &url, dir, options.on_existing).await
+        let save_as = SaveAs {
+            on_existing: options.on_existing,
+            unzip: options.unzip,
+            byte_limit: self.limits().download_bytes,
+        };
+        finish(partial, part_path, &url, dir, save_as).await
     }
 
     /// Runs attempts until the file is complete, resuming after transient
@@ -262,14 +287,102 @@ async fn start_part(
     Ok((partial, part.path))
 }
 
-/// Flushes and syncs the complete part file, then moves it to its final
-/// name in `dir` (never over an existing file unless `on_existing` says so).
+/// How a complete download is saved.
+#[derive(Debug, Clone, Copy)]
+struct SaveAs {
+    on_existing: OnExisting,
+    unzip: bool,
+    #[cfg_attr(not(feature = "unzip"), allow(dead_code))]
+    byte_limit: u64,
+}
+
+/// Where a judged download went.
+struct Placed {
+    path: PathBuf,
+    renamed_from: Option<PathBuf>,
+    content: Content,
+    extracted: Vec<PathBuf>,
+}
+
+/// Judges the complete part file by its first bytes (see [`Content`]) and
+/// saves it: under `name`, as `name.zip`, or extracted.
+fn place(part: PartPath, dir: &Path, name: &str, how: SaveAs) -> Result<Placed, Error> {
+    let io = |what: String| move |e| Error::io(what, e, Sent::Sent);
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    std::fs::File::open(&*part)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, HEAD_BYTES as u64), &mut head)
+        })
+        .map_err(io("reading the download back".to_owned()))?;
+    let (content, verdict) = judge(name, &head).map_err(|message| Error::Protocol {
+        request: format!("saving {}", dir.join(name).display()),
+        message,
+        sent: Sent::Sent,
+    })?;
+    let name = match verdict {
+        Verdict::Zip if how.unzip => return unzip_part(part, dir, name, how),
+        Verdict::Zip => zip_name(name),
+        Verdict::Keep => name.to_owned(),
+    };
+    let (path, renamed_from) = save(part, dir, &name, how.on_existing).map_err(io(format!(
+        "saving the download as {}",
+        dir.join(&name).display()
+    )))?;
+    Ok(Placed {
+        path,
+        renamed_from,
+        content,
+        extracted: Vec::new(),
+    })
+}
+
+#[cfg(feature = "unzip")]
+fn unzip_part(part: PartPath, dir: &Path, name: &str, how: SaveAs) -> Result<Placed, Error> {
+    use crate::unzip::{UnzipError, extract, folder_name};
+    let folder = folder_name(name);
+    match extract(&part, dir, &folder, how.on_existing, how.byte_limit) {
+        Ok(done) => Ok(Placed {
+            path: done.folder,
+            renamed_from: done.renamed_from,
+            content: Content::Zip,
+            extracted: done.files,
+        }),
+        Err(UnzipError::Refused(message)) => Err(Error::Protocol {
+            request: format!(
+                "extracting {name} (a ZIP archive) into {}",
+                dir.join(&folder).display()
+            ),
+            message,
+            sent: Sent::Sent,
+        }),
+        Err(UnzipError::Io(e)) => Err(Error::io(
+            format!("extracting {name} into {}", dir.join(&folder).display()),
+            e,
+            Sent::Sent,
+        )),
+    }
+}
+
+#[cfg(not(feature = "unzip"))]
+fn unzip_part(_part: PartPath, _dir: &Path, name: &str, _how: SaveAs) -> Result<Placed, Error> {
+    Err(Error::Config {
+        message: format!(
+            "{name} is a ZIP archive and extraction was asked for, but motionkit-transport was \
+             built without its `unzip` feature; download without unzip to save it as {}",
+            zip_name(name)
+        ),
+    })
+}
+
+/// Flushes and syncs the complete part file, judges it by its first bytes
+/// and moves it to its final name in `dir` (never over an existing file
+/// unless `on_existing` says so), or extracts it.
 async fn finish(
     mut partial: Partial,
     part_path: PartPath,
     url: &Url,
     dir: &Path,
-    on_existing: OnExisting,
+    how: SaveAs,
 ) -> Result<DownloadReport, Error> {
     let io = |what: &str| {
         let what = what.to_owned();
@@ -294,18 +407,19 @@ async fn finish(
             .unwrap_or_else(|| "download".to_owned()),
     };
     let dir_owned = dir.to_owned();
-    let saved_name = name.clone();
-    let (path, renamed_from) =
-        tokio::task::spawn_blocking(move || save(part_path, &dir_owned, &saved_name, on_existing))
+    let saved_name = name;
+    let placed =
+        tokio::task::spawn_blocking(move || place(part_path, &dir_owned, &saved_name, how))
             .await
-            .map_err(|e| Error::io("saving the download", std::io::Error::other(e), Sent::Sent))?
             .map_err(|e| {
-                Error::io(
-                    format!("saving the download as {}", dir.join(&name).display()),
-                    e,
-                    Sent::Sent,
-                )
-            })?;
+                Error::io("saving the download", std::io::Error::other(e), Sent::Sent)
+            })??;
+    let Placed {
+        path,
+        renamed_from,
+        content,
+        extracted,
+    } = placed;
     if let Some(wanted) = &renamed_from {
         tracing::info!(
             wanted = %wanted.display(),
@@ -319,6 +433,8 @@ async fn finish(
         resumed: partial.resumed,
         restarted: partial.restarted,
         renamed_from,
+        content,
+        extracted,
     })
 }
 

@@ -64,6 +64,7 @@ mod call;
 mod classify;
 mod client;
 mod config;
+mod content;
 mod dedupe;
 mod download;
 mod download_attempt;
@@ -92,6 +93,8 @@ mod save;
 mod secret;
 mod session;
 pub mod settings;
+#[cfg(feature = "unzip")]
+mod unzip;
 mod upload;
 
 pub use auth::{Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, MAX_SESSION_LIFETIME, SessionAuth};
@@ -106,6 +109,7 @@ pub use classify::{
 };
 pub use client::{Transport, TransportStats, USER_AGENT};
 pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
+pub use content::Content;
 pub use dedupe::{Claim, ClaimToken, DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
 pub use error::{Error, Sent};
@@ -129,6 +133,9 @@ pub use retry::MAX_RETRY_AFTER;
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use secret::Secret;
 pub use settings::{Settings, SettingsError, SettingsErrorKind, SettingsInput};
+#[cfg(feature = "unzip")]
+#[cfg_attr(docsrs, doc(cfg(feature = "unzip")))]
+pub use unzip::{MAX_UNZIP_RATIO, MAX_ZIP_ENTRIES, UNZIP_FLOOR_BYTES};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
 
 /// The examples of the crate's README, compiled and run as doctests.

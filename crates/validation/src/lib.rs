@@ -88,7 +88,7 @@ pub use picture::{
 };
 pub use process::{
     CamMode, FootLockingMode, InputKind, MAX_EXTRA_FORMAT_CHARS, MAX_EXTRA_KEY_CHARS,
-    MAX_EXTRA_VALUE_CHARS, OutputFormat, ProcessParams, canonical_key, keys,
+    MAX_EXTRA_VALUE_CHARS, OutputFormat, PersonModel, Pipeline, ProcessParams, canonical_key, keys,
 };
 /// The `/process` parameter table generated from `specs/deepmotion.json`
 /// (`cargo xtask codegen`): keys, aliases, kinds, values, ranges and

@@ -40,6 +40,56 @@ pub struct AnimateArgs {
     /// one with a -2, -3... suffix; inputs and this batch's outputs are never replaced).
     #[arg(long)]
     pub clobber: bool,
+    /// Extract outputs that arrive as ZIP archives into a folder instead of saving them
+    /// with .zip appended (entries are sanitised; zip bombs and ../ entries are refused).
+    #[arg(long)]
+    pub unzip: bool,
+}
+
+/// `motionkit people`: multi-person animation in two steps.
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Upload a video, detect the people in it and print their tracking ids.
+    Detect(PeopleDetectArgs),
+    /// Animate chosen people of a detection, each with a character model, and download.
+    Animate(Box<PeopleAnimateArgs>),
+}
+
+/// `motionkit people detect`.
+#[derive(Debug, Args)]
+pub struct PeopleDetectArgs {
+    /// The video.
+    #[arg(value_name = "VIDEO")]
+    pub video: PathBuf,
+    /// Save every person's preview files into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace files in --out that have a preview's name.
+    #[arg(long)]
+    pub clobber: bool,
+}
+
+/// `motionkit people animate`.
+#[derive(Debug, Args)]
+pub struct PeopleAnimateArgs {
+    /// The detection job's request id (printed by `people detect`).
+    #[arg(value_name = "DETECTION_RID")]
+    pub detection: String,
+    /// A person to animate and the model to animate them with (repeat for each person).
+    #[arg(long = "person", value_name = "ID=MODEL_ID", required = true)]
+    pub people: Vec<String>,
+    /// Processing options (formats and so on).
+    #[command(flatten)]
+    pub process: ProcessArgs,
+    /// Folder to save into (a state file there makes a second run resume).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace files in --out that have an output's name.
+    #[arg(long)]
+    pub clobber: bool,
+    /// Extract the all_characters ZIP archives into folders instead of saving them as .zip.
+    #[arg(long)]
+    pub unzip: bool,
 }
 
 /// Every `/process` option as a flag. Options left out are not sent, so

@@ -70,6 +70,7 @@ pub async fn run(ctx: &Ctx, args: AnimateArgs) -> Result<(), CliError> {
         } else {
             motionkit_transport::OnExisting::KeepBoth
         },
+        unzip: args.unzip,
         retry_failed: args.retry_failed,
         resubmit_unconfirmed: args.resubmit_unconfirmed,
         batch: items.len() > 1,
@@ -163,6 +164,7 @@ struct Run<'a> {
     state: &'a StateFile,
     protect: &'a [PathBuf],
     on_existing: motionkit_transport::OnExisting,
+    unzip: bool,
     retry_failed: bool,
     resubmit_unconfirmed: bool,
     batch: bool,
@@ -362,6 +364,7 @@ impl Run<'_> {
                 done: &entry.downloads,
                 protect: self.protect,
                 on_existing: self.on_existing,
+                unzip: self.unzip,
             },
             Some(bar),
             |saved| {

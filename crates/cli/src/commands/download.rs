@@ -77,6 +77,8 @@ pub struct SavePolicy<'a> {
     pub protect: &'a [PathBuf],
     /// What to do when an output's name is taken.
     pub on_existing: OnExisting,
+    /// Extract ZIP archives into folders (`--unzip`).
+    pub unzip: bool,
 }
 
 impl SavePolicy<'static> {
@@ -87,6 +89,7 @@ impl SavePolicy<'static> {
             done: &NONE,
             protect: &[],
             on_existing,
+            unzip: false,
         }
     }
 }
@@ -120,6 +123,7 @@ pub async fn save_outputs(
         }
         let mut options = DownloadOptions::default()
             .on_existing(policy.on_existing)
+            .unzip(policy.unzip)
             .file_name(outputs.file_name(&url));
         if let Some(name) = options.file_name.clone().or_else(|| url_file_name(&url)) {
             let target = dir.join(&name);
@@ -183,13 +187,14 @@ pub fn note_renamed(ctx: &Ctx, files: &[Saved]) {
     }
 }
 
-/// `motionkit download RID... --out DIR [--clobber] [--wait]`.
+/// `motionkit download RID... --out DIR [--clobber] [--wait] [--unzip]`.
 pub async fn download(
     ctx: &Ctx,
     rids: &[String],
     out: &Path,
     clobber: bool,
     wait: bool,
+    unzip: bool,
 ) -> Result<(), CliError> {
     let dm = ctx.deepmotion().await?;
     let several = rids.len() > 1;
@@ -222,7 +227,10 @@ pub async fn download(
             &dm.client,
             rid,
             &dir,
-            SavePolicy::fresh(on_existing),
+            SavePolicy {
+                unzip,
+                ..SavePolicy::fresh(on_existing)
+            },
             Some(&bar),
             |_| Ok(()),
         )

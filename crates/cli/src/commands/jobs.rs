@@ -147,14 +147,24 @@ pub fn note_forced(ctx: &Ctx, label: &str, reported: &[motionkit_validation::Vio
 }
 
 /// `motionkit rerun RID [options] [--out DIR] [--dry-run]`.
+/// How `rerun --out` saves: `--clobber`, `--unzip`.
+#[derive(Debug, Clone, Copy)]
+pub struct RerunSave {
+    /// Replace files that have an output's name.
+    pub clobber: bool,
+    /// Extract ZIP archives into folders.
+    pub unzip: bool,
+}
+
 pub async fn rerun(
     ctx: &Ctx,
     rid: &str,
     process: &ProcessArgs,
     out: Option<&Path>,
     dry_run: bool,
-    clobber: bool,
+    save: RerunSave,
 ) -> Result<(), CliError> {
+    let RerunSave { clobber, unzip } = save;
     // The input's kind is learnt from the job when it is sent; before
     // that, only what fails for a video and a picture alike is refused.
     let params = process.to_rerun_params()?;
@@ -225,11 +235,14 @@ pub async fn rerun(
             &dm.client,
             &new_rid,
             out,
-            SavePolicy::fresh(if clobber {
-                OnExisting::Replace
-            } else {
-                OnExisting::KeepBoth
-            }),
+            SavePolicy {
+                unzip,
+                ..SavePolicy::fresh(if clobber {
+                    OnExisting::Replace
+                } else {
+                    OnExisting::KeepBoth
+                })
+            },
             Some(&bar),
             |_| Ok(()),
         )

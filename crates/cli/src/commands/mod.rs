@@ -8,6 +8,7 @@ pub mod generations;
 pub mod jobs;
 pub mod man;
 pub mod models;
+pub mod people;
 pub mod picture;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -115,6 +116,8 @@ pub struct DeepMotion {
     /// One batched status poll shared by every job this run waits for,
     /// brisk on loopback and gentle otherwise.
     pub watcher: motionkit_deepmotion::Watcher,
+    /// How this run waits for a job of its own (brisk on loopback).
+    pub wait: WaitOptions,
 }
 
 /// True for `http://127.x`, `localhost` and `[::1]` URLs.
@@ -258,8 +261,12 @@ impl Ctx {
                     .build()
                     .map_err(|e| bad_url(e.into(), "DeepMotion", &source))?;
                 self.connected("DeepMotion", &url, source, client.transport());
-                let watcher = client.watcher(wait);
-                Ok(DeepMotion { client, watcher })
+                let watcher = client.watcher(wait.clone());
+                Ok(DeepMotion {
+                    client,
+                    watcher,
+                    wait,
+                })
             })
             .await
     }
@@ -394,17 +401,23 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             out,
             clobber,
             wait,
-        } => download::download(ctx, &rids, &out, clobber, wait).await,
+            unzip,
+        } => download::download(ctx, &rids, &out, clobber, wait, unzip).await,
         Command::Rerun {
             rid,
             process,
             out,
             dry_run,
             clobber,
-        } => jobs::rerun(ctx, &rid, &process, out.as_deref(), dry_run, clobber).await,
+            unzip,
+        } => {
+            let save = jobs::RerunSave { clobber, unzip };
+            jobs::rerun(ctx, &rid, &process, out.as_deref(), dry_run, save).await
+        }
         Command::Credits => jobs::credits(ctx).await,
         Command::VideoInfo { input } => jobs::video_info(ctx, &input).await,
         Command::Models { command } => models::run(ctx, command).await,
+        Command::People { command } => people::run(ctx, command).await,
         Command::Webhooks { command } => webhooks::run(ctx, command).await,
         Command::Themes(args) => themes::run(ctx, args).await,
         Command::Generate(args) => generate::generate(ctx, args).await,

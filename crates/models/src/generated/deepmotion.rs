@@ -12,6 +12,8 @@
 //! - Signed storage URLs (upload targets and download links) are absolute, carry their own signature in the query string and take no session cookie. They are not endpoints of this API and are not listed here.
 //!
 //! - Request ids (rid) are opaque strings. Several ids are joined with ',' in one path segment for /status and /download.
+//!
+//! - Multi-person animation is not in the API document. Its wire shapes (the `pipeline` and `models` parameters, the `rid_mp_detection` body field, `mode` and `models` in a download link, the `all_characters`, `inter*` and `<name>_NNN` output groups) come from the official Python SDK dm-animate3d-api 1.0.2 (`dm/animate3d/client.py`, `data/params.py`, `data/response.py`, `utils.py`). Each such item says so. Two steps: a detection job (`pipeline=mp_detection` on an uploaded video) whose outputs are one group per detected person, then an animation job (`rid_mp_detection` = the detection's rid, `models` = the chosen people and their character models).
 
 /// Name of the session cookie set by /session/auth.
 pub const SESSION_COOKIE: &str = "dmsess";
@@ -21,6 +23,12 @@ pub const PROCESSOR_VIDEO2ANIM: &str = "video2anim";
 pub const SIGNATURE_HEADER: &str = "X-DeepMotion-Signature";
 /// Header that starts a resumable upload session with the value `start`.
 pub const RESUMABLE_HEADER: &str = "x-goog-resumable";
+/// Value of the `pipeline` parameter that makes a job a multi-person detection. Source: the official Python SDK dm-animate3d-api 1.0.2 (`prepare_multi_person_job`), not the API document.
+pub const PIPELINE_MP_DETECTION: &str = "mp_detection";
+/// Name of the output group of a multi-person animation job whose files are ZIP archives holding every person's file of that type; the SDK saves them as `all_characters.<type>.zip`. Source: the official Python SDK dm-animate3d-api 1.0.2 (`_download_files`), not the API document.
+pub const ALL_CHARACTERS_GROUP: &str = "all_characters";
+/// Output groups whose names start with this are intermediate results, not for download. Source: the official Python SDK dm-animate3d-api 1.0.2 (`_download_files`), not the API document.
+pub const INTERMEDIATE_GROUP_PREFIX: &str = "inter";
 /// Number of documented error codes.
 pub const ERROR_CODE_COUNT: u64 = 34;
 /// Documented base URLs, by environment.
@@ -1008,6 +1016,9 @@ pub struct ProcessRequest {
     /// Processing parameters as `key=value` strings, for example `formats=bvh,fbx,mp4`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Vec<String>>,
+    /// Request id of a finished multi-person detection job (`pipeline=mp_detection`), to animate the people it found; used instead of `url` and `rid`, with the `models` parameter. Source: the official Python SDK dm-animate3d-api 1.0.2 (`_process_video`, `start_multi_person_job`), not the API document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rid_mp_detection: Option<String>,
 }
 
 /// Answer of POST /process.
@@ -1221,11 +1232,19 @@ pub struct DownloadLink {
     /// Downloadable items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urls: Option<Vec<DownloadItem>>,
+    /// 0 for a single-person job, 1 for a multi-person one. Source: the official Python SDK dm-animate3d-api 1.0.2 (`DownloadLink.mode`), not the API document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<i64>,
+    /// The people and character models of a multi-person job, as the `models` parameter gave them (`{"trackingId": "001", "modelId": "..."}`). Source: the official Python SDK dm-animate3d-api 1.0.2 types them only as a list of objects (`DownloadLink.models`), so they are kept as JSON; not the API document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<serde_json::Value>>,
 }
 
 /// One downloadable item and its files by type.
 ///
 /// The document's own example uses the keys `bv` and `fb` for bvh and fbx; keys are kept as the server sends them. `landmarks.dmpe` is offered when that format was requested.
+///
+/// Multi-person jobs name their groups: `<name>_001`, `<name>_002`, ... (an underscore and three digits, the tracking id) for one detected or animated person each; names starting with `inter` for intermediate results; `all_characters` for ZIP archives holding every person's file of each type. Source: the official Python SDK dm-animate3d-api 1.0.2 (`utils.ends_with_mp_tracked_id`, `_download_files`), not the API document.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DownloadItem {

@@ -149,6 +149,16 @@ fn failure(code: ErrorCode, detail: Option<String>) -> (u32, String) {
     (code.code(), message)
 }
 
+/// Turns a planned success into a failure with `code`, as a failure found
+/// at planning would have been planned.
+pub(super) fn fail_with(plan: &mut Plan, code: ErrorCode, detail: String) {
+    let (code, message) = failure(code, Some(detail));
+    plan.job.failure_code = Some(code);
+    plan.job.failure_message = Some(message);
+    plan.job.outputs.clear();
+    plan.job.sim_total *= 0.6;
+}
+
 /// Simulated seconds a successful job of this many seconds takes.
 fn processing_time(duration: Option<f64>) -> f64 {
     match duration {
@@ -248,6 +258,7 @@ pub(super) fn plan(sub: Submission<'_>) -> Plan {
             formats
                 .into_iter()
                 .map(|format| Output {
+                    group: None,
                     format: format.to_owned(),
                     key: format!(
                         "outputs/{}/{}",

@@ -78,6 +78,7 @@ mod media;
 mod outputs;
 pub(crate) use outputs::png_rgb;
 mod params;
+mod people;
 mod signing;
 mod storage;
 mod store;

@@ -7,6 +7,8 @@ mod hostile_upload;
 mod rate_limit;
 mod retry;
 mod sanitize;
+#[cfg(feature = "unzip")]
+mod unzip;
 mod upload;
 mod send_bounds {
     use std::path::Path;

@@ -185,6 +185,26 @@ pub const PROCESS_PARAMETERS: &[ProcessParameterSpec] = &[
         default: Some("0"),
         description: "0 Cinematic keeps the character in the centre of the frame; 1 Fixed keeps the camera fixed relative to the background; 2 Face keeps the torso and face in the centre.",
     },
+    ProcessParameterSpec {
+        key: "pipeline",
+        aliases: &[],
+        kind: ProcessParamKind::Enum,
+        values: &["mp_detection"],
+        minimum: None,
+        maximum: None,
+        default: None,
+        description: "`mp_detection` makes the job a multi-person detection: its outputs are one group per detected person (`<name>_001`, ...), whose tracking ids the animation job's `models` names. Source: the official Python SDK dm-animate3d-api 1.0.2 (`prepare_multi_person_job`, `ProcessParams._pipeline`), not the API document.",
+    },
+    ProcessParameterSpec {
+        key: "models",
+        aliases: &[],
+        kind: ProcessParamKind::String,
+        values: &[],
+        minimum: None,
+        maximum: None,
+        default: None,
+        description: "The people of a multi-person animation job (with `rid_mp_detection`) and their character models: a JSON list of `{\"trackingId\": \"001\", \"modelId\": \"<model id>\"}`, each model id from /character/listModels. Source: the official Python SDK dm-animate3d-api 1.0.2 (`start_multi_person_job`, `ProcessParams._models`), not the API document.",
+    },
 ];
 
 /// Every `/process` parameter: canonical key and accepted aliases, in document order.
@@ -213,6 +233,8 @@ pub const PARAMETER_KEYS: &[(&str, &[&str])] = &[
     ("render.shadow", &[]),
     ("render.includeAudio", &[]),
     ("render.CamMode", &[]),
+    ("pipeline", &[]),
+    ("models", &[]),
 ];
 
 /// Allowed range of `videoSpeedMultiplier`.

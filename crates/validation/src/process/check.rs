@@ -20,6 +20,8 @@ impl ProcessParams {
     /// - `trim`: only for [`InputKind::Video`] ([`Rule::VideoInputOnly`]),
     ///   then [`Trim::validate`].
     /// - `crop`: [`Crop::validate`].
+    /// - `models`: no tracking id twice ([`Rule::Duplicate`]), ids without
+    ///   whitespace or control characters ([`Rule::Syntax`]).
     /// - extra parameters and formats: well-formed and bounded.
     ///
     /// Documented failures (refused unless forced): `trim` ending after
@@ -106,6 +108,7 @@ impl ProcessParams {
         if let Some(backdrop) = &self.render_backdrop {
             found.extend(token(keys::RENDER_BACKDROP, backdrop).err());
         }
+        found.extend(people::check_models(&self.models));
         for (index, (key, value)) in self.extra.iter().enumerate() {
             found.extend(check_extra(&self.extra[..index], key, value).err());
         }

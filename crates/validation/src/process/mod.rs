@@ -36,9 +36,12 @@
 //! ```
 
 mod check;
+#[macro_use]
 mod values;
+mod people;
 mod wire;
 
+pub use people::{PersonModel, Pipeline};
 pub use values::{CamMode, FootLockingMode, InputKind, OutputFormat};
 pub use wire::{MAX_EXTRA_FORMAT_CHARS, MAX_EXTRA_KEY_CHARS, MAX_EXTRA_VALUE_CHARS};
 use wire::{check_extra, check_extra_format, token, unknown_key};
@@ -90,6 +93,13 @@ pub mod keys {
     pub const RENDER_INCLUDE_AUDIO: &str = "render.includeAudio";
     /// `render.CamMode=0|1|2`.
     pub const RENDER_CAM_MODE: &str = "render.CamMode";
+    /// `pipeline=mp_detection`: a multi-person detection job (source: the
+    /// official SDK dm-animate3d-api 1.0.2).
+    pub const PIPELINE: &str = "pipeline";
+    /// `models=[{"trackingId":"001","modelId":"..."}]`: the people of a
+    /// multi-person animation job (source: the official SDK
+    /// dm-animate3d-api 1.0.2).
+    pub const MODELS: &str = "models";
 }
 
 use crate::parameter_spec::ProcessParameterSpec;
@@ -163,6 +173,13 @@ pub struct ProcessParams {
     pub render_include_audio: Option<bool>,
     /// `render.CamMode`; [`CamMode::Cinematic`] by default.
     pub render_cam_mode: Option<CamMode>,
+    /// `pipeline`: [`Pipeline::MpDetection`] for a multi-person detection
+    /// job. Source: the official SDK dm-animate3d-api 1.0.2.
+    pub pipeline: Option<Pipeline>,
+    /// `models`: the people of a multi-person animation job and their
+    /// character models; left out when empty. Source: the official SDK
+    /// dm-animate3d-api 1.0.2.
+    pub models: Vec<PersonModel>,
     /// Parameters this crate does not know (a newer API's, or ones the
     /// documents only mention, such as `camera`), sent exactly as given
     /// after the typed ones. They are not checked; each is reported by
@@ -301,6 +318,18 @@ impl ProcessParams {
     /// Sets `render.CamMode`.
     pub fn render_cam_mode(mut self, mode: CamMode) -> Self {
         self.render_cam_mode = Some(mode);
+        self
+    }
+
+    /// Sets `pipeline`.
+    pub fn pipeline(mut self, pipeline: Pipeline) -> Self {
+        self.pipeline = Some(pipeline);
+        self
+    }
+
+    /// Sets `models`, the people of a multi-person animation job.
+    pub fn models(mut self, models: impl IntoIterator<Item = PersonModel>) -> Self {
+        self.models = models.into_iter().collect();
         self
     }
 

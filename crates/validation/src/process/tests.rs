@@ -57,6 +57,7 @@ fn enumerations_match_the_generated_table() {
     );
     let modes: Vec<String> = CamMode::ALL.iter().map(|m| m.code().to_string()).collect();
     assert_eq!(values(keys::RENDER_CAM_MODE), modes);
+    assert_eq!(sorted(Pipeline::names()), values(keys::PIPELINE));
     // Every typed key is in the table, and the table has no other key.
     for (key, _) in PARAMETER_KEYS {
         assert!(canonical_key(key).is_some());
@@ -65,8 +66,9 @@ fn enumerations_match_the_generated_table() {
 }
 
 #[test]
-fn eighteen_keys() {
-    assert_eq!(PARAMETER_KEYS.len(), 18);
+fn twenty_keys() {
+    // The document's 18, and `pipeline` and `models` from the official SDK.
+    assert_eq!(PARAMETER_KEYS.len(), 20);
     assert_eq!(
         canonical_key("poseEstimation.videoSpeedMultiplier"),
         Some("videoSpeedMultiplier")
@@ -415,5 +417,47 @@ fn enum_strings() {
     assert_eq!(
         FootLockingMode::names(),
         ["auto", "always", "never", "grounding"]
+    );
+}
+
+#[test]
+fn multi_person_parameters_round_trip() {
+    let params = ProcessParams::new()
+        .formats([OutputFormat::Fbx])
+        .models([PersonModel::new("001", "m1"), PersonModel::new("002", "m2")]);
+    let wire = params.to_params();
+    assert_eq!(
+        wire,
+        [
+            "formats=fbx",
+            r#"models=[{"trackingId":"001","modelId":"m1"},{"trackingId":"002","modelId":"m2"}]"#,
+        ]
+    );
+    assert_eq!(ProcessParams::parse(&wire).unwrap(), params);
+    // The SDK's own spelling (Python's json.dumps, with spaces) parses too.
+    let sdk = ProcessParams::parse(&[
+        "pipeline=mp_detection",
+        r#"models=[{"trackingId": "003", "modelId": "x"}]"#,
+    ])
+    .unwrap();
+    assert_eq!(sdk.pipeline, Some(Pipeline::MpDetection));
+    assert_eq!(sdk.models, [PersonModel::new("003", "x")]);
+    assert_eq!(sdk.to_params()[0], "pipeline=mp_detection");
+
+    let broken = ProcessParams::parse(&["models=001:m1", "pipeline=single"]).unwrap_err();
+    assert_eq!(
+        rules_and_fields(&broken),
+        [
+            ("models".to_owned(), Rule::Syntax),
+            ("pipeline".to_owned(), Rule::OneOf)
+        ]
+    );
+    let twice = ProcessParams::new()
+        .models([PersonModel::new("001", "a"), PersonModel::new("001", "b")])
+        .validate(InputKind::Video, None)
+        .unwrap_err();
+    assert_eq!(
+        rules_and_fields(&twice),
+        [("models".to_owned(), Rule::Duplicate)]
     );
 }

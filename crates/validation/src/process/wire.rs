@@ -71,6 +71,12 @@ impl ProcessParams {
         if let Some(v) = self.render_cam_mode {
             put(keys::RENDER_CAM_MODE, v.to_string());
         }
+        if let Some(v) = self.pipeline {
+            put(keys::PIPELINE, v.to_string());
+        }
+        if !self.models.is_empty() {
+            put(keys::MODELS, people::render_models(&self.models));
+        }
         for (key, value) in &self.extra {
             put(key, value.clone());
         }
@@ -179,6 +185,8 @@ impl ProcessParams {
             keys::RENDER_SHADOW => self.render_shadow = Some(bit()?),
             keys::RENDER_INCLUDE_AUDIO => self.render_include_audio = Some(bit()?),
             keys::RENDER_CAM_MODE => self.render_cam_mode = Some(value.parse().map_err(rename)?),
+            keys::PIPELINE => self.pipeline = Some(value.parse().map_err(rename)?),
+            keys::MODELS => self.models = people::parse_models(field, value)?,
             // `canonical` always comes from PARAMETER_KEYS.
             other => return Err(unknown_key(other, value)),
         }

@@ -86,6 +86,8 @@ fn valid_params() -> impl Strategy<Value = (InputKind, ProcessParams)> {
                 render_shadow: t.6,
                 render_include_audio: t.7,
                 render_cam_mode: t.8,
+                pipeline: None,
+                models: Vec::new(),
                 extra: Vec::new(),
             };
             (input, params)
@@ -215,6 +217,8 @@ proptest! {
             keys::CROP => "0,0,1,1",
             keys::RENDER_BG_COLOR => "0,177,64,0",
             keys::CONFIG | keys::MODEL | keys::RENDER_BACKDROP => "x",
+            keys::PIPELINE => "mp_detection",
+            keys::MODELS => r#"[{"trackingId":"001","modelId":"m"}]"#,
             _ => "1",
         };
         let second = if use_alias && !aliases.is_empty() { aliases[0] } else { canonical };

@@ -273,6 +273,7 @@ mod tests {
             resubmit_unconfirmed: false,
             dry_run: false,
             clobber: false,
+            unzip: false,
         }
     }
 

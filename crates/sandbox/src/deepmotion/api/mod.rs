@@ -297,6 +297,7 @@ pub(super) fn ensure_stock_models(inner: &Inner) {
 }
 
 mod characters;
+mod people_api;
 mod processing;
 mod session;
 mod storage;

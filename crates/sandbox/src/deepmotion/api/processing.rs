@@ -1,6 +1,8 @@
 //! Jobs: `/process`, `/status`, `/download`, `/list`, `/account/creditBalance` and `/videoInfo`.
 
+use super::people_api::{download_mode, people_to_animate, plan_people};
 use super::*;
+use crate::deepmotion::people;
 
 /// `POST /process`.
 pub(crate) async fn process(
@@ -18,7 +20,16 @@ pub(crate) async fn process(
         None => return bad_request("`processor` is required (video2anim)"),
     }
     let params = field_list(&map, "params", false).unwrap_or_default();
+    let detection = field_str(&map, "rid_mp_detection");
+    let chosen = match people_to_animate(&inner, &map, detection.as_deref(), &params) {
+        Ok(chosen) => chosen,
+        Err(refused) => return refused.into_response(),
+    };
     let input = match (field_str(&map, "url"), field_str(&map, "rid")) {
+        _ if chosen.is_some() => match chosen.as_ref().map(|c| &c.input) {
+            Some(object) => object.clone(),
+            None => return bad_request("no input"),
+        },
         (Some(_), Some(_)) => return bad_request("give `url` or `rid`, not both"),
         (None, None) => {
             return bad_request(
@@ -56,7 +67,7 @@ pub(crate) async fn process(
     };
     let rid = jobs::new_rid();
     let lookup = |id: &str| inner.model_kind(id);
-    let plan = jobs::plan(jobs::Submission {
+    let mut plan = jobs::plan(jobs::Submission {
         rid: rid.clone(),
         input: &input,
         probe,
@@ -64,6 +75,7 @@ pub(crate) async fn process(
         model: &lookup,
         now: now_ms(),
     });
+    plan_people(&inner, &mut plan, &input, chosen.map(|c| c.people));
     // Outputs are written before the job exists, so a job never shows
     // SUCCESS without its files.
     let writer = inner.clone();
@@ -102,7 +114,8 @@ pub(crate) async fn process(
 /// Writes a plan's output files and records them as complete objects;
 /// returns the files written.
 fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result<Vec<String>> {
-    let mut files = Vec::new();
+    let mut files: Vec<String> = Vec::new();
+    let mut written: Vec<(String, std::path::PathBuf)> = Vec::new();
     let spec = outputs::Spec {
         rid: &plan.job.rid,
         frames: plan.frames,
@@ -112,7 +125,18 @@ fn write_outputs(inner: &Inner, plan: &jobs::Plan) -> std::io::Result<Vec<String
     for output in &plan.job.outputs {
         let file = inner.store.new_file();
         let path = inner.store.path(&file);
-        outputs::write(&path, &output.format, spec)?;
+        if people::is_special(output) {
+            let lookup = |key: &str| {
+                written
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, p)| p.clone())
+            };
+            people::write_special(&path, output, &plan.job.outputs, &lookup)?;
+        } else {
+            outputs::write(&path, &output.format, spec)?;
+        }
+        written.push((output.key.clone(), path.clone()));
         files.push(file.clone());
         let size = std::fs::metadata(&path)?.len();
         let name = output.key.rsplit('/').next().unwrap_or("output");
@@ -233,25 +257,38 @@ fn download_link(inner: &Inner, job: &Job) -> DownloadLink {
         duration: None,
         input: None,
         urls: None,
+        mode: None,
+        models: None,
     };
     let (phase, _) = jobs::phase(job, inner.simulated_since(job.ctime));
     if phase != Phase::Success {
         return bare;
     }
-    let files = job
-        .outputs
-        .iter()
-        .map(|output| BTreeMap::from([(output.format.clone(), inner.download_url(&output.key))]))
-        .collect();
+    let stem = jobs::stem(&job.file_name);
+    let mut urls: Vec<DownloadItem> = Vec::new();
+    for output in &job.outputs {
+        let group = output.group.clone().unwrap_or_else(|| stem.clone());
+        let file = BTreeMap::from([(output.format.clone(), inner.download_url(&output.key))]);
+        match urls
+            .iter_mut()
+            .find(|item| item.name.as_ref() == Some(&group))
+        {
+            Some(item) => item.files.push(file),
+            None => urls.push(DownloadItem {
+                name: Some(group),
+                files: vec![file],
+            }),
+        }
+    }
+    let (mode, models) = download_mode(job);
     DownloadLink {
         name: Some(job.file_name.clone()),
         size: Some(job.file_size as f64),
         duration: Some(job.duration.unwrap_or(0.0)),
         input: Some(inner.download_url(&job.input_key)),
-        urls: Some(vec![DownloadItem {
-            name: Some(jobs::stem(&job.file_name)),
-            files,
-        }]),
+        urls: Some(urls),
+        mode,
+        models,
         ..bare
     }
 }

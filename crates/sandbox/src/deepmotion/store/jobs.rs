@@ -14,6 +14,10 @@ pub(crate) struct Output {
     pub format: String,
     /// Object key of the file.
     pub key: String,
+    /// The output group (`urls[].name`) of a multi-person job's file;
+    /// `None`: the one group named after the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// A processing job, with its whole future decided at submission.

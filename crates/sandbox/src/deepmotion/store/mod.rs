@@ -225,6 +225,7 @@ mod tests {
             outputs: vec![Output {
                 format: "bvh".into(),
                 key: "outputs/r/a.bvh".into(),
+                group: None,
             }],
             failure_code: None,
             failure_message: None,

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# DeepMotion's official Python SDK, dm-animate3d-api 1.0.2 from PyPI,
+# against the sandbox: .ci/official_sdk_test.py drives the SDK's own
+# prepare_multi_person_job / start_multi_person_job / download_job (and a
+# single-person job) against the sandbox binary on a free loopback port.
+# The SDK lives in a virtual environment of its own in cargo's target
+# directory (MOTIONKIT_SDK_VENV overrides it), created once; a stamp skips
+# pip when the pinned version is already there.
+#
+# Runs alone too: .ci/official-sdk.sh [path/to/motionkit-sandbox]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sdk="dm-animate3d-api==1.0.2"
+venv="${MOTIONKIT_SDK_VENV:-$(.ci/target-dir.sh)/sdk-venv}"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" >&2
+fi
+if [ "$(cat "$venv/.sdk" 2>/dev/null || true)" != "$sdk" ]; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$sdk" >&2
+    echo "$sdk" >"$venv/.sdk"
+fi
+
+sandbox="${1:-}"
+if [ -z "$sandbox" ]; then
+    sandbox="$(.ci/built.sh -p motionkit-sandbox | sed -n 's/^motionkit-sandbox=//p')"
+fi
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+work="$(mktemp -d)"
+sandbox_pid=""
+cleanup() {
+    if [ -n "$sandbox_pid" ]; then
+        kill "$sandbox_pid" 2>/dev/null || true
+        wait "$sandbox_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Jobs run 60 times faster than real time, so the SDK's 1 s polls see them end.
+"$sandbox" --host 127.0.0.1 --deepmotion-port 0 --motiondynamic-port 0 \
+    --client-id ci --client-secret ci-secret --time-scale 60 \
+    >"$work/out" 2>"$work/err" &
+sandbox_pid=$!
+for _ in $(seq 1 100); do
+    grep -q '^deepmotion ' "$work/out" 2>/dev/null && break
+    if ! kill -0 "$sandbox_pid" 2>/dev/null; then
+        cat "$work/err" >&2
+        echo "official-sdk: the sandbox did not start" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+dm="$(sed -n 's/^deepmotion //p' "$work/out")"
+if [ -z "$dm" ]; then
+    cat "$work/err" >&2
+    echo "official-sdk: the sandbox did not print its URL" >&2
+    exit 1
+fi
+"$venv/bin/python" .ci/official_sdk_test.py "$dm" ci ci-secret tests/fixtures/walk.mp4 "$work"
