@@ -66,16 +66,15 @@ impl ClientBuilder {
     /// [`Error::Transport`] with a configuration error naming the missing
     /// variable, the unreadable file or the unknown profile.
     pub fn from_env() -> Result<ClientBuilder, Error> {
-        let settings = Settings::from_env().map_err(motionkit_transport::Error::from)?;
-        Self::from_settings(&settings)
+        Self::from_settings(&Settings::from_env().map_err(motionkit_transport::Error::from)?)
     }
 
-    /// A builder from settings already loaded (see
-    /// [`ClientBuilder::from_env`]).
+    /// A DeepMotion builder from settings already loaded (see
+    /// [`ClientBuilder::from_env`]): their DeepMotion URL and client id and secret.
     ///
     /// # Errors
     ///
-    /// As [`ClientBuilder::from_env`].
+    /// As [`ClientBuilder::from_env`], when the settings hold no client id and secret.
     pub fn from_settings(settings: &Settings) -> Result<ClientBuilder, Error> {
         let found = settings
             .require_deepmotion()
@@ -295,7 +294,8 @@ impl Client {
         }
     }
 
-    /// [`ClientBuilder::from_env`], built.
+    /// A DeepMotion client from the environment and the config file:
+    /// [`ClientBuilder::from_env`], built with its defaults.
     ///
     /// # Errors
     ///

@@ -147,16 +147,15 @@ impl ClientBuilder {
     /// [`Error::Transport`] with a configuration error naming the missing
     /// variable, the unreadable file or the unknown profile.
     pub fn from_env() -> Result<ClientBuilder, Error> {
-        let settings = Settings::from_env().map_err(motionkit_transport::Error::from)?;
-        Self::from_settings(&settings)
+        Self::from_settings(&Settings::from_env().map_err(motionkit_transport::Error::from)?)
     }
 
-    /// A builder from settings already loaded (see
-    /// [`ClientBuilder::from_env`]).
+    /// A MotionDynamic builder from settings already loaded (see
+    /// [`ClientBuilder::from_env`]): their MotionDynamic URL and token.
     ///
     /// # Errors
     ///
-    /// As [`ClientBuilder::from_env`].
+    /// As [`ClientBuilder::from_env`], when the settings hold no token.
     pub fn from_settings(settings: &Settings) -> Result<ClientBuilder, Error> {
         let found = settings
             .require_motiondynamic()
@@ -335,7 +334,8 @@ impl Client {
         }
     }
 
-    /// [`ClientBuilder::from_env`], built.
+    /// A MotionDynamic client from the environment and the config file:
+    /// [`ClientBuilder::from_env`], built with its defaults.
     ///
     /// # Errors
     ///
