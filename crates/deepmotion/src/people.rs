@@ -409,9 +409,8 @@ impl AnimatePeople {
         }
         let params = self.params.clone().models(self.people.clone());
         params
-            .check(motionkit_validation::InputKind::Video, None)
-            .errors
-            .into_result(())?;
+            .validate(motionkit_validation::InputKind::Video, None)
+            .errors_only()?;
         Ok(params)
     }
 
