@@ -86,7 +86,10 @@ impl From<OnExisting> for SaveOutputs {
 
 impl SaveOutputs {
     pub(crate) fn options(self, file_name: Option<String>) -> DownloadOptions {
-        DownloadOptions::default().on_existing(self.on_existing).unzip(self.unzip).file_name(file_name)
+        DownloadOptions::default()
+            .on_existing(self.on_existing)
+            .unzip(self.unzip)
+            .file_name(file_name)
     }
 }
 

@@ -38,7 +38,9 @@ fn transport(limits: Limits) -> Transport {
 }
 
 fn options(unzip: bool) -> DownloadOptions {
-    DownloadOptions::default().file_name(Some("all_characters.fbx".into())).unzip(unzip)
+    DownloadOptions::default()
+        .file_name(Some("all_characters.fbx".into()))
+        .unzip(unzip)
 }
 
 /// Every name under `dir`, recursively, relative and sorted.

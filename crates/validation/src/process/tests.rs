@@ -455,6 +455,7 @@ fn multi_person_parameters_round_trip() {
     let twice = ProcessParams::new()
         .models([PersonModel::new("001", "a"), PersonModel::new("001", "b")])
         .validate(InputKind::Video, None)
+        .errors_only()
         .unwrap_err();
     assert_eq!(
         rules_and_fields(&twice),
