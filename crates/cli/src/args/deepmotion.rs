@@ -50,8 +50,16 @@ pub struct AnimateArgs {
 #[derive(Debug, Subcommand)]
 pub enum PeopleCommand {
     /// Upload a video, detect the people in it and print their tracking ids.
+    #[command(after_long_help = examples!(
+        "motionkit --sandbox people detect crowd-people-3.mp4"
+        "motionkit --json people detect crowd.mp4 --out previews/"
+    ))]
     Detect(PeopleDetectArgs),
     /// Animate chosen people of a detection, each with a character model, and download.
+    #[command(after_long_help = examples!(
+        "motionkit people animate DETECTION_RID --person 001=MODEL_ID --out out/"
+        "motionkit --json people animate DETECTION_RID --person 001=MODEL_ID --person 002=MODEL_ID --formats fbx --unzip --out out/"
+    ))]
     Animate(Box<PeopleAnimateArgs>),
 }
 
