@@ -25,38 +25,8 @@ sandbox="${1:-}"
 if [ -z "$sandbox" ]; then
     sandbox="$(.ci/built.sh -p motionkit-sandbox | sed -n 's/^motionkit-sandbox=//p')"
 fi
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
-
-work="$(mktemp -d)"
-sandbox_pid=""
-cleanup() {
-    if [ -n "$sandbox_pid" ]; then
-        kill "$sandbox_pid" 2>/dev/null || true
-        wait "$sandbox_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
+# shellcheck source=start-sandbox.sh
+. .ci/start-sandbox.sh
 # Jobs run 60 times faster than real time, so the SDK's 1 s polls see them end.
-"$sandbox" --host 127.0.0.1 --deepmotion-port 0 --motiondynamic-port 0 \
-    --client-id ci --client-secret ci-secret --time-scale 60 \
-    >"$work/out" 2>"$work/err" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-    grep -q '^deepmotion ' "$work/out" 2>/dev/null && break
-    if ! kill -0 "$sandbox_pid" 2>/dev/null; then
-        cat "$work/err" >&2
-        echo "official-sdk: the sandbox did not start" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-dm="$(sed -n 's/^deepmotion //p' "$work/out")"
-if [ -z "$dm" ]; then
-    cat "$work/err" >&2
-    echo "official-sdk: the sandbox did not print its URL" >&2
-    exit 1
-fi
+start_sandbox "$sandbox" --time-scale 60
 "$venv/bin/python" .ci/official_sdk_test.py "$dm" ci ci-secret tests/fixtures/walk.mp4 "$work"

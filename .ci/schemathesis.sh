@@ -23,43 +23,11 @@ fi
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
 max_time="${SCHEMATHESIS_MAX_TIME:-40}"
 seed="${SCHEMATHESIS_SEED:-17}"
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
-
-work="$(mktemp -d)"
-sandbox_pid=""
-cleanup() {
-    if [ -n "$sandbox_pid" ]; then
-        kill "$sandbox_pid" 2>/dev/null || true
-        wait "$sandbox_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
+# shellcheck source=start-sandbox.sh
+. .ci/start-sandbox.sh
 # Free loopback ports; a high rate limit so fuzzing is not all 429s (the
 # 429 answer itself is documented and covered by the sandbox's own tests).
-"$sandbox" --host 127.0.0.1 --deepmotion-port 0 --motiondynamic-port 0 \
-    --client-id ci --client-secret ci-secret --rate-limit 100000 \
-    >"$work/out" 2>"$work/err" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-    grep -q '^motiondynamic-token ' "$work/out" 2>/dev/null && break
-    if ! kill -0 "$sandbox_pid" 2>/dev/null; then
-        cat "$work/err" >&2
-        echo "the sandbox did not start" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-dm="$(sed -n 's/^deepmotion //p' "$work/out")"
-md="$(sed -n 's/^motiondynamic //p' "$work/out")"
-token="$(sed -n 's/^motiondynamic-token //p' "$work/out")"
-if [ -z "$dm" ] || [ -z "$md" ] || [ -z "$token" ]; then
-    cat "$work/err" >&2
-    echo "the sandbox did not print its URLs and token" >&2
-    exit 1
-fi
+start_sandbox "$sandbox" --rate-limit 100000
 
 # A dmsess session cookie, the way every client gets one.
 cookie="$("$py" - "$dm" <<'PY'

@@ -1,5 +1,7 @@
 //! The outputs of a finished job, and the names to save them under.
 
+use motionkit_models::deepmotion::DownloadLink;
+
 use crate::client::Client;
 use crate::error::Error;
 use crate::submission::output_file_name;
@@ -44,13 +46,7 @@ impl Client {
     /// [`Error::NothingToDownload`] when it offers no files (not finished,
     /// or failed).
     pub async fn job_outputs(&self, rid: &str) -> Result<JobOutputs, Error> {
-        let links = self.download_links(&[rid.to_owned()]).await?;
-        let link = links
-            .into_iter()
-            .find(|l| l.rid == rid)
-            .ok_or_else(|| Error::UnknownJob {
-                rid: rid.to_owned(),
-            })?;
+        let link = self.download_link(rid).await?;
         let files: Vec<(String, String)> = link
             .files()
             .map(|(kind, url)| (kind.to_owned(), url.to_owned()))
@@ -64,6 +60,18 @@ impl Client {
             input_name: link.name,
             files,
         })
+    }
+
+    /// The `/download` answer for the one job `rid`; [`Error::UnknownJob`]
+    /// when the server does not know it.
+    pub(crate) async fn download_link(&self, rid: &str) -> Result<DownloadLink, Error> {
+        self.download_links(&[rid.to_owned()])
+            .await?
+            .into_iter()
+            .find(|l| l.rid == rid)
+            .ok_or_else(|| Error::UnknownJob {
+                rid: rid.to_owned(),
+            })
     }
 
     /// The `(file type, signed URL)` of every output of the finished job

@@ -74,13 +74,7 @@ impl Client {
     /// others left out). [`Error::UnknownJob`] when the server does not
     /// know it, [`Error::NothingToDownload`] when it has not succeeded.
     pub async fn detection(&self, rid: &str) -> Result<Detection, Error> {
-        let links = self.download_links(&[rid.to_owned()]).await?;
-        let link = links
-            .into_iter()
-            .find(|l| l.rid == rid)
-            .ok_or_else(|| Error::UnknownJob {
-                rid: rid.to_owned(),
-            })?;
+        let link = self.download_link(rid).await?;
         let groups = link.urls.unwrap_or_default();
         if groups.is_empty() {
             return Err(Error::NothingToDownload {
