@@ -300,13 +300,7 @@ impl Animate {
                     .await?
             }
         };
-        follow(
-            client,
-            &rid,
-            self.wait.as_ref().unwrap_or(client.wait_options()),
-            self.events.as_ref(),
-        )
-        .await?;
+        follow(client, &rid, self.wait.as_ref(), self.events.as_ref()).await?;
         Ok(rid)
     }
 }
@@ -328,12 +322,14 @@ pub(crate) fn announce(
 
 /// Reports [`AnimateEvent::Submitted`], then waits for the job `rid`,
 /// reporting its moves; a failed job is [`Error::JobFailed`].
+/// `wait`: `None` for the client's own ([`Client::wait_options`]).
 pub(crate) async fn follow(
     client: &Client,
     rid: &str,
-    wait: &WaitOptions,
+    wait: Option<&WaitOptions>,
     events: Option<&EventFn>,
 ) -> Result<(), Error> {
+    let wait = wait.unwrap_or(client.wait_options());
     let emit = |event| {
         if let Some(events) = events {
             events(event);

@@ -459,13 +459,7 @@ impl AnimatePeople {
                     .await?
             }
         };
-        follow(
-            client,
-            &rid,
-            self.wait.as_ref().unwrap_or(client.wait_options()),
-            self.events.as_ref(),
-        )
-        .await?;
+        follow(client, &rid, self.wait.as_ref(), self.events.as_ref()).await?;
         self.download(client, rid).await
     }
 
