@@ -335,6 +335,11 @@ impl Client {
     /// The file goes under a name of its own (its stem, `-`, ten random
     /// characters, its extension), so that `/list` tells its job apart
     /// from every other (see [`PendingSubmission`](crate::PendingSubmission)).
+    ///
+    /// Dropping the future stops the upload at its next await: nothing is
+    /// processed or charged, and the storage keeps the session for a while
+    /// (to go on with it, upload through [`UploadVideo`](crate::resume::UploadVideo),
+    /// which reports the session to save).
     pub async fn upload(&self, path: &Path, options: &UploadOptions) -> Result<Upload, Error> {
         let (name, input) = prepare_upload(path).await?;
         let name = crate::submission::unique_upload_name(&name);

@@ -199,6 +199,14 @@ impl Generate {
     /// servers that answer `201` without the row.
     ///
     /// [`Error::Discarded`] when the API accepted but discarded it.
+    ///
+    /// **Dropping the future** stops the call at its next await; no task
+    /// keeps running. Before the `POST`, nothing exists. During it, the API
+    /// may have created the generation: its callback key stays known to
+    /// the receiver for [`WEBHOOK_KEY_LIFETIME`](crate::WEBHOOK_KEY_LIFETIME),
+    /// so its delivery is still acknowledged and reaches
+    /// [`WebhookReceiver::with_events`], but this call cannot return it,
+    /// and sending again creates another generation.
     pub async fn send(&self, client: &Client) -> Result<Submission, Error> {
         self.send_via(client, Via::Rest).await
     }

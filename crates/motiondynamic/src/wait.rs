@@ -113,6 +113,10 @@ impl Client {
     /// of read-backs are logged and retried at the next interval; refused
     /// reads stop the reading, not the wait; others (such as an expired
     /// JWT) end the wait.
+    ///
+    /// Dropping the future only stops waiting: the generation and its
+    /// callback key are untouched (a delivery that arrives meanwhile is
+    /// kept), so waiting again with the same [`Submission`] goes on.
     pub async fn wait(&self, submission: &Submission) -> Result<Video, Error> {
         let options = *self.wait_options();
         self.wait_with(submission, &options).await
@@ -306,6 +310,10 @@ impl Client {
     /// file name when the id is unknown), atomically:
     /// the file appears only when complete. Broken transfers resume with
     /// `Range`. No credentials are sent to the video URL.
+    ///
+    /// Dropping the future stops the transfer and removes its part file:
+    /// nothing partial is left under `dir`, and downloading again costs
+    /// nothing.
     pub async fn download(&self, video: &Video, dir: &Path) -> Result<DownloadReport, Error> {
         let options = DownloadOptions::default()
             .file_name(video.generation_id.as_ref().map(|id| format!("{id}.mp4")));
