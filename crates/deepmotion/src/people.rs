@@ -482,28 +482,25 @@ impl AnimatePeople {
                 .into_iter()
                 .flat_map(|map| map.into_iter())
                 .collect();
-            if group == ALL_CHARACTERS_GROUP {
-                let saved = save_files(
-                    client,
-                    &files,
-                    input,
-                    &self.out_dir,
-                    self.save,
-                    &self.events,
-                )
-                .await?;
-                done.all_characters.extend(saved);
-            } else if let Some(id) = tracking_id_of(&group) {
-                let saved = save_files(
-                    client,
-                    &files,
-                    input,
-                    &self.out_dir,
-                    self.save,
-                    &self.events,
-                )
-                .await?;
-                done.people.push((id.to_owned(), saved));
+            // `None`: the all_characters archives; other groups (`inter*`)
+            // are not saved.
+            let person = match tracking_id_of(&group) {
+                _ if group == ALL_CHARACTERS_GROUP => None,
+                Some(id) => Some(id.to_owned()),
+                None => continue,
+            };
+            let saved = save_files(
+                client,
+                &files,
+                input,
+                &self.out_dir,
+                self.save,
+                &self.events,
+            )
+            .await?;
+            match person {
+                Some(id) => done.people.push((id, saved)),
+                None => done.all_characters.extend(saved),
             }
         }
         if done.people.is_empty() && done.all_characters.is_empty() {

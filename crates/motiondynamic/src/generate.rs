@@ -6,7 +6,9 @@
 //! accepted format and at least the minimum size, read from its first
 //! bytes only.
 
-use motionkit_models::motiondynamic::{GenerationRequest, GenerationStatus, Theme};
+use motionkit_models::motiondynamic::{
+    GenerationRequest, GenerationStatus, GenerationValue, Theme,
+};
 use motionkit_transport::{Transport, redact_url};
 use motionkit_validation::ThemeParameter;
 use motionkit_validation::check_picture_bytes;
@@ -138,6 +140,11 @@ impl Generate {
     /// [`Generate::validate`], knowing (`Some`) whether the client has a
     /// receiver.
     fn validate_with(&self, client_receiver: Option<bool>) -> Findings {
+        self.resolve_with(client_receiver).0
+    }
+
+    /// [`Generate::validate_with`], and the values as they will be sent.
+    fn resolve_with(&self, client_receiver: Option<bool>) -> (Findings, Vec<GenerationValue>) {
         let mut found = Findings::new();
         if !self.with_parameters {
             found.push(Violation::new(
@@ -155,8 +162,9 @@ impl Generate {
             (Webhook::Default, Some(false)) => found.push(no_webhook()),
             (Webhook::Default, None) => found.push(no_webhook().into_warning()),
         }
-        found.merge(self.values.validate());
-        found
+        let (values_found, values) = self.values.resolve();
+        found.merge(values_found);
+        (found, values)
     }
 
     /// Every finding before sending, the network's included: those of
@@ -231,7 +239,7 @@ impl Generate {
                 }
             },
         };
-        let mut found = self.validate_with(Some(true));
+        let (mut found, values) = self.resolve_with(Some(true));
         if found.errors.is_empty() && self.fetch_pictures {
             let pictures = self.picture_findings(client, &found).await;
             found.merge(pictures);
@@ -239,7 +247,6 @@ impl Generate {
         if !found.errors.is_empty() {
             return Err(Error::Validation(found.errors));
         }
-        let values = self.values.to_values()?;
         for warning in &found.warnings {
             tracing::warn!(warning = %warning, "sending anyway: the documents do not say this fails");
         }

@@ -70,7 +70,7 @@ impl GenerationValues {
     }
 
     /// The findings and the values as they will be sent.
-    fn resolve(&self) -> (Findings, Vec<GenerationValue>) {
+    pub(crate) fn resolve(&self) -> (Findings, Vec<GenerationValue>) {
         let mut found = Findings::new();
         let mut resolved: Vec<(String, String)> = Vec::with_capacity(self.entries.len());
         for (key, value) in &self.entries {
