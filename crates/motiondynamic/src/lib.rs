@@ -124,7 +124,7 @@ pub use query::{
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use serve::ServedReceiver;
 pub use submit::{PREFER_RETURN_MINIMAL, Submission};
-pub use values::GenerationValues;
+pub use values::{GenerationValues, theme_values_schema};
 pub use wait::{ReadyVia, Video};
 pub use webhook::{
     Delivery, VideoReady, WEBHOOK_KEY_LIFETIME, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_MAX_IN_FLIGHT,

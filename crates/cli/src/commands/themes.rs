@@ -1,7 +1,6 @@
 //! `motionkit themes`: every theme and its parameters with constraints.
 
 use motionkit_motiondynamic::{Theme, ThemesQuery};
-use motionkit_validation::{Annotations, values_schema};
 use motionkit_validation::{ParameterKind, ThemeParameter};
 use serde_json::json;
 
@@ -72,28 +71,6 @@ pub fn describe(theme: &Theme, rule: &ThemeParameter) -> String {
     }
 }
 
-/// The JSON Schema of a theme's values, annotated with the theme's titles
-/// and default colours.
-pub fn json_schema(theme: &Theme) -> serde_json::Value {
-    let (rules, _) = theme.rules();
-    let mut notes = Annotations::new(&theme.theme_id);
-    if let Some(title) = &theme.title {
-        notes = notes.title(title);
-    }
-    if let Some(description) = &theme.description {
-        notes = notes.description(description);
-    }
-    for parameter in theme.parameters.iter().flatten() {
-        let def = &parameter.parameter;
-        notes = notes.parameter(
-            parameter.id(),
-            def.title.as_deref(),
-            def.default_color.as_deref(),
-        );
-    }
-    values_schema(&rules, &notes)
-}
-
 /// `motionkit themes [ID] [--json] [--json-schema]`.
 pub async fn run(ctx: &Ctx, args: ThemesArgs) -> Result<(), CliError> {
     let md = ctx.motiondynamic().await?;
@@ -103,7 +80,7 @@ pub async fn run(ctx: &Ctx, args: ThemesArgs) -> Result<(), CliError> {
     };
     if args.json_schema {
         // `requires = "id"` makes this exactly one theme.
-        return ctx.print_json(&json_schema(&themes[0]));
+        return ctx.print_json(&motionkit_motiondynamic::theme_values_schema(&themes[0]));
     }
     if ctx.json() {
         let list: Vec<_> = themes

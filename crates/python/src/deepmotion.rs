@@ -1,0 +1,353 @@
+//! `motionkit._native.DeepMotion`: the Rust DeepMotion client behind
+//! `motionkit.deepmotion.Client` and `AsyncClient`. Each operation is one
+//! call of the Rust client; arguments and answers are JSON.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use motionkit_deepmotion::{
+    AnimateEvent, AnimatePeople, Animate, Client, DetectPeople, JobEvent, Process, SaveOutputs,
+    StoreModel, Upload, WaitOptions, download_outputs,
+};
+use motionkit_models::deepmotion::JobStatus;
+use motionkit_transport::{Settings, UploadOptions};
+use motionkit_validation::InputKind;
+use pyo3::prelude::*;
+use serde_json::{Value, json};
+
+use crate::args::{Args, to_json, upload_progress};
+use crate::failure::Failure;
+use crate::runtime::{Emit, PerProcess, Task, block, spawn};
+
+/// A DeepMotion client, remade in a child process after `fork()`.
+#[pyclass(module = "motionkit._native", frozen)]
+pub struct DeepMotion {
+    client: PerProcess<Client>,
+}
+
+impl std::fmt::Debug for DeepMotion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeepMotion").finish_non_exhaustive()
+    }
+}
+
+#[pymethods]
+impl DeepMotion {
+    /// Settings as the CLI reads them: the arguments given, else the
+    /// environment, else the config file (and its profile).
+    #[new]
+    #[pyo3(signature = (url=None, client_id=None, client_secret=None, config=None, profile=None, sandbox_waits=false))]
+    fn new(
+        url: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        config: Option<PathBuf>,
+        profile: Option<String>,
+        sandbox_waits: bool,
+    ) -> PyResult<Self> {
+        let make = move || -> Result<Client, Failure> {
+            let mut input = motionkit_transport::SettingsInput::from_env();
+            if let Some(url) = &url {
+                input.deepmotion_url = Some(url.clone());
+            }
+            if let Some(id) = &client_id {
+                input.client_id = Some(id.clone());
+            }
+            if let Some(secret) = &client_secret {
+                input.client_secret = Some(secret.clone());
+            }
+            if config.is_some() {
+                input.config_file.clone_from(&config);
+            }
+            if profile.is_some() {
+                input.profile.clone_from(&profile);
+            }
+            let settings = Settings::load(input)?;
+            let mut builder = motionkit_deepmotion::ClientBuilder::from_settings(&settings)?;
+            if sandbox_waits {
+                builder = builder.wait(motionkit_sandbox::deepmotion_wait_options());
+            }
+            Ok(builder.build()?)
+        };
+        let client = PerProcess::new(make).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
+        Ok(DeepMotion { client })
+    }
+
+    /// Runs `op` to its end with the GIL released; see `runtime::block`.
+    #[pyo3(signature = (op, args, on_event=None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        op: String,
+        args: String,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let client = self.client.get();
+        block(py, on_event, move |emit| run(client, op, args, emit))
+    }
+
+    /// Starts `op` for asyncio; `settle(ok, text)` gets its end.
+    #[pyo3(signature = (op, args, settle, on_event=None))]
+    fn start(
+        &self,
+        op: String,
+        args: String,
+        settle: Py<PyAny>,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<Task> {
+        let client = self.client.get();
+        spawn(on_event, settle, move |emit| run(client, op, args, emit))
+    }
+}
+
+async fn run(
+    client: Result<Client, Failure>,
+    op: String,
+    args: String,
+    emit: Option<Emit>,
+) -> Result<Value, Failure> {
+    let client = client?;
+    let args = Args::parse(&args)?;
+    dispatch(&client, &op, &args, emit).await
+}
+
+fn input_kind(text: Option<String>) -> Result<InputKind, Failure> {
+    match text.as_deref() {
+        None | Some("video") => Ok(InputKind::Video),
+        Some("image") => Ok(InputKind::Image),
+        Some(other) => Err(Failure::argument("input", format!("video or image (got {other:?})"))),
+    }
+}
+
+fn input_text(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Image => "image",
+        _ => "video",
+    }
+}
+
+fn upload_json(upload: &Upload) -> Value {
+    json!({"url": upload.url, "name": upload.name, "size": upload.size, "input": input_text(upload.input)})
+}
+
+fn paths(files: &[PathBuf]) -> Value {
+    Value::from(files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>())
+}
+
+/// A job event as Python reads it.
+fn job_event(event: &JobEvent) -> Value {
+    match event {
+        JobEvent::Progress { rid, step, total } => {
+            json!({"type": "progress", "rid": rid, "step": step, "total": total})
+        }
+        JobEvent::Retrying { rid, reason } => json!({"type": "retrying", "rid": rid, "reason": reason}),
+        JobEvent::Finished { rid, succeeded } => {
+            json!({"type": "finished", "rid": rid, "succeeded": succeeded})
+        }
+        other => json!({"type": "other", "text": format!("{other:?}")}),
+    }
+}
+
+fn animate_event(event: &AnimateEvent) -> Value {
+    match event {
+        AnimateEvent::Upload(p) => crate::args::progress_event("upload", "video", *p),
+        AnimateEvent::UploadSession(_) => json!({"type": "upload_session"}),
+        AnimateEvent::Submitting { upload_name, .. } => {
+            json!({"type": "submitting", "upload_name": upload_name})
+        }
+        AnimateEvent::Submitted { rid } => json!({"type": "submitted", "rid": rid}),
+        AnimateEvent::Job(job) => job_event(job),
+        AnimateEvent::Download { kind, progress } => {
+            crate::args::progress_event("download", kind, *progress)
+        }
+        AnimateEvent::Saved { path, renamed_from } => json!({
+            "type": "saved",
+            "path": path.display().to_string(),
+            "renamed_from": renamed_from.as_ref().map(|p| p.display().to_string()),
+        }),
+        _ => json!({"type": "other"}),
+    }
+}
+
+fn animate_events(emit: &Option<Emit>) -> Option<impl Fn(AnimateEvent) + Send + Sync + 'static> {
+    let emit = emit.clone()?;
+    Some(move |event: AnimateEvent| emit(animate_event(&event)))
+}
+
+fn wait_options(client: &Client, args: &Args) -> Result<WaitOptions, Failure> {
+    let mut wait = client.wait_options().clone();
+    if let Some(seconds) = args.opt::<f64>("timeout")? {
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(Failure::argument("timeout", "a number of seconds above 0"));
+        }
+        wait = wait.timeout(std::time::Duration::from_secs_f64(seconds));
+    }
+    Ok(wait)
+}
+
+fn save(args: &Args) -> Result<SaveOutputs, Failure> {
+    let mut save = SaveOutputs::from(args.on_existing()?);
+    save.unzip = args.flag("unzip")?;
+    Ok(save)
+}
+
+async fn dispatch(
+    client: &Client,
+    op: &str,
+    args: &Args,
+    emit: Option<Emit>,
+) -> Result<Value, Failure> {
+    Ok(match op {
+        "credits" => json!(client.credit_balance().await?),
+        "list" => {
+            let statuses: Vec<String> = args.opt("statuses")?.unwrap_or_default();
+            let statuses: Vec<_> = statuses.iter().map(|s| JobStatus::from_wire(s)).collect();
+            to_json(&client.list(&statuses).await?)?
+        }
+        "status" => to_json(&client.status(&args.req::<Vec<String>>("rids")?).await?)?,
+        "download_links" => to_json(&client.download_links(&args.req::<Vec<String>>("rids")?).await?)?,
+        "video_info" => to_json(&client.video_info(&args.req::<String>("url")?).await?)?,
+        "upload" => {
+            let mut options = UploadOptions::default();
+            options.progress = upload_progress(&emit, "video");
+            upload_json(&client.upload(&args.path("path")?, &options).await?)
+        }
+        "process" => {
+            let process = match args.opt::<String>("rerun")? {
+                Some(rid) => Process::rerun(rid),
+                None => {
+                    let upload: serde_json::Map<String, Value> = args.req("upload")?;
+                    let field = |k: &str| upload.get(k).cloned().unwrap_or(Value::Null);
+                    let upload = Upload {
+                        url: serde_json::from_value(field("url")).map_err(|_| Failure::argument("upload.url", "text"))?,
+                        name: serde_json::from_value(field("name")).map_err(|_| Failure::argument("upload.name", "text"))?,
+                        size: serde_json::from_value(field("size")).unwrap_or(0),
+                        input: input_kind(serde_json::from_value(field("input")).unwrap_or(None))?,
+                    };
+                    Process::new(&upload)
+                }
+            };
+            let process = process.params(args.params()?).force(args.flag("force")?);
+            json!({"rid": process.send(client).await?})
+        }
+        "wait" => {
+            let rids: Vec<String> = args.req("rids")?;
+            let options = wait_options(client, args)?;
+            let outcomes = client
+                .wait(&rids, &options, |event| {
+                    if let Some(emit) = &emit {
+                        emit(job_event(&event));
+                    }
+                })
+                .await?;
+            Value::from(
+                outcomes
+                    .iter()
+                    .map(|o| match &o.result {
+                        Ok(details) => Ok(json!({"rid": o.rid, "ok": true, "details": to_json(details)?})),
+                        Err(failure) => Ok(json!({
+                            "rid": o.rid, "ok": false, "unknown": failure.is_unknown(),
+                            "code": failure.code().map(|c| c.code()),
+                            "message": failure.reason.to_string(),
+                        })),
+                    })
+                    .collect::<Result<Vec<_>, Failure>>()?,
+            )
+        }
+        "download" => {
+            let events = animate_events(&emit).map(|f| Arc::new(f) as motionkit_deepmotion::EventFn);
+            let rid: String = args.req("rid")?;
+            paths(&download_outputs(client, &rid, &args.path("out_dir")?, save(args)?, events).await?)
+        }
+        "animate" => {
+            let mut animate = Animate::new(args.path("video")?, args.path("out_dir")?)
+                .params(args.params()?)
+                .force(args.flag("force")?)
+                .on_existing(args.on_existing()?)
+                .unzip(args.flag("unzip")?)
+                .wait_options(wait_options(client, args)?);
+            if let Some(events) = animate_events(&emit) {
+                animate = animate.on_event(events);
+            }
+            let done = animate.send(client).await?;
+            json!({"rid": done.rid, "files": paths(&done.files)})
+        }
+        "detect_people" => {
+            let mut detect = DetectPeople::new(args.path("video")?)
+                .on_existing(args.on_existing()?)
+                .wait_options(wait_options(client, args)?);
+            if let Some(dir) = args.opt::<String>("previews")? {
+                detect = detect.previews(dir);
+            }
+            if let Some(events) = animate_events(&emit) {
+                detect = detect.on_event(events);
+            }
+            let found = detect.send(client).await?;
+            json!({
+                "rid": found.rid,
+                "input_name": found.input_name,
+                "people": found.people.iter().map(|p| json!({
+                    "tracking_id": p.tracking_id,
+                    "group": p.group,
+                    "previews": p.previews.iter().map(|(kind, url)| json!({"type": kind, "url": url})).collect::<Vec<_>>(),
+                    "saved": paths(&p.saved),
+                })).collect::<Vec<_>>(),
+            })
+        }
+        "animate_people" => {
+            let mut people = AnimatePeople::new(args.req::<String>("detection")?, args.path("out_dir")?)
+                .params(args.params()?)
+                .force(args.flag("force")?)
+                .on_existing(args.on_existing()?)
+                .unzip(args.flag("unzip")?)
+                .wait_options(wait_options(client, args)?);
+            for (tracking_id, model_id) in args.req::<Vec<(String, String)>>("people")? {
+                people = people.person(tracking_id, model_id);
+            }
+            if let Some(events) = animate_events(&emit) {
+                people = people.on_event(events);
+            }
+            let done = people.send(client).await?;
+            json!({
+                "rid": done.rid,
+                "people": done.people.iter().map(|(id, files)| json!({"tracking_id": id, "files": paths(files)})).collect::<Vec<_>>(),
+                "all_characters": paths(&done.all_characters),
+            })
+        }
+        "models" => {
+            let id = args.opt::<String>("model_id")?;
+            let search = args.opt::<String>("search")?;
+            to_json(&client.list_models(id.as_deref(), search.as_deref()).await?)?
+        }
+        "upload_model" => {
+            let thumb = args.opt::<String>("thumbnail")?.map(PathBuf::from);
+            let mut options = UploadOptions::default();
+            options.progress = upload_progress(&emit, "model");
+            let up = client.upload_model(&args.path("path")?, thumb.as_deref(), &options).await?;
+            json!({"model_url": up.model_url, "thumb_url": up.thumb_url})
+        }
+        "store_model" => {
+            let mut store = match args.opt::<String>("model_id")? {
+                Some(id) => StoreModel::update(id).name(args.opt::<String>("name")?.unwrap_or_default()),
+                None => StoreModel::new(args.req::<String>("model_url")?),
+            };
+            if let Some(name) = args.opt::<String>("name")? {
+                store = store.name(name);
+            }
+            if let Some(thumb) = args.opt::<String>("thumb_url")? {
+                store = store.thumb_url(thumb);
+            }
+            store = store.create_thumb(args.flag("create_thumb")?);
+            json!({"model_id": store.send(client).await?})
+        }
+        "delete_model" => json!(client.delete_model(&args.req::<String>("model_id")?).await?),
+        "create_webhook" => {
+            let events: Vec<String> = args.opt("events")?.unwrap_or_default();
+            let events: Vec<&str> = events.iter().map(String::as_str).collect();
+            to_json(&client.create_webhook(&args.req::<String>("url")?, &events).await?)?
+        }
+        "webhooks" => to_json(&client.webhooks().await?)?,
+        "delete_webhook" => to_json(&client.delete_webhook(&args.req::<String>("id")?).await?)?,
+        other => return Err(Failure::argument("op", format!("no DeepMotion operation {other:?}"))),
+    })
+}

@@ -1,0 +1,230 @@
+//! Running the Rust clients' futures for Python: one tokio runtime per
+//! process (a new one after `fork()`), blocking calls that release the GIL
+//! and stay interruptible by Ctrl-C, and asyncio calls that settle a
+//! Python future from a Rust task.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use serde_json::Value;
+use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
+
+use crate::failure::{Failure, NativeError};
+
+/// How often a blocking call looks for a signal (Ctrl-C) while it waits.
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+/// The process's runtime and the process id it was made in.
+static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
+
+/// This process's runtime. A child made by `fork()` inherits the parent's
+/// runtime without its threads, so it gets a new one; the inherited one is
+/// left alone (dropping it would wait for threads that do not exist).
+pub(crate) fn runtime() -> PyResult<&'static Runtime> {
+    let pid = std::process::id();
+    let mut held = RUNTIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((owner, runtime)) = *held
+        && owner == pid
+    {
+        return Ok(runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("motionkit")
+        .build()
+        .map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "motionkit could not start its I/O threads: {e}"
+            ))
+        })?;
+    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
+    *held = Some((pid, runtime));
+    Ok(runtime)
+}
+
+/// A value built per process: made again in a child after `fork()`, where
+/// the parent's (its connections, its runtime's timers) cannot work. The
+/// inherited one is forgotten, never dropped: its locks may be held by
+/// threads the child does not have.
+pub(crate) struct PerProcess<T> {
+    make: Arc<dyn Fn() -> Result<T, Failure> + Send + Sync>,
+    held: Mutex<(u32, Option<T>)>,
+}
+
+impl<T: Clone> PerProcess<T> {
+    /// Makes the first value now, so that bad settings fail at once.
+    pub(crate) fn new(
+        make: impl Fn() -> Result<T, Failure> + Send + Sync + 'static,
+    ) -> Result<Self, Failure> {
+        let first = make()?;
+        Ok(PerProcess {
+            make: Arc::new(make),
+            held: Mutex::new((std::process::id(), Some(first))),
+        })
+    }
+
+    /// The value for this process.
+    pub(crate) fn get(&self) -> Result<T, Failure> {
+        let pid = std::process::id();
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if held.0 != pid {
+            #[allow(clippy::mem_forget, reason = "the parent's value must not be dropped in a child")]
+            std::mem::forget(held.1.take());
+            held.1 = Some((self.make)()?);
+            held.0 = pid;
+        }
+        match &held.1 {
+            Some(value) => Ok(value.clone()),
+            None => unreachable_value(),
+        }
+    }
+}
+
+fn unreachable_value<T>() -> Result<T, Failure> {
+    Err(Failure::internal("a per-process value was missing"))
+}
+
+/// Sends progress events from a running call to Python.
+pub(crate) type Emit = Arc<dyn Fn(Value) + Send + Sync>;
+
+/// What a blocking call's wait ended with.
+enum Step<T> {
+    Done(Result<T, tokio::task::JoinError>),
+    Event(Value),
+    Tick,
+}
+
+/// Runs `call` to its end on the runtime, with the GIL released, and
+/// returns its result as JSON text. Events it emits are handed to
+/// `on_event` on this thread; a signal (Ctrl-C) stops the call within
+/// [`SIGNAL_CHECK`] and raises `KeyboardInterrupt`: the call's future is
+/// dropped, which every client call documents as safe.
+pub(crate) fn block<F, Fut>(
+    py: Python<'_>,
+    on_event: Option<Py<PyAny>>,
+    call: F,
+) -> PyResult<String>
+where
+    F: FnOnce(Option<Emit>) -> Fut,
+    Fut: Future<Output = Result<Value, Failure>> + Send + 'static,
+{
+    let runtime = runtime()?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+    let emit: Option<Emit> = on_event.as_ref().map(|_| {
+        let tx = tx.clone();
+        Arc::new(move |event: Value| {
+            let _ = tx.send(event);
+        }) as Emit
+    });
+    drop(tx);
+    let mut handle = runtime.spawn(call(emit));
+    let outcome = loop {
+        let step = py.detach(|| {
+            runtime.block_on(async {
+                tokio::select! {
+                    biased;
+                    Some(event) = rx.recv() => Step::Event(event),
+                    joined = &mut handle => Step::Done(joined),
+                    () = tokio::time::sleep(SIGNAL_CHECK) => Step::Tick,
+                }
+            })
+        });
+        match step {
+            Step::Event(event) => {
+                if let Some(callback) = &on_event
+                    && let Err(e) = callback.call1(py, (event.to_string(),))
+                {
+                    handle.abort();
+                    return Err(e);
+                }
+            }
+            Step::Done(joined) => break joined,
+            Step::Tick => {}
+        }
+        if let Err(interrupted) = py.check_signals() {
+            handle.abort();
+            return Err(interrupted);
+        }
+    };
+    // Events sent just before the end still reach the callback.
+    while let Ok(event) = rx.try_recv() {
+        if let Some(callback) = &on_event {
+            callback.call1(py, (event.to_string(),))?;
+        }
+    }
+    finish(outcome)
+}
+
+fn finish(joined: Result<Result<Value, Failure>, tokio::task::JoinError>) -> PyResult<String> {
+    match joined {
+        Ok(Ok(value)) => Ok(value.to_string()),
+        Ok(Err(failure)) => Err(NativeError::new_err(failure.to_json())),
+        Err(e) if e.is_cancelled() => Err(NativeError::new_err(
+            Failure::internal("the call was cancelled").to_json(),
+        )),
+        Err(e) => Err(NativeError::new_err(
+            Failure::internal(format!("the call panicked: {e}")).to_json(),
+        )),
+    }
+}
+
+/// A call running for asyncio; `cancel()` drops its future.
+#[pyclass(module = "motionkit._native")]
+pub struct Task {
+    abort: tokio::task::AbortHandle,
+}
+
+impl std::fmt::Debug for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task").finish_non_exhaustive()
+    }
+}
+
+#[pymethods]
+impl Task {
+    /// Stops the call: its future is dropped on the runtime.
+    fn cancel(&self) {
+        self.abort.abort();
+    }
+}
+
+/// Starts `call` on the runtime and returns at once. When it ends,
+/// `settle(ok, text)` is called from a runtime thread with the JSON result
+/// or the failure's JSON (the Python side moves it onto its event loop).
+/// Events go to `on_event(text)`, from a runtime thread too.
+pub(crate) fn spawn<F, Fut>(
+    on_event: Option<Py<PyAny>>,
+    settle: Py<PyAny>,
+    call: F,
+) -> PyResult<Task>
+where
+    F: FnOnce(Option<Emit>) -> Fut,
+    Fut: Future<Output = Result<Value, Failure>> + Send + 'static,
+{
+    let runtime = runtime()?;
+    let emit: Option<Emit> = on_event.map(|callback| {
+        Arc::new(move |event: Value| {
+            Python::attach(|py| {
+                // A failing callback cannot stop the call from here; the
+                // Python side wraps callbacks so that this does not happen.
+                let _ = callback.call1(py, (event.to_string(),));
+            });
+        }) as Emit
+    });
+    let fut = call(emit);
+    let handle = runtime.spawn(async move {
+        let (ok, text) = match fut.await {
+            Ok(value) => (true, value.to_string()),
+            Err(failure) => (false, failure.to_json()),
+        };
+        Python::attach(|py| {
+            let _ = settle.call1(py, (ok, text));
+        });
+    });
+    Ok(Task {
+        abort: handle.abort_handle(),
+    })
+}
