@@ -259,6 +259,19 @@ async fn dispatch(
             let rid: String = args.req("rid")?;
             paths(&download_outputs(client, &rid, &args.path("out_dir")?, save(args)?, events).await?)
         }
+        "download_url" => {
+            let mut options = motionkit_transport::DownloadOptions::default()
+                .on_existing(args.on_existing()?)
+                .file_name(args.opt::<String>("file_name")?);
+            if let Some(emit) = emit.clone() {
+                options.progress = Some(Arc::new(move |p| {
+                    emit(crate::args::progress_event("download", "file", p))
+                }));
+            }
+            let url: String = args.req("url")?;
+            let report = client.transport().download(&url, &args.path("out_dir")?, &options).await.map_err(motionkit_deepmotion::Error::from)?;
+            json!(report.path.display().to_string())
+        }
         "animate" => {
             let mut animate = Animate::new(args.path("video")?, args.path("out_dir")?)
                 .params(args.params()?)

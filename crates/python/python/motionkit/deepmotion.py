@@ -218,6 +218,21 @@ class Client(_Settings):
         args = {"rid": rid, "out_dir": os.fspath(out_dir), "unzip": unzip, "on_existing": on_existing}
         return Animation.from_dict({"rid": rid, "files": self._call("download", args, on_event)}).files
 
+    def download_url(
+        self,
+        url: str,
+        out_dir: PathLike,
+        file_name: Optional[str] = None,
+        *,
+        on_existing: str = "keep_both",
+        on_event: Optional[EventCallback] = None,
+    ) -> Path:
+        """Saves one signed output URL (from :meth:`download_links`) in
+        ``out_dir``, atomically, as ``file_name`` (sanitised; default: the
+        URL's own file name)."""
+        args = {"url": url, "out_dir": os.fspath(out_dir), "file_name": file_name, "on_existing": on_existing}
+        return Path(self._call("download_url", args, on_event))
+
     def download_links(self, rids: Union[str, Iterable[str]]) -> List[Dict[str, Any]]:
         """The ``/download`` answer of each job: signed URLs by group."""
         return list(self._call("download_links", {"rids": _rids(rids)}))
@@ -441,6 +456,75 @@ class AsyncClient(_Settings):
         args = {"rid": rid, "out_dir": os.fspath(out_dir), "unzip": unzip, "on_existing": on_existing}
         files = await self._call("download", args, on_event)
         return Animation.from_dict({"rid": rid, "files": files}).files
+
+    async def download_links(self, rids: Union[str, Iterable[str]]) -> List[Dict[str, Any]]:
+        """See :meth:`Client.download_links`."""
+        return list(await self._call("download_links", {"rids": _rids(rids)}))
+
+    async def download_url(
+        self,
+        url: str,
+        out_dir: PathLike,
+        file_name: Optional[str] = None,
+        *,
+        on_existing: str = "keep_both",
+        on_event: Optional[EventCallback] = None,
+    ) -> Path:
+        """See :meth:`Client.download_url`."""
+        args = {"url": url, "out_dir": os.fspath(out_dir), "file_name": file_name, "on_existing": on_existing}
+        return Path(await self._call("download_url", args, on_event))
+
+    async def upload_model(
+        self,
+        path: PathLike,
+        name: Optional[str] = None,
+        *,
+        thumbnail: Optional[PathLike] = None,
+        create_thumb: bool = False,
+        on_event: Optional[EventCallback] = None,
+    ) -> str:
+        """See :meth:`Client.upload_model`."""
+        up = await self._call(
+            "upload_model",
+            {"path": os.fspath(path), "thumbnail": os.fspath(thumbnail) if thumbnail else None},
+            on_event,
+        )
+        return await self.store_model(up["model_url"], name, thumb_url=up.get("thumb_url"), create_thumb=create_thumb)
+
+    async def store_model(
+        self,
+        model_url: str,
+        name: Optional[str] = None,
+        *,
+        thumb_url: Optional[str] = None,
+        create_thumb: bool = False,
+        model_id: Optional[str] = None,
+    ) -> str:
+        """See :meth:`Client.store_model`."""
+        args = {
+            "model_url": model_url,
+            "name": name,
+            "thumb_url": thumb_url,
+            "create_thumb": create_thumb,
+            "model_id": model_id,
+        }
+        return str((await self._call("store_model", args))["model_id"])
+
+    async def delete_model(self, model_id: str) -> int:
+        """See :meth:`Client.delete_model`."""
+        return int(await self._call("delete_model", {"model_id": model_id}))
+
+    async def create_webhook(self, url: str, events: Sequence[str] = ()) -> Dict[str, Any]:
+        """See :meth:`Client.create_webhook`."""
+        return dict(await self._call("create_webhook", {"url": url, "events": list(events)}))
+
+    async def webhooks(self) -> List[Dict[str, Any]]:
+        """See :meth:`Client.webhooks`."""
+        return list(await self._call("webhooks", {}))
+
+    async def delete_webhook(self, id: str) -> Dict[str, Any]:
+        """See :meth:`Client.delete_webhook`."""
+        return dict(await self._call("delete_webhook", {"id": id}))
 
     async def list(self, statuses: Optional[Iterable[str]] = None) -> List[Job]:
         """See :meth:`Client.list`."""
