@@ -9,7 +9,7 @@ use motionkit_motiondynamic::{
     Client, Generate, GenerationColumn, GenerationsQuery, ReadyVia, ServedReceiver, ThemesQuery,
     Video, theme_values_schema,
 };
-use motionkit_transport::{DownloadOptions, Settings};
+use motionkit_transport::{DownloadOptions, RateLimitStore, Settings};
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 
@@ -44,7 +44,8 @@ impl MotionDynamic {
     /// `webhook_bind` (`None`: no receiver) whose public address is
     /// `webhook_public_url` (default: the bound address).
     #[new]
-    #[pyo3(signature = (url=None, token=None, config=None, profile=None, webhook_bind=None, webhook_public_url=None, sandbox_waits=false))]
+    #[pyo3(signature = (url=None, token=None, config=None, profile=None, webhook_bind=None, webhook_public_url=None, sandbox_waits=false, redis_url=None))]
+    #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
         url: Option<String>,
         token: Option<String>,
@@ -53,6 +54,7 @@ impl MotionDynamic {
         webhook_bind: Option<String>,
         webhook_public_url: Option<String>,
         sandbox_waits: bool,
+        redis_url: Option<String>,
     ) -> PyResult<Self> {
         let make = move || -> Result<Held, Failure> {
             let mut input = motionkit_transport::SettingsInput::from_env();
@@ -69,7 +71,8 @@ impl MotionDynamic {
                 input.profile.clone_from(&profile);
             }
             let settings = Settings::load(input)?;
-            let mut builder = motionkit_motiondynamic::ClientBuilder::from_settings(&settings)?;
+            let mut builder = motionkit_motiondynamic::ClientBuilder::from_settings(&settings)?
+                .rate_limit_store(rate_limit_store(redis_url.as_deref(), &settings)?);
             if sandbox_waits {
                 builder = builder.wait(motionkit_sandbox::motiondynamic_wait_options());
             }
@@ -119,6 +122,33 @@ impl MotionDynamic {
         let held = self.held.get();
         spawn(on_event, settle, move |emit| run(held, op, args, emit))
     }
+}
+
+/// Where the rate budget lives, as the CLI decides it: Redis shared by a
+/// fleet (the argument, `MOTIONKIT_REDIS_URL`, or the config file's
+/// top-level `redis_url`), else a file shared by every motionkit of this
+/// user on this machine, so that several clients (and processes) with one
+/// token never exceed MotionDynamic's limit together.
+fn rate_limit_store(redis_url: Option<&str>, settings: &Settings) -> Result<RateLimitStore, Failure> {
+    let from_env = std::env::var("MOTIONKIT_REDIS_URL").ok();
+    let from_file = match settings.top_level("redis_url") {
+        None => None,
+        Some(toml::Value::String(url)) => Some(url.clone()),
+        Some(_) => {
+            return Err(Failure::argument(
+                "redis_url",
+                "in the config file, a string such as \"redis://host:6379\"",
+            ));
+        }
+    };
+    let url = [redis_url.map(str::to_owned), from_env, from_file]
+        .into_iter()
+        .flatten()
+        .find(|url| !url.trim().is_empty());
+    Ok(match url {
+        Some(url) => RateLimitStore::redis(url),
+        None => RateLimitStore::machine_wide(),
+    })
 }
 
 async fn run(

@@ -29,6 +29,15 @@ def _decode(on_event: Optional[EventCallback]) -> Optional[Callable[[str], None]
     return deliver
 
 
+def construct(factory: Callable[..., Any], *args: Any) -> Any:
+    """Makes a native object, raising settings problems as
+    :class:`~motionkit.errors.ConfigError`."""
+    try:
+        return factory(*args)
+    except _native.NativeError as failure:
+        raise from_json(str(failure.args[0])) from None
+
+
 def call(native: Any, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
     """Runs ``op`` with the GIL released; Ctrl-C interrupts it within a
     tenth of a second (``KeyboardInterrupt``)."""

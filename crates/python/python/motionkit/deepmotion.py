@@ -1,7 +1,7 @@
 """DeepMotion Animate 3D: upload a video, get a 3D animation back.
 
 >>> from motionkit.deepmotion import Client
->>> client = Client()  # MOTIONKIT_DEEPMOTION_* variables or the config file
+>>> client = Client()  # DEEPMOTION_* variables or the config file
 >>> animation = client.animate("walk.mp4", "out/", formats=["bvh", "fbx"])
 >>> animation.files
 [PosixPath('out/walk.bvh'), PosixPath('out/walk.fbx')]
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from motionkit import _native
-from motionkit._call import EventCallback, call, call_async
+from motionkit._call import EventCallback, call, call_async, construct
 from motionkit._dm_models import (
     Animation,
     CharacterModel,
@@ -91,7 +91,8 @@ class _Settings:
         profile: Optional[str],
         sandbox_waits: bool,
     ) -> None:
-        self._native = _native.DeepMotion(
+        self._native = construct(
+            _native.DeepMotion,
             url,
             client_id,
             client_secret,
@@ -108,8 +109,8 @@ class Client(_Settings):
     """A blocking DeepMotion client.
 
     Settings come from the arguments, else the environment
-    (``MOTIONKIT_DEEPMOTION_URL``, ``MOTIONKIT_DEEPMOTION_CLIENT_ID``,
-    ``MOTIONKIT_DEEPMOTION_CLIENT_SECRET``), else the config file
+    (``DEEPMOTION_API_URL``, ``DEEPMOTION_CLIENT_ID``,
+    ``DEEPMOTION_CLIENT_SECRET``), else the config file
     (``MOTIONKIT_CONFIG``, profile ``MOTIONKIT_PROFILE``): exactly as the
     CLI reads them. Nothing is sent until the first call. A client may be
     shared by threads, and keeps working in a child process after ``fork()``.

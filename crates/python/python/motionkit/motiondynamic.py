@@ -1,7 +1,7 @@
 """MotionDynamic: fill a theme's values, get a rendered MP4.
 
 >>> from motionkit.motiondynamic import Client
->>> client = Client()  # MOTIONKIT_MOTIONDYNAMIC_* variables or the config file
+>>> client = Client()  # MOTIONDYNAMIC_* variables or the config file
 >>> video = client.generate(theme_id, {"l3_title_01": "Hello"}, out_dir="out/")
 >>> video.path
 PosixPath('out/0b6e....mp4')
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 from motionkit import _native
-from motionkit._call import EventCallback, call, call_async
+from motionkit._call import EventCallback, call, call_async, construct
 
 __all__ = ["Client", "AsyncClient", "Theme", "Video", "Rendered", "EventCallback"]
 
@@ -111,8 +111,10 @@ class _Settings:
         webhook_bind: Optional[str],
         webhook_public_url: Optional[str],
         sandbox_waits: bool,
+        redis_url: Optional[str],
     ) -> None:
-        self._native = _native.MotionDynamic(
+        self._native = construct(
+            _native.MotionDynamic,
             url,
             token,
             os.fspath(config) if config is not None else None,
@@ -120,6 +122,7 @@ class _Settings:
             webhook_bind,
             webhook_public_url,
             sandbox_waits,
+            redis_url,
         )
 
     def __repr__(self) -> str:
@@ -130,9 +133,15 @@ class Client(_Settings):
     """A blocking MotionDynamic client.
 
     Settings come from the arguments, else the environment
-    (``MOTIONKIT_MOTIONDYNAMIC_URL``, ``MOTIONKIT_MOTIONDYNAMIC_TOKEN``), else
+    (``MOTIONDYNAMIC_API_URL``, ``MOTIONDYNAMIC_TOKEN``), else
     the config file, exactly as the CLI reads them. The client serves its
     own webhook receiver at ``webhook_bind`` (``None`` for none).
+
+    MotionDynamic blocks a token for a minute when it is sent more than 5
+    requests a second, so the client paces itself, sharing the budget with
+    every motionkit client and process of this user on this machine; a
+    fleet shares it through Redis (``redis_url``, ``MOTIONKIT_REDIS_URL`` or
+    the config file's ``redis_url``), exactly as the CLI does.
     """
 
     def __init__(
@@ -145,8 +154,9 @@ class Client(_Settings):
         webhook_bind: Optional[str] = "127.0.0.1:0",
         webhook_public_url: Optional[str] = None,
         sandbox_waits: bool = False,
+        redis_url: Optional[str] = None,
     ) -> None:
-        super().__init__(url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits)
+        super().__init__(url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url)
 
     def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return call(self._native, op, args, on_event)
@@ -222,8 +232,9 @@ class AsyncClient(_Settings):
         webhook_bind: Optional[str] = "127.0.0.1:0",
         webhook_public_url: Optional[str] = None,
         sandbox_waits: bool = False,
+        redis_url: Optional[str] = None,
     ) -> None:
-        super().__init__(url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits)
+        super().__init__(url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url)
 
     async def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return await call_async(self._native, op, args, on_event)

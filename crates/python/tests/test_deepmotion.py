@@ -1,0 +1,173 @@
+"""The DeepMotion client's whole flow against the embedded sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+import motionkit
+from motionkit import errors
+from motionkit.deepmotion import AsyncClient, Client
+
+
+def test_animate_uploads_processes_waits_and_saves_real_outputs(
+    sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path
+) -> None:
+    client = sandbox.deepmotion_client()
+    events: List[Dict[str, Any]] = []
+    animation = client.animate(walk, tmp_path, formats=["bvh", "fbx"], on_event=events.append)
+    names = sorted(p.name for p in animation.files)
+    assert names == ["walk.bvh", "walk.fbx"]
+    assert all(p.parent == tmp_path for p in animation.files)
+    assert animation.files[0].read_bytes().startswith(b"HIERARCHY") or animation.files[1].read_bytes().startswith(b"HIERARCHY")
+    kinds = {e["type"] for e in events}
+    assert {"upload", "submitted", "saved"} <= kinds, kinds
+    assert not list(tmp_path.glob("*.part*")), "no part file is left behind"
+    # The job is in the account's list, finished.
+    jobs = {j.rid: j for j in client.list()}
+    assert jobs[animation.rid].status == "SUCCESS"
+
+
+def test_the_step_by_step_flow_batches_status_and_wait(
+    sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path
+) -> None:
+    client = sandbox.deepmotion_client()
+    upload = client.upload(walk)
+    assert upload.size == walk.stat().st_size and upload.input == "video"
+    assert "url=" not in repr(upload) and upload.url not in repr(upload)
+    first = client.process(upload, formats=["bvh"])
+    second = client.process(client.upload(walk), formats=["fbx"], track_face=True)
+    statuses = client.status([first, second])
+    assert {s.rid for s in statuses} == {first, second}
+    outcomes = client.wait([first, second])
+    assert [o.rid for o in outcomes] == [first, second]
+    assert all(o.ok for o in outcomes)
+    files = client.download(second, tmp_path)
+    assert [p.suffix for p in files] == [".fbx"]
+    rerun = client.rerun(first, formats=["glb"])
+    assert rerun != first
+    assert client.wait(rerun)[0].ok
+    assert client.credits() >= 0
+
+
+def test_bad_parameters_are_refused_before_anything_is_sent(
+    sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path
+) -> None:
+    client = sandbox.deepmotion_client()
+    before = len(client.list())
+    with pytest.raises(errors.ValidationError) as caught:
+        client.animate(walk, tmp_path, formats=["bvh"], video_speed_multiplier=9)
+    failure = caught.value
+    assert failure.may_have_reached_server is False
+    assert failure.may_have_acted is False
+    [violation] = failure.violations
+    assert (violation.field, violation.rule, violation.value) == ("videoSpeedMultiplier", "range", "9")
+    assert "1.0" in violation.allowed
+    assert isinstance(failure, ValueError)
+    assert len(client.list()) == before, "nothing was submitted"
+    assert not list(tmp_path.iterdir())
+
+
+def test_unknown_parameters_pass_through(sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path) -> None:
+    client = sandbox.deepmotion_client()
+    animation = client.animate(walk, tmp_path, formats=["bvh"], someNewOption="on")
+    assert animation.files
+
+
+def test_errors_carry_what_happened(sandbox: motionkit.Sandbox, tmp_path: Path) -> None:
+    wrong = Client(sandbox.deepmotion_url, sandbox.client_id, "not-the-secret")
+    with pytest.raises(errors.AuthError) as caught:
+        wrong.credits()
+    assert "not-the-secret" not in str(caught.value)
+    assert caught.value.hint
+    client = sandbox.deepmotion_client()
+    [outcome] = client.wait("0000000000-0000000000-0000")
+    assert outcome.ok is False and outcome.unknown
+    with pytest.raises(errors.LocalFileError):
+        client.animate(tmp_path / "missing.mp4", tmp_path, formats=["bvh"])
+    text = tmp_path / "notes.mp4"
+    text.write_text("this is not a video\n")
+    with pytest.raises(errors.ValidationError):
+        client.upload(text)
+
+
+def test_missing_settings_name_what_to_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in [
+        "DEEPMOTION_API_URL",
+        "DEEPMOTION_CLIENT_ID",
+        "DEEPMOTION_CLIENT_SECRET",
+        "MOTIONKIT_PROFILE",
+    ]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MOTIONKIT_CONFIG", str(tmp_path / "absent.toml"))
+    with pytest.raises(errors.ConfigError) as caught:
+        Client()
+    assert "absent.toml" in str(caught.value)
+    empty = tmp_path / "config.toml"
+    empty.write_text("")
+    monkeypatch.setenv("MOTIONKIT_CONFIG", str(empty))
+    with pytest.raises(errors.ConfigError) as caught:
+        Client()
+    assert "DEEPMOTION_CLIENT_ID" in str(caught.value), str(caught.value)
+    assert caught.value.may_have_reached_server is False
+
+
+def test_settings_come_from_the_environment_as_the_cli_reads_them(
+    sandbox: motionkit.Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPMOTION_API_URL", sandbox.deepmotion_url)
+    monkeypatch.setenv("DEEPMOTION_CLIENT_ID", sandbox.client_id)
+    monkeypatch.setenv("DEEPMOTION_CLIENT_SECRET", sandbox.client_secret)
+    client = Client()
+    assert client.credits() >= 0
+    assert sandbox.client_secret not in repr(client)
+
+
+def test_models_and_the_multi_person_flow(sandbox: motionkit.Sandbox, tmp_path: Path) -> None:
+    from conftest import FIXTURES
+
+    client = sandbox.deepmotion_client()
+    stock = client.models()
+    assert stock and all(m.id for m in stock)
+    detection = client.detect_people(FIXTURES / "walk.mp4", previews=tmp_path / "previews")
+    assert detection.people, "the sandbox finds people"
+    first = detection.people[0]
+    done = client.animate_people(
+        detection, tmp_path / "out", {first.tracking_id: stock[0].id}, formats=["bvh"]
+    )
+    assert first.tracking_id in done.people
+    assert all(p.exists() for p in done.people[first.tracking_id])
+
+
+def test_the_async_client_runs_the_same_flow(sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path) -> None:
+    async def flow() -> None:
+        client = AsyncClient(sandbox.deepmotion_url, sandbox.client_id, sandbox.client_secret, sandbox_waits=True)
+        both = await asyncio.gather(
+            client.animate(walk, tmp_path / "a", formats=["bvh"]),
+            client.animate(walk, tmp_path / "b", formats=["fbx"]),
+        )
+        assert [a.files[0].suffix for a in both] == [".bvh", ".fbx"]
+        assert await client.credits() >= 0
+        with pytest.raises(errors.ValidationError):
+            await client.animate(walk, tmp_path, formats=["bvh"], video_speed_multiplier=9)
+
+    asyncio.run(flow())
+
+
+def test_cancelling_an_async_wait_stops_it(walk: Path, tmp_path: Path) -> None:
+    with motionkit.Sandbox(time_scale=1) as slow:
+        async def flow() -> None:
+            client = slow.deepmotion_async_client()
+            rid = await client.process(await client.upload(walk), formats=["bvh"])
+            task = asyncio.ensure_future(client.wait(rid))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            # The client still works after the cancel.
+            assert [s.rid for s in await client.status(rid)] == [rid]
+
+        asyncio.run(flow())

@@ -1,0 +1,138 @@
+"""Ctrl-C, threads and fork(): how blocking calls behave in a Python
+process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import motionkit
+
+
+@pytest.fixture(scope="module")
+def slow() -> "motionkit.Sandbox":
+    # Real time: a job takes far longer than these tests wait.
+    with motionkit.Sandbox(time_scale=1) as running:
+        yield running
+
+
+def test_sigint_during_a_wait_raises_keyboard_interrupt_within_a_second(
+    slow: motionkit.Sandbox, walk: Path
+) -> None:
+    client = slow.deepmotion_client()
+    rid = client.process(client.upload(walk), formats=["bvh"])
+    sent = []
+
+    def interrupt() -> None:
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.5, interrupt)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        client.wait(rid, timeout=60)
+    ended = time.monotonic()
+    timer.join()
+    assert sent, "the signal was sent"
+    assert ended - sent[0] < 1.0, f"interrupted {ended - sent[0]:.2f}s after SIGINT"
+    assert ended - started < 5
+    # The client still works after the interrupt.
+    assert [s.rid for s in client.status(rid)] == [rid]
+
+
+def test_blocking_calls_release_the_gil(slow: motionkit.Sandbox, walk: Path) -> None:
+    client = slow.deepmotion_client()
+    rid = client.process(client.upload(walk), formats=["bvh"])
+    ticks = [0]
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            ticks[0] += 1
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        with pytest.raises(motionkit.errors.WaitTimeoutError) as caught:
+            client.wait(rid, timeout=1.0)
+    finally:
+        stop.set()
+        counter.join()
+    assert caught.value.pending == [rid]
+    # A thread that never got the GIL would not have counted at all.
+    assert ticks[0] > 10_000, ticks[0]
+
+
+def test_two_threads_overlap_in_time(sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path) -> None:
+    client = sandbox.deepmotion_client()
+    spans: dict = {}
+
+    def animate(name: str) -> None:
+        start = time.monotonic()
+        client.animate(walk, tmp_path / name, formats=["bvh"])
+        spans[name] = (start, time.monotonic())
+
+    threads = [threading.Thread(target=animate, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (a0, a1), (b0, b1) = spans["a"], spans["b"]
+    assert a0 < b1 and b0 < a1, f"the calls did not overlap: {spans}"
+    assert (tmp_path / "a" / "walk.bvh").exists() and (tmp_path / "b" / "walk.bvh").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
+def test_a_client_used_before_fork_works_in_the_child(sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path) -> None:
+    client = sandbox.deepmotion_client()
+    assert client.credits() >= 0  # the parent's runtime and connections exist
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(read)
+            animation = client.animate(walk, tmp_path / "child", formats=["bvh"])
+            os.write(write, animation.files[0].name.encode())
+            code = 0
+        except BaseException as e:  # pragma: no cover - reported to the parent
+            os.write(write, f"error: {e!r}".encode())
+        finally:
+            os._exit(code)
+    os.close(write)
+    deadline = time.monotonic() + 60
+    status = None
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the child hung using a client made before fork()")
+    said = os.read(read, 4096).decode()
+    os.close(read)
+    assert os.waitstatus_to_exitcode(status) == 0, said
+    assert said == "walk.bvh"
+    # The parent's client is untouched.
+    assert client.credits() >= 0
+
+
+def test_a_sandbox_from_the_parent_fails_clearly_in_the_child(sandbox: motionkit.Sandbox) -> None:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            sandbox.deepmotion_url
+        except RuntimeError as e:
+            os._exit(0 if "fork" in str(e) else 2)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
