@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Union
 
 from motionkit import _native
 
@@ -93,9 +93,14 @@ def check_params(
     return _findings(_native.check_params(json.dumps(merged), input, duration))
 
 
-def check_values(theme: Mapping[str, Any], values: Mapping[str, str]) -> List[Finding]:
+class _HasRaw(Protocol):
+    @property
+    def raw(self) -> Dict[str, Any]: ...
+
+
+def check_values(theme: Union[Mapping[str, Any], _HasRaw], values: Mapping[str, str]) -> List[Finding]:
     """Every finding for a MotionDynamic theme's values. ``theme`` is the
     theme as :meth:`motionkit.motiondynamic.Client.theme` returns it (its
     ``raw`` dict) or as the API returns it."""
-    raw = getattr(theme, "raw", theme)
+    raw = theme if isinstance(theme, Mapping) else theme.raw
     return _findings(_native.check_values(json.dumps(raw), json.dumps(dict(values))))

@@ -64,7 +64,7 @@ class DownloadLink:
             size=data.get("size"),
             duration=data.get("duration"),
             input_url=data.get("input"),
-            urls=[DownloadUrl.from_dict(group) for group in data["urls"]] if "urls" in data else [],
+            urls=[DownloadUrl.from_dict(group) for group in data.get("urls") or []],
             mode=data.get("mode"),
             models=data.get("models"),
         )
