@@ -166,6 +166,29 @@ impl GenerationValues {
     }
 }
 
+/// The JSON Schema of a theme's values, annotated with the theme's titles
+/// and default colours: what `motionkit themes ID --json-schema` prints
+/// and the Python package's `theme_schema` returns.
+pub fn theme_values_schema(theme: &motionkit_models::motiondynamic::Theme) -> serde_json::Value {
+    let (rules, _) = theme.rules();
+    let mut notes = motionkit_validation::Annotations::new(&theme.theme_id);
+    if let Some(title) = &theme.title {
+        notes = notes.title(title);
+    }
+    if let Some(description) = &theme.description {
+        notes = notes.description(description);
+    }
+    for parameter in theme.parameters.iter().flatten() {
+        let def = &parameter.parameter;
+        notes = notes.parameter(
+            parameter.id(),
+            def.title.as_deref(),
+            def.default_color.as_deref(),
+        );
+    }
+    motionkit_validation::values_schema(&rules, &notes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,27 +269,4 @@ mod tests {
         assert_eq!(pictures[0].0.layer, "image_produit");
         assert_eq!(pictures[0].1, "https://imgur.com/download/uNcCrzv");
     }
-}
-
-/// The JSON Schema of a theme's values, annotated with the theme's titles
-/// and default colours: what `motionkit themes ID --json-schema` prints
-/// and the Python package's `theme_schema` returns.
-pub fn theme_values_schema(theme: &motionkit_models::motiondynamic::Theme) -> serde_json::Value {
-    let (rules, _) = theme.rules();
-    let mut notes = motionkit_validation::Annotations::new(&theme.theme_id);
-    if let Some(title) = &theme.title {
-        notes = notes.title(title);
-    }
-    if let Some(description) = &theme.description {
-        notes = notes.description(description);
-    }
-    for parameter in theme.parameters.iter().flatten() {
-        let def = &parameter.parameter;
-        notes = notes.parameter(
-            parameter.id(),
-            def.title.as_deref(),
-            def.default_color.as_deref(),
-        );
-    }
-    motionkit_validation::values_schema(&rules, &notes)
 }

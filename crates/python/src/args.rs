@@ -88,8 +88,8 @@ pub(crate) fn params_from(value: &Value) -> Result<ProcessParams, Failure> {
         Value::Object(map) => map
             .iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(key, v)| Ok(format!("{}={}", wire_key(key), wire_value(key, v)?)))
-            .collect::<Result<_, Failure>>()?,
+            .map(|(key, v)| format!("{}={}", wire_key(key), wire_value(v)))
+            .collect(),
         _ => return Err(Failure::argument("params", "a list or a dict")),
     };
     Ok(ProcessParams::parse(&wire)?)
@@ -123,19 +123,15 @@ fn snake(key: &str) -> String {
     out
 }
 
-fn wire_value(key: &str, value: &Value) -> Result<String, Failure> {
-    Ok(match value {
+fn wire_value(value: &Value) -> String {
+    match value {
         Value::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| wire_value(key, item))
-            .collect::<Result<Vec<_>, _>>()?
-            .join(","),
-        Value::Object(_) => serde_json::to_string(value).unwrap_or_default(),
+        Value::Array(items) => items.iter().map(wire_value).collect::<Vec<_>>().join(","),
+        Value::Object(_) => value.to_string(),
         Value::Null => String::new(),
-    })
+    }
 }
 
 /// A transfer's progress as an event.
@@ -144,13 +140,19 @@ pub(crate) fn progress_event(kind: &str, what: &str, progress: Progress) -> Valu
 }
 
 /// An upload progress callback that emits `upload` events.
-pub(crate) fn upload_progress(emit: &Option<Emit>, what: &str) -> Option<motionkit_transport::ProgressFn> {
+pub(crate) fn upload_progress(
+    emit: &Option<Emit>,
+    what: &str,
+) -> Option<motionkit_transport::ProgressFn> {
     let emit = emit.clone()?;
     let what = what.to_owned();
-    Some(std::sync::Arc::new(move |p: Progress| emit(progress_event("upload", &what, p))))
+    Some(std::sync::Arc::new(move |p: Progress| {
+        emit(progress_event("upload", &what, p))
+    }))
 }
 
 /// Serializes a client's answer.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, Failure> {
-    serde_json::to_value(value).map_err(|e| Failure::internal(format!("an answer could not be encoded: {e}")))
+    serde_json::to_value(value)
+        .map_err(|e| Failure::internal(format!("an answer could not be encoded: {e}")))
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use motionkit_deepmotion::{
-    AnimateEvent, AnimatePeople, Animate, Client, DetectPeople, JobEvent, Process, SaveOutputs,
+    Animate, AnimateEvent, AnimatePeople, Client, DetectPeople, JobEvent, Process, SaveOutputs,
     StoreModel, Upload, WaitOptions, download_outputs,
 };
 use motionkit_models::deepmotion::JobStatus;
@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 
 use crate::args::{Args, to_json, upload_progress};
 use crate::failure::Failure;
-use crate::runtime::{Emit, PerProcess, Task, block, spawn};
+use crate::runtime::{Emit, PerProcess, native_client};
 
 /// A DeepMotion client, remade in a child process after `fork()`.
 #[pyclass(module = "motionkit._native", frozen)]
 pub struct DeepMotion {
-    client: PerProcess<Client>,
+    held: PerProcess<Client>,
 }
 
 impl std::fmt::Debug for DeepMotion {
@@ -31,8 +31,7 @@ impl std::fmt::Debug for DeepMotion {
     }
 }
 
-#[pymethods]
-impl DeepMotion {
+native_client!(DeepMotion {
     /// Settings as the CLI reads them: the arguments given, else the
     /// environment, else the config file (and its profile).
     #[new]
@@ -69,36 +68,11 @@ impl DeepMotion {
             }
             Ok(builder.build()?)
         };
-        let client = PerProcess::new(make).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
-        Ok(DeepMotion { client })
+        let client =
+            PerProcess::new(make).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
+        Ok(DeepMotion { held: client })
     }
-
-    /// Runs `op` to its end with the GIL released; see `runtime::block`.
-    #[pyo3(signature = (op, args, on_event=None))]
-    fn call(
-        &self,
-        py: Python<'_>,
-        op: String,
-        args: String,
-        on_event: Option<Py<PyAny>>,
-    ) -> PyResult<String> {
-        let client = self.client.get();
-        block(py, on_event, move |emit| run(client, op, args, emit))
-    }
-
-    /// Starts `op` for asyncio; `settle(ok, text)` gets its end.
-    #[pyo3(signature = (op, args, settle, on_event=None))]
-    fn start(
-        &self,
-        op: String,
-        args: String,
-        settle: Py<PyAny>,
-        on_event: Option<Py<PyAny>>,
-    ) -> PyResult<Task> {
-        let client = self.client.get();
-        spawn(on_event, settle, move |emit| run(client, op, args, emit))
-    }
-}
+});
 
 async fn run(
     client: Result<Client, Failure>,
@@ -115,7 +89,10 @@ fn input_kind(text: Option<String>) -> Result<InputKind, Failure> {
     match text.as_deref() {
         None | Some("video") => Ok(InputKind::Video),
         Some("image") => Ok(InputKind::Image),
-        Some(other) => Err(Failure::argument("input", format!("video or image (got {other:?})"))),
+        Some(other) => Err(Failure::argument(
+            "input",
+            format!("video or image (got {other:?})"),
+        )),
     }
 }
 
@@ -131,7 +108,12 @@ fn upload_json(upload: &Upload) -> Value {
 }
 
 fn paths(files: &[PathBuf]) -> Value {
-    Value::from(files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>())
+    Value::from(
+        files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// A job event as Python reads it.
@@ -140,7 +122,9 @@ fn job_event(event: &JobEvent) -> Value {
         JobEvent::Progress { rid, step, total } => {
             json!({"type": "progress", "rid": rid, "step": step, "total": total})
         }
-        JobEvent::Retrying { rid, reason } => json!({"type": "retrying", "rid": rid, "reason": reason}),
+        JobEvent::Retrying { rid, reason } => {
+            json!({"type": "retrying", "rid": rid, "reason": reason})
+        }
         JobEvent::Finished { rid, succeeded } => {
             json!({"type": "finished", "rid": rid, "succeeded": succeeded})
         }
@@ -205,7 +189,11 @@ async fn dispatch(
             to_json(&client.list(&statuses).await?)?
         }
         "status" => to_json(&client.status(&args.req::<Vec<String>>("rids")?).await?)?,
-        "download_links" => to_json(&client.download_links(&args.req::<Vec<String>>("rids")?).await?)?,
+        "download_links" => to_json(
+            &client
+                .download_links(&args.req::<Vec<String>>("rids")?)
+                .await?,
+        )?,
         "video_info" => to_json(&client.video_info(&args.req::<String>("url")?).await?)?,
         "upload" => {
             let mut options = UploadOptions::default();
@@ -219,8 +207,10 @@ async fn dispatch(
                     let upload: serde_json::Map<String, Value> = args.req("upload")?;
                     let field = |k: &str| upload.get(k).cloned().unwrap_or(Value::Null);
                     let upload = Upload {
-                        url: serde_json::from_value(field("url")).map_err(|_| Failure::argument("upload.url", "text"))?,
-                        name: serde_json::from_value(field("name")).map_err(|_| Failure::argument("upload.name", "text"))?,
+                        url: serde_json::from_value(field("url"))
+                            .map_err(|_| Failure::argument("upload.url", "text"))?,
+                        name: serde_json::from_value(field("name"))
+                            .map_err(|_| Failure::argument("upload.name", "text"))?,
                         size: serde_json::from_value(field("size")).unwrap_or(0),
                         input: input_kind(serde_json::from_value(field("input")).unwrap_or(None))?,
                     };
@@ -244,7 +234,9 @@ async fn dispatch(
                 outcomes
                     .iter()
                     .map(|o| match &o.result {
-                        Ok(details) => Ok(json!({"rid": o.rid, "ok": true, "details": to_json(details)?})),
+                        Ok(details) => {
+                            Ok(json!({"rid": o.rid, "ok": true, "details": to_json(details)?}))
+                        }
                         Err(failure) => Ok(json!({
                             "rid": o.rid, "ok": false, "unknown": failure.is_unknown(),
                             "code": failure.code().map(|c| c.code()),
@@ -255,9 +247,13 @@ async fn dispatch(
             )
         }
         "download" => {
-            let events = animate_events(&emit).map(|f| Arc::new(f) as motionkit_deepmotion::EventFn);
+            let events =
+                animate_events(&emit).map(|f| Arc::new(f) as motionkit_deepmotion::EventFn);
             let rid: String = args.req("rid")?;
-            paths(&download_outputs(client, &rid, &args.path("out_dir")?, save(args)?, events).await?)
+            paths(
+                &download_outputs(client, &rid, &args.path("out_dir")?, save(args)?, events)
+                    .await?,
+            )
         }
         "download_url" => {
             let mut options = motionkit_transport::DownloadOptions::default()
@@ -269,7 +265,11 @@ async fn dispatch(
                 }));
             }
             let url: String = args.req("url")?;
-            let report = client.transport().download(&url, &args.path("out_dir")?, &options).await.map_err(motionkit_deepmotion::Error::from)?;
+            let report = client
+                .transport()
+                .download(&url, &args.path("out_dir")?, &options)
+                .await
+                .map_err(motionkit_deepmotion::Error::from)?;
             json!(report.path.display().to_string())
         }
         "animate" => {
@@ -308,12 +308,13 @@ async fn dispatch(
             })
         }
         "animate_people" => {
-            let mut people = AnimatePeople::new(args.req::<String>("detection")?, args.path("out_dir")?)
-                .params(args.params()?)
-                .force(args.flag("force")?)
-                .on_existing(args.on_existing()?)
-                .unzip(args.flag("unzip")?)
-                .wait_options(wait_options(client, args)?);
+            let mut people =
+                AnimatePeople::new(args.req::<String>("detection")?, args.path("out_dir")?)
+                    .params(args.params()?)
+                    .force(args.flag("force")?)
+                    .on_existing(args.on_existing()?)
+                    .unzip(args.flag("unzip")?)
+                    .wait_options(wait_options(client, args)?);
             for (tracking_id, model_id) in args.req::<Vec<(String, String)>>("people")? {
                 people = people.person(tracking_id, model_id);
             }
@@ -336,12 +337,16 @@ async fn dispatch(
             let thumb = args.opt::<String>("thumbnail")?.map(PathBuf::from);
             let mut options = UploadOptions::default();
             options.progress = upload_progress(&emit, "model");
-            let up = client.upload_model(&args.path("path")?, thumb.as_deref(), &options).await?;
+            let up = client
+                .upload_model(&args.path("path")?, thumb.as_deref(), &options)
+                .await?;
             json!({"model_url": up.model_url, "thumb_url": up.thumb_url})
         }
         "store_model" => {
             let mut store = match args.opt::<String>("model_id")? {
-                Some(id) => StoreModel::update(id).name(args.opt::<String>("name")?.unwrap_or_default()),
+                Some(id) => {
+                    StoreModel::update(id).name(args.opt::<String>("name")?.unwrap_or_default())
+                }
                 None => StoreModel::new(args.req::<String>("model_url")?),
             };
             if let Some(name) = args.opt::<String>("name")? {
@@ -353,14 +358,27 @@ async fn dispatch(
             store = store.create_thumb(args.flag("create_thumb")?);
             json!({"model_id": store.send(client).await?})
         }
-        "delete_model" => json!(client.delete_model(&args.req::<String>("model_id")?).await?),
+        "delete_model" => json!(
+            client
+                .delete_model(&args.req::<String>("model_id")?)
+                .await?
+        ),
         "create_webhook" => {
             let events: Vec<String> = args.opt("events")?.unwrap_or_default();
             let events: Vec<&str> = events.iter().map(String::as_str).collect();
-            to_json(&client.create_webhook(&args.req::<String>("url")?, &events).await?)?
+            to_json(
+                &client
+                    .create_webhook(&args.req::<String>("url")?, &events)
+                    .await?,
+            )?
         }
         "webhooks" => to_json(&client.webhooks().await?)?,
         "delete_webhook" => to_json(&client.delete_webhook(&args.req::<String>("id")?).await?)?,
-        other => return Err(Failure::argument("op", format!("no DeepMotion operation {other:?}"))),
+        other => {
+            return Err(Failure::argument(
+                "op",
+                format!("no DeepMotion operation {other:?}"),
+            ));
+        }
     })
 }

@@ -163,7 +163,11 @@ impl From<motionkit_deepmotion::Error> for Failure {
             D::JobFailed(job) => {
                 failure.rid = Some(job.rid.clone());
                 failure.code = job.code().map(|c| c.code());
-                if job.is_unknown() { "unknown_job" } else { "job_failed" }
+                if job.is_unknown() {
+                    "unknown_job"
+                } else {
+                    "job_failed"
+                }
             }
             D::UnknownJob { rid } => {
                 failure.rid = Some(rid.clone());

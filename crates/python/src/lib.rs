@@ -7,6 +7,11 @@
 //! per-process tokio runtime with the GIL released. The Python files in
 //! `python/motionkit/` shape those answers into classes and exceptions.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "a Failure is built once per failed call and crosses into Python as JSON at once"
+)]
+
 mod args;
 mod deepmotion;
 mod failure;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::args::{Args, progress_event, to_json};
 use crate::failure::{Failure, NativeError};
-use crate::runtime::{Emit, PerProcess, Task, block, runtime, spawn};
+use crate::runtime::{Emit, PerProcess, native_client, runtime};
 
 /// A client and the receiver its webhooks arrive at (kept alive with it).
 #[derive(Clone)]
@@ -37,8 +37,7 @@ impl std::fmt::Debug for MotionDynamic {
     }
 }
 
-#[pymethods]
-impl MotionDynamic {
+native_client!(MotionDynamic {
     /// Settings as the CLI reads them (arguments, else the environment,
     /// else the config file), and a webhook receiver bound at
     /// `webhook_bind` (`None`: no receiver) whose public address is
@@ -79,10 +78,11 @@ impl MotionDynamic {
             let receiver = match &webhook_bind {
                 Some(addr) => {
                     let runtime = runtime().map_err(|e| Failure::internal(e.to_string()))?;
-                    let served = runtime.block_on(motionkit_motiondynamic::WebhookReceiver::bind(
-                        addr.as_str(),
-                        webhook_public_url.as_deref(),
-                    ))?;
+                    let served =
+                        runtime.block_on(motionkit_motiondynamic::WebhookReceiver::bind(
+                            addr.as_str(),
+                            webhook_public_url.as_deref(),
+                        ))?;
                     builder = builder.webhooks(served.receiver().clone());
                     Some(Arc::new(served))
                 }
@@ -96,40 +96,17 @@ impl MotionDynamic {
         let held = PerProcess::new(make).map_err(|f| NativeError::new_err(f.to_json()))?;
         Ok(MotionDynamic { held })
     }
-
-    /// Runs `op` to its end with the GIL released.
-    #[pyo3(signature = (op, args, on_event=None))]
-    fn call(
-        &self,
-        py: Python<'_>,
-        op: String,
-        args: String,
-        on_event: Option<Py<PyAny>>,
-    ) -> PyResult<String> {
-        let held = self.held.get();
-        block(py, on_event, move |emit| run(held, op, args, emit))
-    }
-
-    /// Starts `op` for asyncio; `settle(ok, text)` gets its end.
-    #[pyo3(signature = (op, args, settle, on_event=None))]
-    fn start(
-        &self,
-        op: String,
-        args: String,
-        settle: Py<PyAny>,
-        on_event: Option<Py<PyAny>>,
-    ) -> PyResult<Task> {
-        let held = self.held.get();
-        spawn(on_event, settle, move |emit| run(held, op, args, emit))
-    }
-}
+});
 
 /// Where the rate budget lives, as the CLI decides it: Redis shared by a
 /// fleet (the argument, `MOTIONKIT_REDIS_URL`, or the config file's
 /// top-level `redis_url`), else a file shared by every motionkit of this
 /// user on this machine, so that several clients (and processes) with one
 /// token never exceed MotionDynamic's limit together.
-fn rate_limit_store(redis_url: Option<&str>, settings: &Settings) -> Result<RateLimitStore, Failure> {
+fn rate_limit_store(
+    redis_url: Option<&str>,
+    settings: &Settings,
+) -> Result<RateLimitStore, Failure> {
     let from_env = std::env::var("MOTIONKIT_REDIS_URL").ok();
     let from_file = match settings.top_level("redis_url") {
         None => None,
@@ -191,7 +168,9 @@ async fn download(
     let mut options = DownloadOptions::default()
         .file_name(video.generation_id.as_ref().map(|id| format!("{id}.mp4")));
     if let Some(emit) = emit.clone() {
-        options.progress = Some(Arc::new(move |p| emit(progress_event("download", "video", p))));
+        options.progress = Some(Arc::new(move |p| {
+            emit(progress_event("download", "video", p))
+        }));
     }
     let report = client.download_with(video, dir, &options).await?;
     Ok(json!({
@@ -210,8 +189,14 @@ async fn dispatch(
     Ok(match op {
         "themes" => to_json(&client.themes(&ThemesQuery::new()).await?)?,
         "theme" => to_json(&client.theme(&args.req::<String>("theme_id")?).await?)?,
-        "theme_schema" => theme_values_schema(&client.theme(&args.req::<String>("theme_id")?).await?),
-        "generation" => to_json(&client.generation(&args.req::<String>("generation_id")?).await?)?,
+        "theme_schema" => {
+            theme_values_schema(&client.theme(&args.req::<String>("theme_id")?).await?)
+        }
+        "generation" => to_json(
+            &client
+                .generation(&args.req::<String>("generation_id")?)
+                .await?,
+        )?,
         "generations" => {
             let mut query = GenerationsQuery::new();
             if let Some(theme) = args.opt::<String>("theme_id")? {
@@ -243,12 +228,18 @@ async fn dispatch(
             }
             let video = client.wait(&submission).await?;
             if let Some(emit) = &emit {
-                emit(json!({"type": "ready", "generation_id": video.generation_id, "via": video_json(&video)["via"]}));
+                emit(
+                    json!({"type": "ready", "generation_id": video.generation_id, "via": video_json(&video)["via"]}),
+                );
             }
             let saved = download(client, &video, &args.path("out_dir")?, &emit).await?;
             json!({"video": video_json(&video), "saved": saved})
         }
-        "wait" => video_json(&client.wait_for_id(&args.req::<String>("generation_id")?).await?),
+        "wait" => video_json(
+            &client
+                .wait_for_id(&args.req::<String>("generation_id")?)
+                .await?,
+        ),
         "download" => {
             let video = Video {
                 generation_id: args.opt("generation_id")?,
@@ -257,6 +248,11 @@ async fn dispatch(
             };
             download(client, &video, &args.path("out_dir")?, &emit).await?
         }
-        other => return Err(Failure::argument("op", format!("no MotionDynamic operation {other:?}"))),
+        other => {
+            return Err(Failure::argument(
+                "op",
+                format!("no MotionDynamic operation {other:?}"),
+            ));
+        }
     })
 }

@@ -25,7 +25,9 @@ static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
 /// left alone (dropping it would wait for threads that do not exist).
 pub(crate) fn runtime() -> PyResult<&'static Runtime> {
     let pid = std::process::id();
-    let mut held = RUNTIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut held = RUNTIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some((owner, runtime)) = *held
         && owner == pid
     {
@@ -71,7 +73,10 @@ impl<T: Clone> PerProcess<T> {
         let pid = std::process::id();
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         if held.0 != pid {
-            #[allow(clippy::mem_forget, reason = "the parent's value must not be dropped in a child")]
+            #[allow(
+                clippy::mem_forget,
+                reason = "the parent's value must not be dropped in a child"
+            )]
             std::mem::forget(held.1.take());
             held.1 = Some((self.make)()?);
             held.0 = pid;
@@ -228,3 +233,42 @@ where
         abort: handle.abort_handle(),
     })
 }
+
+/// The `#[pymethods]` of a native client: its constructor (given), then
+/// `call` and `start`, which run an operation through the module's `run`
+/// with the client of this process (`self.held`).
+macro_rules! native_client {
+    ($ty:ident { $($new:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            $($new)*
+
+            /// Runs `op` to its end with the GIL released; see `runtime::block`.
+            #[pyo3(signature = (op, args, on_event=None))]
+            fn call(
+                &self,
+                py: Python<'_>,
+                op: String,
+                args: String,
+                on_event: Option<Py<PyAny>>,
+            ) -> PyResult<String> {
+                let held = self.held.get();
+                $crate::runtime::block(py, on_event, move |emit| run(held, op, args, emit))
+            }
+
+            /// Starts `op` for asyncio; `settle(ok, text)` gets its end.
+            #[pyo3(signature = (op, args, settle, on_event=None))]
+            fn start(
+                &self,
+                op: String,
+                args: String,
+                settle: Py<PyAny>,
+                on_event: Option<Py<PyAny>>,
+            ) -> PyResult<$crate::runtime::Task> {
+                let held = self.held.get();
+                $crate::runtime::spawn(on_event, settle, move |emit| run(held, op, args, emit))
+            }
+        }
+    };
+}
+pub(crate) use native_client;

@@ -14,7 +14,9 @@ use crate::failure::{Failure, NativeError, violation_json};
 /// too (errors), not an exception.
 fn findings(found: Result<motionkit_validation::Findings, Failure>) -> PyResult<String> {
     match found {
-        Ok(found) => Ok(Value::from(found.iter().map(violation_json).collect::<Vec<_>>()).to_string()),
+        Ok(found) => {
+            Ok(Value::from(found.iter().map(violation_json).collect::<Vec<_>>()).to_string())
+        }
         Err(failure) => match failure.into_findings() {
             Ok(findings) => Ok(Value::from(findings).to_string()),
             Err(failure) => Err(NativeError::new_err(failure.to_json())),
@@ -29,12 +31,17 @@ fn findings(found: Result<motionkit_validation::Findings, Failure>) -> PyResult<
 #[pyo3(signature = (params, input="video", duration=None))]
 pub fn check_params(params: &str, input: &str, duration: Option<f64>) -> PyResult<String> {
     findings((|| {
-        let value: Value = serde_json::from_str(params)
-            .map_err(|_| Failure::argument("params", "JSON"))?;
+        let value: Value =
+            serde_json::from_str(params).map_err(|_| Failure::argument("params", "JSON"))?;
         let kind = match input {
             "video" => InputKind::Video,
             "image" => InputKind::Image,
-            other => return Err(Failure::argument("input", format!("video or image (got {other:?})"))),
+            other => {
+                return Err(Failure::argument(
+                    "input",
+                    format!("video or image (got {other:?})"),
+                ));
+            }
         };
         Ok(params_from(&value)?.validate(kind, duration))
     })())
@@ -45,8 +52,9 @@ pub fn check_params(params: &str, input: &str, duration: Option<f64>) -> PyResul
 #[pyfunction]
 pub fn check_values(theme: &str, values: &str) -> PyResult<String> {
     findings((|| {
-        let theme: Theme = serde_json::from_str(theme)
-            .map_err(|e| Failure::argument("theme", format!("a theme as MotionDynamic returns it: {e}")))?;
+        let theme: Theme = serde_json::from_str(theme).map_err(|e| {
+            Failure::argument("theme", format!("a theme as MotionDynamic returns it: {e}"))
+        })?;
         let values: serde_json::Map<String, Value> = serde_json::from_str(values)
             .map_err(|_| Failure::argument("values", "a JSON object"))?;
         let mut checked = GenerationValues::new(&theme);

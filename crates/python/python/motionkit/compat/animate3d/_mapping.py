@@ -179,7 +179,9 @@ def result_of(outcome: JobOutcome, status_entry: Optional[Mapping[str, Any]]) ->
     engine's message."""
     if outcome.ok:
         details = JobStatusDetails.from_dict(outcome.details)
-        inputs = [details.input_file] if details.input_file else []
+        found_input = details.input_file
+        inputs = [found_input] if isinstance(found_input, str) else list(found_input or [])
+        inputs = [i for i in inputs if i]
         return ResultCallbackData(rid=outcome.rid, result=JobResult(input=inputs, output=details.output_file))
     raw = (status_entry or {}).get("details")
     if isinstance(raw, dict):
@@ -297,7 +299,8 @@ async def submit_people(client: AsyncClient, detection: str, models: Sequence[Ma
         )
     )
     try:
-        await asyncio.wait({task, submitted}, return_when=asyncio.FIRST_COMPLETED)
+        either: List["asyncio.Future[Any]"] = [task, submitted]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         if submitted.done():
             return submitted.result()
         return task.result().rid

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from motionkit.compat.animate3d.data.enums import Status, status_of
 from motionkit.compat.animate3d.error_codes import format_error_message
@@ -27,8 +27,9 @@ class JobStatusDetails:
     total: Optional[int] = None
     exc_message: Optional[str] = None
     exc_type: Optional[str] = None
-    input_file: Optional[List[str]] = None
-    output_file: Optional[List[str]] = None
+    #: The service sends a file name (the SDK annotates a list).
+    input_file: Optional[Union[str, List[str]]] = None
+    output_file: Optional[Union[str, List[str]]] = None
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "JobStatusDetails":
