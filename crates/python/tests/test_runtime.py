@@ -136,3 +136,76 @@ def test_a_sandbox_from_the_parent_fails_clearly_in_the_child(sandbox: motionkit
         os._exit(1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_sigint_during_a_download_interrupts_it_and_leaves_no_partial_file(
+    sandbox: motionkit.Sandbox, tmp_path: Path
+) -> None:
+    import subprocess
+
+    served = tmp_path / "served"
+    served.mkdir()
+    with open(served / "big.mp4", "wb") as f:
+        f.truncate(2 << 30)  # 2 GiB, far longer to fetch than the test waits
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", str(served)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = server.stdout.readline().split(" port ")[1].split(" ")[0]
+        client = sandbox.deepmotion_client()
+        out = tmp_path / "out"
+        sent = []
+
+        def interrupt() -> None:
+            sent.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)
+
+        timer = threading.Timer(0.3, interrupt)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            client.download_url(f"http://127.0.0.1:{port}/big.mp4", out)
+        ended = time.monotonic()
+        timer.join()
+        assert ended - sent[0] < 1.0
+        # The part file goes with the dropped transfer.
+        deadline = time.monotonic() + 2
+        while list(out.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(out.iterdir()) == []
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
+def test_a_motiondynamic_client_made_before_fork_renders_in_the_child(
+    sandbox: motionkit.Sandbox, tmp_path: Path
+) -> None:
+    from conftest import DEMO_THEME_ID, demo_values
+
+    client = sandbox.motiondynamic_client()
+    assert client.theme(DEMO_THEME_ID).theme_id == DEMO_THEME_ID
+    values = demo_values(sandbox)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            rendered = client.generate(DEMO_THEME_ID, values, tmp_path / "child")
+            code = 0 if rendered.path.exists() and rendered.video.via == "webhook" else 3
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the child hung using a client made before fork()")
+    assert os.waitstatus_to_exitcode(status) == 0
