@@ -20,6 +20,7 @@ mod download;
 mod fleet;
 mod machine;
 mod overhead;
+mod python;
 mod rate_limit;
 mod report;
 mod tracking;
@@ -217,6 +218,12 @@ fn bench(args: &[&str]) -> ExitCode {
         [] => false,
         ["--quick"] => true,
         ["--only", "fleet"] => return only_fleet(),
+        ["--only", "python"] => {
+            let root = workspace_root();
+            let section =
+                target_dir(&root).and_then(|target| python::run(&Plan::new(false), &target));
+            return print_section(or_failed(python::TITLE, section));
+        }
         ["--only", "download"] => {
             if let Some(code) = in_release(args) {
                 return code;
@@ -225,7 +232,7 @@ fn bench(args: &[&str]) -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet|download \
+                "usage: cargo xtask bench [--quick] | cargo xtask bench --only fleet|download|python \
                  (or motionkit-bench with the same arguments)"
             );
             return ExitCode::from(2);
@@ -479,6 +486,9 @@ async fn run_all(plan: &Plan) -> Vec<Section> {
     sections.push(or_failed("6. Validation", validation::run()));
     eprintln!("bench: {}", fleet::TITLE);
     sections.push(or_failed(fleet::TITLE, fleet::run().await));
+    eprintln!("bench: {}", python::TITLE);
+    let python = target_dir(&workspace_root()).and_then(|target| python::run(plan, &target));
+    sections.push(or_failed(python::TITLE, python));
     sections.sort_by(|a, b| a.title.cmp(&b.title));
     sections
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 mod delegate;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask deps [--check] | cargo xtask bench [--quick | --only fleet|download] | cargo xtask man [DIR] | cargo xtask cli-schemas";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask deps [--check] | cargo xtask bench [--quick | --only fleet|download|python] | cargo xtask man [DIR] | cargo xtask cli-schemas";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

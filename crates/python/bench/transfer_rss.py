@@ -9,7 +9,7 @@ uploads with) and ``_download_files`` (what ``download_job`` saves with).
 
     python transfer_rss.py [--size-mib 1024] [--check]
 
-``--check`` fails unless motionkit's peak RSS stays within 64 MiB for both
+``--json`` prints the figures for ``cargo xtask bench``. ``--check`` fails unless motionkit's peak RSS stays within 64 MiB for both
 transfers. Without the SDK installed its rows say so.
 """
 
@@ -85,6 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     options = parser.parse_args(argv)
     size = options.size_mib << 20
     sdk = has_sdk()
@@ -130,6 +131,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             static.terminate()
             sandbox.wait()
             static.wait()
+    if options.json:
+        print(json.dumps({"size_mib": options.size_mib, "budget_mib": BUDGET_MIB,
+                          "rows": [{"what": w, "motionkit": mk, "sdk": sd} for w, mk, sd in rows]}))
+        return 0
     print(f"| {options.size_mib} MiB from Python | motionkit time | motionkit peak RSS | SDK time | SDK peak RSS | RSS ratio (SDK / motionkit) |")
     print("|---|---|---|---|---|---|")
     failed = False
