@@ -73,3 +73,98 @@ async fn a_wait_dropped_before_the_video_is_ready_can_be_taken_up_again() {
     assert_eq!(sandbox.motiondynamic().store().generations().len(), 1);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_generation_dropped_during_its_post_leaves_the_client_working() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every create_generation waits 1.5 s before it is handled.
+    let faults = dir.path().join("faults.json");
+    std::fs::write(
+        &faults,
+        r#"{"endpoints": {"create_generation": {"latency_rate": 1.0, "latency_ms": 1500}}}"#,
+    )
+    .unwrap();
+    let sandbox = sandbox(|args| args.faults = Some(faults.clone())).await;
+    let client = sandbox.motiondynamic_client().await.unwrap();
+    let theme = client.theme(DEMO_THEME_ID).await.unwrap();
+    let generate = Generate::new(&theme)
+        .set("l1_titre_01", "title")
+        .set("image_produit", sandbox.picture_url(1200, 680));
+    let dropped = tokio::time::timeout(Duration::from_millis(300), generate.send(&client)).await;
+    assert!(dropped.is_err(), "the POST was answered within 300 ms");
+    // The same client (its rate budget, receiver and connections) sends,
+    // waits and saves the next generation as if nothing happened.
+    let submission = generate.send(&client).await.unwrap();
+    let video = client.wait(&submission).await.unwrap();
+    assert_eq!(video.via, motionkit_motiondynamic::ReadyVia::Webhook);
+    let saved = client.download(&video, dir.path()).await.unwrap();
+    assert_eq!(&std::fs::read(&saved.path).unwrap()[4..8], b"ftyp");
+    // At most the dropped one and this one exist.
+    assert!(sandbox.motiondynamic().store().generations().len() <= 2);
+    sandbox.shutdown().await;
+}
+
+/// A server that sends a 16 MiB body at 640 KiB/s, for downloads that
+/// are still running when they are dropped.
+async fn slow_video_server() -> String {
+    use tokio::io::AsyncWriteExt as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut request).await;
+                let total = 16 << 20;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ncontent-length: {total}\r\n\r\n"
+                );
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut chunk = vec![0u8; 64 << 10];
+                chunk[4..8].copy_from_slice(b"ftyp");
+                for _ in 0..total / chunk.len() {
+                    if socket.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}/0b6e5e6e-2c1a-4b7e-9d55-3c1f0d2a9e01.mp4")
+}
+
+#[tokio::test]
+async fn a_video_download_dropped_midway_leaves_no_part_file() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = sandbox.motiondynamic_client().await.unwrap();
+    let video = motionkit_motiondynamic::Video {
+        generation_id: Some("0b6e5e6e-2c1a-4b7e-9d55-3c1f0d2a9e01".into()),
+        url: slow_video_server().await,
+        via: motionkit_motiondynamic::ReadyVia::ReadBack,
+    };
+    let out = tempfile::tempdir().unwrap();
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(500),
+        client.download(&video, out.path()),
+    )
+    .await;
+    assert!(dropped.is_err(), "16 MiB arrived within 500 ms");
+    // The transfer runs in a task of its own, aborted by the drop; its part
+    // file goes as that task stops, moments later.
+    let mut left = Vec::new();
+    for _ in 0..50 {
+        left = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(left.is_empty(), "left behind: {left:?}");
+    sandbox.shutdown().await;
+}

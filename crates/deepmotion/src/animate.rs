@@ -386,7 +386,8 @@ pub(crate) async fn adopt(client: &Client, pending: &PendingSubmission) -> Resul
 /// saved under the input's own stem (`walk.bvh`, see
 /// [`output_file_name`](crate::output_file_name)).
 ///
-/// Dropping the future removes the part file of the output being written;
+/// Dropping the future removes the part file of the output being written
+/// (as its aborted transfer task stops, moments after the drop);
 /// the files already saved stay, and downloading again costs nothing.
 pub async fn download_outputs(
     client: &Client,

@@ -311,9 +311,10 @@ impl Client {
     /// the file appears only when complete. Broken transfers resume with
     /// `Range`. No credentials are sent to the video URL.
     ///
-    /// Dropping the future stops the transfer and removes its part file:
-    /// nothing partial is left under `dir`, and downloading again costs
-    /// nothing.
+    /// Dropping the future stops the transfer and removes its part file
+    /// (the transfer's task is aborted, and the file goes as it stops,
+    /// moments after the drop): nothing partial is left under `dir`, and
+    /// downloading again costs nothing.
     pub async fn download(&self, video: &Video, dir: &Path) -> Result<DownloadReport, Error> {
         let options = DownloadOptions::default()
             .file_name(video.generation_id.as_ref().map(|id| format!("{id}.mp4")));
