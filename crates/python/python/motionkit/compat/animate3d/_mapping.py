@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from typing import (
     Any,
     Callable,
@@ -329,6 +330,10 @@ def run_in_own_loop(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     thread = threading.Thread(target=main, name="motionkit-compat", daemon=True)
     thread.start()
     thread.join()
+    # The engine's threads may still be returning from handing the last
+    # event to the (now closed) loop; they need the GIL for a moment, and
+    # must have it before the interpreter could shut down.
+    time.sleep(0.02)
     if "failure" in box:
         raise box["failure"]
     value: T = box["value"]

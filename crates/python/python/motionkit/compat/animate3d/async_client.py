@@ -62,9 +62,14 @@ class AsyncAnimate3DClient:
         return self._client
 
     async def close(self) -> None:
-        """Lets the engine go (its connections close with it); the client
-        makes a new one if used again."""
-        self._client = None
+        """Lets the engine go (its connections close with it; the client
+        makes a new one if used again) and, as the SDK does after closing
+        its session, gives the loop a quarter of a second: the engine's
+        threads hand their last results to Python meanwhile, which they
+        cannot do once the interpreter is shutting down."""
+        if self._client is not None:
+            self._client = None
+            await asyncio.sleep(0.25)
 
     async def __aenter__(self) -> "AsyncAnimate3DClient":
         return self
