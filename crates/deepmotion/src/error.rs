@@ -161,6 +161,38 @@ impl Error {
         }
     }
 
+    /// False only when the request surely never left this machine.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.sent() != Sent::NotSent
+    }
+
+    /// The HTTP status, for errors that carry one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Transport(e) => e.status(),
+            Error::SubmissionUnknown { cause, .. } => cause.status(),
+            _ => None,
+        }
+    }
+
+    /// The documented job error code of a failed job, when the server
+    /// named one (`505`: physics filter with a custom character, ...).
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::JobFailed(failure) => failure.code(),
+            _ => None,
+        }
+    }
+
+    /// The server's request id, when the answer carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Transport(e) => e.request_id(),
+            Error::SubmissionUnknown { cause, .. } => cause.request_id(),
+            _ => None,
+        }
+    }
+
     /// True when credentials were missing, rejected or expired.
     pub fn is_auth(&self) -> bool {
         matches!(

@@ -445,6 +445,7 @@ mod tests {
                 request: "GET /status/{rids}".into(),
                 message: "refused".into(),
                 sent: motionkit_transport::Sent::NotSent,
+                cause: None,
             })
         };
         assert!(tracker.poll_failed(temporary()).is_ok());

@@ -188,6 +188,31 @@ impl Error {
         }
     }
 
+    /// False only when the request surely never left this machine (bad
+    /// input, a connection that was never opened).
+    pub fn may_have_reached_server(&self) -> bool {
+        self.sent() != Sent::NotSent
+    }
+
+    /// True when the server may have acted on the failed request (created
+    /// a generation): check before sending it again. Decided by the
+    /// transport's classifier for transport errors.
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.may_have_acted(),
+            Error::Validation(_) | Error::WaitTimeout { .. } | Error::NotFound { .. } => false,
+            _ => self.sent() != Sent::NotSent,
+        }
+    }
+
+    /// The server's request id, when the answer carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Transport(e) => e.request_id(),
+            _ => None,
+        }
+    }
+
     /// True when the server broke the HTTP, upload or download protocol
     /// (see [`motionkit_transport::Error::is_server_fault`]): retrying will
     /// most likely fail the same way.

@@ -518,11 +518,13 @@ mod tests {
             request: "POST /rest/generations".into(),
             after: Duration::from_secs(30),
             sent: Sent::MaybeSent,
+            cause: None,
         })));
         assert!(!ambiguous(&Error::Transport(T::Connect {
             request: "POST /rest/generations".into(),
             message: "refused".into(),
             sent: Sent::NotSent,
+            cause: None,
         })));
         let limited = Error::Transport(T::RateLimited {
             request: "POST /rest/generations".into(),

@@ -80,6 +80,8 @@ pub(crate) struct Failure {
     pub(crate) message: String,
     pub(crate) sent: Sent,
     pub(crate) elapsed: Duration,
+    /// The HTTP stack's error, without its URL.
+    pub(crate) cause: Option<crate::error::Cause>,
 }
 
 impl Failure {
@@ -119,6 +121,7 @@ impl Failure {
             message,
             sent,
             elapsed,
+            cause: Some(crate::error::Cause::new(error)),
         }
     }
 
@@ -128,6 +131,7 @@ impl Failure {
             message: "timed out".to_owned(),
             sent: Sent::MaybeSent,
             elapsed,
+            cause: None,
         }
     }
 
@@ -142,6 +146,7 @@ impl Failure {
                 request: request.to_owned(),
                 after: self.elapsed,
                 sent: self.sent,
+                cause: self.cause,
             },
             Outcome::Malformed => Error::Protocol {
                 request: request.to_owned(),
@@ -152,6 +157,7 @@ impl Failure {
                 request: request.to_owned(),
                 message: self.message,
                 sent: self.sent,
+                cause: self.cause,
             },
         }
     }

@@ -1,6 +1,7 @@
 //! The one error type of the crate, and whether a failed request may have
 //! reached the server.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use motionkit_validation::Violations;
@@ -40,6 +41,10 @@ pub enum Error {
         after: Duration,
         /// Whether the request may have reached the server.
         sent: Sent,
+        /// What the network stack reported, when it reported something
+        /// (its text never holds the URL).
+        #[source]
+        cause: Option<Cause>,
     },
     /// The connection could not be opened, or broke during the exchange.
     #[error("{request}: connection failed: {message}; {}", sent_note(.request, *.sent))]
@@ -51,6 +56,9 @@ pub enum Error {
         /// [`Sent::NotSent`] when connecting failed, [`Sent::MaybeSent`]
         /// when the connection broke after sending started.
         sent: Sent,
+        /// The network stack's own error (its text never holds the URL).
+        #[source]
+        cause: Option<Cause>,
     },
     /// A success response whose body does not match the expected type.
     #[error("{request}: response does not match the expected type at `{path}`: {message}; body starts with: {}", body_or_empty(.body))]
@@ -192,19 +200,23 @@ impl Clone for Error {
                 request,
                 after,
                 sent,
+                cause,
             } => Error::Timeout {
                 request: request.clone(),
                 after: *after,
                 sent: *sent,
+                cause: cause.clone(),
             },
             Error::Connect {
                 request,
                 message,
                 sent,
+                cause,
             } => Error::Connect {
                 request: request.clone(),
                 message: message.clone(),
                 sent: *sent,
+                cause: cause.clone(),
             },
             Error::Decode {
                 request,
@@ -379,6 +391,14 @@ impl Error {
         }
     }
 
+    /// The server's request id, when the answer carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Http { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// How long to wait before trying again, when the server said so.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -426,6 +446,7 @@ mod tests {
             request: "GET /session/auth".into(),
             after: Duration::from_secs(30),
             sent: Sent::MaybeSent,
+            cause: None,
         };
         let text = login.to_string();
         assert!(
@@ -437,6 +458,7 @@ mod tests {
             request: "POST /process".into(),
             after: Duration::from_secs(30),
             sent: Sent::MaybeSent,
+            cause: None,
         };
         assert!(
             process
@@ -458,11 +480,13 @@ mod tests {
                 request: "POST /process".into(),
                 after: Duration::from_millis(1500),
                 sent: Sent::MaybeSent,
+                cause: None,
             },
             Error::Connect {
                 request: "POST /process".into(),
                 message: "connection refused".into(),
                 sent: Sent::NotSent,
+                cause: None,
             },
         ];
         for e in &errors {
@@ -483,5 +507,37 @@ mod tests {
         assert_eq!(errors[2].sent(), Sent::NotSent);
         assert!(!errors[2].may_have_reached_server());
         assert!(errors[2].to_string().contains("safe to retry"));
+    }
+}
+
+/// The lower-level error behind a transport error (the HTTP stack's, with
+/// the URL removed), kept as its [`source`](std::error::Error::source) so
+/// that the whole chain can be walked and logged. Cheap to clone.
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// Wraps an error; give one whose text holds no secret (a URL's query,
+    /// a credential).
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(error))
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }

@@ -112,7 +112,7 @@ pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
 pub use content::Content;
 pub use dedupe::{Claim, ClaimToken, DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
-pub use error::{Error, Sent};
+pub use error::{Cause, Error, Sent};
 // Workspace-internal (the MotionDynamic client's waits use it); not part of
 // the API.
 #[doc(hidden)]

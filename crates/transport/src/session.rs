@@ -130,6 +130,7 @@ impl Transport {
                         request: login_label(config),
                         after: waited.elapsed(),
                         sent: Sent::NotSent,
+                        cause: None,
                     })
                 }),
         }

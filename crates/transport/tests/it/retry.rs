@@ -91,6 +91,9 @@ async fn post_timeout_and_reset_may_have_been_sent() {
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
     assert_eq!(error.sent(), Sent::MaybeSent);
     assert!(error.to_string().contains("check its effect"), "{error}");
+    // The HTTP stack's error is kept as the source, without the URL.
+    let source = std::error::Error::source(&error).expect("a source");
+    assert!(!source.to_string().contains(&server.base), "{source}");
     assert_eq!(server.hits(), 1);
 }
 
