@@ -11,7 +11,7 @@ use motionkit_deepmotion::{
 };
 use motionkit_models::deepmotion::JobStatus;
 use motionkit_transport::{Settings, UploadOptions};
-use motionkit_validation::InputKind;
+use motionkit_validation::{InputKind, PersonModel};
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 
@@ -201,9 +201,24 @@ async fn dispatch(
             upload_json(&client.upload(&args.path("path")?, &options).await?)
         }
         "process" => {
-            let process = match args.opt::<String>("rerun")? {
-                Some(rid) => Process::rerun(rid),
-                None => {
+            let mut params = args.params()?;
+            let process = match (
+                args.opt::<String>("rerun")?,
+                args.opt::<String>("detection")?,
+            ) {
+                (Some(rid), _) => Process::rerun(rid),
+                (None, Some(detection)) => {
+                    // The animation carries the detection's input name, by
+                    // which an ambiguous submission is looked up.
+                    let found = client.detection(&detection).await?;
+                    let people: Vec<(String, String)> = args.req("people")?;
+                    params.models = people
+                        .into_iter()
+                        .map(|(tracking_id, model_id)| PersonModel::new(tracking_id, model_id))
+                        .collect();
+                    Process::people(detection, found.input_name)
+                }
+                (None, None) => {
                     let upload: serde_json::Map<String, Value> = args.req("upload")?;
                     let field = |k: &str| upload.get(k).cloned().unwrap_or(Value::Null);
                     let upload = Upload {
@@ -217,7 +232,7 @@ async fn dispatch(
                     Process::new(&upload)
                 }
             };
-            let process = process.params(args.params()?).force(args.flag("force")?);
+            let process = process.params(params).force(args.flag("force")?);
             json!({"rid": process.send(client).await?})
         }
         "wait" => {

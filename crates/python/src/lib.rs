@@ -29,6 +29,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<motiondynamic::MotionDynamic>()?;
     m.add_class::<sandbox::Sandbox>()?;
     m.add_class::<runtime::Task>()?;
+    m.add_class::<runtime::Waker>()?;
     m.add("NativeError", m.py().get_type::<failure::NativeError>())?;
     m.add_function(wrap_pyfunction!(validation::check_params, m)?)?;
     m.add_function(wrap_pyfunction!(validation::check_values, m)?)?;

@@ -176,10 +176,69 @@ fn finish(joined: Result<Result<Value, Failure>, tokio::task::JoinError>) -> PyR
     }
 }
 
-/// A call running for asyncio; `cancel()` drops its future.
-#[pyclass(module = "motionkit._native")]
+/// What an asyncio call has produced and its caller has not taken yet.
+#[derive(Default)]
+struct Outbox {
+    events: Vec<String>,
+    result: Option<(bool, String)>,
+}
+
+/// Wakes an asyncio event loop from the runtime's threads without touching
+/// the interpreter: a byte on a socket pair whose reading end the loop
+/// watches (`loop.add_reader`). The loop then takes what its calls produced
+/// ([`Task::take`]). Runtime threads never take the GIL, so a call that
+/// ends while the interpreter shuts down cannot crash it.
+#[pyclass(module = "motionkit._native", frozen)]
+pub struct Waker {
+    read: std::os::unix::net::UnixStream,
+    write: Arc<std::os::unix::net::UnixStream>,
+}
+
+impl std::fmt::Debug for Waker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waker").finish_non_exhaustive()
+    }
+}
+
+fn poke(write: &std::os::unix::net::UnixStream) {
+    use std::io::Write as _;
+    // A full socket already holds a wake-up; nothing is lost.
+    let _ = (&*write).write(&[1]);
+}
+
+#[pymethods]
+impl Waker {
+    #[new]
+    fn new() -> PyResult<Self> {
+        let (read, write) = std::os::unix::net::UnixStream::pair()?;
+        read.set_nonblocking(true)?;
+        write.set_nonblocking(true)?;
+        Ok(Waker {
+            read,
+            write: Arc::new(write),
+        })
+    }
+
+    /// The file descriptor the event loop watches.
+    fn fileno(&self) -> i32 {
+        use std::os::fd::AsRawFd as _;
+        self.read.as_raw_fd()
+    }
+
+    /// Reads the pending wake-ups.
+    fn drain(&self) {
+        use std::io::Read as _;
+        let mut buf = [0u8; 256];
+        while matches!((&self.read).read(&mut buf), Ok(n) if n > 0) {}
+    }
+}
+
+/// A call running for asyncio: `take()` hands over its events and, once it
+/// has ended, its result; `cancel()` drops its future.
+#[pyclass(module = "motionkit._native", frozen)]
 pub struct Task {
     abort: tokio::task::AbortHandle,
+    outbox: Arc<Mutex<Outbox>>,
 }
 
 impl std::fmt::Debug for Task {
@@ -194,43 +253,51 @@ impl Task {
     fn cancel(&self) {
         self.abort.abort();
     }
+
+    /// The events since the last call, and `(ok, json)` once the call has
+    /// ended (`None` before).
+    fn take(&self) -> (Vec<String>, Option<(bool, String)>) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
+        (std::mem::take(&mut outbox.events), outbox.result.take())
+    }
 }
 
-/// Starts `call` on the runtime and returns at once. When it ends,
-/// `settle(ok, text)` is called from a runtime thread with the JSON result
-/// or the failure's JSON (the Python side moves it onto its event loop).
-/// Events go to `on_event(text)`, from a runtime thread too.
-pub(crate) fn spawn<F, Fut>(
-    on_event: Option<Py<PyAny>>,
-    settle: Py<PyAny>,
-    call: F,
-) -> PyResult<Task>
+/// Starts `call` on the runtime and returns at once. Its events (when
+/// `events` is true) and its end wait in the task's outbox; each pokes
+/// `waker`, whose event loop then calls [`Task::take`].
+pub(crate) fn spawn<F, Fut>(events: bool, waker: &Waker, call: F) -> PyResult<Task>
 where
     F: FnOnce(Option<Emit>) -> Fut,
     Fut: Future<Output = Result<Value, Failure>> + Send + 'static,
 {
     let runtime = runtime()?;
-    let emit: Option<Emit> = on_event.map(|callback| {
+    let outbox = Arc::new(Mutex::new(Outbox::default()));
+    let emit: Option<Emit> = events.then(|| {
+        let outbox = outbox.clone();
+        let write = waker.write.clone();
         Arc::new(move |event: Value| {
-            Python::attach(|py| {
-                // A failing callback cannot stop the call from here; the
-                // Python side wraps callbacks so that this does not happen.
-                let _ = callback.call1(py, (event.to_string(),));
-            });
+            outbox
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .events
+                .push(event.to_string());
+            poke(&write);
         }) as Emit
     });
     let fut = call(emit);
+    let done = outbox.clone();
+    let write = waker.write.clone();
     let handle = runtime.spawn(async move {
-        let (ok, text) = match fut.await {
+        let result = match fut.await {
             Ok(value) => (true, value.to_string()),
             Err(failure) => (false, failure.to_json()),
         };
-        Python::attach(|py| {
-            let _ = settle.call1(py, (ok, text));
-        });
+        done.lock().unwrap_or_else(|p| p.into_inner()).result = Some(result);
+        poke(&write);
     });
     Ok(Task {
         abort: handle.abort_handle(),
+        outbox,
     })
 }
 
@@ -256,17 +323,18 @@ macro_rules! native_client {
                 $crate::runtime::block(py, on_event, move |emit| run(held, op, args, emit))
             }
 
-            /// Starts `op` for asyncio; `settle(ok, text)` gets its end.
-            #[pyo3(signature = (op, args, settle, on_event=None))]
+            /// Starts `op` for asyncio; `waker` tells its event loop when
+            /// the task has events or its result (see `runtime::Waker`).
+            #[pyo3(signature = (op, args, waker, events=false))]
             fn start(
                 &self,
                 op: String,
                 args: String,
-                settle: Py<PyAny>,
-                on_event: Option<Py<PyAny>>,
+                waker: PyRef<'_, $crate::runtime::Waker>,
+                events: bool,
             ) -> PyResult<$crate::runtime::Task> {
                 let held = self.held.get();
-                $crate::runtime::spawn(on_event, settle, move |emit| run(held, op, args, emit))
+                $crate::runtime::spawn(events, &waker, move |emit| run(held, op, args, emit))
             }
         }
     };

@@ -140,6 +140,10 @@ def test_models_and_the_multi_person_flow(sandbox: motionkit.Sandbox, tmp_path: 
     )
     assert first.tracking_id in done.people
     assert all(p.exists() for p in done.people[first.tracking_id])
+    # Step 2 without waiting: the rid, then the batched wait.
+    rid = client.process_people(detection, {first.tracking_id: stock[0].id}, formats=["fbx"])
+    [outcome] = client.wait(rid)
+    assert outcome.ok, outcome
 
 
 def test_the_async_client_runs_the_same_flow(sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path) -> None:

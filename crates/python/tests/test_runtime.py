@@ -209,3 +209,28 @@ def test_a_motiondynamic_client_made_before_fork_renders_in_the_child(
         os.waitpid(pid, 0)
         pytest.fail("the child hung using a client made before fork()")
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+EXIT_RIGHT_AFTER_ASYNC_CALLS = """
+import asyncio, motionkit
+sandbox = motionkit.Sandbox()
+async def main():
+    client = sandbox.deepmotion_async_client()
+    await asyncio.gather(*[client.credits() for _ in range(20)])
+    asyncio.ensure_future(client.credits())  # still running at exit
+asyncio.run(main())
+"""
+
+
+def test_a_process_that_exits_right_after_async_calls_exits_cleanly() -> None:
+    import subprocess
+
+    # Calls ending while the interpreter shuts down must not touch it: the
+    # engine's threads never run Python code (they wake the event loop
+    # through a socket instead).
+    for _ in range(8):
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_RIGHT_AFTER_ASYNC_CALLS], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "Fatal" not in done.stderr, done.stderr[-2000:]

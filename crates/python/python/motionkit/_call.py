@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from motionkit import _native
@@ -48,13 +49,47 @@ def call(native: Any, op: str, args: Dict[str, Any], on_event: Optional[EventCal
     return json.loads(text)
 
 
-def _settle(future: "asyncio.Future[Tuple[bool, str]]", ok: bool, text: str) -> None:
-    if not future.done():
-        future.set_result((ok, text))
+class _Hub:
+    """One event loop's side of the native calls it awaits: the loop
+    watches a :class:`motionkit._native.Waker`, and when a call pokes it,
+    takes that call's events and result on the loop's own thread. No
+    motionkit thread ever runs Python code."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.waker = _native.Waker()
+        self.calls: Dict[int, Tuple[Any, "asyncio.Future[Tuple[bool, str]]", Optional[EventCallback]]] = {}
+        loop.add_reader(self.waker.fileno(), self.wake)
+
+    def wake(self) -> None:
+        self.waker.drain()
+        for key, (task, future, on_event) in list(self.calls.items()):
+            events, result = task.take()
+            if future.done():
+                self.calls.pop(key, None)
+                continue
+            try:
+                for text in events:
+                    if on_event is not None:
+                        on_event(json.loads(text))
+            except BaseException as error:  # a failing callback ends its call
+                self.calls.pop(key, None)
+                task.cancel()
+                future.set_exception(error)
+                continue
+            if result is not None:
+                self.calls.pop(key, None)
+                future.set_result(result)
 
 
-def _deliver(on_event: EventCallback, text: str) -> None:
-    on_event(json.loads(text))
+_HUBS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Hub]" = weakref.WeakKeyDictionary()
+
+
+def _hub(loop: asyncio.AbstractEventLoop) -> _Hub:
+    hub = _HUBS.get(loop)
+    if hub is None:
+        hub = _Hub(loop)
+        _HUBS[loop] = hub
+    return hub
 
 
 async def call_async(
@@ -62,31 +97,16 @@ async def call_async(
 ) -> Any:
     """Runs ``op`` on motionkit's threads and awaits it; cancelling the
     awaiting task drops the Rust future (every operation documents what
-    that leaves behind)."""
+    that leaves behind). Events reach ``on_event`` on the event loop."""
     loop = asyncio.get_running_loop()
+    hub = _hub(loop)
     future: "asyncio.Future[Tuple[bool, str]]" = loop.create_future()
-
-    def settle(ok: bool, text: str) -> None:
-        # From a motionkit thread: hand the result to the event loop.
-        try:
-            loop.call_soon_threadsafe(_settle, future, ok, text)
-        except RuntimeError:
-            pass  # the loop is closed; nobody waits any more
-
-    events: Optional[Callable[[str], None]] = None
-    if on_event is not None:
-        callback = on_event
-
-        def events(text: str) -> None:
-            try:
-                loop.call_soon_threadsafe(_deliver, callback, text)
-            except RuntimeError:
-                pass
-
-    task = native.start(op, json.dumps(args), settle, events)
+    task = native.start(op, json.dumps(args), hub.waker, on_event is not None)
+    hub.calls[id(future)] = (task, future, on_event)
     try:
         ok, text = await future
     except asyncio.CancelledError:
+        hub.calls.pop(id(future), None)
         task.cancel()
         raise
     if not ok:

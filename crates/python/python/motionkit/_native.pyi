@@ -1,7 +1,7 @@
 """Type stubs of the native module (crates/python/src). Arguments and
 answers cross as JSON text; motionkit's Python modules shape them."""
 
-from typing import Callable, Optional
+from typing import Callable, List, Optional, Tuple
 
 __version__: str
 
@@ -10,6 +10,12 @@ class NativeError(Exception):
 
 class Task:
     def cancel(self) -> None: ...
+    def take(self) -> Tuple[List[str], Optional[Tuple[bool, str]]]: ...
+
+class Waker:
+    def __init__(self) -> None: ...
+    def fileno(self) -> int: ...
+    def drain(self) -> None: ...
 
 class DeepMotion:
     def __init__(
@@ -22,13 +28,7 @@ class DeepMotion:
         sandbox_waits: bool = False,
     ) -> None: ...
     def call(self, op: str, args: str, on_event: Optional[Callable[[str], None]] = None) -> str: ...
-    def start(
-        self,
-        op: str,
-        args: str,
-        settle: Callable[[bool, str], None],
-        on_event: Optional[Callable[[str], None]] = None,
-    ) -> Task: ...
+    def start(self, op: str, args: str, waker: Waker, events: bool = False) -> Task: ...
 
 class MotionDynamic:
     def __init__(
@@ -43,13 +43,7 @@ class MotionDynamic:
         redis_url: Optional[str] = None,
     ) -> None: ...
     def call(self, op: str, args: str, on_event: Optional[Callable[[str], None]] = None) -> str: ...
-    def start(
-        self,
-        op: str,
-        args: str,
-        settle: Callable[[bool, str], None],
-        on_event: Optional[Callable[[str], None]] = None,
-    ) -> Task: ...
+    def start(self, op: str, args: str, waker: Waker, events: bool = False) -> Task: ...
 
 class Sandbox:
     def __init__(self, time_scale: float = 600.0) -> None: ...

@@ -191,6 +191,26 @@ class Client(_Settings):
         args = {"rerun": rid, "params": _params(formats, params, keywords), "force": force}
         return str(self._call("process", args)["rid"])
 
+    def process_people(
+        self,
+        detection: Union[str, Detection],
+        people: Mapping[str, str],
+        formats: Optional[Sequence[str]] = None,
+        *,
+        params: Optional[Params] = None,
+        force: bool = False,
+        **keywords: Any,
+    ) -> str:
+        """Multi-person step 2 without waiting: submits the animation of the
+        chosen people (``{tracking_id: model_id}``) and returns its rid."""
+        args = {
+            "detection": detection.rid if isinstance(detection, Detection) else detection,
+            "people": [[k, v] for k, v in people.items()],
+            "params": _params(formats, params, keywords),
+            "force": force,
+        }
+        return str(self._call("process", args)["rid"])
+
     def status(self, rids: Union[str, Iterable[str]]) -> List[JobStatus]:
         """Status of any number of jobs, in as few requests as possible."""
         return [JobStatus.from_dict(e) for e in self._call("status", {"rids": _rids(rids)})]
@@ -427,6 +447,25 @@ class AsyncClient(_Settings):
     ) -> str:
         """See :meth:`Client.rerun`."""
         args = {"rerun": rid, "params": _params(formats, params, keywords), "force": force}
+        return str((await self._call("process", args))["rid"])
+
+    async def process_people(
+        self,
+        detection: Union[str, Detection],
+        people: Mapping[str, str],
+        formats: Optional[Sequence[str]] = None,
+        *,
+        params: Optional[Params] = None,
+        force: bool = False,
+        **keywords: Any,
+    ) -> str:
+        """See :meth:`Client.process_people`."""
+        args = {
+            "detection": detection.rid if isinstance(detection, Detection) else detection,
+            "people": [[k, v] for k, v in people.items()],
+            "params": _params(formats, params, keywords),
+            "force": force,
+        }
         return str((await self._call("process", args))["rid"])
 
     async def status(self, rids: Union[str, Iterable[str]]) -> List[JobStatus]:

@@ -4,19 +4,13 @@ exceptions into the SDK's. No requests, checks or waits of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import os
 import shutil
 import tempfile
-import threading
-import time
 from typing import (
     Any,
-    Callable,
-    Coroutine,
-    Dict,
     ItemsView,
     Iterator,
     List,
@@ -24,7 +18,6 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
-    TypeVar,
 )
 
 from motionkit import errors
@@ -45,10 +38,9 @@ from motionkit.compat.animate3d.exceptions import (
     TimeoutError,
     ValidationError,
 )
-from motionkit.deepmotion import AsyncClient, JobOutcome
+from motionkit.deepmotion import JobOutcome
 from motionkit.deepmotion import Job as EngineJob
 
-T = TypeVar("T")
 
 #: The SDK's ``poll_interval`` default; accepted and unused (the engine
 #: polls on its own schedule, every job of a wait in one request).
@@ -275,66 +267,3 @@ def translated(rid: Optional[str] = None, reading_input: bool = False) -> Iterat
 
 
 # ---------------------------------------------------------------- multi-person
-
-
-async def submit_people(client: AsyncClient, detection: str, models: Sequence[Mapping[str, Any]], params: List[str]) -> str:
-    """Submits the multi-person animation of ``models`` on the detection
-    job ``detection`` and returns its rid, as the SDK's ``POST /process``
-    with ``rid_mp_detection`` does.
-
-    The motionkit Python API submits such a job only inside
-    ``animate_people`` (which also waits and downloads): it is started, and
-    stopped as soon as it reports the job submitted (cancelling leaves the
-    job running on the server). A failure before that is raised."""
-    loop = asyncio.get_running_loop()
-    submitted: "asyncio.Future[str]" = loop.create_future()
-
-    def on_event(event: Dict[str, Any]) -> None:
-        if event.get("type") == "submitted" and not submitted.done():
-            submitted.set_result(str(event.get("rid")))
-
-    scratch = tempfile.mkdtemp(prefix="motionkit-compat-")
-    task = asyncio.ensure_future(
-        client.animate_people(
-            detection, os.path.join(scratch, "unused"), People(models), params=params, on_event=on_event
-        )
-    )
-    try:
-        either: List["asyncio.Future[Any]"] = [task, submitted]
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        if submitted.done():
-            return submitted.result()
-        return task.result().rid
-    finally:
-        if not task.done():
-            task.cancel()
-        # Collects the task's end (its cancellation, or a failure after
-        # the submission, which the wait reports in the SDK's terms).
-        await asyncio.gather(task, return_exceptions=True)
-        if not submitted.done():
-            submitted.cancel()
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def run_in_own_loop(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Runs a coroutine to its end on an event loop of its own, in a helper
-    thread (so that it works whether or not the caller runs a loop)."""
-    box: Dict[str, Any] = {}
-
-    def main() -> None:
-        try:
-            box["value"] = asyncio.run(factory())
-        except BaseException as failure:  # handed to the caller
-            box["failure"] = failure
-
-    thread = threading.Thread(target=main, name="motionkit-compat", daemon=True)
-    thread.start()
-    thread.join()
-    # The engine's threads may still be returning from handing the last
-    # event to the (now closed) loop; they need the GIL for a moment, and
-    # must have it before the interpreter could shut down.
-    time.sleep(0.02)
-    if "failure" in box:
-        raise box["failure"]
-    value: T = box["value"]
-    return value

@@ -231,7 +231,7 @@ class AsyncAnimate3DClient:
         """See :meth:`Animate3DClient.start_multi_person_job`."""
         engine = self._engine()
         with m.translated():
-            rid = await m.submit_people(engine, rid_mp_detection, models, m.wire_params(params))
+            rid = await engine.process_people(rid_mp_detection, m.People(models), params=m.wire_params(params))
         wait = progress_callback is not None or result_callback is not None
         await self._follow(rid, wait, blocking, result_callback, progress_callback, poll_interval, timeout)
         return rid

@@ -55,7 +55,6 @@ class Animate3DClient:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._sync: Optional[deepmotion.Client] = None
-        self._async: Optional[deepmotion.AsyncClient] = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_server_url={self.api_server_url!r})"
@@ -65,12 +64,6 @@ class Animate3DClient:
             if self._sync is None:
                 self._sync = deepmotion.Client(self.api_server_url, self.client_id, self.client_secret)
             return self._sync
-
-    def _async_engine(self) -> deepmotion.AsyncClient:
-        with self._lock, m.translated():
-            if self._async is None:
-                self._async = deepmotion.AsyncClient(self.api_server_url, self.client_id, self.client_secret)
-            return self._async
 
     # ---------------------------------------------------------- jobs, inside
 
@@ -216,10 +209,9 @@ class Animate3DClient:
         """Animates the people of a detection, each with a model
         (``[{"trackingId": "001", "modelId": ...}, ...]``); returns the new
         job's rid. As in the SDK, it waits only when given a callback."""
-        wire = m.wire_params(params)
-        engine = self._async_engine()
+        engine = self._engine()
         with m.translated():
-            rid = m.run_in_own_loop(lambda: m.submit_people(engine, rid_mp_detection, models, wire))
+            rid = engine.process_people(rid_mp_detection, m.People(models), params=m.wire_params(params))
         wait = progress_callback is not None or result_callback is not None
         self._follow(rid, wait, blocking, result_callback, progress_callback, poll_interval, timeout)
         return rid
