@@ -156,3 +156,34 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, Failure> 
     serde_json::to_value(value)
         .map_err(|e| Failure::internal(format!("an answer could not be encoded: {e}")))
 }
+
+/// Settings given as arguments must not be blank: an empty text would
+/// otherwise count as unset and fall back to the environment or the
+/// config file without a word.
+pub(crate) fn given_settings(given: &[(&str, &Option<String>)]) -> Result<(), Failure> {
+    for (name, value) in given {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(Failure::argument(
+                name,
+                "not empty (leave it out, or pass None, to read it from the environment or the config file)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `timeout`: seconds each request may take (`Timeouts::attempt`).
+pub(crate) fn timeouts(
+    seconds: Option<f64>,
+) -> Result<Option<motionkit_transport::Timeouts>, Failure> {
+    match seconds {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(
+            motionkit_transport::Timeouts::default().attempt(std::time::Duration::from_secs_f64(s)),
+        )),
+        Some(s) => Err(Failure::argument(
+            "timeout",
+            format!("a number of seconds above 0 (got {s})"),
+        )),
+    }
+}

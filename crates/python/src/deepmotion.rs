@@ -35,7 +35,8 @@ native_client!(DeepMotion {
     /// Settings as the CLI reads them: the arguments given, else the
     /// environment, else the config file (and its profile).
     #[new]
-    #[pyo3(signature = (url=None, client_id=None, client_secret=None, config=None, profile=None, sandbox_waits=false))]
+    #[pyo3(signature = (url=None, client_id=None, client_secret=None, config=None, profile=None, sandbox_waits=false, timeout=None))]
+    #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
         url: Option<String>,
         client_id: Option<String>,
@@ -43,7 +44,11 @@ native_client!(DeepMotion {
         config: Option<PathBuf>,
         profile: Option<String>,
         sandbox_waits: bool,
+        timeout: Option<f64>,
     ) -> PyResult<Self> {
+        let given = [("url", &url), ("client_id", &client_id), ("client_secret", &client_secret)];
+        crate::args::given_settings(&given).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
+        let timeouts = crate::args::timeouts(timeout).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
         let make = move || -> Result<Client, Failure> {
             let mut input = motionkit_transport::SettingsInput::from_env();
             if let Some(url) = &url {
@@ -65,6 +70,9 @@ native_client!(DeepMotion {
             let mut builder = motionkit_deepmotion::ClientBuilder::from_settings(&settings)?;
             if sandbox_waits {
                 builder = builder.wait(motionkit_sandbox::deepmotion_wait_options());
+            }
+            if let Some(timeouts) = timeouts {
+                builder = builder.timeouts(timeouts);
             }
             Ok(builder.build()?)
         };
@@ -396,4 +404,13 @@ async fn dispatch(
             ));
         }
     })
+}
+
+/// DeepMotion's documented job error codes and their descriptions.
+#[pyfunction]
+pub fn error_codes() -> Vec<(u32, &'static str)> {
+    motionkit_models::deepmotion::ErrorCode::ALL
+        .iter()
+        .map(|code| (code.code(), code.message()))
+        .collect()
 }

@@ -43,7 +43,7 @@ native_client!(MotionDynamic {
     /// `webhook_bind` (`None`: no receiver) whose public address is
     /// `webhook_public_url` (default: the bound address).
     #[new]
-    #[pyo3(signature = (url=None, token=None, config=None, profile=None, webhook_bind=None, webhook_public_url=None, sandbox_waits=false, redis_url=None))]
+    #[pyo3(signature = (url=None, token=None, config=None, profile=None, webhook_bind=None, webhook_public_url=None, sandbox_waits=false, redis_url=None, timeout=None))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
         url: Option<String>,
@@ -54,7 +54,11 @@ native_client!(MotionDynamic {
         webhook_public_url: Option<String>,
         sandbox_waits: bool,
         redis_url: Option<String>,
+        timeout: Option<f64>,
     ) -> PyResult<Self> {
+        let given = [("url", &url), ("token", &token)];
+        crate::args::given_settings(&given).map_err(|f| NativeError::new_err(f.to_json()))?;
+        let timeouts = crate::args::timeouts(timeout).map_err(|f| NativeError::new_err(f.to_json()))?;
         let make = move || -> Result<Held, Failure> {
             let mut input = motionkit_transport::SettingsInput::from_env();
             if let Some(url) = &url {
@@ -74,6 +78,9 @@ native_client!(MotionDynamic {
                 .rate_limit_store(rate_limit_store(redis_url.as_deref(), &settings)?);
             if sandbox_waits {
                 builder = builder.wait(motionkit_sandbox::motiondynamic_wait_options());
+            }
+            if let Some(timeouts) = timeouts {
+                builder = builder.timeouts(timeouts);
             }
             let receiver = match &webhook_bind {
                 Some(addr) => {

@@ -175,3 +175,21 @@ def test_cancelling_an_async_wait_stops_it(walk: Path, tmp_path: Path) -> None:
             assert [s.rid for s in await client.status(rid)] == [rid]
 
         asyncio.run(flow())
+
+
+def test_blank_settings_and_bad_timeouts_are_refused_not_ignored(sandbox: motionkit.Sandbox) -> None:
+    with pytest.raises(errors.ValidationError) as caught:
+        Client(sandbox.deepmotion_url, "", sandbox.client_secret)
+    assert caught.value.violations[0].field == "client_id"
+    with pytest.raises(errors.ValidationError) as caught:
+        Client(sandbox.deepmotion_url, sandbox.client_id, sandbox.client_secret, timeout=-1)
+    assert caught.value.violations[0].field == "timeout"
+    patient = Client(sandbox.deepmotion_url, sandbox.client_id, sandbox.client_secret, timeout=30)
+    assert patient.credits() >= 0
+
+
+def test_error_codes_are_deepmotions_documented_ones() -> None:
+    from motionkit.deepmotion import ERROR_CODES
+
+    assert ERROR_CODES[505] == "Physics Filter is incompatible with the custom characters"
+    assert len(ERROR_CODES) > 30

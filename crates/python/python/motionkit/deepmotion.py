@@ -33,7 +33,11 @@ from motionkit._dm_models import (
 )
 from motionkit.validation import Params, params_json
 
+#: DeepMotion's documented job error codes and their descriptions.
+ERROR_CODES: Dict[int, str] = dict(_native.error_codes())
+
 __all__ = [
+    "ERROR_CODES",
     "Client",
     "AsyncClient",
     "Upload",
@@ -90,6 +94,7 @@ class _Settings:
         config: Optional[PathLike],
         profile: Optional[str],
         sandbox_waits: bool,
+        timeout: Optional[float],
     ) -> None:
         self._native = construct(
             _native.DeepMotion,
@@ -99,6 +104,7 @@ class _Settings:
             os.fspath(config) if config is not None else None,
             profile,
             sandbox_waits,
+            timeout,
         )
 
     def __repr__(self) -> str:
@@ -112,7 +118,9 @@ class Client(_Settings):
     (``DEEPMOTION_API_URL``, ``DEEPMOTION_CLIENT_ID``,
     ``DEEPMOTION_CLIENT_SECRET``), else the config file
     (``MOTIONKIT_CONFIG``, profile ``MOTIONKIT_PROFILE``): exactly as the
-    CLI reads them. Nothing is sent until the first call. A client may be
+    CLI reads them. Nothing is sent until the first call. ``timeout`` is
+    how many seconds one request may take (the engine's default otherwise;
+    transfers are bounded by their stall and rate limits instead). A client may be
     shared by threads, and keeps working in a child process after ``fork()``.
     """
 
@@ -125,8 +133,9 @@ class Client(_Settings):
         config: Optional[PathLike] = None,
         profile: Optional[str] = None,
         sandbox_waits: bool = False,
+        timeout: Optional[float] = None,
     ) -> None:
-        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits)
+        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits, timeout)
 
     def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return call(self._native, op, args, on_event)
@@ -387,8 +396,9 @@ class AsyncClient(_Settings):
         config: Optional[PathLike] = None,
         profile: Optional[str] = None,
         sandbox_waits: bool = False,
+        timeout: Optional[float] = None,
     ) -> None:
-        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits)
+        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits, timeout)
 
     async def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return await call_async(self._native, op, args, on_event)

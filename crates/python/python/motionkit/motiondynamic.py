@@ -112,6 +112,7 @@ class _Settings:
         webhook_public_url: Optional[str],
         sandbox_waits: bool,
         redis_url: Optional[str],
+        timeout: Optional[float],
     ) -> None:
         self._native = construct(
             _native.MotionDynamic,
@@ -123,6 +124,7 @@ class _Settings:
             webhook_public_url,
             sandbox_waits,
             redis_url,
+            timeout,
         )
 
     def __repr__(self) -> str:
@@ -155,8 +157,11 @@ class Client(_Settings):
         webhook_public_url: Optional[str] = None,
         sandbox_waits: bool = False,
         redis_url: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> None:
-        super().__init__(url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url)
+        super().__init__(
+            url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url, timeout
+        )
 
     def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return call(self._native, op, args, on_event)
@@ -233,8 +238,11 @@ class AsyncClient(_Settings):
         webhook_public_url: Optional[str] = None,
         sandbox_waits: bool = False,
         redis_url: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> None:
-        super().__init__(url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url)
+        super().__init__(
+            url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url, timeout
+        )
 
     async def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return await call_async(self._native, op, args, on_event)

@@ -58,7 +58,9 @@ class AsyncAnimate3DClient:
     def _engine(self) -> deepmotion.AsyncClient:
         if self._client is None:
             with m.translated():
-                self._client = deepmotion.AsyncClient(self.api_server_url, self.client_id, self.client_secret)
+                self._client = deepmotion.AsyncClient(
+                    self.api_server_url, self.client_id, self.client_secret, timeout=self.timeout or None
+                )
         return self._client
 
     async def close(self) -> None:

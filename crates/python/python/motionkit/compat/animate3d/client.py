@@ -29,10 +29,9 @@ class Animate3DClient:
 
     The engine is made from ``api_server_url``, ``client_id`` and
     ``client_secret`` at the first call, and signs in (``/session/auth``)
-    itself. ``timeout`` is kept as :attr:`timeout` and not forwarded: the
-    motionkit Python API has no per-request timeout, so the engine's own
-    connect/read timeouts and retries apply. A job's ``timeout=`` is the
-    wait's.
+    itself. ``timeout`` is each request's limit in seconds, as in the SDK
+    (uploads and downloads are bounded by their stall and rate limits
+    instead of one total). A job's ``timeout=`` is the wait's.
 
     Methods that wait take ``poll_interval`` and ignore it: the engine polls
     on its own growing schedule, every job of a wait in one request.
@@ -62,7 +61,9 @@ class Animate3DClient:
     def _engine(self) -> deepmotion.Client:
         with self._lock, m.translated():
             if self._sync is None:
-                self._sync = deepmotion.Client(self.api_server_url, self.client_id, self.client_secret)
+                self._sync = deepmotion.Client(
+                    self.api_server_url, self.client_id, self.client_secret, timeout=self.timeout or None
+                )
             return self._sync
 
     # ---------------------------------------------------------- jobs, inside
