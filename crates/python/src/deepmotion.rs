@@ -414,3 +414,27 @@ pub fn error_codes() -> Vec<(u32, &'static str)> {
         .map(|code| (code.code(), code.message()))
         .collect()
 }
+
+/// Verifies a DeepMotion webhook delivery (its headers as `(name, value)`
+/// pairs, its raw body) against the client id, for web frameworks that
+/// receive it themselves: `(rid, succeeded)`, or a `webhook` failure with
+/// the status to answer (401, 400 or 422).
+#[pyfunction]
+pub fn verify_webhook(
+    headers: Vec<(String, String)>,
+    body: &[u8],
+    client_id: &str,
+) -> PyResult<(String, Option<bool>)> {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            map.append(name, value);
+        }
+    }
+    motionkit_deepmotion::verify_webhook(&map, body, client_id)
+        .map(|event| (event.rid, event.succeeded))
+        .map_err(|e| crate::failure::NativeError::new_err(Failure::webhook(&e).to_json()))
+}

@@ -104,6 +104,17 @@ impl Failure {
         }
     }
 
+    /// A webhook delivery refused, with the status a receiver answers.
+    pub(crate) fn webhook(e: &motionkit_deepmotion::WebhookError) -> Failure {
+        Failure {
+            kind: "webhook",
+            message: e.to_string(),
+            sent: "no",
+            status: Some(e.status().as_u16()),
+            ..Failure::default()
+        }
+    }
+
     pub(crate) fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| {
             r#"{"kind":"internal","message":"an error could not be described"}"#.to_owned()

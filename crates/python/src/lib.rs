@@ -34,6 +34,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validation::check_params, m)?)?;
     m.add_function(wrap_pyfunction!(validation::check_values, m)?)?;
     m.add_function(wrap_pyfunction!(deepmotion::error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(deepmotion::verify_webhook, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -193,3 +193,18 @@ def test_error_codes_are_deepmotions_documented_ones() -> None:
 
     assert ERROR_CODES[505] == "Physics Filter is incompatible with the custom characters"
     assert len(ERROR_CODES) > 30
+
+
+def test_a_webhook_delivery_is_verified_against_the_client_id() -> None:
+    from motionkit.deepmotion import verify_webhook
+
+    body = b'{"eventType": "job.completed", "data": {"taskId": "1234-5678-9", "status": "SUCCESS"}}'
+    event = verify_webhook({"X-DeepMotion-Signature": "my-client-id"}, body, "my-client-id")
+    assert (event.rid, event.succeeded) == ("1234-5678-9", True)
+    with pytest.raises(errors.WebhookRefusedError) as caught:
+        verify_webhook({"X-DeepMotion-Signature": "someone-else"}, body, "my-client-id")
+    assert caught.value.status == 401
+    assert "my-client-id" not in str(caught.value)
+    with pytest.raises(errors.WebhookRefusedError) as caught:
+        verify_webhook({"X-DeepMotion-Signature": "my-client-id"}, b"not json", "my-client-id")
+    assert caught.value.status == 400

@@ -205,3 +205,12 @@ class PeopleAnimation:
             people={p["tracking_id"]: _paths(p["files"]) for p in data.get("people") or []},
             all_characters=_paths(data.get("all_characters")),
         )
+
+
+@dataclass(frozen=True)
+class JobCompleted:
+    """A verified ``job.completed`` webhook event."""
+
+    rid: str
+    #: True for success, False for failure, None when the event did not say.
+    succeeded: Optional[bool]

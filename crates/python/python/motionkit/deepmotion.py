@@ -20,12 +20,14 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from motionkit import _native
 from motionkit._call import EventCallback, call, call_async, construct
+from motionkit.errors import from_json
 from motionkit._dm_models import (
     Animation,
     CharacterModel,
     DetectedPerson,
     Detection,
     Job,
+    JobCompleted,
     JobOutcome,
     JobStatus,
     PeopleAnimation,
@@ -45,6 +47,8 @@ __all__ = [
     "JobStatus",
     "JobOutcome",
     "Job",
+    "JobCompleted",
+    "verify_webhook",
     "CharacterModel",
     "Detection",
     "DetectedPerson",
@@ -81,6 +85,22 @@ def _wire_texts(values: Mapping[str, Any]) -> Dict[str, str]:
 
 def _rids(rids: Union[str, Iterable[str]]) -> List[str]:
     return [rids] if isinstance(rids, str) else [str(r) for r in rids]
+
+
+def verify_webhook(headers: Mapping[str, str], body: bytes, client_id: str) -> JobCompleted:
+    """Verifies a DeepMotion webhook delivery received by your own web
+    framework (Flask, FastAPI, Django...): its headers, its raw body and
+    your client id. Raises :class:`~motionkit.errors.WebhookRefusedError`
+    (with the ``status`` to answer) for a delivery that is not genuine.
+
+    >>> event = verify_webhook(request.headers, request.get_data(), client_id)
+    """
+    pairs = [(str(k), str(v)) for k, v in headers.items()]
+    try:
+        rid, succeeded = _native.verify_webhook(pairs, bytes(body), client_id)
+    except _native.NativeError as failure:
+        raise from_json(str(failure.args[0])) from None
+    return JobCompleted(rid=rid, succeeded=succeeded)
 
 
 class _Settings:

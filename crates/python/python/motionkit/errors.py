@@ -33,6 +33,7 @@ __all__ = [
     "NotFoundError",
     "DiscardedError",
     "LocalFileError",
+    "WebhookRefusedError",
     "InternalError",
 ]
 
@@ -178,6 +179,14 @@ class LocalFileError(MotionkitError, OSError):
     hint = "check the path and its permissions"
 
 
+class WebhookRefusedError(MotionkitError):
+    """A webhook delivery that is not genuine or not understood; answer it
+    with ``status`` (401, 400 or 422)."""
+
+    kind = "webhook"
+    hint = "answer the delivery with `status`; check the client id the receiver verifies against"
+
+
 class InternalError(MotionkitError):
     """motionkit itself failed; please report it."""
 
@@ -203,6 +212,7 @@ _BY_KIND: Dict[str, Type[MotionkitError]] = {
         NotFoundError,
         DiscardedError,
         LocalFileError,
+        WebhookRefusedError,
         InternalError,
     ]
 }
