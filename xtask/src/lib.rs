@@ -11,6 +11,7 @@
 //! writes nothing and fails when a committed file differs from what the
 //! specs produce.
 
+pub mod api;
 pub mod copies;
 pub mod deps;
 pub mod emit;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 mod delegate;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask deps [--check] | cargo xtask bench [--quick | --only fleet|download|python] | cargo xtask man [DIR] | cargo xtask cli-schemas";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask deps [--check] | cargo xtask api [--check] | cargo xtask bench [--quick | --only fleet|download|python] | cargo xtask man [DIR] | cargo xtask cli-schemas";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -64,6 +64,33 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["api"] => match delegate::target_dir(&root).and_then(|t| xtask::api::write(&root, &t)) {
+            Ok(changed) => {
+                for path in &changed {
+                    eprintln!("api: wrote {}", path.display());
+                }
+                if changed.is_empty() {
+                    eprintln!("api: every listing is up to date");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("api failed: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["api", "--check"] => {
+            match delegate::target_dir(&root).and_then(|t| xtask::api::check(&root, &t)) {
+                Ok(()) => {
+                    eprintln!("api --check: the public API matches docs/api/");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("api --check failed:\n{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ["bench", rest @ ..] => delegate::bench(&root, rest),
         ["man", rest @ ..] => delegate::man(&root, rest),
         ["cli-schemas"] => delegate::cli_schemas(&root),
