@@ -187,3 +187,22 @@ pub(crate) fn timeouts(
         )),
     }
 }
+
+/// Settings as the CLI reads them: the environment (`SettingsInput::from_env`),
+/// then what `set` overrides from the arguments, then the config file
+/// (`config`, or the default one) and its `profile`.
+pub(crate) fn load_settings(
+    config: &Option<PathBuf>,
+    profile: &Option<String>,
+    set: impl FnOnce(&mut motionkit_transport::SettingsInput),
+) -> Result<motionkit_transport::Settings, Failure> {
+    let mut input = motionkit_transport::SettingsInput::from_env();
+    set(&mut input);
+    if config.is_some() {
+        input.config_file.clone_from(config);
+    }
+    if profile.is_some() {
+        input.profile.clone_from(profile);
+    }
+    Ok(motionkit_transport::Settings::load(input)?)
+}

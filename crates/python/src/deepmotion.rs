@@ -10,7 +10,7 @@ use motionkit_deepmotion::{
     StoreModel, Upload, WaitOptions, download_outputs,
 };
 use motionkit_models::deepmotion::JobStatus;
-use motionkit_transport::{Settings, UploadOptions};
+use motionkit_transport::UploadOptions;
 use motionkit_validation::{InputKind, PersonModel};
 use pyo3::prelude::*;
 use serde_json::{Value, json};
@@ -47,26 +47,20 @@ native_client!(DeepMotion {
         timeout: Option<f64>,
     ) -> PyResult<Self> {
         let given = [("url", &url), ("client_id", &client_id), ("client_secret", &client_secret)];
-        crate::args::given_settings(&given).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
-        let timeouts = crate::args::timeouts(timeout).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
+        crate::args::given_settings(&given)?;
+        let timeouts = crate::args::timeouts(timeout)?;
         let make = move || -> Result<Client, Failure> {
-            let mut input = motionkit_transport::SettingsInput::from_env();
-            if let Some(url) = &url {
-                input.deepmotion_url = Some(url.clone());
-            }
-            if let Some(id) = &client_id {
-                input.client_id = Some(id.clone());
-            }
-            if let Some(secret) = &client_secret {
-                input.client_secret = Some(secret.clone());
-            }
-            if config.is_some() {
-                input.config_file.clone_from(&config);
-            }
-            if profile.is_some() {
-                input.profile.clone_from(&profile);
-            }
-            let settings = Settings::load(input)?;
+            let settings = crate::args::load_settings(&config, &profile, |input| {
+                if url.is_some() {
+                    input.deepmotion_url.clone_from(&url);
+                }
+                if client_id.is_some() {
+                    input.client_id.clone_from(&client_id);
+                }
+                if client_secret.is_some() {
+                    input.client_secret.clone_from(&client_secret);
+                }
+            })?;
             let mut builder = motionkit_deepmotion::ClientBuilder::from_settings(&settings)?;
             if sandbox_waits {
                 builder = builder.wait(motionkit_sandbox::deepmotion_wait_options());
@@ -76,9 +70,9 @@ native_client!(DeepMotion {
             }
             Ok(builder.build()?)
         };
-        let client =
-            PerProcess::new(make).map_err(|f| crate::failure::NativeError::new_err(f.to_json()))?;
-        Ok(DeepMotion { held: client })
+        Ok(DeepMotion {
+            held: PerProcess::new(make)?,
+        })
     }
 });
 
@@ -436,5 +430,5 @@ pub fn verify_webhook(
     }
     motionkit_deepmotion::verify_webhook(&map, body, client_id)
         .map(|event| (event.rid, event.succeeded))
-        .map_err(|e| crate::failure::NativeError::new_err(Failure::webhook(&e).to_json()))
+        .map_err(|e| Failure::webhook(&e).into())
 }

@@ -247,3 +247,9 @@ impl From<motionkit_validation::Violations> for Failure {
         Failure::violations(v.to_string(), &v)
     }
 }
+
+impl From<Failure> for pyo3::PyErr {
+    fn from(failure: Failure) -> pyo3::PyErr {
+        NativeError::new_err(failure.to_json())
+    }
+}

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use serde_json::{Value, json};
 
 use crate::args::{Args, progress_event, to_json};
-use crate::failure::{Failure, NativeError};
+use crate::failure::Failure;
 use crate::runtime::{Emit, PerProcess, native_client, runtime};
 
 /// A client and the receiver its webhooks arrive at (kept alive with it).
@@ -57,23 +57,17 @@ native_client!(MotionDynamic {
         timeout: Option<f64>,
     ) -> PyResult<Self> {
         let given = [("url", &url), ("token", &token)];
-        crate::args::given_settings(&given).map_err(|f| NativeError::new_err(f.to_json()))?;
-        let timeouts = crate::args::timeouts(timeout).map_err(|f| NativeError::new_err(f.to_json()))?;
+        crate::args::given_settings(&given)?;
+        let timeouts = crate::args::timeouts(timeout)?;
         let make = move || -> Result<Held, Failure> {
-            let mut input = motionkit_transport::SettingsInput::from_env();
-            if let Some(url) = &url {
-                input.motiondynamic_url = Some(url.clone());
-            }
-            if let Some(token) = &token {
-                input.token = Some(token.clone());
-            }
-            if config.is_some() {
-                input.config_file.clone_from(&config);
-            }
-            if profile.is_some() {
-                input.profile.clone_from(&profile);
-            }
-            let settings = Settings::load(input)?;
+            let settings = crate::args::load_settings(&config, &profile, |input| {
+                if url.is_some() {
+                    input.motiondynamic_url.clone_from(&url);
+                }
+                if token.is_some() {
+                    input.token.clone_from(&token);
+                }
+            })?;
             let mut builder = motionkit_motiondynamic::ClientBuilder::from_settings(&settings)?
                 .rate_limit_store(rate_limit_store(redis_url.as_deref(), &settings)?);
             if sandbox_waits {
@@ -100,8 +94,9 @@ native_client!(MotionDynamic {
                 _receiver: receiver,
             })
         };
-        let held = PerProcess::new(make).map_err(|f| NativeError::new_err(f.to_json()))?;
-        Ok(MotionDynamic { held })
+        Ok(MotionDynamic {
+            held: PerProcess::new(make)?,
+        })
     }
 });
 

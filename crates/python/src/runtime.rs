@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-use crate::failure::{Failure, NativeError};
+use crate::failure::Failure;
 
 /// How often a blocking call looks for a signal (Ctrl-C) while it waits.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -166,13 +166,9 @@ where
 fn finish(joined: Result<Result<Value, Failure>, tokio::task::JoinError>) -> PyResult<String> {
     match joined {
         Ok(Ok(value)) => Ok(value.to_string()),
-        Ok(Err(failure)) => Err(NativeError::new_err(failure.to_json())),
-        Err(e) if e.is_cancelled() => Err(NativeError::new_err(
-            Failure::internal("the call was cancelled").to_json(),
-        )),
-        Err(e) => Err(NativeError::new_err(
-            Failure::internal(format!("the call panicked: {e}")).to_json(),
-        )),
+        Ok(Err(failure)) => Err(failure.into()),
+        Err(e) if e.is_cancelled() => Err(Failure::internal("the call was cancelled").into()),
+        Err(e) => Err(Failure::internal(format!("the call panicked: {e}")).into()),
     }
 }
 

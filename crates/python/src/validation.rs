@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use serde_json::Value;
 
 use crate::args::params_from;
-use crate::failure::{Failure, NativeError, violation_json};
+use crate::failure::{Failure, violation_json};
 
 /// The findings as JSON; parameters that do not even parse are findings
 /// too (errors), not an exception.
@@ -19,7 +19,7 @@ fn findings(found: Result<motionkit_validation::Findings, Failure>) -> PyResult<
         }
         Err(failure) => match failure.into_findings() {
             Ok(findings) => Ok(Value::from(findings).to_string()),
-            Err(failure) => Err(NativeError::new_err(failure.to_json())),
+            Err(failure) => Err(failure.into()),
         },
     }
 }
