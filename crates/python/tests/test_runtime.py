@@ -89,6 +89,20 @@ def test_two_threads_overlap_in_time(sandbox: motionkit.Sandbox, walk: Path, tmp
     assert (tmp_path / "a" / "walk.bvh").exists() and (tmp_path / "b" / "walk.bvh").exists()
 
 
+def exit_status_of(pid: int) -> int:
+    """The wait status of child `pid`; fails the test (and kills the child)
+    when it has not ended within 60 s, instead of hanging."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the child hung using a client made before fork()")
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
 def test_a_client_used_before_fork_works_in_the_child(sandbox: motionkit.Sandbox, walk: Path, tmp_path: Path) -> None:
     client = sandbox.deepmotion_client()
@@ -107,17 +121,7 @@ def test_a_client_used_before_fork_works_in_the_child(sandbox: motionkit.Sandbox
         finally:
             os._exit(code)
     os.close(write)
-    deadline = time.monotonic() + 60
-    status = None
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        pytest.fail("the child hung using a client made before fork()")
+    status = exit_status_of(pid)
     said = os.read(read, 4096).decode()
     os.close(read)
     assert os.waitstatus_to_exitcode(status) == 0, said
@@ -198,16 +202,7 @@ def test_a_motiondynamic_client_made_before_fork_renders_in_the_child(
             code = 0 if rendered.path.exists() and rendered.video.via == "webhook" else 3
         finally:
             os._exit(code)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        pytest.fail("the child hung using a client made before fork()")
+    status = exit_status_of(pid)
     assert os.waitstatus_to_exitcode(status) == 0
 
 
