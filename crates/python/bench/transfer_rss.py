@@ -9,8 +9,10 @@ uploads with) and ``_download_files`` (what ``download_job`` saves with).
 
     python transfer_rss.py [--size-mib 1024] [--check]
 
-``--json`` prints the figures for ``cargo xtask bench``. ``--check`` fails unless motionkit's peak RSS stays within 64 MiB for both
-transfers. Without the SDK installed its rows say so.
+``--json`` prints the figures for ``cargo xtask bench``. ``--check`` fails
+unless motionkit's peak RSS stays within 64 MiB for both transfers. Without
+the SDK installed its rows say so. It needs about three times the size free
+in the temporary folder, and says so before starting when that is missing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,6 +93,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     size = options.size_mib << 20
     sdk = has_sdk()
     rows = []
+    # The sandbox keeps each upload (motionkit's and the SDK's) on disk, and
+    # one download at a time is on disk beside them.
+    needed = 3 * size + (256 << 20)
+    free = shutil.disk_usage(tempfile.gettempdir()).free
+    if free < needed:
+        print(
+            f"transfer_rss: {options.size_mib} MiB transfers need about {needed >> 20} MiB free in "
+            f"{tempfile.gettempdir()}, and only {free >> 20} MiB are; free some space or pass a "
+            "smaller --size-mib",
+            file=sys.stderr,
+        )
+        return 2
     with tempfile.TemporaryDirectory() as work:
         src = Path(work) / "serve"
         src.mkdir()
