@@ -457,7 +457,8 @@ async fn webhook_events_reach_the_receiver_and_forgeries_are_refused() {
     let event = tokio::time::timeout(Duration::from_secs(20), events.recv())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .confirm();
     assert_eq!(event.rid, rid);
     assert_eq!(event.succeeded, Some(true));
 

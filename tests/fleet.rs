@@ -199,8 +199,13 @@ struct Replica {
 
 impl Replica {
     fn start(service: &str, dedupe: &str, secret: &str) -> Replica {
+        Replica::start_with(service, dedupe, secret, &[])
+    }
+
+    fn start_with(service: &str, dedupe: &str, secret: &str, extra: &[&str]) -> Replica {
         let mut child = Command::new(WORKER)
             .args(["receive", service, dedupe, secret])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -219,16 +224,21 @@ impl Replica {
     }
 
     /// Closes stdin and returns the keys it acted on.
-    fn stop(mut self) -> Vec<String> {
+    fn stop(self) -> Vec<String> {
+        self.stop_lines()
+            .iter()
+            .filter_map(|line| line.strip_prefix("acted ").map(str::to_owned))
+            .collect()
+    }
+
+    /// Closes stdin and returns every line it printed after `listening`.
+    fn stop_lines(mut self) -> Vec<String> {
         if let Some(mut stdin) = self.child.stdin.take() {
             let _ = stdin.flush();
         }
         let _ = self.child.wait();
         // The reader thread ends at EOF, which closes the channel.
-        self.lines
-            .iter()
-            .filter_map(|line| line.strip_prefix("acted ").map(str::to_owned))
-            .collect()
+        self.lines.iter().collect()
     }
 }
 
@@ -261,22 +271,20 @@ async fn round_robin(targets: Vec<String>) -> String {
     base
 }
 
-/// Three replicas of `service` behind a round-robin forwarder receive the
-/// same delivery nine times, concurrently; returns the keys each acted on.
-async fn replicas_receive_one_delivery_nine_times(service: &str, dedupe: &str) -> Vec<String> {
-    let secret = "fleet-shared-secret-0123456789abcdef";
-    let replicas: Vec<Replica> = (0..3)
-        .map(|_| Replica::start(service, dedupe, secret))
-        .collect();
-    let front = round_robin(replicas.iter().map(|r| r.base.clone()).collect()).await;
-    let unique = format!("fleet-{}", unix_ms());
-    let (path, body, headers) = match service {
+/// The path, body and headers of a delivery of `service`'s event `unique`
+/// to replicas sharing `secret`.
+fn delivery(
+    service: &str,
+    secret: &str,
+    unique: &str,
+) -> (String, String, Vec<(&'static str, &'static str)>) {
+    match service {
         "motiondynamic" => {
             let issuer = motionkit_motiondynamic::WebhookReceiver::with_secret(
                 "http://replica",
                 secret.as_bytes().to_vec(),
             );
-            let url = issuer.url_for(&unique);
+            let url = issuer.url_for(unique);
             let path = url.strip_prefix("http://replica").unwrap().to_owned();
             (
                 path,
@@ -291,7 +299,19 @@ async fn replicas_receive_one_delivery_nine_times(service: &str, dedupe: &str) -
             ),
             vec![("X-DeepMotion-Signature", "fleet-client")],
         ),
-    };
+    }
+}
+
+/// Three replicas of `service` behind a round-robin forwarder receive the
+/// same delivery nine times, concurrently; returns the keys each acted on.
+async fn replicas_receive_one_delivery_nine_times(service: &str, dedupe: &str) -> Vec<String> {
+    let secret = "fleet-shared-secret-0123456789abcdef";
+    let replicas: Vec<Replica> = (0..3)
+        .map(|_| Replica::start(service, dedupe, secret))
+        .collect();
+    let front = round_robin(replicas.iter().map(|r| r.base.clone()).collect()).await;
+    let unique = format!("fleet-{}", unix_ms());
+    let (path, body, headers) = delivery(service, secret, &unique);
     let http = reqwest::Client::new();
     let deliver = || {
         let mut request = http.post(format!("{front}{path}")).body(body.clone());
@@ -392,4 +412,59 @@ async fn a_claim_left_by_a_crashed_replica_lapses_and_the_redelivery_is_acted_on
     survivor.confirm(claim).await.unwrap();
     assert_eq!(third.claim(&key).await.unwrap(), Claim::Done);
     assert!(!third.first_seen(&key).await.unwrap());
+}
+
+/// Two receiver replicas of each service on one Redis store: the replica
+/// that takes the first delivery dies after claiming it and before its
+/// application confirms it. The sender's redeliveries get 503 while the
+/// dead replica's lease runs, then the survivor acts on the event and
+/// answers 200; every later redelivery is answered 200 and not acted on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_dying_before_its_application_confirms_leaves_the_event_to_the_survivor_once() {
+    let Some(redis) = redis_url() else { return };
+    let secret = "fleet-shared-secret-0123456789abcdef";
+    let dedupe = format!("redis:{redis}#lease=600");
+    for service in ["motiondynamic", "deepmotion"] {
+        let unique = format!("crash-{service}-{}", unix_ms());
+        let dying = Replica::start_with(service, &dedupe, secret, &["crash"]);
+        let survivor = Replica::start(service, &dedupe, secret);
+        let (path, body, headers) = delivery(service, secret, &unique);
+        let http = reqwest::Client::new();
+        let deliver = |base: &str| {
+            let mut request = http.post(format!("{base}{path}")).body(body.clone());
+            for (name, value) in &headers {
+                request = request.header(*name, *value);
+            }
+            request.send()
+        };
+        // The dying replica takes the event and exits without answering.
+        assert!(deliver(&dying.base).await.is_err(), "{service}: no answer");
+        let started = std::time::Instant::now();
+        let mut statuses = Vec::new();
+        loop {
+            let status = deliver(&survivor.base).await.unwrap().status().as_u16();
+            statuses.push(status);
+            if status == 200 {
+                break;
+            }
+            assert_eq!(status, 503, "{service}: {statuses:?}");
+            assert!(started.elapsed() < Duration::from_secs(20), "{statuses:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            statuses.first(),
+            Some(&503),
+            "{service}: held while the lease ran"
+        );
+        for _ in 0..3 {
+            assert_eq!(deliver(&survivor.base).await.unwrap().status(), 200);
+        }
+        let took = dying.stop_lines();
+        assert_eq!(took, vec![format!("took {unique}")], "{service}");
+        assert_eq!(
+            survivor.stop(),
+            vec![unique.clone()],
+            "{service}: acted on once"
+        );
+    }
 }

@@ -1010,8 +1010,17 @@ async fn webhook_retries_and_repeats(mode: PostgrestMode) {
     let sandbox = start(|args| args.postgrest_mode = mode).await;
     let pictures = pictures().await;
     let (listener, base) = bind().await;
-    let (events_tx, mut events) = tokio::sync::mpsc::channel(64);
+    let (events_tx, mut taken) = tokio::sync::mpsc::channel(64);
     let receiver = WebhookReceiver::new(format!("{base}/hooks")).with_events(events_tx);
+    // The application confirms every event it takes.
+    let (acted, mut events) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(event) = taken.recv().await {
+            // Recorded first, then confirmed: the 200 follows the record.
+            let _ = acted.send(event.event().clone());
+            event.confirm();
+        }
+    });
     // The first two deliveries reach the receiver but their 200 is lost
     // (answered 500), so the API delivers again.
     let lose = Arc::new(AtomicUsize::new(2));

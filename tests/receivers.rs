@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use motionkit_deepmotion::{
-    Client, DedupeStore, PathToken, Process, ReceiverLimits, WebhookReceiver,
+    Client, DedupeStore, Delivered, JobCompleted, PathToken, Process, ReceiverLimits,
+    WebhookReceiver,
 };
 use motionkit_tests::{fixture, sandbox, trickling_body};
 use motionkit_transport::UploadOptions;
@@ -35,6 +36,39 @@ async fn post(url: &str, signature: &str, body: String) -> u16 {
         .unwrap()
         .status()
         .as_u16()
+}
+
+type Events = tokio::sync::mpsc::Receiver<Delivered<JobCompleted>>;
+
+/// Posts `body` while the application takes the next event from `events`
+/// and confirms it: the answer comes only after the confirmation.
+async fn post_confirmed(
+    url: &str,
+    signature: &str,
+    body: String,
+    events: &mut Events,
+) -> (u16, String) {
+    let answer = tokio::spawn({
+        let (url, signature) = (url.to_owned(), signature.to_owned());
+        async move { post(&url, &signature, body).await }
+    });
+    let event = tokio::time::timeout(Duration::from_secs(20), events.recv())
+        .await
+        .expect("an event")
+        .expect("the channel is open")
+        .confirm();
+    (answer.await.unwrap(), event.rid)
+}
+
+/// Waits until `events` holds `n` events the application has not taken.
+async fn queued(events: &Events, n: usize) {
+    for _ in 0..500 {
+        if events.len() == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{} events queued, not {n}", events.len());
 }
 
 /// Opens a connection that sends headers announcing a body and never
@@ -83,7 +117,8 @@ async fn a_path_token_endpoint_gets_sandbox_events_and_other_paths_get_404() {
     let received = tokio::time::timeout(Duration::from_secs(20), events.recv())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .confirm();
     assert_eq!(received.rid, rid);
 
     // Someone who knows the client id (it is not secret) but not the URL.
@@ -96,10 +131,15 @@ async fn a_path_token_endpoint_gets_sandbox_events_and_other_paths_get_404() {
         assert_eq!(post(&url, "sandbox", event("forged")).await, 404, "{url}");
     }
     assert_eq!(
-        post(&token.endpoint_url(&base), "sandbox", event("r-2")).await,
-        200
+        post_confirmed(
+            &token.endpoint_url(&base),
+            "sandbox",
+            event("r-2"),
+            &mut events
+        )
+        .await,
+        (200, "r-2".to_owned())
     );
-    assert_eq!(events.recv().await.unwrap().rid, "r-2");
     assert!(PathToken::from_secret("short").is_err());
     assert!(PathToken::from_secret("../../etc/passwd/aaaaaaaaaaaaaaaa").is_err());
     sandbox.shutdown().await;
@@ -121,29 +161,39 @@ async fn the_deepmotion_receiver_bounds_bodies_requests_queue_and_memory() {
     let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
     assert_eq!(post(&url, "client-1", huge).await, 413);
 
-    // Queue: two events wait; the third gets 503 and is not marked seen.
-    assert_eq!(post(&url, "client-1", event("q1")).await, 200);
-    assert_eq!(post(&url, "client-1", event("q2")).await, 200);
+    // Queue: two events wait for the application; the third gets 503 and
+    // is not marked seen. Each waiting delivery is answered 200 once the
+    // application confirms its event.
+    let waiting: Vec<_> = ["q1", "q2"]
+        .map(|rid| tokio::spawn(post_owned(url.clone(), event(rid))))
+        .into();
+    queued(&events, 2).await;
     assert_eq!(post(&url, "client-1", event("q3")).await, 503);
-    assert_eq!(events.recv().await.unwrap().rid, "q1");
-    assert_eq!(post(&url, "client-1", event("q3")).await, 200);
-    assert_eq!(events.recv().await.unwrap().rid, "q2");
-    assert_eq!(events.recv().await.unwrap().rid, "q3");
-    // A repeat is acknowledged and not queued again.
+    let mut taken = Vec::new();
+    for _ in 0..2 {
+        taken.push(events.recv().await.unwrap().confirm().rid);
+    }
+    taken.sort();
+    assert_eq!(taken, ["q1", "q2"]);
+    for answer in waiting {
+        assert_eq!(answer.await.unwrap(), 200);
+    }
+    assert_eq!(
+        post_confirmed(&url, "client-1", event("q3"), &mut events).await,
+        (200, "q3".to_owned())
+    );
+    // A repeat of a confirmed event is answered 200 and not queued again.
     assert_eq!(post(&url, "client-1", event("q3")).await, 200);
     assert!(events.try_recv().is_err());
 
     // Memory: at most 3 keys are remembered; the oldest are forgotten.
-    assert_eq!(post(&url, "client-1", event("m1")).await, 200);
-    assert_eq!(events.recv().await.unwrap().rid, "m1");
-    assert_eq!(post(&url, "client-1", event("m2")).await, 200);
-    assert_eq!(events.recv().await.unwrap().rid, "m2");
-    assert_eq!(post(&url, "client-1", event("q1")).await, 200);
-    assert_eq!(
-        events.recv().await.unwrap().rid,
-        "q1",
-        "q1 was forgotten to stay within 3 keys"
-    );
+    for rid in ["m1", "m2", "q1"] {
+        assert_eq!(
+            post_confirmed(&url, "client-1", event(rid), &mut events).await,
+            (200, rid.to_owned()),
+            "q1 was forgotten to stay within 3 keys"
+        );
+    }
 
     // Count: two requests in flight; the third gets 503 at once.
     let _a = stalled_request(&base, "/").await;
@@ -160,7 +210,42 @@ async fn the_deepmotion_receiver_bounds_bodies_requests_queue_and_memory() {
     assert_eq!(answer.headers()["retry-after"], "1");
     drop((_a, _b));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(post(&url, "client-1", event("n1")).await, 200);
+    assert_eq!(
+        post_confirmed(&url, "client-1", event("n1"), &mut events).await,
+        (200, "n1".to_owned())
+    );
+}
+
+async fn post_owned(url: String, body: String) -> u16 {
+    post(&url, "client-1", body).await
+}
+
+#[tokio::test]
+async fn an_event_the_application_drops_unconfirmed_is_delivered_again_and_acted_on_once() {
+    let limits = ReceiverLimits::default().confirm_within(Duration::from_millis(300));
+    let (router, mut events) = WebhookReceiver::new("client-1").limits(limits).router();
+    let url = format!("{}/", serve(router).await);
+
+    // The application takes the event and fails before acting on it.
+    let first = tokio::spawn(post_owned(url.clone(), event("d1")));
+    drop(events.recv().await.unwrap());
+    assert_eq!(
+        first.await.unwrap(),
+        503,
+        "the sender is told to deliver again"
+    );
+
+    // It takes the redelivery and is slow: no confirmation in time is
+    // 503 too, and a repeat meanwhile is held off, not handed over twice.
+    let slow = tokio::spawn(post_owned(url.clone(), event("d1")));
+    let held = events.recv().await.unwrap();
+    assert_eq!(slow.await.unwrap(), 503);
+    assert_eq!(post(&url, "client-1", event("d1")).await, 503);
+    // Its late confirmation still counts: the next redelivery is a repeat.
+    assert_eq!(held.confirm().rid, "d1");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(post(&url, "client-1", event("d1")).await, 200);
+    assert!(events.try_recv().is_err(), "acted on once");
 }
 
 #[tokio::test]

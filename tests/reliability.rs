@@ -248,10 +248,19 @@ async fn a_two_second_session_ttl_during_a_60_job_batch_fails_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_out_of_order_and_forged_webhooks_resolve_each_generation_once() {
-    let (events_tx, mut events) = tokio::sync::mpsc::channel(1024);
+    let (events_tx, mut taken) = tokio::sync::mpsc::channel(1024);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let receiver = WebhookReceiver::new(&base).with_events(events_tx);
+    // The application confirms every event it takes.
+    let (acted, mut events) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(event) = taken.recv().await {
+            // Recorded first, then confirmed: the 200 follows the record.
+            let _ = acted.send(event.event().clone());
+            event.confirm();
+        }
+    });
     let router = receiver.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
 

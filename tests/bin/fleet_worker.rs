@@ -7,11 +7,14 @@
 //!     released at START_AT_MS (Unix time), with the client's default
 //!     rate limit kept in STORE: `process`, `machine:DIR` or `redis:URL`.
 //!     Prints `ok=N failed=M done_ms=T` (T: Unix ms when the last ended).
-//! motionkit-fleet-worker receive SERVICE DEDUPE SECRET
+//! motionkit-fleet-worker receive SERVICE DEDUPE SECRET [crash]
 //!     A webhook receiver replica on 127.0.0.1 (SERVICE `deepmotion` or
-//!     `motiondynamic`; DEDUPE `memory` or `redis:URL`; SECRET the shared
-//!     HMAC secret or path token). Prints `listening http://ADDR`, then
-//!     `acted KEY` for every delivery it acts on, until stdin closes.
+//!     `motiondynamic`; DEDUPE `memory`, `redis:URL` or
+//!     `redis:URL#lease=MS`; SECRET the shared HMAC secret or path token).
+//!     Prints `listening http://ADDR`, then `acted KEY` for every event it
+//!     acts on and confirms, until stdin closes. With `crash`, it prints
+//!     `took KEY` for the first event and exits at once, between the claim
+//!     and the confirmation.
 //! ```
 //!
 //! Logs (`RUST_LOG`, default `warn`) go to stderr.
@@ -48,7 +51,12 @@ fn main() -> ExitCode {
         ["requests", url, token, store, n, start_at] => {
             runtime.block_on(requests(url, token, store, n, start_at))
         }
-        ["receive", service, dedupe, secret] => runtime.block_on(receive(service, dedupe, secret)),
+        ["receive", service, dedupe, secret] => {
+            runtime.block_on(receive(service, dedupe, secret, false))
+        }
+        ["receive", service, dedupe, secret, "crash"] => {
+            runtime.block_on(receive(service, dedupe, secret, true))
+        }
         _ => Err("usage: see the source of tests/bin/fleet_worker.rs".into()),
     };
     match result {
@@ -72,7 +80,17 @@ fn store(spec: &str) -> Result<RateLimitStore, String> {
 fn dedupe(spec: &str) -> Result<DedupeStore, String> {
     match spec.split_once(':') {
         _ if spec == "memory" => Ok(DedupeStore::in_memory()),
-        Some(("redis", url)) => DedupeStore::redis(url).map_err(|e| e.to_string()),
+        Some(("redis", url)) => {
+            let (url, lease) = match url.split_once("#lease=") {
+                Some((url, ms)) => (url, Some(ms.parse::<u64>().map_err(|e| e.to_string())?)),
+                None => (url, None),
+            };
+            let store = DedupeStore::redis(url).map_err(|e| e.to_string())?;
+            Ok(match lease {
+                Some(ms) => store.with_lease(Duration::from_millis(ms)),
+                None => store,
+            })
+        }
         _ => Err(format!("unknown dedupe store {spec}")),
     }
 }
@@ -125,9 +143,27 @@ async fn requests(
     Ok(())
 }
 
-async fn receive(service: &str, dedupe_spec: &str, secret: &str) -> Result<(), String> {
+/// Acts on an event: prints its key, then confirms it; or, for a replica
+/// that crashes, prints that it took it and exits before confirming.
+fn act<T>(event: motionkit_transport::Delivered<T>, key: &str, crash: bool) -> T {
+    use std::io::Write as _;
+    if crash {
+        println!("took {key}");
+        let _ = std::io::stdout().flush();
+        std::process::exit(9);
+    }
+    println!("acted {key}");
+    let _ = std::io::stdout().flush();
+    event.confirm()
+}
+
+async fn receive(
+    service: &str,
+    dedupe_spec: &str,
+    secret: &str,
+    crash: bool,
+) -> Result<(), String> {
     let store = dedupe(dedupe_spec)?;
-    let (acted_tx, mut acted) = tokio::sync::mpsc::unbounded_channel::<String>();
     let router = match service {
         "motiondynamic" => {
             let (events, mut ready) = tokio::sync::mpsc::channel(1024);
@@ -140,7 +176,8 @@ async fn receive(service: &str, dedupe_spec: &str, secret: &str) -> Result<(), S
             .with_events(events);
             tokio::spawn(async move {
                 while let Some(event) = ready.recv().await {
-                    let _ = acted_tx.send(event.key);
+                    let key = event.key.clone();
+                    act(event, &key, crash);
                 }
             });
             receiver.router()
@@ -154,7 +191,8 @@ async fn receive(service: &str, dedupe_spec: &str, secret: &str) -> Result<(), S
                 .router();
             tokio::spawn(async move {
                 while let Some(event) = events.recv().await {
-                    let _ = acted_tx.send(event.rid);
+                    let rid = event.rid.clone();
+                    act(event, &rid, crash);
                 }
             });
             router
@@ -169,11 +207,6 @@ async fn receive(service: &str, dedupe_spec: &str, secret: &str) -> Result<(), S
         let _ = axum::serve(listener, router).await;
     });
     println!("listening http://{addr}");
-    tokio::spawn(async move {
-        while let Some(key) = acted.recv().await {
-            println!("acted {key}");
-        }
-    });
     // Runs until the test closes stdin.
     tokio::task::spawn_blocking(|| {
         use std::io::BufRead as _;

@@ -12,6 +12,19 @@ use crate::duration::duration_arg;
 /// The limit flags.
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
+    /// Give up on one attempt of an API call (sending, waiting for and reading the
+    /// answer) after this long; a submission whose answer comes later is looked up, never
+    /// sent again
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Limits",
+        env = "MOTIONKIT_REQUEST_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = duration_arg
+    )]
+    pub request_timeout: Duration,
     /// Give up on a transfer, or an answer's body, after this long without a byte
     #[arg(
         long,
@@ -70,6 +83,7 @@ impl Default for LimitArgs {
         let timeouts = Timeouts::default();
         let rate = MinRate::default();
         LimitArgs {
+            request_timeout: timeouts.attempt,
             idle_timeout: timeouts.transfer_stall,
             min_rate: rate.bytes_per_second,
             min_rate_window: rate.window,
@@ -82,7 +96,12 @@ impl Default for LimitArgs {
 impl LimitArgs {
     /// The transport's timeouts with these flags applied.
     pub fn timeouts(&self) -> Timeouts {
-        Timeouts::default()
+        let defaults = Timeouts::default();
+        // A call's whole budget covers at least one attempt.
+        let total = defaults.total.max(self.request_timeout);
+        defaults
+            .attempt(self.request_timeout)
+            .total(total)
             .transfer_stall(self.idle_timeout)
             .transfer_min_rate(
                 (self.min_rate > 0).then_some(

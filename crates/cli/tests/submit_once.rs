@@ -1,6 +1,6 @@
 //! `motionkit animate` posts each video at most once, whatever happens
-//! around `POST /process`: the process is killed (SIGKILL) during the
-//! POST and run again, the connection is reset after the job was created
+//! around `POST /process`: the answer comes after `--request-timeout`, the
+//! process is killed (SIGKILL) during the POST and run again, the connection is reset after the job was created
 //! while `/list` lags behind, two different `clip.mp4` go in parallel from
 //! two folders. A proxy in front of the in-process sandbox misbehaves and
 //! counts every `POST /process`.
@@ -79,6 +79,47 @@ async fn job_input(sandbox: &Sandbox, rid: &str) -> (String, u64) {
         job.file_name.unwrap_or_default(),
         job.file_size.unwrap_or_default() as u64,
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_after_the_request_timeout_is_adopted_and_not_posted_again() {
+    let sandbox = sandbox(|_| {}).await;
+    let proxy = Proxy::start(
+        &sandbox.deepmotion_url(),
+        OnProcess::AnswerAfter(Duration::from_secs(40)),
+        Duration::ZERO,
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let video = copy(home.path(), "walk.mp4", "clip.mp4");
+    let out = home.path().join("out");
+    let mut cmd = animate(&proxy, home.path(), &video, &out);
+    cmd.env("MOTIONKIT_REQUEST_TIMEOUT", "1s");
+    let started = Instant::now();
+    let output = run(cmd).await;
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    // Done long before the held answer (40 s): the job was found in
+    // `/list` once the 1 s attempt timed out.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        proxy.process_posts(),
+        1,
+        "the timed-out POST was not sent again"
+    );
+    assert_eq!(sandbox.deepmotion().process_submissions(), 1);
+    assert_eq!(
+        vec![rid(&output)],
+        proxy.created(),
+        "the job the POST created"
+    );
+    let (name, _) = job_input(&sandbox, &rid(&output)).await;
+    assert_eq!(motionkit_deepmotion::original_name(&name), "clip.mp4");
+    assert!(out.join("clip.bvh").is_file());
+    sandbox.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@
 //! overall timeout bounds the whole wait.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use motionkit_models::deepmotion::StatusDetails;
 

@@ -16,7 +16,7 @@
 //! [`Error::is_auth`]).
 
 use std::collections::HashMap;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use motionkit_models::deepmotion::StatusDetails;
 use tokio::sync::{mpsc, oneshot};

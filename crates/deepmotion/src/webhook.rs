@@ -4,9 +4,11 @@
 //! `X-DeepMotion-Signature`. [`verify`] compares it in constant time, parses
 //! the body into a typed [`JobCompleted`] and never panics on what a server
 //! (or an attacker) sends. `WebhookReceiver::router` (cargo feature `axum`)
-//! is a ready axum handler that answers 200 at once, hands each event to the application
-//! through a bounded channel and drops repeated deliveries, in this process
-//! or, with a shared [`DedupeStore`], across replicas. Because the
+//! is a ready axum handler that hands each event to the application
+//! through a bounded channel as a `Delivered` event, answers 200 once the
+//! application [confirms](motionkit_transport::Delivered::confirm) it, and
+//! drops repeated deliveries, in this process or, with a shared
+//! [`DedupeStore`], across replicas. Because the
 //! signature is not secret, register the endpoint under an unguessable
 //! [`PathToken`] and give it to the receiver too. Every request is bounded
 //! in size and in number ([`ReceiverLimits`]).
@@ -21,7 +23,7 @@ use axum::routing::post;
 use http::{HeaderMap, StatusCode};
 use motionkit_models::deepmotion::{SIGNATURE_HEADER, WebhookEvent, WebhookEventType};
 #[cfg(feature = "axum")]
-use motionkit_transport::{Claim, DedupeStore};
+use motionkit_transport::{DedupeStore, Delivered, HandOver};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -199,6 +201,10 @@ pub struct ReceiverLimits {
     /// channel. When full, new events get 503 (and are not marked as
     /// seen) so that the sender delivers them again later. Default 1024.
     pub queue: usize,
+    /// How long a delivery waits for the application to confirm its event
+    /// before it is answered 503 (the sender then delivers it again; a
+    /// later confirmation still counts). Default 10 s.
+    pub confirm_within: std::time::Duration,
 }
 
 #[cfg(feature = "axum")]
@@ -220,6 +226,12 @@ impl ReceiverLimits {
         self.queue = queue;
         self
     }
+
+    /// Sets the `confirm_within` field.
+    pub fn confirm_within(mut self, confirm_within: std::time::Duration) -> Self {
+        self.confirm_within = confirm_within;
+        self
+    }
 }
 
 #[cfg(feature = "axum")]
@@ -229,6 +241,7 @@ impl Default for ReceiverLimits {
             max_body_bytes: 64 * 1024,
             max_in_flight: 64,
             queue: 1024,
+            confirm_within: motionkit_transport::DEFAULT_CONFIRM_WITHIN,
         }
     }
 }
@@ -248,6 +261,8 @@ impl Default for ReceiverLimits {
 /// // Serve `router` at https://hooks.example.com/deepmotion, then:
 /// while let Some(event) = events.recv().await {
 ///     println!("{} finished: {:?}", event.rid, event.succeeded);
+///     // Acted on: the sender hears 200 now, and repeats are dropped.
+///     event.confirm();
 /// }
 /// # let _ = endpoint; Ok(()) }
 /// ```
@@ -297,15 +312,19 @@ impl WebhookReceiver {
     }
 
     /// A ready axum router for webhook deliveries, and the bounded channel
-    /// its verified, de-duplicated events arrive on. It answers 200 once an
-    /// event is queued (or recognised as a repeat), 401/400/422 for refused
-    /// events, 404 for a wrong path token, 413 for a body over the limit,
-    /// and 503 when the queue is full, too many requests are in flight, or
-    /// a shared deduplication store cannot be reached. Mount it where the
+    /// its verified, de-duplicated events arrive on. Confirm each event
+    /// ([`Delivered::confirm`]) once it has been acted on: the delivery is
+    /// answered 200 then (or when recognised as a repeat of a confirmed
+    /// one). An event dropped unconfirmed, or not confirmed within
+    /// [`ReceiverLimits::confirm_within`], is answered 503 so that
+    /// DeepMotion delivers it again. Refused events get 401/400/422, a
+    /// wrong path token 404, a body over the limit 413; 503 also answers a
+    /// full queue, too many requests in flight, a dropped channel or an
+    /// unreachable shared deduplication store. Mount it where the
     /// registered webhook URL points.
     #[cfg(feature = "axum")]
     #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-    pub fn router(self) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
+    pub fn router(self) -> (axum::Router, mpsc::Receiver<Delivered<JobCompleted>>) {
         let (events, receiver) = mpsc::channel(self.limits.queue.max(1));
         let path = if self.token.is_some() {
             "/{token}"
@@ -330,7 +349,7 @@ impl WebhookReceiver {
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub fn webhook_router(
     client_id: impl Into<String>,
-) -> (axum::Router, mpsc::Receiver<JobCompleted>) {
+) -> (axum::Router, mpsc::Receiver<Delivered<JobCompleted>>) {
     WebhookReceiver::new(client_id).router()
 }
 
@@ -360,7 +379,7 @@ fn bounded(router: axum::Router, receiver: &WebhookReceiver) -> axum::Router {
 #[derive(Clone)]
 struct Shared {
     receiver: WebhookReceiver,
-    events: mpsc::Sender<JobCompleted>,
+    events: mpsc::Sender<Delivered<JobCompleted>>,
 }
 
 #[cfg(feature = "axum")]
@@ -385,50 +404,34 @@ async fn handle(
             return e.status();
         }
     };
-    // Reserve room first: an event that cannot be queued is not marked as
-    // seen, so the sender's next delivery still counts.
-    let permit = match shared.events.try_reserve() {
-        Ok(permit) => Some(permit),
-        Err(mpsc::error::TrySendError::Full(())) => {
-            tracing::warn!(rid = %event.rid, "DeepMotion webhook queue full: answering 503");
-            return StatusCode::SERVICE_UNAVAILABLE;
-        }
-        // The application dropped the channel: acknowledge and drop.
-        Err(mpsc::error::TrySendError::Closed(())) => None,
-    };
     let key = format!(
         "deepmotion:{}:{}:{:?}",
         receiver.client_id.expose_secret(),
         event.rid,
         event.succeeded
     );
-    // Claim, hand over, confirm: a crash between the claim and the
-    // confirmation leaves a claim that lapses after its lease, so the
-    // sender's next delivery is acted on rather than lost.
-    match receiver
-        .dedupe
-        .claim_within(&key, DedupeStore::HAND_OVER_PATIENCE)
-        .await
-    {
-        Ok(Claim::Fresh(claim)) => {
-            if let Some(permit) = permit {
-                permit.send(event);
-            }
-            if let Err(e) = receiver.dedupe.confirm(claim).await {
-                tracing::warn!(error = %e, "DeepMotion webhook handed over but not confirmed; its claim lapses");
-            }
-            StatusCode::OK
+    let rid = event.rid.clone();
+    let handed = motionkit_transport::hand_over(
+        &receiver.dedupe,
+        &key,
+        &shared.events,
+        event,
+        receiver.limits.confirm_within,
+    )
+    .await;
+    match &handed {
+        HandOver::Confirmed | HandOver::Repeat => {}
+        HandOver::Again(why) => {
+            tracing::debug!(rid = %rid, why, "DeepMotion webhook not acted on yet: answering 503");
         }
-        Ok(Claim::Done) => StatusCode::OK,
-        Ok(_) => {
-            tracing::debug!(rid = %event.rid, "DeepMotion webhook being handed over by another receiver: answering 503");
-            StatusCode::SERVICE_UNAVAILABLE
+        HandOver::Closed => {
+            tracing::warn!(rid = %rid, "DeepMotion webhook: the events channel was dropped; answering 503");
         }
-        Err(e) => {
+        HandOver::Unavailable(e) => {
             tracing::warn!(error = %e, "DeepMotion webhook: answering 503");
-            StatusCode::SERVICE_UNAVAILABLE
         }
     }
+    handed.status()
 }
 
 #[cfg(test)]

@@ -133,8 +133,8 @@ pub use webhook::{
 
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
 pub use motionkit_transport::{
-    DedupeStore, DownloadOptions, DownloadReport, Limits, MinRate, OnExisting, RateLimit,
-    RateLimitStore, Sent, Timeouts,
+    DedupeStore, Delivered, DownloadOptions, DownloadReport, Limits, MinRate, OnExisting,
+    RateLimit, RateLimitStore, Sent, Timeouts,
 };
 
 /// The examples of the crate's README, compiled and run as doctests.

@@ -14,6 +14,12 @@
 //! [`DedupeStore`] ([`WebhookReceiver::dedupe`]): a delivery is then acted
 //! on once, whichever replica each retry reaches. The router bounds the
 //! size of every request and how many are handled at once.
+//!
+//! Deliveries an application takes itself ([`WebhookReceiver::with_events`])
+//! arrive as [`Delivered`] events: the delivery is answered 200 once the
+//! application confirms it has acted, and 503 (MotionDynamic delivers it
+//! again) when it drops the event unconfirmed or does not confirm it in
+//! time ([`WebhookReceiver::confirm_within`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -27,7 +33,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use http::StatusCode;
 use motionkit_models::motiondynamic::WebhookPayload;
-use motionkit_transport::{Claim, DedupeStore};
+use motionkit_transport::{Claim, DedupeStore, Delivered, HandOver};
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 use tokio::sync::{mpsc, oneshot};
@@ -148,8 +154,9 @@ pub struct WebhookReceiver {
     base: String,
     secret: Arc<SecretSlice<u8>>,
     state: Arc<Mutex<Pending>>,
-    events: Option<mpsc::Sender<VideoReady>>,
-    dedupe: Option<DedupeStore>,
+    events: Option<mpsc::Sender<Delivered<VideoReady>>>,
+    dedupe: DedupeStore,
+    confirm_within: Duration,
     peer_keys: bool,
 }
 
@@ -185,17 +192,29 @@ impl WebhookReceiver {
             secret: Arc::new(SecretSlice::from(secret.into())),
             state: Arc::new(Mutex::new(Pending::default())),
             events: None,
-            dedupe: None,
+            dedupe: DedupeStore::in_memory(),
+            confirm_within: motionkit_transport::DEFAULT_CONFIRM_WITHIN,
             peer_keys: false,
         }
     }
 
-    /// Also records every verified delivery in `store` before acting on
-    /// it, so that a delivery is acted on once across every receiver that
-    /// shares the store (a Redis [`DedupeStore`] shared by replicas). The
-    /// in-process record (bounded by [`WEBHOOK_MAX_REMEMBERED`]) is always kept.
+    /// Where deliveries are claimed and confirmed (default: this
+    /// process), so that a delivery is acted on once across every receiver
+    /// that shares the store (a Redis [`DedupeStore`] shared by replicas).
+    /// The in-process record of deliveries (bounded by
+    /// [`WEBHOOK_MAX_REMEMBERED`]), which [`WebhookReceiver::wait`] reads,
+    /// is always kept.
     pub fn dedupe(mut self, store: DedupeStore) -> Self {
-        self.dedupe = Some(store);
+        self.dedupe = store;
+        self
+    }
+
+    /// How long a delivery waits for the application to confirm its event
+    /// ([`WebhookReceiver::with_events`]) before it is answered 503, so
+    /// that MotionDynamic delivers it again; a later confirmation still
+    /// counts. Default 10 s.
+    pub fn confirm_within(mut self, within: Duration) -> Self {
+        self.confirm_within = within;
         self
     }
 
@@ -214,10 +233,14 @@ impl WebhookReceiver {
         &self.base
     }
 
-    /// Also sends every first delivery to `events`, a bounded channel: while
-    /// it is full, deliveries are answered 503 and not recorded, so that
-    /// MotionDynamic delivers them again (every 5 s, for an hour).
-    pub fn with_events(mut self, events: mpsc::Sender<VideoReady>) -> Self {
+    /// Also sends every first delivery to `events`, a bounded channel, as a
+    /// [`Delivered`] event to [confirm](Delivered::confirm) once acted on:
+    /// the delivery is answered 200 then. While the channel is full, or
+    /// when the event is dropped unconfirmed or not confirmed within
+    /// [`WebhookReceiver::confirm_within`], the delivery is answered 503
+    /// and not recorded, so that MotionDynamic delivers it again (every
+    /// 5 s, for an hour).
+    pub fn with_events(mut self, events: mpsc::Sender<Delivered<VideoReady>>) -> Self {
         self.events = Some(events);
         self
     }
@@ -280,35 +303,33 @@ impl WebhookReceiver {
     }
 
     /// Verifies one delivery to `/{key}/{token}` with `body`, against this
-    /// process's own record only (no shared [`DedupeStore`]; the router
-    /// uses [`WebhookReceiver::deliver`]).
+    /// process's own record only: no shared [`DedupeStore`], and no wait
+    /// for a confirmation (an event handed to
+    /// [`WebhookReceiver::with_events`] counts as acted on when queued).
+    /// The router uses [`WebhookReceiver::deliver`], which has both.
     pub fn receive(&self, key: &str, token: &str, body: &[u8]) -> Result<Delivery, WebhookError> {
-        match self.check(key, token, body)? {
-            Some(ready) => {
-                let permit = self.reserve()?;
-                Ok(self.act(ready, permit))
-            }
-            None => Ok(Delivery::Repeat),
-        }
-    }
-
-    /// Room in the events channel, before anything is recorded; `None`
-    /// without a channel or when the application dropped it.
-    fn reserve(&self) -> Result<Option<mpsc::Permit<'_, VideoReady>>, WebhookError> {
-        let Some(events) = &self.events else {
-            return Ok(None);
+        let Some(ready) = self.check(key, token, body)? else {
+            return Ok(Delivery::Repeat);
         };
-        match events.try_reserve() {
-            Ok(permit) => Ok(Some(permit)),
-            Err(mpsc::error::TrySendError::Full(())) => Err(WebhookError::Unavailable(
-                "the events queue is full".to_owned(),
-            )),
-            Err(mpsc::error::TrySendError::Closed(())) => Ok(None),
+        if let Some(events) = &self.events {
+            match events.try_reserve() {
+                Ok(permit) => permit.send(Delivered::unconfirmed(ready.clone())),
+                Err(mpsc::error::TrySendError::Full(())) => {
+                    return Err(WebhookError::Unavailable(
+                        "the events queue is full".to_owned(),
+                    ));
+                }
+                Err(mpsc::error::TrySendError::Closed(())) => {}
+            }
         }
+        Ok(self.act(ready))
     }
 
     /// Verifies one delivery and acts on it once across every receiver
-    /// sharing this one's [`DedupeStore`]: what the router does.
+    /// sharing this one's [`DedupeStore`]: what the router does. With an
+    /// events channel ([`WebhookReceiver::with_events`]), it returns once
+    /// the application has confirmed the event; otherwise the delivery is
+    /// handed to its [`WebhookReceiver::wait`]er, if any, and recorded.
     pub async fn deliver(
         &self,
         key: &str,
@@ -318,30 +339,57 @@ impl WebhookReceiver {
         let Some(ready) = self.check(key, token, body)? else {
             return Ok(Delivery::Repeat);
         };
-        let permit = self.reserve()?;
-        let Some(store) = &self.dedupe else {
-            return Ok(self.act(ready, permit));
+        let claim_key = format!("motiondynamic:{key}");
+        let handed = match &self.events {
+            Some(events) => {
+                motionkit_transport::hand_over(
+                    &self.dedupe,
+                    &claim_key,
+                    events,
+                    ready.clone(),
+                    self.confirm_within,
+                )
+                .await
+            }
+            None => HandOver::Closed,
         };
-        // Claim, hand over, confirm: a crash in between leaves a claim that
-        // lapses, so a later delivery is acted on rather than lost.
-        let unavailable =
-            |e: motionkit_transport::DedupeUnavailable| WebhookError::Unavailable(e.to_string());
-        match store
-            .claim_within(
-                &format!("motiondynamic:{key}"),
-                DedupeStore::HAND_OVER_PATIENCE,
-            )
+        match handed {
+            HandOver::Confirmed => Ok(self.act(ready)),
+            // Confirmed by a replica: a waiter here still learns of it.
+            HandOver::Repeat => {
+                self.act(ready);
+                Ok(Delivery::Repeat)
+            }
+            HandOver::Closed => self.claim_and_act(&claim_key, ready).await,
+            HandOver::Again(why) => Err(WebhookError::Unavailable(why.to_owned())),
+            HandOver::Unavailable(e) => Err(WebhookError::Unavailable(e)),
+        }
+    }
+
+    /// Without an application channel: claims the delivery, records it
+    /// (its waiter acts on it in this process) and confirms the claim.
+    async fn claim_and_act(
+        &self,
+        claim_key: &str,
+        ready: VideoReady,
+    ) -> Result<Delivery, WebhookError> {
+        let claimed = self
+            .dedupe
+            .claim_within(claim_key, DedupeStore::HAND_OVER_PATIENCE)
             .await
-            .map_err(unavailable)?
-        {
+            .map_err(|e| WebhookError::Unavailable(e.to_string()))?;
+        match claimed {
             Claim::Fresh(claim) => {
-                let delivery = self.act(ready, permit);
-                if let Err(e) = store.confirm(claim).await {
+                let delivery = self.act(ready);
+                if let Err(e) = self.dedupe.confirm(claim).await {
                     tracing::warn!(error = %e, "delivery handed over but not confirmed; its claim lapses");
                 }
                 Ok(delivery)
             }
-            Claim::Done => Ok(Delivery::Repeat),
+            Claim::Done => {
+                self.act(ready);
+                Ok(Delivery::Repeat)
+            }
             _ => Err(WebhookError::Unavailable(
                 "another receiver is handing this delivery over".to_owned(),
             )),
@@ -372,9 +420,8 @@ impl WebhookReceiver {
         }))
     }
 
-    /// Records a first delivery and hands it to its waiter and the events
-    /// channel.
-    fn act(&self, ready: VideoReady, permit: Option<mpsc::Permit<'_, VideoReady>>) -> Delivery {
+    /// Records a first delivery and hands it to its waiter.
+    fn act(&self, ready: VideoReady) -> Delivery {
         let Ok(mut state) = self.state.lock() else {
             return Delivery::Repeat;
         };
@@ -386,9 +433,6 @@ impl WebhookReceiver {
         drop(state);
         if let Some(waiter) = waiter {
             let _ = waiter.send(ready.clone());
-        }
-        if let Some(permit) = permit {
-            permit.send(ready.clone());
         }
         Delivery::First(ready)
     }
@@ -538,6 +582,45 @@ mod tests {
             Ok(Delivery::First(_))
         ));
         assert_eq!(ready.try_recv().unwrap().key, second);
+    }
+
+    #[tokio::test]
+    async fn a_delivery_is_answered_once_the_application_confirms_its_event() {
+        let (events, mut taken) = mpsc::channel(4);
+        let receiver = WebhookReceiver::new("http://h").with_events(events);
+        let (key, url) = receiver.issue();
+        let (_, token) = path_parts(&url);
+        let body = br#"{"video":"https://cdn.example/v.mp4"}"#;
+        let app = tokio::spawn(async move {
+            // The application crashes while acting on the first hand-over:
+            // the event is dropped unconfirmed.
+            drop(taken.recv().await.unwrap());
+            let again = taken.recv().await.unwrap();
+            assert_eq!(again.video, "https://cdn.example/v.mp4");
+            again.confirm();
+            taken
+        });
+        let dropped = receiver.deliver(&key, &token, body).await.unwrap_err();
+        assert_eq!(
+            dropped.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{dropped}"
+        );
+        assert!(
+            !receiver.state.lock().unwrap().delivered.contains_key(&key),
+            "not recorded"
+        );
+        assert!(matches!(
+            receiver.deliver(&key, &token, body).await,
+            Ok(Delivery::First(_))
+        ));
+        let mut taken = app.await.unwrap();
+        assert_eq!(
+            receiver.deliver(&key, &token, body).await,
+            Ok(Delivery::Repeat)
+        );
+        assert!(taken.try_recv().is_err(), "a repeat is not handed over");
+        assert_eq!(receiver.wait(&key).await.unwrap().key, key);
     }
 
     #[test]

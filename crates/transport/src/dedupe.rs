@@ -22,7 +22,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use sha2::{Digest as _, Sha256};
 
@@ -379,7 +381,7 @@ fn claim_nonce() -> String {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_key_is_first_once_until_it_expires() {
         let store = DedupeStore::in_memory_with(Duration::from_millis(100), 10);
         assert!(store.first_seen("a").await.unwrap());
@@ -406,9 +408,9 @@ mod tests {
         assert_eq!(store.len(), 3);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_claim_is_held_until_confirmed_released_or_lapsed() {
-        let store = DedupeStore::in_memory().with_lease(Duration::from_millis(100));
+        let store = DedupeStore::in_memory().with_lease(Duration::from_secs(30));
         let Claim::Fresh(first) = store.claim("k").await.unwrap() else {
             panic!("the first claim is fresh");
         };
@@ -420,7 +422,9 @@ mod tests {
         };
         // A crash between claim and confirm: nothing confirms; the lease
         // lapses and the next delivery is acted on, not lost.
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert_eq!(store.claim("k").await.unwrap(), Claim::Held, "still leased");
+        tokio::time::advance(Duration::from_secs(2)).await;
         let Claim::Fresh(third) = store.claim("k").await.unwrap() else {
             panic!("a lapsed claim can be taken again");
         };

@@ -71,6 +71,7 @@ mod download_attempt;
 mod error;
 mod gcra;
 mod guard;
+mod handover;
 mod instant;
 mod limits;
 mod mask;
@@ -112,7 +113,12 @@ pub use config::{RateLimit, RetryBudget, RetryPolicy, Timeouts};
 pub use content::Content;
 pub use dedupe::{Claim, ClaimToken, DedupeStore, DedupeUnavailable};
 pub use download::{DownloadOptions, DownloadReport};
+pub use handover::{DEFAULT_CONFIRM_WITHIN, Delivered};
+// Workspace-internal (both services' webhook receivers hand events over
+// with it); not part of the API.
 pub use error::{Cause, Error, Sent};
+#[doc(hidden)]
+pub use handover::{HandOver, hand_over};
 // Workspace-internal (the MotionDynamic client's waits use it); not part of
 // the API.
 #[doc(hidden)]

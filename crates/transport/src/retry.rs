@@ -2,7 +2,9 @@
 //! failures are retried is decided by [`crate::classify`].
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use rand::Rng;
 
@@ -127,12 +129,24 @@ mod tests {
         assert!(budget.try_withdraw());
         assert!(budget.try_withdraw());
         assert!(!budget.try_withdraw());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_refills_on_the_runtimes_clock() {
         let refilling = Budget::new(RetryBudget {
-            capacity: 1,
-            refill_per_second: 1000.0,
+            capacity: 2,
+            refill_per_second: 0.5,
         });
         assert!(refilling.try_withdraw());
-        std::thread::sleep(Duration::from_millis(5));
         assert!(refilling.try_withdraw());
+        assert!(!refilling.try_withdraw(), "spent");
+        tokio::time::advance(Duration::from_millis(1900)).await;
+        assert!(!refilling.try_withdraw(), "0.95 of a token after 1.9 s");
+        tokio::time::advance(Duration::from_millis(2100)).await;
+        assert!(refilling.try_withdraw(), "one token back");
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        assert!(refilling.try_withdraw());
+        assert!(refilling.try_withdraw());
+        assert!(!refilling.try_withdraw(), "never above its capacity");
     }
 }
