@@ -1,6 +1,6 @@
 //! The state of a download across attempts: the part file being written
-//! (synced in the background as it grows), how much is there, and what the
-//! server said about the whole.
+//! (handed to the disk in the background as it grows), how much is there,
+//! and what the server said about the whole.
 
 use std::io::SeekFrom;
 
@@ -8,7 +8,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use crate::error::{Error, Sent};
 
-/// Received bytes between two background syncs (see [`Writeback`]).
+/// Received bytes between two write-behind hints (see [`Writeback`]).
 const WRITE_BEHIND_BYTES: u64 = 32 * 1024 * 1024;
 
 /// State of a download across attempts.
@@ -24,9 +24,18 @@ pub(crate) struct Partial {
     pub(crate) writeback: Writeback,
 }
 
-/// Syncs what has been received while the transfer goes on, so that the
-/// final fsync only waits for the last few MiB rather than for the whole
-/// file, which for 1 GiB on a fast link took longer than the transfer.
+/// Starts writing what has been received to the disk while the transfer
+/// goes on, so that the final fsync waits for the last few MiB rather than
+/// for the whole file (on a machine with much memory the kernel would
+/// otherwise keep a 1 GiB download dirty in its cache until that fsync).
+///
+/// On Linux the hint is `posix_fadvise(POSIX_FADV_DONTNEED)` over the range
+/// written since the last one: the kernel starts writing those pages back
+/// without waiting for them and without a journal commit, and drops pages
+/// already on disk from its cache. An `fdatasync` every 32 MiB did the
+/// same job but stalled the writes behind it, by up to 1 s per GiB (see
+/// docs/BENCHMARKS.md, "Downloads at the speed of curl"). Elsewhere there
+/// is no hint and the final fsync does all the work.
 #[derive(Default)]
 pub(crate) struct Writeback {
     running: Option<tokio::task::JoinHandle<()>>,
@@ -34,23 +43,27 @@ pub(crate) struct Writeback {
 }
 
 impl Partial {
-    /// Starts a background `fdatasync` every [`WRITE_BEHIND_BYTES`], one
-    /// at a time. Its errors are left to the final, awaited sync.
+    /// Hints every [`WRITE_BEHIND_BYTES`] that the range written since the
+    /// last hint can go to the disk (see [`Writeback`]); one hint at a
+    /// time, on the blocking pool. A hint that fails changes nothing: the
+    /// final, awaited fsync makes the file durable.
     pub(crate) async fn write_behind(&mut self) -> Result<(), Error> {
         let writeback = &mut self.writeback;
-        if self.written < writeback.started_at + WRITE_BEHIND_BYTES
+        if !cfg!(target_os = "linux")
+            || self.written < writeback.started_at + WRITE_BEHIND_BYTES
             || writeback.running.as_ref().is_some_and(|r| !r.is_finished())
         {
             return Ok(());
         }
         let io = |e| Error::io("writing the download", e, Sent::Sent);
+        // Hands the buffered bytes to the kernel (no disk wait), so that
+        // the hinted range is all there.
         self.file.flush().await.map_err(io)?;
         let file = self.file.get_ref().try_clone().await.map_err(io)?;
         let file = file.into_std().await;
+        let (from, to) = (writeback.started_at, self.written);
         writeback.running = Some(tokio::task::spawn_blocking(move || {
-            if let Err(e) = file.sync_data() {
-                tracing::debug!(error = %e, "background sync of the download failed");
-            }
+            hint_write_behind(&file, from, to);
         }));
         writeback.started_at = self.written;
         Ok(())
@@ -68,6 +81,20 @@ impl Partial {
         Ok(())
     }
 }
+
+/// Asks the kernel to start writing `[from, to)` of `file` to the disk.
+#[cfg(target_os = "linux")]
+fn hint_write_behind(file: &std::fs::File, from: u64, to: u64) {
+    let Some(len) = std::num::NonZeroU64::new(to.saturating_sub(from)) else {
+        return;
+    };
+    if let Err(e) = rustix::fs::fadvise(file, from, Some(len), rustix::fs::Advice::DontNeed) {
+        tracing::debug!(error = %e, "write-behind hint for the download failed");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn hint_write_behind(_file: &std::fs::File, _from: u64, _to: u64) {}
 
 /// `Content-Range: bytes START-END/TOTAL` → (START, TOTAL if known).
 pub(crate) fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
