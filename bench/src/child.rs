@@ -86,6 +86,10 @@ pub struct SandboxProcess {
     _data: tempfile::TempDir,
     /// Base URL of its DeepMotion emulator.
     pub deepmotion_url: String,
+    /// Base URL of its MotionDynamic emulator.
+    pub motiondynamic_url: String,
+    /// A MotionDynamic token it accepts.
+    pub motiondynamic_token: String,
 }
 
 impl SandboxProcess {
@@ -113,9 +117,9 @@ impl SandboxProcess {
             return Err("the sandbox has no stdout".into());
         };
         let mut stdout = BufReader::new(stdout);
-        let mut deepmotion_url = None;
+        let (mut deepmotion_url, mut motiondynamic_url, mut token) = (None, None, None);
         let mut line = String::new();
-        while deepmotion_url.is_none() {
+        while token.is_none() {
             line.clear();
             match stdout.read_line(&mut line) {
                 Ok(0) | Err(_) => {
@@ -124,8 +128,13 @@ impl SandboxProcess {
                     return Err("the sandbox exited before printing its URLs".into());
                 }
                 Ok(_) => {
-                    if let Some(url) = line.trim().strip_prefix("deepmotion ") {
+                    let line = line.trim();
+                    if let Some(url) = line.strip_prefix("deepmotion ") {
                         deepmotion_url = Some(url.to_owned());
+                    } else if let Some(url) = line.strip_prefix("motiondynamic ") {
+                        motiondynamic_url = Some(url.to_owned());
+                    } else if let Some(value) = line.strip_prefix("motiondynamic-token ") {
+                        token = Some(value.to_owned());
                     }
                 }
             }
@@ -135,6 +144,8 @@ impl SandboxProcess {
             _stdout: stdout,
             _data: data,
             deepmotion_url: deepmotion_url.unwrap_or_default(),
+            motiondynamic_url: motiondynamic_url.unwrap_or_default(),
+            motiondynamic_token: token.unwrap_or_default(),
         })
     }
 

@@ -17,6 +17,7 @@
 
 mod child;
 mod download;
+mod download_cli;
 mod fleet;
 mod machine;
 mod overhead;
@@ -168,6 +169,10 @@ pub struct Plan {
     pub file_bytes: u64,
     /// Interleaved rounds of each transfer.
     pub rounds: usize,
+    /// Sizes of the download benchmark's test files.
+    pub download_sizes: &'static [u64],
+    /// Interleaved rounds of the download benchmark, per size.
+    pub download_rounds: usize,
     /// Jobs tracked in flight.
     pub jobs: usize,
     /// Requests per side of the overhead benchmark.
@@ -184,6 +189,8 @@ impl Plan {
                 quick,
                 file_bytes: 256 << 20,
                 rounds: 1,
+                download_sizes: &[256 << 20],
+                download_rounds: 3,
                 jobs: 1000,
                 requests: 2_000,
                 generations: 100,
@@ -193,6 +200,8 @@ impl Plan {
                 quick,
                 file_bytes: 1 << 30,
                 rounds: 3,
+                download_sizes: &[256 << 20, 1 << 30],
+                download_rounds: 5,
                 jobs: 1000,
                 requests: 10_000,
                 generations: 500,
@@ -354,6 +363,8 @@ fn in_release(args: &[&str]) -> Option<ExitCode> {
             "motionkit-bench",
             "-p",
             "motionkit-sandbox",
+            "-p",
+            "motionkit-cli",
         ])
         .arg("--target-dir")
         .arg(&target)

@@ -44,13 +44,13 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 /// A server on 127.0.0.1 for what the generations point at: the product
 /// picture and the webhook. Stops when dropped.
 #[derive(Debug)]
-struct LocalHost {
+pub(crate) struct LocalHost {
     base: String,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl LocalHost {
-    async fn start() -> Result<LocalHost, String> {
+    pub(crate) async fn start() -> Result<LocalHost, String> {
         let picture = png(1200, 680);
         let router = axum::Router::new()
             .route(
@@ -83,7 +83,7 @@ impl Drop for LocalHost {
 
 /// The documented request body (`generation_request.json`), with the
 /// picture and the webhook on 127.0.0.1.
-fn documented_request(host: &LocalHost) -> Result<GenerationRequest, String> {
+pub(crate) fn documented_request(host: &LocalHost) -> Result<GenerationRequest, String> {
     let path = crate::workspace_root().join("specs/examples/motiondynamic/generation_request.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut request: GenerationRequest =

@@ -57,6 +57,11 @@ pub struct SandboxArgs {
     /// ones get `414 URI Too Long`, as from a server or gateway in front.
     #[cfg_attr(feature = "clap", arg(long, default_value_t = 8192))]
     pub max_uri_bytes: usize,
+    /// Pad every rendered MotionDynamic MP4 to at least this many bytes
+    /// with a trailing `free` box, so that downloads can be measured at
+    /// sizes real renders reach (the video stays valid; 0: no padding).
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 0, value_name = "BYTES"))]
+    pub video_min_bytes: u64,
     /// What MotionDynamic's token may do with generations: `representation`
     /// (insert and read) or `plain` (a plain PostgREST with an insert-only
     /// role: `201` with an empty body, `42501` to
@@ -144,6 +149,12 @@ impl SandboxArgs {
         self
     }
 
+    /// Sets the `video_min_bytes` field.
+    pub fn video_min_bytes(mut self, video_min_bytes: u64) -> Self {
+        self.video_min_bytes = video_min_bytes;
+        self
+    }
+
     /// Sets the `postgrest_mode` field.
     pub fn postgrest_mode(mut self, postgrest_mode: PostgrestMode) -> Self {
         self.postgrest_mode = postgrest_mode;
@@ -185,6 +196,7 @@ impl Default for SandboxArgs {
             rate_limit: 5,
             rate_limit_block: 60.0,
             max_uri_bytes: 8192,
+            video_min_bytes: 0,
             postgrest_mode: PostgrestMode::Representation,
         }
     }

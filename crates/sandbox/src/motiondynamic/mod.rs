@@ -80,6 +80,7 @@ impl MotionDynamic {
             base_url,
             Clock::new(config.args.time_scale),
             config.args.cold_start,
+            config.args.video_min_bytes,
             Arc::new(config.faults.clone()),
             shutdown,
         ));
@@ -407,6 +408,7 @@ async fn video(
         return (StatusCode::NOT_FOUND, "no such video").into_response();
     };
     let total = bytes.len();
+    // Slices of the stored video: a large one is never copied per request.
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -424,10 +426,10 @@ async fn video(
     let (status, body, content_range) = match range {
         Some((start, end)) => (
             StatusCode::PARTIAL_CONTENT,
-            bytes[start..=end].to_vec(),
+            bytes.slice(start..=end),
             Some(format!("bytes {start}-{end}/{total}")),
         ),
-        None => (StatusCode::OK, bytes.to_vec(), None),
+        None => (StatusCode::OK, bytes, None),
     };
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();

@@ -63,9 +63,51 @@ pub(super) fn mp4(
     Ok(writer.into_writer().into_inner())
 }
 
+/// `mp4` followed by a `free` box that brings it to at least `min_bytes`
+/// (a box players skip; 64-bit size when it is 4 GiB or more).
+pub(super) fn padded(mut mp4: Vec<u8>, min_bytes: u64) -> Vec<u8> {
+    let Some(missing) = min_bytes.checked_sub(mp4.len() as u64) else {
+        return mp4;
+    };
+    if missing == 0 {
+        return mp4;
+    }
+    // A `free` box is at least its 8-byte header; 16 with a 64-bit size.
+    let size = missing.max(8);
+    let Ok(target) = usize::try_from(mp4.len() as u64 + size) else {
+        return mp4;
+    };
+    match u32::try_from(size) {
+        Ok(small) => {
+            mp4.extend_from_slice(&small.to_be_bytes());
+            mp4.extend_from_slice(b"free");
+        }
+        Err(_) => {
+            mp4.extend_from_slice(&1u32.to_be_bytes());
+            mp4.extend_from_slice(b"free");
+            mp4.extend_from_slice(&size.to_be_bytes());
+        }
+    }
+    mp4.resize(target, 0);
+    mp4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padding_keeps_the_video_readable_and_reaches_the_size() {
+        let bytes = mp4("gen-1", 640, 360, 25, 2).unwrap();
+        assert_eq!(padded(bytes.clone(), 0), bytes);
+        assert_eq!(padded(bytes.clone(), 10), bytes, "already larger");
+        let big = padded(bytes.clone(), 1 << 20);
+        assert_eq!(big.len(), 1 << 20);
+        assert_eq!(&big[bytes.len() + 4..bytes.len() + 8], b"free");
+        let size = big.len() as u64;
+        let reader = mp4::Mp4Reader::read_header(Cursor::new(big), size).unwrap();
+        assert_eq!(reader.tracks().len(), 1);
+    }
 
     #[test]
     fn output_is_a_readable_mp4_of_the_requested_shape() {

@@ -257,7 +257,7 @@ impl MotionDynamicStore {
             return;
         }
         let bytes = match render::mp4(&id, 640, 360, 25, 2) {
-            Ok(bytes) => bytes,
+            Ok(bytes) => render::padded(bytes, self.video_min_bytes),
             Err(e) => {
                 tracing::error!(generation = %id, error = %e, "render failed");
                 return;
@@ -265,7 +265,7 @@ impl MotionDynamicStore {
         };
         let file = format!("{id}.mp4");
         if let Ok(mut videos) = self.videos.lock() {
-            videos.insert(file.clone(), Arc::new(bytes));
+            videos.insert(file.clone(), bytes::Bytes::from(bytes));
         }
         let url = format!("{}/videos/{file}", self.base_url);
         self.set_status(&id, GenerationStatus::Done, Some(url.clone()));

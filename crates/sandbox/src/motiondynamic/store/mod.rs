@@ -86,7 +86,7 @@ pub struct MotionDynamicStore {
     theme_rows: Vec<Map<String, Value>>,
     parameter_rows: Vec<Map<String, Value>>,
     generations: Mutex<Vec<Record>>,
-    videos: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    videos: Mutex<HashMap<String, bytes::Bytes>>,
     deliveries: Mutex<Vec<WebhookDelivery>>,
     renders_started: AtomicU64,
     /// Counters.
@@ -94,6 +94,7 @@ pub struct MotionDynamicStore {
     base_url: String,
     clock: Clock,
     cold_start: bool,
+    video_min_bytes: u64,
     faults: Arc<Faults>,
     http: reqwest::Client,
     shutdown: CancellationToken,
@@ -112,6 +113,7 @@ impl MotionDynamicStore {
         base_url: &str,
         clock: Clock,
         cold_start: bool,
+        video_min_bytes: u64,
         faults: Arc<Faults>,
         shutdown: CancellationToken,
     ) -> Self {
@@ -134,6 +136,7 @@ impl MotionDynamicStore {
             base_url: base_url.trim_end_matches('/').to_owned(),
             clock,
             cold_start,
+            video_min_bytes,
             faults,
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))
@@ -205,7 +208,7 @@ impl MotionDynamicStore {
     }
 
     /// A rendered video by file name (`<generation id>.mp4`).
-    pub(crate) fn video(&self, file: &str) -> Option<Arc<Vec<u8>>> {
+    pub(crate) fn video(&self, file: &str) -> Option<bytes::Bytes> {
         self.videos.lock().ok().and_then(|v| v.get(file).cloned())
     }
 
@@ -228,6 +231,7 @@ mod tests {
             "http://127.0.0.1:1",
             Clock::new(1.0),
             cold_start,
+            0,
             Arc::new(Faults::default()),
             CancellationToken::new(),
         )
