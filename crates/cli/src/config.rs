@@ -104,17 +104,12 @@ impl Config {
         input.client_secret = global.client_secret.clone();
         input.motiondynamic_url = global.motiondynamic_url.clone();
         input.token = global.token.clone();
+        input.redis_url = global.fleet.redis_url.clone();
         let settings = Settings::load(input).map_err(cli_error)?;
-        let file_redis_url = match settings.top_level("redis_url") {
-            None => None,
-            Some(toml::Value::String(url)) => Some(url.clone()),
-            Some(_) => {
-                return Err(CliError::config(
-                    "redis_url in the config file must be a string such as \"redis://host:6379\"",
-                ));
-            }
-        };
-        let redis_url = crate::fleet::redis_url(&global.fleet, file_redis_url);
+        let redis_url = settings
+            .redis_url()
+            .map_err(cli_error)?
+            .map(|url| SecretString::from(url.expose().to_owned()));
         Ok(Config {
             path: settings.path().map(PathBuf::from),
             profile: settings.profile().map(str::to_owned),

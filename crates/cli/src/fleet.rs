@@ -41,15 +41,6 @@ impl fmt::Debug for FleetArgs {
     }
 }
 
-/// The Redis URL from the flag or environment, else from the config file.
-pub fn redis_url(args: &FleetArgs, file: Option<String>) -> Option<SecretString> {
-    args.redis_url
-        .clone()
-        .filter(|url| !url.trim().is_empty())
-        .or(file.filter(|url| !url.trim().is_empty()))
-        .map(SecretString::from)
-}
-
 /// Where the MotionDynamic client keeps its rate limit.
 pub fn rate_limit_store(redis_url: Option<&SecretString>) -> Result<RateLimitStore, CliError> {
     match redis_url {
@@ -76,20 +67,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_flag_wins_over_the_file_and_debug_hides_passwords() {
+    fn debug_hides_passwords_and_no_url_keeps_the_machine_wide_file() {
         let args = FleetArgs {
             redis_url: Some("redis://:hunter2@a:6379".into()),
         };
         assert!(!format!("{args:?}").contains("hunter2"));
-        let url = redis_url(&args, Some("redis://b:6379".into())).unwrap();
-        assert_eq!(
-            secrecy::ExposeSecret::expose_secret(&url),
-            "redis://:hunter2@a:6379"
-        );
-        let none = FleetArgs::default();
-        let url = redis_url(&none, Some("redis://b:6379".into())).unwrap();
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&url), "redis://b:6379");
-        assert!(redis_url(&none, Some(" ".into())).is_none());
         assert!(!rate_limit_store(None).unwrap().is_process());
     }
 }

@@ -33,7 +33,7 @@ pub enum Error {
     #[error(transparent)]
     Transport(#[from] motionkit_transport::Error),
     /// PostgREST answered with an error body `{code, message, details, hint}`.
-    #[error("{request} returned HTTP {status}: {}", postgrest_summary(.error))]
+    #[error("{request} returned HTTP {status}{}: {}", request_id_suffix(.request_id), postgrest_summary(.error))]
     Postgrest {
         /// Method and path template of the request.
         request: String,
@@ -41,6 +41,8 @@ pub enum Error {
         status: u16,
         /// The decoded error body.
         error: Box<PostgrestError>,
+        /// The server's request id, when the answer carried one.
+        request_id: Option<String>,
     },
     /// A GraphQL response carried a non-empty `errors` list. `data` keeps
     /// whatever partial result came with it.
@@ -117,6 +119,13 @@ pub(crate) fn one_line(text: &str, max_chars: usize) -> String {
         out.push(if ch.is_control() { ' ' } else { ch });
     }
     out.trim().to_owned()
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) => format!(" (request id {})", one_line(id, 64)),
+        None => String::new(),
+    }
 }
 
 fn postgrest_summary(error: &PostgrestError) -> String {
@@ -209,6 +218,7 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Transport(e) => e.request_id(),
+            Error::Postgrest { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -301,6 +311,7 @@ impl Error {
 /// Turns a transport error into a PostgREST error when its body excerpt is
 /// a PostgREST error body; other errors pass through.
 pub(crate) fn from_transport(error: motionkit_transport::Error) -> Error {
+    let request_id = error.request_id().map(str::to_owned);
     // The transport reads every 401 as a rejected token; with 42501 it is
     // a permission of the role instead (PostgREST's anonymous role).
     if let motionkit_transport::Error::Auth {
@@ -319,6 +330,7 @@ pub(crate) fn from_transport(error: motionkit_transport::Error) -> Error {
                 details: None,
                 hint: None,
             }),
+            request_id,
         };
     }
     if let motionkit_transport::Error::Http {
@@ -333,6 +345,7 @@ pub(crate) fn from_transport(error: motionkit_transport::Error) -> Error {
             request: request.clone(),
             status: *status,
             error: Box::new(parsed),
+            request_id,
         };
     }
     Error::Transport(error)
@@ -387,14 +400,19 @@ mod tests {
             request: "GET /rest/themes".into(),
             status: 400,
             body: r#"{"code":"42703","message":"column themes.nope does not exist","details":null,"hint":"Perhaps you meant\nto reference \"title\"."}"#.into(),
-            request_id: None,
+            request_id: Some("req-42703".into()),
         };
         let error = from_transport(expired);
         assert_eq!(error.code(), Some("42703"));
+        assert_eq!(
+            error.request_id(),
+            Some("req-42703"),
+            "kept from the answer"
+        );
         assert_eq!(error.status(), Some(400));
         let text = error.to_string();
         assert!(!text.contains('\n'), "{text}");
-        assert!(text.starts_with("GET /rest/themes returned HTTP 400: 42703: column themes.nope does not exist (hint: Perhaps you meant to reference \"title\".)"), "{text}");
+        assert!(text.starts_with("GET /rest/themes returned HTTP 400 (request id req-42703): 42703: column themes.nope does not exist (hint: Perhaps you meant to reference \"title\".)"), "{text}");
 
         let cut = format!(
             r#"{{"code":"PGRST000","message":"upstream failed","details":"{}…"#,
@@ -427,6 +445,7 @@ mod tests {
                 details: None,
                 hint: None,
             }),
+            request_id: None,
         };
         assert!(busy.is_temporary());
         assert!(!busy.is_auth());

@@ -109,23 +109,11 @@ fn rate_limit_store(
     redis_url: Option<&str>,
     settings: &Settings,
 ) -> Result<RateLimitStore, Failure> {
-    let from_env = std::env::var("MOTIONKIT_REDIS_URL").ok();
-    let from_file = match settings.top_level("redis_url") {
-        None => None,
-        Some(toml::Value::String(url)) => Some(url.clone()),
-        Some(_) => {
-            return Err(Failure::argument(
-                "redis_url",
-                "in the config file, a string such as \"redis://host:6379\"",
-            ));
-        }
-    };
-    let url = [redis_url.map(str::to_owned), from_env, from_file]
-        .into_iter()
-        .flatten()
-        .find(|url| !url.trim().is_empty());
-    Ok(match url {
-        Some(url) => RateLimitStore::redis(url),
+    if let Some(url) = redis_url.filter(|url| !url.trim().is_empty()) {
+        return Ok(RateLimitStore::redis(url));
+    }
+    Ok(match settings.redis_url()? {
+        Some(url) => RateLimitStore::redis(url.expose()),
         None => RateLimitStore::machine_wide(),
     })
 }

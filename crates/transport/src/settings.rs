@@ -171,8 +171,33 @@ impl Settings {
         self.profile.as_deref()
     }
 
+    /// Redis shared by a fleet, where MotionDynamic's rate budget (and
+    /// webhook deduplication) can live: the input's `redis_url` (a flag, or
+    /// `MOTIONKIT_REDIS_URL`), else the file's top-level `redis_url`, else
+    /// `None`. Empty values count as unset. The URL may carry a password:
+    /// it comes back as a [`Secret`](crate::Secret).
+    ///
+    /// # Errors
+    ///
+    /// A top-level `redis_url` that is not a string.
+    pub fn redis_url(&self) -> Result<Option<crate::Secret>, SettingsError> {
+        if let Some(url) = non_empty(self.input.redis_url.as_deref()) {
+            return Ok(Some(crate::Secret::new(url)));
+        }
+        match self.table.get("redis_url") {
+            None => Ok(None),
+            Some(toml::Value::String(url)) => {
+                Ok(non_empty(Some(url.as_str())).map(crate::Secret::new))
+            }
+            Some(_) => Err(SettingsError::file(
+                "redis_url in the config file must be a string such as \"redis://host:6379\"",
+            )
+            .hint("write it as redis_url = \"redis://host:6379\" at the top of the file")),
+        }
+    }
+
     /// A top-level value of the file that is not a service's table (such as
-    /// the CLI's `redis_url`).
+    /// `redis_url`).
     pub fn top_level(&self, key: &str) -> Option<&toml::Value> {
         self.table.get(key)
     }

@@ -21,6 +21,9 @@ pub mod env {
     pub const MOTIONKIT_CONFIG: &str = "MOTIONKIT_CONFIG";
     /// The profile whose `[profiles.NAME.SERVICE]` tables come first.
     pub const MOTIONKIT_PROFILE: &str = "MOTIONKIT_PROFILE";
+    /// Redis shared by a fleet of clients (rate limits, webhook
+    /// deduplication).
+    pub const MOTIONKIT_REDIS_URL: &str = "MOTIONKIT_REDIS_URL";
 }
 
 /// What kind of [`SettingsError`].
@@ -109,6 +112,9 @@ pub struct SettingsInput {
     pub motiondynamic_url: Option<String>,
     /// MotionDynamic's token.
     pub token: Option<String>,
+    /// Redis shared by a fleet (see [`Settings::redis_url`](super::Settings::redis_url));
+    /// it may carry a password, so `Debug` never shows it.
+    pub redis_url: Option<String>,
 }
 
 impl fmt::Debug for SettingsInput {
@@ -129,8 +135,8 @@ impl SettingsInput {
     }
 
     /// The variables of [`env`](mod@env): the service URLs and credentials, the
-    /// config file (`MOTIONKIT_CONFIG`) and the profile
-    /// (`MOTIONKIT_PROFILE`).
+    /// config file (`MOTIONKIT_CONFIG`), the profile (`MOTIONKIT_PROFILE`)
+    /// and a fleet's Redis (`MOTIONKIT_REDIS_URL`).
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         SettingsInput {
@@ -141,6 +147,7 @@ impl SettingsInput {
             client_secret: var(env::DEEPMOTION_CLIENT_SECRET),
             motiondynamic_url: var(env::MOTIONDYNAMIC_API_URL),
             token: var(env::MOTIONDYNAMIC_TOKEN),
+            redis_url: var(env::MOTIONKIT_REDIS_URL),
         }
     }
 }

@@ -214,3 +214,44 @@ fn unknown_tables_are_named_and_known_ones_are_not() {
         Some("redis://x")
     );
 }
+
+#[test]
+fn the_redis_url_comes_from_the_input_then_the_file_and_is_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "redis_url = \"redis://:pw-in-file@fleet:6379\"\n",
+    );
+    let from_file = Settings::load(global(Some(path.clone()))).unwrap();
+    let url = from_file.redis_url().unwrap().unwrap();
+    assert_eq!(url.expose(), "redis://:pw-in-file@fleet:6379");
+    assert!(!format!("{url:?} {from_file:?}").contains("pw-in-file"));
+
+    let mut input = global(Some(path));
+    input.redis_url = Some("redis://:pw-given@flag:6379".into());
+    assert!(!format!("{input:?}").contains("pw-given"));
+    let given = Settings::load(input).unwrap().redis_url().unwrap().unwrap();
+    assert_eq!(
+        given.expose(),
+        "redis://:pw-given@flag:6379",
+        "the input wins"
+    );
+
+    let mut blank = global(None);
+    blank.redis_url = Some("  ".into());
+    assert!(
+        Settings::load(blank)
+            .unwrap()
+            .redis_url()
+            .unwrap()
+            .is_none()
+    );
+
+    let wrong = write(dir.path(), "redis_url = 6379\n");
+    let error = Settings::load(global(Some(wrong)))
+        .unwrap()
+        .redis_url()
+        .unwrap_err();
+    assert!(error.message.contains("must be a string"), "{error}");
+    assert!(error.hint.unwrap().contains("redis_url = "));
+}
