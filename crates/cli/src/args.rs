@@ -146,12 +146,37 @@ pub struct GlobalArgs {
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
+    /// Send API requests and transfers through this HTTP(S) proxy (http://host:port), or
+    /// `system` for the one HTTPS_PROXY/HTTP_PROXY/NO_PROXY name [default: none, whatever
+    /// the environment says]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "MOTIONKIT_PROXY",
+        hide_env_values = true,
+        value_name = "URL|system"
+    )]
+    pub proxy: Option<String>,
     /// `--redis-url`: the shared MotionDynamic rate budget.
     #[command(flatten)]
     pub fleet: crate::fleet::FleetArgs,
     /// Timeouts and size limits of both services.
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
+}
+
+impl GlobalArgs {
+    /// Where requests go out: `--proxy URL`, `--proxy system`, or direct.
+    pub fn proxy(&self) -> motionkit_transport::Proxy {
+        match self.proxy.as_deref().map(str::trim) {
+            None | Some("") => motionkit_transport::Proxy::Direct,
+            Some(system) if system.eq_ignore_ascii_case("system") => {
+                motionkit_transport::Proxy::System
+            }
+            Some(url) => motionkit_transport::Proxy::url(url),
+        }
+    }
 }
 
 /// The commands.

@@ -15,7 +15,7 @@ use motionkit_models::deepmotion::{
     requests,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Secret, Settings, Timeouts,
+    Auth, Body, Limits, Proxy, RateLimit, RateLimitStore, RetryPolicy, Secret, Settings, Timeouts,
     Transport, UploadOptions, UploadReport,
 };
 use motionkit_validation::InputKind;
@@ -50,6 +50,7 @@ pub struct ClientBuilder {
     max_path_bytes: usize,
     limits: Limits,
     allow_local_addresses: bool,
+    proxy: Proxy,
     wait: WaitOptions,
 }
 
@@ -115,6 +116,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Where requests go out (default: straight to the servers, whatever
+    /// the environment says); see
+    /// [`TransportBuilder::proxy`](motionkit_transport::TransportBuilder::proxy).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// Connect, attempt and total timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = Some(timeouts);
@@ -165,7 +174,8 @@ impl ClientBuilder {
         }
         builder = builder
             .limits(self.limits)
-            .allow_local_addresses(self.allow_local_addresses);
+            .allow_local_addresses(self.allow_local_addresses)
+            .proxy(self.proxy);
         Ok(Client {
             transport: builder.build()?,
             client_id: self.client_id,
@@ -290,6 +300,7 @@ impl Client {
             max_path_bytes: MAX_PATH_BYTES,
             limits: Limits::default(),
             allow_local_addresses: false,
+            proxy: Proxy::Direct,
             wait: WaitOptions::default(),
         }
     }

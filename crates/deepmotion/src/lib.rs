@@ -54,7 +54,8 @@ pub use client::{Client, ClientBuilder, Upload};
 pub use error::{Error, JobFailure};
 pub use models::{ModelUpload, StoreModel};
 pub use motionkit_transport::{
-    DedupeStore, Delivered, Limits, MinRate, OnExisting, RateLimit, RetryPolicy, Sent, Timeouts,
+    DedupeStore, Delivered, Limits, MinRate, OnExisting, Proxy, RateLimit, RetryPolicy, Sent,
+    Timeouts,
 };
 pub use outputs::JobOutputs;
 pub use people::{

@@ -10,7 +10,7 @@ use motionkit_models::motiondynamic::{
     Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS,
 };
 use motionkit_transport::{
-    Auth, Body, Limits, RateLimit, RateLimitStore, RetryPolicy, Secret, Settings, Timeouts,
+    Auth, Body, Limits, Proxy, RateLimit, RateLimitStore, RetryPolicy, Secret, Settings, Timeouts,
     Transport, TransportStats,
 };
 use motionkit_validation::Violations;
@@ -132,6 +132,7 @@ pub struct ClientBuilder {
     recovery_delay: Duration,
     limits: Limits,
     allow_local_addresses: bool,
+    proxy: Proxy,
     return_preference: ReturnPreference,
 }
 
@@ -209,6 +210,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Where requests go out (default: straight to the servers, whatever
+    /// the environment says); see
+    /// [`TransportBuilder::proxy`](motionkit_transport::TransportBuilder::proxy).
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// The webhook receiver generations use when they name none themselves.
     pub fn webhooks(mut self, receiver: WebhookReceiver) -> Self {
         self.webhooks = Some(receiver);
@@ -268,6 +277,7 @@ impl ClientBuilder {
             .timeouts(self.timeouts)
             .limits(self.limits)
             .allow_local_addresses(self.allow_local_addresses)
+            .proxy(self.proxy)
             .build()?;
         Ok(Client {
             transport,
@@ -330,6 +340,7 @@ impl Client {
             recovery_delay: Duration::from_secs(1),
             limits: Limits::default(),
             allow_local_addresses: false,
+            proxy: Proxy::Direct,
             return_preference: ReturnPreference::default(),
         }
     }

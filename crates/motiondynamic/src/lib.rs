@@ -133,7 +133,7 @@ pub use webhook::{
 
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
 pub use motionkit_transport::{
-    DedupeStore, Delivered, DownloadOptions, DownloadReport, Limits, MinRate, OnExisting,
+    DedupeStore, Delivered, DownloadOptions, DownloadReport, Limits, MinRate, OnExisting, Proxy,
     RateLimit, RateLimitStore, Sent, Timeouts,
 };
 

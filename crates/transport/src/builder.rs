@@ -10,6 +10,7 @@ use crate::config::{RateLimit, RetryPolicy, Timeouts};
 use crate::error::Error;
 use crate::guard::{AddressPolicy, Origin, redirect_policy, resolver};
 use crate::limits::Limits;
+use crate::proxy::Proxy;
 use crate::rate_limit::Gate;
 use crate::rate_limit_store::RateLimitStore;
 use crate::redact::{redact_parsed, redact_url};
@@ -26,6 +27,7 @@ pub struct TransportBuilder {
     limits: Limits,
     allow_local_addresses: bool,
     rate_limit_store: RateLimitStore,
+    proxy: Proxy,
 }
 
 impl Transport {
@@ -47,6 +49,7 @@ impl TransportBuilder {
             limits: Limits::default(),
             allow_local_addresses: false,
             rate_limit_store: RateLimitStore::default(),
+            proxy: Proxy::Direct,
         }
     }
 
@@ -106,6 +109,15 @@ impl TransportBuilder {
         self
     }
 
+    /// Where requests go out (default: [`Proxy::Direct`], whatever the
+    /// environment says). Through a proxy, host names are resolved by the
+    /// proxy: the address guard then checks schemes, hosts written as
+    /// addresses or `localhost`, and redirects, but not where names lead.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// Checks the configuration and builds the transport.
     pub fn build(self) -> Result<Transport, Error> {
         let base_url = Url::parse(self.base_url.trim_end_matches('/')).map_err(|e| {
@@ -133,11 +145,13 @@ impl TransportBuilder {
         }
         let policy = AddressPolicy::for_base(&base_url, self.allow_local_addresses);
         let client = |redirect, origin: Option<Origin>| {
-            let mut builder = reqwest::Client::builder()
-                .user_agent(USER_AGENT)
-                .connect_timeout(self.timeouts.connect)
-                .referer(false)
-                .redirect(redirect);
+            let mut builder = self.proxy.apply(
+                reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .connect_timeout(self.timeouts.connect)
+                    .referer(false)
+                    .redirect(redirect),
+            )?;
             if let Some(origin) = origin {
                 builder = builder.dns_resolver(resolver(policy, origin));
             }

@@ -77,6 +77,7 @@ mod limits;
 mod mask;
 mod orchestrator;
 mod partial;
+mod proxy;
 mod rate_limit;
 mod rate_limit_file;
 mod rate_limit_store;
@@ -124,6 +125,7 @@ pub use handover::{HandOver, hand_over};
 #[doc(hidden)]
 pub use instant::instant_after;
 pub use limits::{Limits, MinRate};
+pub use proxy::Proxy;
 pub use rate_limit_file::RATE_LIMIT_FILE_LOCK_WAIT;
 pub use rate_limit_store::{RateLimitStore, StoreFallback};
 #[cfg(feature = "axum")]

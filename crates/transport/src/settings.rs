@@ -175,7 +175,7 @@ impl Settings {
     /// webhook deduplication) can live: the input's `redis_url` (a flag, or
     /// `MOTIONKIT_REDIS_URL`), else the file's top-level `redis_url`, else
     /// `None`. Empty values count as unset. The URL may carry a password:
-    /// it comes back as a [`Secret`](crate::Secret).
+    /// it comes back as a [`Secret`].
     ///
     /// # Errors
     ///

@@ -256,6 +256,7 @@ impl Ctx {
                 };
                 let limits = &self.global.limits;
                 let client = DeepMotionClient::builder(url.clone(), id, secret)
+                    .proxy(self.global.proxy())
                     .timeouts(limits.timeouts())
                     .limits(limits.limits())
                     .build()
@@ -303,6 +304,7 @@ impl Ctx {
                 let limits = &self.global.limits;
                 let client = motionkit_motiondynamic::Client::builder(url.clone(), token)
                     .rate_limit_store(store)
+                    .proxy(self.global.proxy())
                     .timeouts(limits.timeouts())
                     .limits(limits.limits())
                     .build()

@@ -38,7 +38,17 @@ pub const CLEARED: &[&str] = &[
     "MOTIONKIT_SANDBOX",
     "MOTIONKIT_PROFILE",
     "MOTIONKIT_LOG",
+    "MOTIONKIT_PROXY",
+    "MOTIONKIT_REDIS_URL",
     "RUST_LOG",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
 ];
 
 /// The binary with a clean environment: no credentials, and config and
