@@ -331,6 +331,33 @@ impl Client {
         &self.client_id
     }
 
+    /// Replaces the client secret of this client and every clone of it
+    /// (after a rotation in DeepMotion's portal): the next call logs in
+    /// with it. Nothing else is reset: the rate limiter, the retry budget,
+    /// the jobs this client submitted and the counters go on.
+    ///
+    /// # Errors
+    ///
+    /// An empty secret; the old one stays.
+    pub fn set_client_secret(&self, client_secret: impl Into<Secret>) -> Result<(), Error> {
+        let client_secret = client_secret.into();
+        if client_secret.expose().trim().is_empty() {
+            return Err(motionkit_validation::Violation::new(
+                "client_secret",
+                motionkit_validation::Rule::Required,
+                "",
+                "the client secret from DeepMotion's portal",
+            )
+            .into());
+        }
+        self.transport.set_auth(Auth::session(
+            endpoints::SESSION_AUTH,
+            self.client_id.clone(),
+            client_secret,
+        ));
+        Ok(())
+    }
+
     /// `GET /upload`: a signed URL to upload `name` to.
     pub async fn upload_url(&self, name: &str, resumable: bool) -> Result<String, Error> {
         let request = requests::UploadUrl::new(name).resumable(u64::from(resumable));

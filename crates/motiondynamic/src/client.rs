@@ -134,6 +134,35 @@ pub struct ClientBuilder {
     allow_local_addresses: bool,
     proxy: Proxy,
     return_preference: ReturnPreference,
+    token_provider: Option<TokenProvider>,
+}
+
+/// The hook of [`ClientBuilder::token_provider`].
+#[derive(Clone)]
+struct TokenProvider(Arc<dyn Fn() -> Option<Secret> + Send + Sync>);
+
+impl std::fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenProvider")
+    }
+}
+
+/// Refuses what cannot be a JWT the client may send.
+fn check_token(token: &str) -> Result<(), Error> {
+    if token.trim().is_empty() {
+        return Err(config(
+            "the JWT is empty; pass the token MotionDynamic gave you",
+        ));
+    }
+    if token.starts_with("Bearer ") || token.starts_with("bearer ") {
+        return Err(config(
+            "pass the JWT without its `Bearer ` prefix; the client adds it",
+        ));
+    }
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(config("the JWT contains whitespace or control characters"));
+    }
+    Ok(())
 }
 
 impl ClientBuilder {
@@ -210,6 +239,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Asked for a fresh JWT when MotionDynamic rejects the current one
+    /// (an expired token): when it returns one that differs, the client
+    /// uses it from then on and sends the rejected request once more. It
+    /// runs on the calling task, so it should answer at once (read a file
+    /// or a cache that something else renews); a source that needs I/O can
+    /// push tokens with [`Client::set_token`] instead.
+    pub fn token_provider(
+        mut self,
+        provider: impl Fn() -> Option<Secret> + Send + Sync + 'static,
+    ) -> Self {
+        self.token_provider = Some(TokenProvider(Arc::new(provider)));
+        self
+    }
+
     /// Where requests go out (default: straight to the servers, whatever
     /// the environment says); see
     /// [`TransportBuilder::proxy`](motionkit_transport::TransportBuilder::proxy).
@@ -255,21 +298,21 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let token = self.token.expose();
-        if token.trim().is_empty() {
-            return Err(config(
-                "the JWT is empty; pass the token MotionDynamic gave you",
-            ));
+        check_token(self.token.expose())?;
+        let mut transport = Transport::builder(self.base_url);
+        if let Some(TokenProvider(provider)) = self.token_provider {
+            transport = transport.credentials_provider(move || {
+                let token = provider()?;
+                match check_token(token.expose()) {
+                    Ok(()) => Some(Auth::bearer(token)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the token provider's token is unusable; ignored");
+                        None
+                    }
+                }
+            });
         }
-        if token.starts_with("Bearer ") || token.starts_with("bearer ") {
-            return Err(config(
-                "pass the JWT without its `Bearer ` prefix; the client adds it",
-            ));
-        }
-        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(config("the JWT contains whitespace or control characters"));
-        }
-        let transport = Transport::builder(self.base_url)
+        let transport = transport
             .auth(Auth::bearer(self.token))
             .rate_limit(self.rate_limit)
             .rate_limit_store(self.rate_limit_store)
@@ -341,6 +384,7 @@ impl Client {
             limits: Limits::default(),
             allow_local_addresses: false,
             proxy: Proxy::Direct,
+            token_provider: None,
             return_preference: ReturnPreference::default(),
         }
     }
@@ -358,6 +402,21 @@ impl Client {
     /// The transport, for calls this client does not wrap.
     pub fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    /// Replaces the JWT of this client and every clone of it. Nothing else
+    /// is reset: the rate limiter and its 429 pause, the webhook receiver
+    /// and the counters go on (rebuilding the client would lose them).
+    ///
+    /// # Errors
+    ///
+    /// A token that cannot be a JWT (empty, with a `Bearer ` prefix, or
+    /// with whitespace); the old one stays.
+    pub fn set_token(&self, token: impl Into<Secret>) -> Result<(), Error> {
+        let token = token.into();
+        check_token(token.expose())?;
+        self.transport.set_auth(Auth::bearer(token));
+        Ok(())
     }
 
     /// Counters shared by all clones: retries and 429 pauses.

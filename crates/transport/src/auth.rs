@@ -107,6 +107,16 @@ impl From<BearerAuth> for Auth {
     }
 }
 
+/// The hook of [`TransportBuilder::credentials_provider`](crate::TransportBuilder::credentials_provider).
+#[derive(Clone)]
+pub(crate) struct CredentialsProvider(pub(crate) Arc<dyn Fn() -> Option<Auth> + Send + Sync>);
+
+impl fmt::Debug for CredentialsProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CredentialsProvider")
+    }
+}
+
 /// Configuration of session auth (DeepMotion).
 #[derive(Clone)]
 pub struct SessionAuth {
@@ -180,6 +190,10 @@ impl BearerAuth {
         BearerAuth {
             token: token.into().into_inner(),
         }
+    }
+
+    pub(crate) fn same_token(&self, other: &BearerAuth) -> bool {
+        self.token.expose_secret() == other.token.expose_secret()
     }
 
     pub(crate) fn header(&self) -> HeaderValue {
@@ -323,6 +337,14 @@ impl SessionStore {
             generation: AtomicU64::new(0),
             logins: AtomicU64::new(0),
         }
+    }
+
+    /// Forgets the session and a failed login (the credentials changed).
+    pub(crate) fn reset(&self) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        refresh.failed = None;
+        refresh.in_flight = None;
     }
 
     pub(crate) fn current(&self) -> Option<Arc<Session>> {

@@ -28,6 +28,7 @@ pub struct TransportBuilder {
     allow_local_addresses: bool,
     rate_limit_store: RateLimitStore,
     proxy: Proxy,
+    provider: Option<crate::auth::CredentialsProvider>,
 }
 
 impl Transport {
@@ -50,6 +51,7 @@ impl TransportBuilder {
             allow_local_addresses: false,
             rate_limit_store: RateLimitStore::default(),
             proxy: Proxy::Direct,
+            provider: None,
         }
     }
 
@@ -106,6 +108,21 @@ impl TransportBuilder {
     /// reach link-local ones (where cloud metadata services answer).
     pub fn allow_local_addresses(mut self, allow: bool) -> Self {
         self.allow_local_addresses = allow;
+        self
+    }
+
+    /// Asked for fresh credentials when the server rejects a bearer token
+    /// (401): when it returns some, they replace the transport's (as
+    /// [`Transport::set_auth`] does) and the request is sent once more.
+    /// For tokens that expire: read the current one from wherever it is
+    /// renewed (a file, a secrets agent's cache). It runs on the calling
+    /// task, so it should answer at once; a source that needs I/O of its
+    /// own can push new tokens with [`Transport::set_auth`] instead.
+    pub fn credentials_provider(
+        mut self,
+        provider: impl Fn() -> Option<Auth> + Send + Sync + 'static,
+    ) -> Self {
+        self.provider = Some(crate::auth::CredentialsProvider(Arc::new(provider)));
         self
     }
 
@@ -177,8 +194,9 @@ impl TransportBuilder {
                 user_http,
                 policy,
                 limits: self.limits,
-                secrets: self.auth.secrets(),
-                auth: self.auth,
+                secrets: std::sync::RwLock::new(Arc::new(self.auth.secrets())),
+                auth: std::sync::RwLock::new(self.auth),
+                provider: self.provider,
                 session: SessionStore::new(),
                 budget: Budget::new(self.retry.budget),
                 retry: self.retry,

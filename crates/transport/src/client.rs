@@ -50,9 +50,13 @@ pub(crate) struct Inner {
     pub(crate) user_http: reqwest::Client,
     pub(crate) policy: AddressPolicy,
     pub(crate) limits: Limits,
-    pub(crate) auth: Auth,
-    /// The credentials' secrets, masked in every answer read.
-    pub(crate) secrets: Secrets,
+    /// The credentials; replaced by [`Transport::set_auth`].
+    pub(crate) auth: std::sync::RwLock<Auth>,
+    /// The secrets of every credentials this transport has had, masked in
+    /// every answer read.
+    pub(crate) secrets: std::sync::RwLock<Arc<Secrets>>,
+    /// Asked for new credentials when the server rejects a bearer token.
+    pub(crate) provider: Option<crate::auth::CredentialsProvider>,
     pub(crate) session: SessionStore,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: Budget,
@@ -92,7 +96,10 @@ impl fmt::Debug for Transport {
         let inner = &*self.inner;
         f.debug_struct("Transport")
             .field("base_url", &redact_parsed(&inner.base_url))
-            .field("auth", &inner.auth)
+            .field(
+                "auth",
+                &*inner.auth.read().unwrap_or_else(|p| p.into_inner()),
+            )
             .field("session", &inner.session)
             .field("retry", &inner.retry)
             .field("timeouts", &inner.timeouts)

@@ -35,7 +35,7 @@ pub(crate) const MIN_SECRET_CHARS: usize = 6;
 const MIN_QUERY_SECRET_CHARS: usize = 8;
 
 /// The forms of some secrets that are looked for in server text.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Secrets {
     forms: Vec<Zeroizing<String>>,
 }
@@ -59,6 +59,11 @@ impl Secrets {
     }
 
     /// Adds `secret` (as given and percent-encoded), unless it is short.
+    /// Adds every form of `other`.
+    pub(crate) fn extend(&mut self, other: &Secrets) {
+        self.forms.extend(other.forms.iter().cloned());
+    }
+
     pub(crate) fn add(&mut self, secret: &str) {
         if secret.chars().count() < MIN_SECRET_CHARS {
             return;

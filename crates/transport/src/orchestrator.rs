@@ -78,6 +78,7 @@ impl Transport {
         let mut attempt = 0u32;
         let mut transient_failures = 0u32;
         let mut logged_in_again = false;
+        let mut refreshed_token = false;
         loop {
             attempt += 1;
             if call.gated
@@ -125,6 +126,14 @@ impl Transport {
                             code: None,
                             sent: Sent::Sent,
                         });
+                    }
+                    if call.auth == AuthKind::Bearer
+                        && !refreshed_token
+                        && call.body.is_replayable()
+                        && self.provided_bearer()
+                    {
+                        refreshed_token = true;
+                        continue;
                     }
                     if call.auth != AuthKind::None {
                         return Err(unauthorized(call, response));
@@ -313,7 +322,13 @@ impl Transport {
     ) -> Response {
         let session = self.inner.session.current();
         let url_secrets = server_url.map(Secrets::of_url);
-        let mut lists = vec![&self.inner.secrets];
+        let secrets = self
+            .inner
+            .secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut lists = vec![&*secrets];
         lists.extend(session.as_ref().map(|s| &s.secrets));
         lists.extend(url_secrets.as_ref());
         scrub_headers(&mut headers, &REQUEST_ID_HEADERS, &lists);

@@ -28,6 +28,57 @@ use crate::redact::excerpt;
 use crate::response::Response;
 
 impl Transport {
+    /// The credentials now.
+    pub(crate) fn auth(&self) -> Auth {
+        self.inner
+            .auth
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the credentials of this transport and every clone of it,
+    /// without touching anything else: the rate limiter, its 429 pause,
+    /// the retry budget and the counters go on. A session is logged in
+    /// again with the new credentials at the next call, and a failed login
+    /// is forgotten. The old secrets stay masked in server text.
+    pub fn set_auth(&self, auth: impl Into<Auth>) {
+        let auth = auth.into();
+        {
+            let mut secrets = self
+                .inner
+                .secrets
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            let mut merged = (**secrets).clone();
+            merged.extend(&auth.secrets());
+            *secrets = Arc::new(merged);
+        }
+        *self.inner.auth.write().unwrap_or_else(|p| p.into_inner()) = auth;
+        self.inner.session.reset();
+    }
+
+    /// After the server rejected a bearer token: new credentials from the
+    /// provider, if it has any that differ from the rejected ones.
+    pub(crate) fn provided_bearer(&self) -> bool {
+        let Some(provider) = &self.inner.provider else {
+            return false;
+        };
+        let Some(fresh) = (provider.0)() else {
+            return false;
+        };
+        let same = match (&self.auth(), &fresh) {
+            (Auth::Bearer(old), Auth::Bearer(new)) => old.same_token(new),
+            _ => false,
+        };
+        if same {
+            return false;
+        }
+        tracing::info!("the server rejected the token; using the provider's new credentials");
+        self.set_auth(fresh);
+        true
+    }
+
     pub(crate) async fn credentials(
         &self,
         call: &Call,
@@ -39,7 +90,8 @@ impl Transport {
                 call.label
             ))
         };
-        match (call.auth, &self.inner.auth) {
+        let auth = self.auth();
+        match (call.auth, &auth) {
             (AuthKind::None, _) => Ok(Credentials::None),
             (AuthKind::Basic, Auth::Session(session)) => Ok(Credentials::basic(session)),
             (AuthKind::Session, Auth::Session(session)) => {
@@ -78,7 +130,7 @@ impl Transport {
         rejected_generation: Option<u64>,
         deadline: Option<Instant>,
     ) -> Result<(), Error> {
-        let Auth::Session(config) = &self.inner.auth else {
+        let Auth::Session(config) = &self.auth() else {
             return Ok(());
         };
         self.shared_login(config, Some(rejected_generation), deadline)
