@@ -169,13 +169,7 @@ pub struct GlobalArgs {
 impl GlobalArgs {
     /// Where requests go out: `--proxy URL`, `--proxy system`, or direct.
     pub fn proxy(&self) -> motionkit_transport::Proxy {
-        match self.proxy.as_deref().map(str::trim) {
-            None | Some("") => motionkit_transport::Proxy::Direct,
-            Some(system) if system.eq_ignore_ascii_case("system") => {
-                motionkit_transport::Proxy::System
-            }
-            Some(url) => motionkit_transport::Proxy::url(url),
-        }
+        motionkit_transport::Proxy::parse(self.proxy.as_deref().unwrap_or_default())
     }
 }
 

@@ -116,8 +116,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Where requests go out (default: straight to the servers, whatever
-    /// the environment says); see
+    /// Where API calls, uploads and downloads go out (default: straight
+    /// to DeepMotion and its storage, whatever the environment says); see
     /// [`TransportBuilder::proxy`](motionkit_transport::TransportBuilder::proxy).
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = proxy;

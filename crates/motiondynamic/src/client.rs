@@ -253,9 +253,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Where requests go out (default: straight to the servers, whatever
-    /// the environment says); see
-    /// [`TransportBuilder::proxy`](motionkit_transport::TransportBuilder::proxy).
+    /// Where API calls, picture checks and video downloads go out
+    /// (default: straight to the servers, whatever the environment says);
+    /// see [`TransportBuilder::proxy`](motionkit_transport::TransportBuilder::proxy).
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = proxy;
         self

@@ -35,7 +35,7 @@ native_client!(DeepMotion {
     /// Settings as the CLI reads them: the arguments given, else the
     /// environment, else the config file (and its profile).
     #[new]
-    #[pyo3(signature = (url=None, client_id=None, client_secret=None, config=None, profile=None, sandbox_waits=false, timeout=None))]
+    #[pyo3(signature = (url=None, client_id=None, client_secret=None, config=None, profile=None, sandbox_waits=false, timeout=None, proxy=None))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
         url: Option<String>,
@@ -45,8 +45,10 @@ native_client!(DeepMotion {
         profile: Option<String>,
         sandbox_waits: bool,
         timeout: Option<f64>,
+        proxy: Option<String>,
     ) -> PyResult<Self> {
         let given = [("url", &url), ("client_id", &client_id), ("client_secret", &client_secret)];
+        let proxy = motionkit_transport::Proxy::parse(proxy.as_deref().unwrap_or_default());
         crate::args::given_settings(&given)?;
         let timeouts = crate::args::timeouts(timeout)?;
         let make = move || -> Result<Client, Failure> {
@@ -68,7 +70,7 @@ native_client!(DeepMotion {
             if let Some(timeouts) = timeouts {
                 builder = builder.timeouts(timeouts);
             }
-            Ok(builder.build()?)
+            Ok(builder.proxy(proxy.clone()).build()?)
         };
         Ok(DeepMotion {
             held: PerProcess::new(make)?,

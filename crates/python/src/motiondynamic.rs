@@ -43,7 +43,7 @@ native_client!(MotionDynamic {
     /// `webhook_bind` (`None`: no receiver) whose public address is
     /// `webhook_public_url` (default: the bound address).
     #[new]
-    #[pyo3(signature = (url=None, token=None, config=None, profile=None, webhook_bind=None, webhook_public_url=None, sandbox_waits=false, redis_url=None, timeout=None))]
+    #[pyo3(signature = (url=None, token=None, config=None, profile=None, webhook_bind=None, webhook_public_url=None, sandbox_waits=false, redis_url=None, timeout=None, proxy=None))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
         url: Option<String>,
@@ -55,8 +55,10 @@ native_client!(MotionDynamic {
         sandbox_waits: bool,
         redis_url: Option<String>,
         timeout: Option<f64>,
+        proxy: Option<String>,
     ) -> PyResult<Self> {
         let given = [("url", &url), ("token", &token)];
+        let proxy = motionkit_transport::Proxy::parse(proxy.as_deref().unwrap_or_default());
         crate::args::given_settings(&given)?;
         let timeouts = crate::args::timeouts(timeout)?;
         let make = move || -> Result<Held, Failure> {
@@ -69,7 +71,8 @@ native_client!(MotionDynamic {
                 }
             })?;
             let mut builder = motionkit_motiondynamic::ClientBuilder::from_settings(&settings)?
-                .rate_limit_store(rate_limit_store(redis_url.as_deref(), &settings)?);
+                .rate_limit_store(rate_limit_store(redis_url.as_deref(), &settings)?)
+                .proxy(proxy.clone());
             if sandbox_waits {
                 builder = builder.wait(motionkit_sandbox::motiondynamic_wait_options());
             }

@@ -208,3 +208,88 @@ def test_a_webhook_delivery_is_verified_against_the_client_id() -> None:
     with pytest.raises(errors.WebhookRefusedError) as caught:
         verify_webhook({"X-DeepMotion-Signature": "my-client-id"}, b"not json", "my-client-id")
     assert caught.value.status == 400
+
+
+class _ForwardProxy:
+    """A forward HTTP proxy on 127.0.0.1 that relays each connection to the
+    host its first request names, and counts the connections it carried."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.carried = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = "http://127.0.0.1:%d" % self._server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: Any) -> None:
+        import socket
+        import threading
+
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 65536:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        target = head.split(b" ", 2)[1].decode()
+        host, port = target.split("://", 1)[1].split("/", 1)[0].split(":")
+        server = socket.create_connection((host, int(port)))
+        self.carried += 1
+        server.sendall(head)
+
+        def pipe(source: Any, sink: Any) -> None:
+            try:
+                while True:
+                    data = source.recv(65536)
+                    if not data:
+                        break
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (source, sink):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=pipe, args=(server, client), daemon=True).start()
+        pipe(client, server)
+
+    def close(self) -> None:
+        self._server.close()
+
+
+def test_requests_go_through_the_proxy_asked_for_and_no_other(
+    sandbox: motionkit.Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = _ForwardProxy()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("http_proxy", proxy.url)
+        credentials = (sandbox.deepmotion_url, sandbox.client_id, sandbox.client_secret)
+        direct = Client(*credentials).credits()
+        assert proxy.carried == 0, "the environment's proxy was not asked for"
+        assert Client(*credentials, proxy=proxy.url).credits() == direct
+        named = proxy.carried
+        assert named > 0, "the named proxy carried the requests"
+        assert Client(*credentials, proxy="system").credits() == direct
+        assert proxy.carried > named, "the environment's proxy, asked for"
+        with pytest.raises(errors.ConfigError) as refused:
+            Client(*credentials, proxy="ftp://me:hunter2@proxy.example").credits()
+        assert "proxy" in str(refused.value) and "hunter2" not in str(refused.value)
+    finally:
+        proxy.close()

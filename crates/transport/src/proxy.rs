@@ -39,6 +39,21 @@ impl Proxy {
         Proxy::Url(Secret::new(url))
     }
 
+    /// A proxy as people write it in a flag or a setting: `system` (any
+    /// case) for [`Proxy::System`], empty or `direct` for
+    /// [`Proxy::Direct`], anything else a proxy URL (checked when the
+    /// client is built).
+    pub fn parse(value: &str) -> Self {
+        let value = value.trim();
+        if value.is_empty() || value.eq_ignore_ascii_case("direct") {
+            Proxy::Direct
+        } else if value.eq_ignore_ascii_case("system") {
+            Proxy::System
+        } else {
+            Proxy::url(value)
+        }
+    }
+
     /// Applies the choice to a reqwest client builder.
     pub(crate) fn apply(
         &self,
@@ -91,5 +106,9 @@ mod tests {
             assert!(error.to_string().contains("proxy"), "{bad}: {error}");
         }
         assert!(Proxy::Direct.apply(reqwest::Client::builder()).is_ok());
+        assert!(matches!(Proxy::parse(" System "), Proxy::System));
+        assert!(matches!(Proxy::parse(""), Proxy::Direct));
+        assert!(matches!(Proxy::parse("direct"), Proxy::Direct));
+        assert!(matches!(Proxy::parse("http://p:3128"), Proxy::Url(_)));
     }
 }

@@ -116,6 +116,7 @@ class Settings:
         profile: Optional[str],
         sandbox_waits: bool,
         timeout: Optional[float],
+        proxy: Optional[str] = None,
     ) -> None:
         self._native = construct(
             _native.DeepMotion,
@@ -126,6 +127,7 @@ class Settings:
             profile,
             sandbox_waits,
             timeout,
+            proxy,
         )
 
     def __repr__(self) -> str:

@@ -37,8 +37,9 @@ class AsyncClient(a.Settings):
         profile: Optional[str] = None,
         sandbox_waits: bool = False,
         timeout: Optional[float] = None,
+        proxy: Optional[str] = None,
     ) -> None:
-        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits, timeout)
+        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits, timeout, proxy)
 
     async def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return await call_async(self._native, op, args, on_event)

@@ -84,7 +84,10 @@ class Client(a.Settings):
     (``MOTIONKIT_CONFIG``, profile ``MOTIONKIT_PROFILE``): exactly as the
     CLI reads them. Nothing is sent until the first call. ``timeout`` is
     how many seconds one request may take (the engine's default otherwise;
-    transfers are bounded by their stall and rate limits instead). A client may be
+    transfers are bounded by their stall and rate limits instead). ``proxy``
+    is an HTTP(S) proxy URL, or ``"system"`` for the one ``HTTPS_PROXY`` /
+    ``NO_PROXY`` name; without it requests go straight to the servers,
+    whatever the environment says. A client may be
     shared by threads, and keeps working in a child process after ``fork()``.
     """
 
@@ -98,8 +101,9 @@ class Client(a.Settings):
         profile: Optional[str] = None,
         sandbox_waits: bool = False,
         timeout: Optional[float] = None,
+        proxy: Optional[str] = None,
     ) -> None:
-        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits, timeout)
+        super().__init__(url, client_id, client_secret, config, profile, sandbox_waits, timeout, proxy)
 
     def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
         return call(self._native, op, args, on_event)

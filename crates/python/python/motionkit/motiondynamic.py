@@ -113,6 +113,7 @@ class _Settings:
         sandbox_waits: bool,
         redis_url: Optional[str],
         timeout: Optional[float],
+        proxy: Optional[str] = None,
     ) -> None:
         self._native = construct(
             _native.MotionDynamic,
@@ -125,6 +126,7 @@ class _Settings:
             sandbox_waits,
             redis_url,
             timeout,
+            proxy,
         )
 
     def __repr__(self) -> str:
@@ -143,7 +145,9 @@ class Client(_Settings):
     requests a second, so the client paces itself, sharing the budget with
     every motionkit client and process of this user on this machine; a
     fleet shares it through Redis (``redis_url``, ``MOTIONKIT_REDIS_URL`` or
-    the config file's ``redis_url``), exactly as the CLI does.
+    the config file's ``redis_url``), exactly as the CLI does. ``proxy`` is
+    an HTTP(S) proxy URL, or ``"system"`` for the environment's; without it
+    requests go straight to the servers.
     """
 
     def __init__(
@@ -158,9 +162,10 @@ class Client(_Settings):
         sandbox_waits: bool = False,
         redis_url: Optional[str] = None,
         timeout: Optional[float] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         super().__init__(
-            url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url, timeout
+            url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url, timeout, proxy
         )
 
     def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
@@ -239,9 +244,10 @@ class AsyncClient(_Settings):
         sandbox_waits: bool = False,
         redis_url: Optional[str] = None,
         timeout: Optional[float] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         super().__init__(
-            url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url, timeout
+            url, token, config, profile, webhook_bind, webhook_public_url, sandbox_waits, redis_url, timeout, proxy
         )
 
     async def _call(self, op: str, args: Dict[str, Any], on_event: Optional[EventCallback] = None) -> Any:
