@@ -49,6 +49,44 @@ async fn an_upload_dropped_midway_charges_nothing_and_the_client_goes_on() {
 }
 
 #[tokio::test]
+async fn a_job_wait_dropped_midway_is_taken_up_again_and_nothing_is_sent_twice() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = sandbox.deepmotion_client().unwrap();
+    let upload = client
+        .upload(&fixture("walk.mp4"), &UploadOptions::default())
+        .await
+        .unwrap();
+    let rid = motionkit_deepmotion::Process::new(&upload)
+        .send(&client)
+        .await
+        .unwrap();
+    let options = motionkit_deepmotion::WaitOptions::fast();
+    let rids = [rid.clone()];
+    // Dropped by a timeout while polling: the job goes on on the server.
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(1),
+        client.wait(&rids, &options, |_| {}),
+    )
+    .await;
+    assert!(dropped.is_err(), "the job finished within 1 ms");
+    // The shared poller too: its dropped waiter is unregistered.
+    let watcher = client.watcher(options.clone());
+    let dropped = tokio::time::timeout(Duration::from_millis(1), watcher.wait(&rid, |_| {})).await;
+    assert!(dropped.is_err());
+    assert!(
+        watcher.is_running(),
+        "a dropped waiter does not stop the poller"
+    );
+    // Taken up again, by both: the same job, finished, posted once.
+    let outcomes = client.wait(&rids, &options, |_| {}).await.unwrap();
+    assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
+    watcher.wait(&rid, |_| {}).await.unwrap();
+    assert_eq!(sandbox.deepmotion().process_submissions(), 1);
+    watcher.shutdown();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_wait_dropped_before_the_video_is_ready_can_be_taken_up_again() {
     let sandbox = sandbox(|_| {}).await;
     let client = sandbox.motiondynamic_client().await.unwrap();
