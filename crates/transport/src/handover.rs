@@ -150,7 +150,11 @@ pub async fn hand_over<T: Send + 'static>(
     };
     let (delivered, acked) = Delivered::new(event);
     permit.send(delivered);
-    let settle = tokio::spawn(settle(store.clone(), claim, acked, confirm_within));
+    // Never past the claim's lease: a claim that lapsed while the
+    // application still held the event would let another receiver act on
+    // it too.
+    let within = confirm_within.min(store.lease());
+    let settle = tokio::spawn(settle(store.clone(), claim, acked, within));
     settle
         .await
         .unwrap_or(HandOver::Again("the confirmation was lost"))

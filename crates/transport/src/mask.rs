@@ -34,6 +34,10 @@ pub(crate) const MIN_SECRET_CHARS: usize = 6;
 /// and ids are long; `X-Goog-Expires=900` is not a secret.
 const MIN_QUERY_SECRET_CHARS: usize = 8;
 
+/// Most secret forms kept across credential rotations (see
+/// [`Secrets::extend`]).
+const MAX_FORMS: usize = 64;
+
 /// The forms of some secrets that are looked for in server text.
 #[derive(Default, Clone)]
 pub(crate) struct Secrets {
@@ -59,9 +63,13 @@ impl Secrets {
     }
 
     /// Adds `secret` (as given and percent-encoded), unless it is short.
-    /// Adds every form of `other`.
+    /// Adds every form of `other`, keeping the newest [`MAX_FORMS`] in
+    /// all, so that a client whose token is replaced every minute for
+    /// months does not mask an ever longer list.
     pub(crate) fn extend(&mut self, other: &Secrets) {
         self.forms.extend(other.forms.iter().cloned());
+        let excess = self.forms.len().saturating_sub(MAX_FORMS);
+        self.forms.drain(..excess);
     }
 
     pub(crate) fn add(&mut self, secret: &str) {
@@ -172,5 +180,25 @@ mod tests {
         let body = Bytes::from_static(b"{\"status\":\"ok\"}");
         let pointer = body.as_ptr();
         assert_eq!(scrub_body(body, &[&secrets]).as_ptr(), pointer);
+    }
+
+    #[test]
+    fn rotated_secrets_stay_masked_within_a_bound() {
+        let mut all = Secrets::default();
+        for n in 0..100 {
+            let mut one = Secrets::default();
+            one.add(&format!("token-number-{n:03}"));
+            all.extend(&one);
+        }
+        assert_eq!(all.forms.len(), MAX_FORMS);
+        assert!(
+            mask_text("token-number-099 leaked", &[&all]).is_some(),
+            "the newest"
+        );
+        assert_eq!(
+            mask_text("token-number-000 leaked", &[&all]),
+            None,
+            "the oldest went"
+        );
     }
 }
