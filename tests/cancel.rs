@@ -50,7 +50,9 @@ async fn an_upload_dropped_midway_charges_nothing_and_the_client_goes_on() {
 
 #[tokio::test]
 async fn a_job_wait_dropped_midway_is_taken_up_again_and_nothing_is_sent_twice() {
-    let sandbox = sandbox(|_| {}).await;
+    // A slow clock: the job takes about 3 s, so a 1 ms wait is always
+    // dropped while it runs.
+    let sandbox = sandbox(|args| args.time_scale = 10.0).await;
     let client = sandbox.deepmotion_client().unwrap();
     let upload = client
         .upload(&fixture("walk.mp4"), &UploadOptions::default())
