@@ -7,10 +7,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use motionkit_motiondynamic::{Client, Generate};
+use motionkit_motiondynamic::Client;
 
 use super::child::{Measured, SandboxProcess, run_measured, sibling};
-use super::rate_limit::{LocalHost, documented_request};
+use super::rate_limit::{LocalHost, documented_generate, documented_request};
 
 /// A rendered video of `size` bytes and what the CLI needs to fetch it.
 pub struct CliVideo {
@@ -45,14 +45,10 @@ impl CliVideo {
             .build()
             .map_err(|e| e.to_string())?;
         let theme = client.demo_theme().await.map_err(|e| e.to_string())?;
-        let generate = request
-            .values
-            .iter()
-            .fold(Generate::new(&theme), |g, v| {
-                g.set(v.parameter_id.clone(), v.value.clone())
-            })
-            .webhook_url(request.webhook.clone());
-        let submission = generate.send(&client).await.map_err(|e| e.to_string())?;
+        let submission = documented_generate(&theme, &request)
+            .send(&client)
+            .await
+            .map_err(|e| e.to_string())?;
         let id = submission
             .id()
             .ok_or("the sandbox did not name the generation")?

@@ -81,6 +81,17 @@ impl Drop for LocalHost {
     }
 }
 
+/// `request` as a [`Generate`] of `theme`: its values and its webhook.
+pub(crate) fn documented_generate(theme: &Theme, request: &GenerationRequest) -> Generate {
+    request
+        .values
+        .iter()
+        .fold(Generate::new(theme), |g, v| {
+            g.set(v.parameter_id.clone(), v.value.clone())
+        })
+        .webhook_url(request.webhook.clone())
+}
+
 /// The documented request body (`generation_request.json`), with the
 /// picture and the webhook on 127.0.0.1.
 pub(crate) fn documented_request(host: &LocalHost) -> Result<GenerationRequest, String> {
@@ -146,14 +157,7 @@ async fn limited(
         .build()
         .map_err(|e| e.to_string())?;
     let theme: Theme = client.demo_theme().await.map_err(|e| e.to_string())?;
-    let generate = request
-        .values
-        .iter()
-        .fold(Generate::new(&theme), |g, v| {
-            g.set(v.parameter_id.clone(), v.value.clone())
-        })
-        .webhook_url(request.webhook.clone());
-    let generate = Arc::new(generate);
+    let generate = Arc::new(documented_generate(&theme, request));
     let next = Arc::new(AtomicUsize::new(0));
     let created = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(Mutex::new(Vec::new()));
