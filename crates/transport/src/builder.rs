@@ -195,7 +195,7 @@ impl TransportBuilder {
                 policy,
                 limits: self.limits,
                 secrets: std::sync::RwLock::new(Arc::new(self.auth.secrets())),
-                auth: std::sync::RwLock::new(self.auth),
+                auth: std::sync::RwLock::new(Arc::new(self.auth)),
                 provider: self.provider,
                 session: SessionStore::new(),
                 budget: Budget::new(self.retry.budget),

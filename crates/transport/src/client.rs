@@ -51,7 +51,7 @@ pub(crate) struct Inner {
     pub(crate) policy: AddressPolicy,
     pub(crate) limits: Limits,
     /// The credentials; replaced by [`Transport::set_auth`].
-    pub(crate) auth: std::sync::RwLock<Auth>,
+    pub(crate) auth: std::sync::RwLock<Arc<Auth>>,
     /// The secrets of every credentials this transport has had, masked in
     /// every answer read.
     pub(crate) secrets: std::sync::RwLock<Arc<Secrets>>,
@@ -98,7 +98,7 @@ impl fmt::Debug for Transport {
             .field("base_url", &redact_parsed(&inner.base_url))
             .field(
                 "auth",
-                &*inner.auth.read().unwrap_or_else(|p| p.into_inner()),
+                &**inner.auth.read().unwrap_or_else(|p| p.into_inner()),
             )
             .field("session", &inner.session)
             .field("retry", &inner.retry)

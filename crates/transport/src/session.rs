@@ -28,8 +28,9 @@ use crate::redact::excerpt;
 use crate::response::Response;
 
 impl Transport {
-    /// The credentials now.
-    pub(crate) fn auth(&self) -> Auth {
+    /// The credentials now (shared: every attempt reads them, so they are
+    /// not copied).
+    pub(crate) fn auth(&self) -> Arc<Auth> {
         self.inner
             .auth
             .read()
@@ -54,7 +55,7 @@ impl Transport {
             merged.extend(&auth.secrets());
             *secrets = Arc::new(merged);
         }
-        *self.inner.auth.write().unwrap_or_else(|p| p.into_inner()) = auth;
+        *self.inner.auth.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(auth);
         self.inner.session.reset();
     }
 
@@ -67,7 +68,7 @@ impl Transport {
         let Some(fresh) = (provider.0)() else {
             return false;
         };
-        let same = match (&self.auth(), &fresh) {
+        let same = match (&*self.auth(), &fresh) {
             (Auth::Bearer(old), Auth::Bearer(new)) => old.same_token(new),
             _ => false,
         };
@@ -91,7 +92,7 @@ impl Transport {
             ))
         };
         let auth = self.auth();
-        match (call.auth, &auth) {
+        match (call.auth, &*auth) {
             (AuthKind::None, _) => Ok(Credentials::None),
             (AuthKind::Basic, Auth::Session(session)) => Ok(Credentials::basic(session)),
             (AuthKind::Session, Auth::Session(session)) => {
@@ -130,7 +131,8 @@ impl Transport {
         rejected_generation: Option<u64>,
         deadline: Option<Instant>,
     ) -> Result<(), Error> {
-        let Auth::Session(config) = &self.auth() else {
+        let auth = self.auth();
+        let Auth::Session(config) = &*auth else {
             return Ok(());
         };
         self.shared_login(config, Some(rejected_generation), deadline)
