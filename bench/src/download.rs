@@ -213,11 +213,7 @@ fn curl(url: &str, out: &Path, size: u64) -> Result<(Measured, Measured), String
 
 /// The median rate, with the slowest and fastest rounds.
 fn rate(side: &Side, size: u64) -> String {
-    let mut rates: Vec<f64> = side
-        .secs
-        .iter()
-        .map(|s| size as f64 / (1024.0 * 1024.0) / s)
-        .collect();
+    let mut rates = side.rates(size);
     let mid = median(&mut rates);
     let (low, high) = (rates.first().copied(), rates.last().copied());
     match (low, high) {

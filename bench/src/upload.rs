@@ -124,14 +124,17 @@ impl Side {
         self.rss_kib.push(peak.unwrap_or(0));
     }
 
-    /// Median throughput in MiB/s for `bytes` per run.
-    pub fn mib_per_s(&self, bytes: u64) -> f64 {
-        let mut rates: Vec<f64> = self
-            .secs
+    /// Each run's throughput in MiB/s for `bytes` per run.
+    pub fn rates(&self, bytes: u64) -> Vec<f64> {
+        self.secs
             .iter()
             .map(|s| bytes as f64 / (1024.0 * 1024.0) / s)
-            .collect();
-        median(&mut rates)
+            .collect()
+    }
+
+    /// Median throughput in MiB/s for `bytes` per run.
+    pub fn mib_per_s(&self, bytes: u64) -> f64 {
+        median(&mut self.rates(bytes))
     }
 
     /// Highest peak RSS over the runs, in KiB.
