@@ -61,18 +61,19 @@ async fn a_job_wait_dropped_midway_is_taken_up_again_and_nothing_is_sent_twice()
     let rid = motionkit_deepmotion::Process::new(&upload)
         .send(&client)
         .await
-        .unwrap();
+        .unwrap()
+        .rid;
     let options = motionkit_deepmotion::WaitOptions::fast();
     let rids = [rid.clone()];
     // Dropped by a timeout while polling: the job goes on on the server.
     let dropped = tokio::time::timeout(
         Duration::from_millis(1),
-        client.wait(&rids, &options, |_| {}),
+        client.wait_with(&rids, &options, |_| {}),
     )
     .await;
     assert!(dropped.is_err(), "the job finished within 1 ms");
     // The shared poller too: its dropped waiter is unregistered.
-    let watcher = client.watcher(options.clone());
+    let watcher = client.watcher(options);
     let dropped = tokio::time::timeout(Duration::from_millis(1), watcher.wait(&rid, |_| {})).await;
     assert!(dropped.is_err());
     assert!(
@@ -80,7 +81,7 @@ async fn a_job_wait_dropped_midway_is_taken_up_again_and_nothing_is_sent_twice()
         "a dropped waiter does not stop the poller"
     );
     // Taken up again, by both: the same job, finished, posted once.
-    let outcomes = client.wait(&rids, &options, |_| {}).await.unwrap();
+    let outcomes = client.wait_with(&rids, &options, |_| {}).await.unwrap();
     assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
     watcher.wait(&rid, |_| {}).await.unwrap();
     assert_eq!(sandbox.deepmotion().process_submissions(), 1);
@@ -100,12 +101,13 @@ async fn a_wait_dropped_before_the_video_is_ready_can_be_taken_up_again() {
         .await
         .unwrap();
     // A render takes 30 to 60 simulated seconds: 1 ms is too short.
-    let dropped = tokio::time::timeout(Duration::from_millis(1), client.wait(&submission)).await;
+    let dropped =
+        tokio::time::timeout(Duration::from_millis(1), client.wait_one(&submission)).await;
     assert!(dropped.is_err(), "the render finished within 1 ms");
     // Waiting again takes it up: the delivery that came meanwhile was kept
     // by the receiver, and no second generation was made.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let video = client.wait(&submission).await.unwrap();
+    let video = client.wait_one(&submission).await.unwrap();
     assert_eq!(video.via, motionkit_motiondynamic::ReadyVia::Webhook);
     let out = tempfile::tempdir().unwrap();
     let saved = client.download(&video, out.path()).await.unwrap();
@@ -135,7 +137,7 @@ async fn a_generation_dropped_during_its_post_leaves_the_client_working() {
     // The same client (its rate budget, receiver and connections) sends,
     // waits and saves the next generation as if nothing happened.
     let submission = generate.send(&client).await.unwrap();
-    let video = client.wait(&submission).await.unwrap();
+    let video = client.wait_one(&submission).await.unwrap();
     assert_eq!(video.via, motionkit_motiondynamic::ReadyVia::Webhook);
     let saved = client.download(&video, dir.path()).await.unwrap();
     assert_eq!(&std::fs::read(&saved.path).unwrap()[4..8], b"ftyp");

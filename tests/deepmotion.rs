@@ -156,11 +156,14 @@ async fn every_documented_failure_code_surfaces_typed() {
             .upload(&video, &UploadOptions::default())
             .await
             .unwrap();
-        rids.push((Process::new(&upload).send(&client).await.unwrap(), *code));
+        rids.push((
+            Process::new(&upload).send(&client).await.unwrap().rid,
+            *code,
+        ));
     }
     let ids: Vec<String> = rids.iter().map(|(r, _)| r.clone()).collect();
     let outcomes = client
-        .wait(&ids, &WaitOptions::fast(), |_| {})
+        .wait_with(&ids, &WaitOptions::fast(), |_| {})
         .await
         .unwrap();
     assert_eq!(outcomes.len(), 34);
@@ -171,7 +174,7 @@ async fn every_documented_failure_code_surfaces_typed() {
         assert!(failure.to_string().contains(code.message()), "{failure}");
     }
     let err = client
-        .wait_one(&rids[11].0, &WaitOptions::fast())
+        .wait_one_with(&rids[11].0, &WaitOptions::fast())
         .await
         .unwrap_err();
     assert!(
@@ -202,9 +205,9 @@ async fn every_documented_failure_code_surfaces_typed() {
         .upload(&unknown, &UploadOptions::default())
         .await
         .unwrap();
-    let rid = Process::new(&upload).send(&client).await.unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap().rid;
     let err = client
-        .wait_one(&rid, &WaitOptions::fast())
+        .wait_one_with(&rid, &WaitOptions::fast())
         .await
         .unwrap_err();
     assert!(
@@ -265,10 +268,14 @@ async fn every_endpoint_answers_in_its_documented_shape() {
         .params(bvh_fbx_mp4())
         .send(&client)
         .await
-        .unwrap();
+        .unwrap()
+        .rid;
     let status = client.status(std::slice::from_ref(&rid)).await.unwrap();
     assert_eq!(status[0].rid, rid);
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
+        .unwrap();
     let links = client
         .download_links(std::slice::from_ref(&rid))
         .await
@@ -295,7 +302,7 @@ async fn every_endpoint_answers_in_its_documented_shape() {
     assert!(running.iter().all(|j| j.rid != rid));
 
     let unknown = client
-        .wait_one("no-such-job", &WaitOptions::fast())
+        .wait_one_with("no-such-job", &WaitOptions::fast())
         .await
         .unwrap_err();
     assert!(matches!(unknown, Error::UnknownJob { .. }), "{unknown}");
@@ -367,8 +374,11 @@ async fn a_rerun_makes_a_new_job_and_charges_again() {
         .upload(&fixture("walk.mp4"), &UploadOptions::default())
         .await
         .unwrap();
-    let first = Process::new(&upload).send(&client).await.unwrap();
-    client.wait_one(&first, &WaitOptions::fast()).await.unwrap();
+    let first = Process::new(&upload).send(&client).await.unwrap().rid;
+    client
+        .wait_one_with(&first, &WaitOptions::fast())
+        .await
+        .unwrap();
     let balance = client.credit_balance().await.unwrap();
     let second = Process::rerun(&first)
         .params(
@@ -378,10 +388,11 @@ async fn a_rerun_makes_a_new_job_and_charges_again() {
         )
         .send(&client)
         .await
-        .unwrap();
+        .unwrap()
+        .rid;
     assert_ne!(first, second);
     client
-        .wait_one(&second, &WaitOptions::fast())
+        .wait_one_with(&second, &WaitOptions::fast())
         .await
         .unwrap();
     assert_eq!(
@@ -420,10 +431,10 @@ async fn sessions_expiring_mid_batch_are_renewed_without_failures() {
             .upload(&video, &UploadOptions::default())
             .await
             .unwrap();
-        rids.push(Process::new(&upload).send(&client).await.unwrap());
+        rids.push(Process::new(&upload).send(&client).await.unwrap().rid);
     }
     let outcomes = client
-        .wait(&rids, &WaitOptions::fast(), |_| {})
+        .wait_with(&rids, &WaitOptions::fast(), |_| {})
         .await
         .unwrap();
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
@@ -440,10 +451,13 @@ async fn sessions_expiring_mid_batch_are_renewed_without_failures() {
 async fn webhook_events_reach_the_receiver_and_forgeries_are_refused() {
     let sandbox = sandbox(|_| {}).await;
     let client = client(&sandbox);
-    let (router, mut events) = motionkit_deepmotion::webhook_router(client.client_id());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (sender, mut events) = tokio::sync::mpsc::channel(16);
+    let served = motionkit_deepmotion::WebhookReceiver::new(client.client_id())
+        .with_events(sender)
+        .serve("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("http://{}/", served.local_addr());
     client
         .create_webhook(&url, &["job.completed"])
         .await
@@ -453,7 +467,7 @@ async fn webhook_events_reach_the_receiver_and_forgeries_are_refused() {
         .upload(&fixture("turn.mov"), &UploadOptions::default())
         .await
         .unwrap();
-    let rid = Process::new(&upload).send(&client).await.unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap().rid;
     let event = tokio::time::timeout(Duration::from_secs(20), events.recv())
         .await
         .unwrap()
@@ -571,8 +585,11 @@ async fn a_resumable_upload_survives_dropped_connections() {
         Some(bytes.len() as i64),
         "the stored object is complete"
     );
-    let rid = Process::new(&upload).send(&client).await.unwrap();
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap().rid;
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
+        .unwrap();
     sandbox.shutdown().await;
 }
 
@@ -648,7 +665,7 @@ async fn a_lost_process_answer_is_recovered_from_the_list_not_resubmitted() {
         .upload(&fixture("walk.mp4"), &UploadOptions::default())
         .await
         .unwrap();
-    let rid = Process::new(&upload).send(&client).await.unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap().rid;
     assert_eq!(
         sandbox.deepmotion().process_submissions(),
         1,
@@ -660,7 +677,10 @@ async fn a_lost_process_answer_is_recovered_from_the_list_not_resubmitted() {
         "the adopted job is the one created"
     );
     assert_eq!(before - sandbox.deepmotion().credits(), 2.0, "charged once");
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
+        .unwrap();
     sandbox.shutdown().await;
 }
 
@@ -727,7 +747,7 @@ async fn a_shared_watcher_polls_once_per_interval_for_many_independent_waiters()
             .upload(&video, &UploadOptions::default())
             .await
             .unwrap();
-        let rid = Process::new(&upload).send(&client).await.unwrap();
+        let rid = Process::new(&upload).send(&client).await.unwrap().rid;
         let watcher = watcher.clone();
         tasks.push(tokio::spawn(async move {
             let mut moves = 0;
@@ -765,7 +785,7 @@ async fn a_server_with_a_short_url_limit_gets_shorter_batches_after_a_414() {
         .unwrap();
     let mut rids = Vec::new();
     for _ in 0..40 {
-        rids.push(Process::new(&upload).send(&client).await.unwrap());
+        rids.push(Process::new(&upload).send(&client).await.unwrap().rid);
     }
     let statuses = client.status(&rids).await.unwrap();
     let seen: BTreeSet<&str> = statuses.iter().map(|s| s.rid.as_str()).collect();
@@ -791,7 +811,7 @@ async fn a_server_with_a_short_url_limit_gets_shorter_batches_after_a_414() {
         40u64.div_ceil(per_request as u64)
     );
     client
-        .wait(&rids, &WaitOptions::fast(), |_| {})
+        .wait_with(&rids, &WaitOptions::fast(), |_| {})
         .await
         .unwrap();
     assert_eq!(sandbox.deepmotion().uri_too_long(), refusals);
@@ -812,11 +832,15 @@ async fn parameters_the_client_does_not_know_reach_the_server_as_given() {
         .params(params)
         .send(&client)
         .await
-        .unwrap();
+        .unwrap()
+        .rid;
     assert_eq!(
         sandbox.deepmotion().job_params(&rid).unwrap(),
         ["formats=bvh", "camera=1"]
     );
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
+        .unwrap();
     sandbox.shutdown().await;
 }

@@ -493,7 +493,7 @@ async fn a_batch_of_unknown_rids_fails_those_rids_only() {
     assert_eq!(links.len(), 200);
 
     let outcomes = client
-        .wait(&rids, &WaitOptions::fast(), |_| {})
+        .wait_with(&rids, &WaitOptions::fast(), |_| {})
         .await
         .unwrap();
     assert_eq!(outcomes.len(), 300);
@@ -619,7 +619,7 @@ async fn a_watcher_forgets_dropped_waiters_stops_at_shutdown_and_keeps_auth_erro
     let options = WaitOptions::fast()
         .first_interval(Duration::from_millis(50))
         .max_interval(Duration::from_millis(50));
-    let watcher = polling.watcher(options.clone());
+    let watcher = polling.watcher(options);
     let kept = tokio::spawn({
         let watcher = watcher.clone();
         async move { watcher.wait("job-kept", |_| {}).await }

@@ -58,7 +58,7 @@ async fn ready_sandbox_clients_animate_a_video_and_render_a_generation_to_a_save
     let found = generate.preflight(&md).await;
     assert!(found.errors.is_empty(), "{found:?}");
     let submission = generate.send(&md).await.unwrap();
-    let video = md.wait(&submission).await.unwrap();
+    let video = md.wait_one(&submission).await.unwrap();
     assert_eq!(video.via, ReadyVia::Webhook);
     let saved = md
         .download(&video, &out.path().join("renders"))

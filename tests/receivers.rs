@@ -103,8 +103,10 @@ async fn a_path_token_endpoint_gets_sandbox_events_and_other_paths_get_404() {
     assert_eq!(endpoint.url, token.endpoint_url(&base));
     assert!(token.expose_secret().len() >= 43, "256 bits");
     assert!(!format!("{token:?}").contains(token.expose_secret()));
-    let (router, mut events) = WebhookReceiver::new(client.client_id())
+    let (sender, mut events) = tokio::sync::mpsc::channel(16);
+    let router = WebhookReceiver::new(client.client_id())
         .path_token(token.clone())
+        .with_events(sender)
         .router();
     let router = axum::Router::new().nest("/hooks", router);
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -113,7 +115,7 @@ async fn a_path_token_endpoint_gets_sandbox_events_and_other_paths_get_404() {
         .upload(&fixture("turn.mov"), &UploadOptions::default())
         .await
         .unwrap();
-    let rid = Process::new(&upload).send(&client).await.unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap().rid;
     let received = tokio::time::timeout(Duration::from_secs(20), events.recv())
         .await
         .unwrap()
@@ -148,11 +150,13 @@ async fn a_path_token_endpoint_gets_sandbox_events_and_other_paths_get_404() {
 #[tokio::test]
 async fn the_deepmotion_receiver_bounds_bodies_requests_queue_and_memory() {
     let mut limits = ReceiverLimits::default();
-    limits.queue = 2;
     limits.max_in_flight = 2;
-    let (router, mut events) = WebhookReceiver::new("client-1")
+    // A queue of two events: the channel the application made.
+    let (sender, mut events) = tokio::sync::mpsc::channel(2);
+    let router = WebhookReceiver::new("client-1")
         .dedupe(DedupeStore::in_memory_with(Duration::from_secs(3600), 3))
         .limits(limits)
+        .with_events(sender)
         .router();
     let base = serve(router).await;
     let url = format!("{base}/");
@@ -223,7 +227,11 @@ async fn post_owned(url: String, body: String) -> u16 {
 #[tokio::test]
 async fn an_event_the_application_drops_unconfirmed_is_delivered_again_and_acted_on_once() {
     let limits = ReceiverLimits::default().confirm_within(Duration::from_millis(300));
-    let (router, mut events) = WebhookReceiver::new("client-1").limits(limits).router();
+    let (sender, mut events) = tokio::sync::mpsc::channel(16);
+    let router = WebhookReceiver::new("client-1")
+        .limits(limits)
+        .with_events(sender)
+        .router();
     let url = format!("{}/", serve(router).await);
 
     // The application takes the event and fails before acting on it.

@@ -225,12 +225,12 @@ async fn a_two_second_session_ttl_during_a_60_job_batch_fails_nothing() {
             .upload(&fixture("walk.mp4"), &UploadOptions::default())
             .await
             .unwrap();
-        rids.push(Process::new(&upload).send(&client).await.unwrap());
+        rids.push(Process::new(&upload).send(&client).await.unwrap().rid);
     }
-    let options = WaitOptions::default()
+    let options = WaitOptions::deepmotion()
         .first_interval(Duration::from_millis(200))
         .max_interval(Duration::from_millis(500));
-    let outcomes = client.wait(&rids, &options, |_| {}).await.unwrap();
+    let outcomes = client.wait_with(&rids, &options, |_| {}).await.unwrap();
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
     let elapsed = started.elapsed().as_secs_f64();
     let logins = sandbox.deepmotion().successful_auths() as f64;

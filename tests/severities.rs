@@ -71,7 +71,7 @@ async fn warnings_never_block_and_the_sandbox_accepts_what_they_flag() {
     .unwrap();
     let submitted = Process::new(&upload)
         .params(params)
-        .submit(&client)
+        .send(&client)
         .await
         .unwrap();
     let rules: Vec<Rule> = submitted.warnings.iter().map(|w| w.rule).collect();
@@ -103,7 +103,7 @@ async fn warnings_never_block_and_the_sandbox_accepts_what_they_flag() {
         ]
     );
     client
-        .wait_one(&submitted.rid, &WaitOptions::fast())
+        .wait_one_with(&submitted.rid, &WaitOptions::fast())
         .await
         .unwrap();
 
@@ -112,8 +112,12 @@ async fn warnings_never_block_and_the_sandbox_accepts_what_they_flag() {
         .params(ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Png]))
         .send(&client)
         .await
+        .unwrap()
+        .rid;
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
         .unwrap();
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
     sandbox.shutdown().await;
 }
 
@@ -129,17 +133,21 @@ async fn a_picture_job_is_rerun_with_png_output() {
         .params(ProcessParams::new().formats([OutputFormat::Bvh]))
         .send(&client)
         .await
+        .unwrap()
+        .rid;
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
         .unwrap();
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
 
     let rerun = Process::rerun(&rid)
         .params(ProcessParams::new().formats([OutputFormat::Png]))
-        .submit(&client)
+        .send(&client)
         .await
         .unwrap();
     assert_eq!(rerun.input, InputKind::Image);
     client
-        .wait_one(&rerun.rid, &WaitOptions::fast())
+        .wait_one_with(&rerun.rid, &WaitOptions::fast())
         .await
         .unwrap();
     let links = client
@@ -204,12 +212,12 @@ async fn refused_then_forced(
     let forced = Process::new(upload)
         .params(params)
         .force(true)
-        .submit(client)
+        .send(client)
         .await
         .unwrap();
     assert_eq!(sandbox.deepmotion().process_submissions(), before + 1);
     let failed = client
-        .wait_one(&forced.rid, &WaitOptions::fast())
+        .wait_one_with(&forced.rid, &WaitOptions::fast())
         .await
         .unwrap_err();
     assert!(
@@ -281,8 +289,12 @@ async fn what_the_documents_say_fails_is_refused_before_process_unless_forced() 
         .params(ProcessParams::new().model(id))
         .send(&client)
         .await
+        .unwrap()
+        .rid;
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
         .unwrap();
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
     sandbox.shutdown().await;
 }
 

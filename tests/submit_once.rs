@@ -65,7 +65,7 @@ async fn an_answer_after_the_timeout_is_adopted_and_not_sent_again() {
         .upload(&fixture("walk.mp4"), &UploadOptions::default())
         .await
         .unwrap();
-    let rid = Process::new(&upload).send(&client).await.unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap().rid;
     assert_eq!(proxy.process_posts(), 1, "one POST /process");
     assert_eq!(sandbox.deepmotion().process_submissions(), 1);
     assert_eq!(proxy.created(), vec![rid.clone()], "the job created");
@@ -87,10 +87,13 @@ async fn a_reset_after_the_job_was_created_is_adopted_and_not_sent_again() {
         .upload(&fixture("walk.mp4"), &UploadOptions::default())
         .await
         .unwrap();
-    let rid = Process::new(&upload).send(&client).await.unwrap();
+    let rid = Process::new(&upload).send(&client).await.unwrap().rid;
     assert_eq!(proxy.process_posts(), 1);
     assert_eq!(proxy.created(), vec![rid.clone()]);
-    client.wait_one(&rid, &WaitOptions::fast()).await.unwrap();
+    client
+        .wait_one_with(&rid, &WaitOptions::fast())
+        .await
+        .unwrap();
     sandbox.shutdown().await;
 }
 
@@ -156,7 +159,7 @@ async fn two_same_name_videos_in_parallel_each_adopt_their_own_job() {
                 .upload(&video, &UploadOptions::default())
                 .await
                 .unwrap();
-            let rid = Process::new(&upload).send(&client).await.unwrap();
+            let rid = Process::new(&upload).send(&client).await.unwrap().rid;
             (upload, rid)
         }
     };

@@ -47,9 +47,10 @@ async fn download_url(setup: &Setup, file: &Path, size: u64) -> Result<String, S
     let rid = Process::new(&upload)
         .send(client)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .rid;
     client
-        .wait_one(&rid, &WaitOptions::fast())
+        .wait_one_with(&rid, &WaitOptions::fast())
         .await
         .map_err(|e| e.to_string())?;
     let links = client

@@ -25,7 +25,8 @@ pub async fn run(base: &str, plan: &Plan) -> Result<Section, String> {
     let rid = Process::new(&upload)
         .send(&client)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .rid;
     let rids = [rid.clone()];
 
     let bare = reqwest::Client::builder()

@@ -94,7 +94,7 @@ async fn phase(
     let process = Process::new(upload);
     let submit_started = Instant::now();
     let rids: Vec<String> = futures::stream::iter(0..jobs)
-        .map(|_| process.send(client))
+        .map(|_| async { process.send(client).await.map(|s| s.rid) })
         .buffer_unordered(16)
         .collect::<Vec<_>>()
         .await
@@ -142,13 +142,13 @@ async fn phase(
 
 /// `Client::wait` with the interval fixed at [`INTERVAL`] (default jitter).
 async fn batched(client: &Client, rids: &[String]) -> Result<HashMap<String, Instant>, String> {
-    let options = WaitOptions::default()
+    let options = WaitOptions::deepmotion()
         .first_interval(INTERVAL)
         .max_interval(INTERVAL)
         .timeout(Duration::from_secs(600));
     let mut seen = HashMap::new();
     client
-        .wait(rids, &options, |event| {
+        .wait_with(rids, &options, |event| {
             if let JobEvent::Finished { rid, .. } = event {
                 seen.insert(rid, Instant::now());
             }

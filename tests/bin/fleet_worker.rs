@@ -185,9 +185,11 @@ async fn receive(
         "deepmotion" => {
             let token =
                 motionkit_deepmotion::PathToken::from_secret(secret).map_err(|e| e.to_string())?;
-            let (router, mut events) = motionkit_deepmotion::WebhookReceiver::new("fleet-client")
+            let (sender, mut events) = tokio::sync::mpsc::channel(64);
+            let router = motionkit_deepmotion::WebhookReceiver::new("fleet-client")
                 .path_token(token)
                 .dedupe(store)
+                .with_events(sender)
                 .router();
             tokio::spawn(async move {
                 while let Some(event) = events.recv().await {

@@ -637,7 +637,8 @@ async fn a_submission_cut_off_before_its_rid_was_recorded_is_adopted_not_resent(
         .params(params.clone())
         .send(&client)
         .await
-        .unwrap();
+        .unwrap()
+        .rid;
     let meta = std::fs::metadata(&video).unwrap();
     let mtime_ms = meta
         .modified()

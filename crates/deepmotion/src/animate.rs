@@ -12,7 +12,9 @@ use crate::error::Error;
 use crate::process::Process;
 use crate::resume::{ResumeState, UploadEvent, UploadVideo};
 use crate::submission::{Adoption, PendingSubmission};
-use crate::tracker::{JobEvent, WaitOptions};
+use motionkit_transport::WaitOptions;
+
+use crate::tracker::JobEvent;
 
 /// Progress of an [`Animate`] run, for a UI to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,6 +300,7 @@ impl Animate {
                     .on_submitting(announce(self.events.clone()))
                     .send(client)
                     .await?
+                    .rid
             }
         };
         follow(client, &rid, self.wait.as_ref(), self.events.as_ref()).await?;
@@ -340,7 +343,7 @@ pub(crate) async fn follow(
     });
     let rids = [rid.to_owned()];
     let outcomes = client
-        .wait(&rids, wait, |event| emit(AnimateEvent::Job(event)))
+        .wait_with(&rids, wait, |event| emit(AnimateEvent::Job(event)))
         .await?;
     if let Some(Err(failure)) = outcomes.into_iter().next().map(|o| o.result) {
         return Err(Error::JobFailed(failure));

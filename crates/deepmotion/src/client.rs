@@ -24,7 +24,7 @@ use motionkit_validation::{Rule, Violation};
 
 use crate::batch::{self, MAX_PATH_BYTES};
 use crate::error::Error;
-use crate::tracker::WaitOptions;
+use motionkit_transport::WaitOptions;
 
 /// A DeepMotion Animate 3D client. Cheap to clone; clones share the
 /// session, the rate limiter and the retry budget.
@@ -88,7 +88,7 @@ impl ClientBuilder {
     }
 
     /// How this client waits for jobs unless told otherwise (default:
-    /// [`WaitOptions::default`]; [`Animate`](crate::Animate) and
+    /// [`WaitOptions::deepmotion`]; [`Animate`](crate::Animate) and
     /// [`Client::wait_options`] use it).
     pub fn wait(mut self, wait: WaitOptions) -> Self {
         self.wait = wait;
@@ -301,7 +301,7 @@ impl Client {
             limits: Limits::default(),
             allow_local_addresses: false,
             proxy: Proxy::Direct,
-            wait: WaitOptions::default(),
+            wait: WaitOptions::deepmotion(),
         }
     }
 

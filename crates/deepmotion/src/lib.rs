@@ -14,7 +14,8 @@
 //! - [`UploadVideo`] uploads that resume across runs: save the
 //!   [`ResumeState`] it reports, give it back after an interruption.
 //! - [`verify_webhook`] checks a webhook delivery; with the `axum` feature,
-//!   [`WebhookReceiver`] also de-duplicates and queues them.
+//!   [`WebhookReceiver`] also de-duplicates them and hands each to the
+//!   application, and can serve itself.
 //!
 //! ```no_run
 //! use motionkit_deepmotion::{Animate, Client};
@@ -54,8 +55,8 @@ pub use client::{Client, ClientBuilder, Upload};
 pub use error::{Error, JobFailure};
 pub use models::{ModelUpload, StoreModel};
 pub use motionkit_transport::{
-    DedupeStore, Delivered, Limits, MinRate, OnExisting, Proxy, RateLimit, RetryPolicy, Sent,
-    Timeouts,
+    DedupeStore, Delivered, Limits, MinRate, OnExisting, Proxy, RateLimit, RateLimitStore,
+    RetryPolicy, Secret, Sent, Settings, Timeouts, UploadOptions, WaitOptions,
 };
 pub use outputs::JobOutputs;
 pub use people::{
@@ -64,13 +65,13 @@ pub use people::{
 pub use process::{Process, Submitted};
 pub use resume::{FileIdentity, ResumeState, StartOver, UploadEvent, UploadEventFn, UploadVideo};
 pub use submission::{Adoption, PendingSubmission, original_name, output_file_name, output_name};
-pub use tracker::{JobEvent, WaitOptions};
+pub use tracker::JobEvent;
 pub use wait::JobOutcome;
 pub use watch::Watcher;
 pub use webhook::{JobCompleted, PathToken, WebhookError, verify_webhook};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use webhook::{ReceiverLimits, WebhookReceiver, webhook_router};
+pub use webhook::{ReceiverLimits, ServedReceiver, WebhookReceiver};
 
 /// The examples of the crate's README, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -35,7 +35,7 @@ use crate::error::Error;
 use crate::process::Process;
 use crate::resume::ResumeState;
 use crate::submission::PendingSubmission;
-use crate::tracker::WaitOptions;
+use motionkit_transport::WaitOptions;
 
 /// One person a detection found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -457,6 +457,7 @@ impl AnimatePeople {
                     .on_submitting(announce(self.events.clone()))
                     .send(client)
                     .await?
+                    .rid
             }
         };
         follow(client, &rid, self.wait.as_ref(), self.events.as_ref()).await?;

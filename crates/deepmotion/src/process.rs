@@ -20,7 +20,7 @@
 //! [`Error::SubmissionUnknown`], which says what was sent and when, and
 //! [`Process::adopt`] resolves it later. It is never sent again on its own.
 //!
-//! Dropping the future of [`Process::send`] or [`Process::submit`] before
+//! Dropping the future of [`Process::send`] before
 //! it returns leaves nothing running and nothing locked; if the `POST` had
 //! gone out, its job may exist. Save the [`PendingSubmission`] given to
 //! [`Process::on_submitting`] before the request is sent, and find the job
@@ -65,6 +65,7 @@ enum Source {
 
 /// A submitted job, and what was reported but did not block.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Submitted {
     /// The job's request id.
     pub rid: String,
@@ -75,6 +76,8 @@ pub struct Submitted {
     pub input: InputKind,
     /// The input's duration in seconds, when it was known.
     pub duration: Option<f64>,
+    /// When the `POST /process` was sent (this machine's clock).
+    pub submitted_at: std::time::SystemTime,
 }
 
 /// A `/process` request.
@@ -85,7 +88,8 @@ pub struct Submitted {
 /// use motionkit_validation::{OutputFormat, ProcessParams};
 ///
 /// let params = ProcessParams::new().formats([OutputFormat::Bvh, OutputFormat::Fbx]).sim(true);
-/// let rid = Process::new(upload).params(params).send(client).await?;
+/// let submitted = Process::new(upload).params(params).send(client).await?;
+/// println!("job {} ({} warnings)", submitted.rid, submitted.warnings.len());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -262,7 +266,7 @@ impl Process {
 
     /// Every finding about the parameters with what is known locally, at
     /// once and with its severity (a rerun whose input kind is not known
-    /// yet is checked as a video). No request is made; [`Process::submit`]
+    /// yet is checked as a video). No request is made; [`Process::send`]
     /// adds what only the service can tell (the input's kind and length,
     /// whether a custom model exists).
     pub fn validate(&self) -> Findings {
@@ -293,11 +297,6 @@ impl Process {
         }
     }
 
-    /// Submits the job and returns its request id; see [`Process::submit`].
-    pub async fn send(&self, client: &Client) -> Result<String, Error> {
-        self.submit(client).await.map(|s| s.rid)
-    }
-
     /// Checks, then submits the job. Before anything is sent:
     ///
     /// - a rerun learns its input's kind and duration from the job;
@@ -307,8 +306,9 @@ impl Process {
     ///   with a logged warning);
     ///
     /// then errors refuse the job, documented failures refuse it unless
-    /// forced, and warnings come back in [`Submitted::warnings`].
-    pub async fn submit(&self, client: &Client) -> Result<Submitted, Error> {
+    /// forced, and warnings come back in [`Submitted::warnings`], with the
+    /// request id and the time it was sent.
+    pub async fn send(&self, client: &Client) -> Result<Submitted, Error> {
         // What is wrong whatever the server says is refused before any
         // request, even the free ones.
         self.local_errors().into_result(())?;
@@ -324,12 +324,14 @@ impl Process {
         for warning in &warnings {
             tracing::warn!(warning = %warning, "sending anyway");
         }
+        let submitted_at = std::time::SystemTime::now();
         let rid = self.post(client, &self.request()).await?;
         Ok(Submitted {
             rid,
             warnings,
             input,
             duration,
+            submitted_at,
         })
     }
 

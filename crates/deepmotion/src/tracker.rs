@@ -13,9 +13,10 @@
 //!   [`JobFailure::unknown`]; the other jobs go on;
 //! - **failures of the status call**: temporary ones are tolerated up to
 //!   [`WaitOptions::max_consecutive_failures`] in a row;
-//! - **the interval**: it starts at `first_interval`, grows by `growth`
-//!   while nothing moves, up to `max_interval`, snaps back when a job
-//!   moves, and is jittered so that many pollers do not run in step.
+//! - **the interval**: transport's poll interval, which starts at
+//!   `first_interval`, grows by `growth` while nothing moves, up to
+//!   `max_interval`, snaps back when a job moves, and is jittered so that
+//!   many pollers do not run in step.
 //!
 //! It does no I/O and keeps no clock, so its tests need no server.
 
@@ -23,90 +24,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use motionkit_models::deepmotion::{JobStatus, JobStatusEntry, StatusDetails};
-use rand::Rng;
+use motionkit_transport::{PollInterval, WaitOptions};
 
 use crate::error::{Error, JobFailure};
-
-/// How to wait.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct WaitOptions {
-    /// First interval, and the interval after any job moved.
-    pub first_interval: Duration,
-    /// Longest interval.
-    pub max_interval: Duration,
-    /// Growth of the interval while nothing changes.
-    pub growth: f64,
-    /// Share of the interval added or removed at random (0.2 = ±20%).
-    pub jitter: f64,
-    /// Give up after this long.
-    pub timeout: Duration,
-    /// Consecutive temporary failures of the status call tolerated.
-    pub max_consecutive_failures: u32,
-}
-
-impl WaitOptions {
-    /// Sets the `first_interval` field.
-    pub fn first_interval(mut self, first_interval: Duration) -> Self {
-        self.first_interval = first_interval;
-        self
-    }
-
-    /// Sets the `max_interval` field.
-    pub fn max_interval(mut self, max_interval: Duration) -> Self {
-        self.max_interval = max_interval;
-        self
-    }
-
-    /// Sets the `growth` field.
-    pub fn growth(mut self, growth: f64) -> Self {
-        self.growth = growth;
-        self
-    }
-
-    /// Sets the `jitter` field.
-    pub fn jitter(mut self, jitter: f64) -> Self {
-        self.jitter = jitter;
-        self
-    }
-
-    /// Sets the `timeout` field.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Sets the `max_consecutive_failures` field.
-    pub fn max_consecutive_failures(mut self, max_consecutive_failures: u32) -> Self {
-        self.max_consecutive_failures = max_consecutive_failures;
-        self
-    }
-}
-
-impl Default for WaitOptions {
-    fn default() -> Self {
-        WaitOptions {
-            first_interval: Duration::from_secs(2),
-            max_interval: Duration::from_secs(30),
-            growth: 1.5,
-            jitter: 0.2,
-            timeout: Duration::from_secs(3 * 3600),
-            max_consecutive_failures: 5,
-        }
-    }
-}
-
-impl WaitOptions {
-    /// Short intervals, for tests and local sandboxes.
-    pub fn fast() -> Self {
-        WaitOptions {
-            first_interval: Duration::from_millis(50),
-            max_interval: Duration::from_millis(400),
-            timeout: Duration::from_secs(120),
-            ..WaitOptions::default()
-        }
-    }
-}
 
 /// Something a waiting UI can draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,7 +71,7 @@ pub(crate) enum Observation {
 #[derive(Debug)]
 pub(crate) struct Tracker {
     options: WaitOptions,
-    interval: Duration,
+    interval: PollInterval,
     failures: u32,
     last: HashMap<String, (f64, f64, bool)>,
 }
@@ -159,7 +79,7 @@ pub(crate) struct Tracker {
 impl Tracker {
     pub(crate) fn new(options: WaitOptions) -> Self {
         Tracker {
-            interval: options.first_interval,
+            interval: PollInterval::new(&options),
             options,
             failures: 0,
             last: HashMap::new(),
@@ -236,15 +156,11 @@ impl Tracker {
                 }
             }
         }
-        self.interval = if moved {
-            self.options.first_interval
+        if moved {
+            self.interval.moved();
         } else {
-            grown(
-                self.interval,
-                self.options.growth,
-                self.options.max_interval,
-            )
-        };
+            self.interval.unchanged();
+        }
         out
     }
 
@@ -263,49 +179,20 @@ impl Tracker {
         }
         self.failures += 1;
         tracing::warn!(%error, failures = self.failures, "status poll failed; will try again");
-        self.interval = grown(
-            self.interval,
-            self.options.growth,
-            self.options.max_interval,
-        );
+        self.interval.unchanged();
         Ok(())
     }
 
     /// The wait before the next poll: the current interval, jittered.
     pub(crate) fn next_wait(&self) -> Duration {
-        jittered(self.interval, self.options.jitter)
+        self.interval.next_wait()
     }
 
     /// A new batch of waiters after an idle spell starts fast again.
     pub(crate) fn restart(&mut self) {
-        self.interval = self.options.first_interval;
+        self.interval.moved();
         self.failures = 0;
     }
-}
-
-/// `interval` with up to `jitter` (0–1) of it added or removed at random;
-/// never panics, whatever the options say.
-pub(crate) fn jittered(interval: Duration, jitter: f64) -> Duration {
-    let jitter = if jitter.is_finite() {
-        jitter.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let factor = 1.0 + rand::rng().random_range(-jitter..=jitter);
-    Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(interval)
-}
-
-/// `interval` times `growth` (at least 1), at most `max`; never panics,
-/// whatever the options say.
-pub(crate) fn grown(interval: Duration, growth: f64, max: Duration) -> Duration {
-    let growth = if growth.is_finite() {
-        growth.max(1.0)
-    } else {
-        1.0
-    };
-    Duration::try_from_secs_f64(interval.as_secs_f64() * growth)
-        .unwrap_or(max)
-        .min(max)
 }
 
 #[cfg(test)]
@@ -320,14 +207,13 @@ mod tests {
     }
 
     fn options() -> WaitOptions {
-        WaitOptions {
-            first_interval: Duration::from_secs(1),
-            max_interval: Duration::from_secs(4),
-            growth: 2.0,
-            jitter: 0.0,
-            timeout: Duration::from_secs(60),
-            max_consecutive_failures: 2,
-        }
+        WaitOptions::deepmotion()
+            .first_interval(Duration::from_secs(1))
+            .max_interval(Duration::from_secs(4))
+            .growth(2.0)
+            .jitter(0.0)
+            .timeout(Duration::from_secs(60))
+            .max_consecutive_failures(2)
     }
 
     fn rids(list: &[&str]) -> Vec<String> {
@@ -463,33 +349,5 @@ mod tests {
             message: "bad".into(),
         });
         assert!(tracker.poll_failed(permanent).is_err());
-    }
-
-    #[test]
-    fn jitter_stays_within_bounds() {
-        for _ in 0..1000 {
-            let d = jittered(Duration::from_secs(10), 0.2);
-            assert!(
-                d >= Duration::from_secs(8) && d <= Duration::from_secs(12),
-                "{d:?}"
-            );
-        }
-        assert_eq!(
-            jittered(Duration::from_secs(3), 0.0),
-            Duration::from_secs(3)
-        );
-    }
-
-    #[test]
-    fn interval_arithmetic_never_panics() {
-        let max = Duration::from_secs(30);
-        for growth in [f64::INFINITY, f64::NAN, -1.0, 1e300, 2.0] {
-            assert!(grown(Duration::MAX, growth, max) <= max);
-            assert!(grown(Duration::from_secs(1), growth, max) <= max);
-        }
-        for jitter in [f64::NAN, f64::INFINITY, -5.0, 0.5] {
-            let _ = jittered(Duration::MAX, jitter);
-            assert!(jittered(Duration::from_secs(1), jitter) <= Duration::from_secs(2));
-        }
     }
 }

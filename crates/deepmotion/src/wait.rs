@@ -14,7 +14,9 @@ use motionkit_models::deepmotion::StatusDetails;
 
 use crate::client::Client;
 use crate::error::{Error, JobFailure};
-use crate::tracker::{JobEvent, Observation, Tracker, WaitOptions};
+use motionkit_transport::WaitOptions;
+
+use crate::tracker::{JobEvent, Observation, Tracker};
 
 /// How one job ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,15 +28,23 @@ pub struct JobOutcome {
 }
 
 impl Client {
-    /// Waits until every job in `rids` has finished, calling `on_event` as
-    /// they move. Outcomes come back in the order of `rids`; a failed job,
-    /// and a rid the server does not know ([`JobFailure::is_unknown`]), is
-    /// an outcome, not an error. Errors: the timeout, or the status call
-    /// failing more than `max_consecutive_failures` times in a row.
+    /// Waits until every job in `rids` has finished, with the client's
+    /// [`WaitOptions`] ([`Client::wait_options`]). Outcomes come back in
+    /// the order of `rids`; a failed job, and a rid the server does not
+    /// know ([`JobFailure::is_unknown`]), is an outcome, not an error.
+    /// Errors: the timeout, or the status call failing more than
+    /// `max_consecutive_failures` times in a row.
     ///
     /// Dropping the future only stops asking: no task or lock is left, and
     /// the jobs go on on the server.
-    pub async fn wait(
+    pub async fn wait(&self, rids: &[String]) -> Result<Vec<JobOutcome>, Error> {
+        let options = *self.wait_options();
+        self.wait_with(rids, &options, |_| {}).await
+    }
+
+    /// [`Client::wait`] with other options, calling `on_event` as the jobs
+    /// move.
+    pub async fn wait_with(
         &self,
         rids: &[String],
         options: &WaitOptions,
@@ -48,7 +58,7 @@ impl Client {
             }
         }
         let mut done: HashMap<String, Result<StatusDetails, JobFailure>> = HashMap::new();
-        let mut tracker = Tracker::new(options.clone());
+        let mut tracker = Tracker::new(*options);
         while !pending.is_empty() {
             match self.status(&pending).await {
                 Ok(entries) => {
@@ -90,9 +100,21 @@ impl Client {
             .collect())
     }
 
-    /// Waits for one job; its failure is an [`Error::JobFailed`].
-    pub async fn wait_one(&self, rid: &str, options: &WaitOptions) -> Result<StatusDetails, Error> {
-        let outcomes = self.wait(&[rid.to_owned()], options, |_| {}).await?;
+    /// Waits for one job with the client's [`WaitOptions`]; its failure is
+    /// an [`Error::JobFailed`], a rid the server does not know an
+    /// [`Error::UnknownJob`].
+    pub async fn wait_one(&self, rid: &str) -> Result<StatusDetails, Error> {
+        let options = *self.wait_options();
+        self.wait_one_with(rid, &options).await
+    }
+
+    /// [`Client::wait_one`] with other options.
+    pub async fn wait_one_with(
+        &self,
+        rid: &str,
+        options: &WaitOptions,
+    ) -> Result<StatusDetails, Error> {
+        let outcomes = self.wait_with(&[rid.to_owned()], options, |_| {}).await?;
         match outcomes.into_iter().next() {
             Some(JobOutcome {
                 result: Ok(details),

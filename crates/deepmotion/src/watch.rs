@@ -23,7 +23,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::client::Client;
 use crate::error::{Error, JobFailure};
-use crate::tracker::{JobEvent, Observation, Tracker, WaitOptions};
+use motionkit_transport::WaitOptions;
+
+use crate::tracker::{JobEvent, Observation, Tracker};
 
 enum Message {
     Register(Registration),
@@ -206,7 +208,7 @@ async fn poll(
     mut incoming: mpsc::UnboundedReceiver<Message>,
 ) {
     let mut waiting: HashMap<String, Vec<Waiter>> = HashMap::new();
-    let mut tracker = Tracker::new(options.clone());
+    let mut tracker = Tracker::new(options);
     let mut handles_gone = false;
     loop {
         prune(&mut waiting, &mut tracker);

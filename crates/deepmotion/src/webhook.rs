@@ -3,12 +3,14 @@
 //! DeepMotion signs an event by sending the client id itself in
 //! `X-DeepMotion-Signature`. [`verify`] compares it in constant time, parses
 //! the body into a typed [`JobCompleted`] and never panics on what a server
-//! (or an attacker) sends. `WebhookReceiver::router` (cargo feature `axum`)
-//! is a ready axum handler that hands each event to the application
-//! through a bounded channel as a `Delivered` event, answers 200 once the
-//! application [confirms](motionkit_transport::Delivered::confirm) it, and
-//! drops repeated deliveries, in this process or, with a shared
-//! [`DedupeStore`], across replicas. Because the
+//! (or an attacker) sends. `WebhookReceiver` (cargo feature `axum`) has
+//! the same shape as MotionDynamic's: `with_events` names the bounded
+//! channel each verified event reaches the application on, as a
+//! `Delivered` event; `router()` is a ready axum handler and `serve(addr)`
+//! serves it on an address of its own. A delivery is answered 200 once the
+//! application [confirms](motionkit_transport::Delivered::confirm) its
+//! event, and repeated deliveries are dropped, in this process or, with a
+//! shared [`DedupeStore`], across replicas. Because the
 //! signature is not secret, register the endpoint under an unguessable
 //! [`PathToken`] and give it to the receiver too. Every request is bounded
 //! in size and in number ([`ReceiverLimits`]).
@@ -197,10 +199,6 @@ pub struct ReceiverLimits {
     /// Requests handled at once (503 with `Retry-After: 1` above it).
     /// Default 64.
     pub max_in_flight: usize,
-    /// Verified events waiting for the application to take them from the
-    /// channel. When full, new events get 503 (and are not marked as
-    /// seen) so that the sender delivers them again later. Default 1024.
-    pub queue: usize,
     /// How long a delivery waits for the application to confirm its event
     /// before it is answered 503 (the sender then delivers it again; a
     /// later confirmation still counts). Default 10 s.
@@ -221,12 +219,6 @@ impl ReceiverLimits {
         self
     }
 
-    /// Sets the `queue` field.
-    pub fn queue(mut self, queue: usize) -> Self {
-        self.queue = queue;
-        self
-    }
-
     /// Sets the `confirm_within` field.
     pub fn confirm_within(mut self, confirm_within: std::time::Duration) -> Self {
         self.confirm_within = confirm_within;
@@ -240,14 +232,16 @@ impl Default for ReceiverLimits {
         ReceiverLimits {
             max_body_bytes: 64 * 1024,
             max_in_flight: 64,
-            queue: 1024,
             confirm_within: motionkit_transport::DEFAULT_CONFIRM_WITHIN,
         }
     }
 }
 
-/// A DeepMotion webhook receiver: verifies, de-duplicates and queues
-/// `job.completed` events. See [`WebhookReceiver::router`].
+/// A DeepMotion webhook receiver: verifies and de-duplicates
+/// `job.completed` events and hands them to the application's channel
+/// ([`WebhookReceiver::with_events`]). Serve it with
+/// [`WebhookReceiver::serve`], or mount [`WebhookReceiver::router`] in an
+/// axum application of your own.
 ///
 /// ```no_run
 /// # async fn demo(client: &motionkit_deepmotion::Client) -> Result<(), motionkit_deepmotion::Error> {
@@ -255,16 +249,20 @@ impl Default for ReceiverLimits {
 /// let (endpoint, token) = client
 ///     .create_webhook_with_token("https://hooks.example.com/deepmotion", &["job.completed"])
 ///     .await?;
-/// let (router, mut events) = WebhookReceiver::new(client.client_id())
+/// let (sender, mut events) = tokio::sync::mpsc::channel(1024);
+/// // Listens on port 8080, where https://hooks.example.com/deepmotion
+/// // forwards to.
+/// let served = WebhookReceiver::new(client.client_id())
 ///     .path_token(token)
-///     .router();
-/// // Serve `router` at https://hooks.example.com/deepmotion, then:
+///     .with_events(sender)
+///     .serve("0.0.0.0:8080")
+///     .await?;
 /// while let Some(event) = events.recv().await {
 ///     println!("{} finished: {:?}", event.rid, event.succeeded);
 ///     // Acted on: the sender hears 200 now, and repeats are dropped.
 ///     event.confirm();
 /// }
-/// # let _ = endpoint; Ok(()) }
+/// # let _ = (endpoint, served); Ok(()) }
 /// ```
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
@@ -274,6 +272,7 @@ pub struct WebhookReceiver {
     token: Option<PathToken>,
     dedupe: DedupeStore,
     limits: ReceiverLimits,
+    events: Option<mpsc::Sender<Delivered<JobCompleted>>>,
 }
 
 #[cfg(feature = "axum")]
@@ -286,7 +285,21 @@ impl WebhookReceiver {
             token: None,
             dedupe: DedupeStore::in_memory(),
             limits: ReceiverLimits::default(),
+            events: None,
         }
+    }
+
+    /// Sends every verified first delivery to `events`, a bounded channel,
+    /// as a [`Delivered`] event to [confirm](Delivered::confirm) once acted
+    /// on: the delivery is answered 200 then. While the channel is full,
+    /// or when the event is dropped unconfirmed or not confirmed within
+    /// [`ReceiverLimits::confirm_within`], the delivery is answered 503 and
+    /// not recorded, so that DeepMotion delivers it again. A receiver with
+    /// no channel (or a dropped one) answers every verified delivery 503:
+    /// nothing would act on it.
+    pub fn with_events(mut self, events: mpsc::Sender<Delivered<JobCompleted>>) -> Self {
+        self.events = Some(events);
+        self
     }
 
     /// Serves `POST /{token}` instead of `POST /`, and refuses every other
@@ -311,46 +324,98 @@ impl WebhookReceiver {
         self
     }
 
-    /// A ready axum router for webhook deliveries, and the bounded channel
-    /// its verified, de-duplicated events arrive on. Confirm each event
-    /// ([`Delivered::confirm`]) once it has been acted on: the delivery is
-    /// answered 200 then (or when recognised as a repeat of a confirmed
-    /// one). An event dropped unconfirmed, or not confirmed within
+    /// A ready axum router for webhook deliveries: each verified,
+    /// de-duplicated event goes to the [`WebhookReceiver::with_events`]
+    /// channel. Confirm each event ([`Delivered::confirm`]) once it has
+    /// been acted on: the delivery is answered 200 then (or when
+    /// recognised as a repeat of a confirmed one). An event dropped
+    /// unconfirmed, or not confirmed within
     /// [`ReceiverLimits::confirm_within`], is answered 503 so that
     /// DeepMotion delivers it again. Refused events get 401/400/422, a
     /// wrong path token 404, a body over the limit 413; 503 also answers a
-    /// full queue, too many requests in flight, a dropped channel or an
-    /// unreachable shared deduplication store. Mount it where the
-    /// registered webhook URL points.
-    #[cfg(feature = "axum")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-    pub fn router(self) -> (axum::Router, mpsc::Receiver<Delivered<JobCompleted>>) {
-        let (events, receiver) = mpsc::channel(self.limits.queue.max(1));
+    /// full channel, too many requests in flight, no channel or a dropped
+    /// one, or an unreachable shared deduplication store. Mount it where
+    /// the registered webhook URL points.
+    pub fn router(&self) -> axum::Router {
+        let events = self.events.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "DeepMotion webhook receiver has no events channel (`with_events`): \
+                 every verified delivery will be answered 503"
+            );
+            // A closed channel: every hand-over answers 503.
+            mpsc::channel(1).0
+        });
         let path = if self.token.is_some() {
             "/{token}"
         } else {
             "/"
         };
-        let bounds_of = self.clone();
         let state = Shared {
-            receiver: self,
+            receiver: self.clone(),
             events,
         };
         let router = axum::Router::new()
             .route(path, post(handle))
             .with_state(state);
-        (bounded(router, &bounds_of), receiver)
+        bounded(router, self)
+    }
+
+    /// Listens on `addr` and serves [`WebhookReceiver::router`] there
+    /// (with a deadline on request heads and a cap on connections) until
+    /// the returned [`ServedReceiver`] is shut down or dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`](crate::Error::Transport) of kind `Io` when the
+    /// address cannot be bound.
+    pub async fn serve(
+        self,
+        addr: impl tokio::net::ToSocketAddrs,
+    ) -> Result<ServedReceiver, crate::Error> {
+        let listener = motionkit_transport::bind_receiver(addr).await?;
+        let served = motionkit_transport::ServedRouter::start(listener, self.router())?;
+        Ok(ServedReceiver {
+            receiver: self,
+            served,
+        })
     }
 }
 
-/// A [`WebhookReceiver::router`] with no path token, an in-process
-/// deduplication store and default limits.
+/// A [`WebhookReceiver`] served on a local address until
+/// [`ServedReceiver::shutdown`] or drop.
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub fn webhook_router(
-    client_id: impl Into<String>,
-) -> (axum::Router, mpsc::Receiver<Delivered<JobCompleted>>) {
-    WebhookReceiver::new(client_id).router()
+#[derive(Debug)]
+pub struct ServedReceiver {
+    receiver: WebhookReceiver,
+    served: motionkit_transport::ServedRouter,
+}
+
+#[cfg(feature = "axum")]
+impl ServedReceiver {
+    /// The receiver it serves.
+    pub fn receiver(&self) -> &WebhookReceiver {
+        &self.receiver
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.served.local_addr()
+    }
+
+    /// Stops serving and waits until the server has stopped; open
+    /// connections are closed.
+    pub async fn shutdown(self) {
+        self.served.shutdown().await;
+    }
+}
+
+#[cfg(feature = "axum")]
+impl std::ops::Deref for ServedReceiver {
+    type Target = WebhookReceiver;
+    fn deref(&self) -> &WebhookReceiver {
+        &self.receiver
+    }
 }
 
 /// Adds the shared receiver bounds to `router`: the path token and the

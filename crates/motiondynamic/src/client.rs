@@ -5,13 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use motionkit_models::motiondynamic::{
-    DEMO_THEME_ID, GENERATION_COLD_START_FIRST_MAX_SECONDS, GENERATION_USUAL_MAX_SECONDS,
-    Generation, Theme, WEBHOOK_RETRY_INTERVAL_SECONDS,
-};
+use motionkit_models::motiondynamic::{DEMO_THEME_ID, Generation, Theme};
 use motionkit_transport::{
     Auth, Body, Limits, Proxy, RateLimit, RateLimitStore, RetryPolicy, Secret, Settings, Timeouts,
-    Transport, TransportStats,
+    Transport, TransportStats, WaitOptions,
 };
 use motionkit_validation::Violations;
 use serde::de::DeserializeOwned;
@@ -38,10 +35,6 @@ pub enum ReturnPreference {
     Representation,
 }
 
-/// Response header in which the sandbox names why a generation was
-/// discarded. The real API discards silently.
-pub const DISCARD_REASON_HEADER: &str = "x-sandbox-discarded";
-
 /// The client's default rate limit: MotionDynamic's published 5 requests
 /// per second ([`RateLimit::motiondynamic`]: 60 s pause after a 429), with
 /// a burst of 4 instead of 5.
@@ -57,64 +50,6 @@ pub const DISCARD_REASON_HEADER: &str = "x-sandbox-discarded";
 /// [`ClientBuilder::rate_limit`] to use it.
 pub fn default_rate_limit() -> RateLimit {
     RateLimit::motiondynamic().burst(4)
-}
-
-/// How [`Client::wait`] waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct WaitOptions {
-    /// Longest wait. Default: the document's worst case, a render from a
-    /// cold start (`GENERATION_COLD_START_FIRST_MAX_SECONDS`, 18 min), plus
-    /// the usual bound (`GENERATION_USUAL_MAX_SECONDS`, 1 min) for the
-    /// delivery itself: 19 minutes.
-    pub timeout: Duration,
-    /// How often the generation is read back while its webhook is
-    /// expected. Default: `GENERATION_USUAL_MAX_SECONDS` (60 s).
-    pub poll_with_webhook: Duration,
-    /// How often the generation is read back when no webhook can come.
-    /// Default: `WEBHOOK_RETRY_INTERVAL_SECONDS` (5 s).
-    pub poll_without_webhook: Duration,
-}
-
-impl WaitOptions {
-    /// Sets the `poll_with_webhook` field.
-    pub fn poll_with_webhook(mut self, poll_with_webhook: Duration) -> Self {
-        self.poll_with_webhook = poll_with_webhook;
-        self
-    }
-
-    /// Sets the `poll_without_webhook` field.
-    pub fn poll_without_webhook(mut self, poll_without_webhook: Duration) -> Self {
-        self.poll_without_webhook = poll_without_webhook;
-        self
-    }
-}
-
-impl Default for WaitOptions {
-    fn default() -> Self {
-        WaitOptions {
-            timeout: Duration::from_secs(
-                GENERATION_COLD_START_FIRST_MAX_SECONDS + GENERATION_USUAL_MAX_SECONDS,
-            ),
-            poll_with_webhook: Duration::from_secs(GENERATION_USUAL_MAX_SECONDS),
-            poll_without_webhook: Duration::from_secs(WEBHOOK_RETRY_INTERVAL_SECONDS),
-        }
-    }
-}
-
-impl WaitOptions {
-    /// Sets [`WaitOptions::timeout`].
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Sets both read-back intervals.
-    pub fn poll_every(mut self, with_webhook: Duration, without_webhook: Duration) -> Self {
-        self.poll_with_webhook = with_webhook.max(Duration::from_millis(1));
-        self.poll_without_webhook = without_webhook.max(Duration::from_millis(1));
-        self
-    }
 }
 
 /// Builder of a [`Client`]; see [`Client::builder`].
@@ -267,15 +202,17 @@ impl ClientBuilder {
         self
     }
 
-    /// How [`Client::wait`] waits (default: [`WaitOptions::default`]).
+    /// How [`Client::wait`] and the other waits wait (default:
+    /// [`WaitOptions::motiondynamic`], from the document's bounds).
     pub fn wait(mut self, wait: WaitOptions) -> Self {
         self.wait = wait;
         self
     }
 
     /// Whether `POST /rest/generations` asks for the created row (default
-    /// [`ReturnPreference::Representation`], with a fallback to
-    /// `return=minimal` when the token's role may not read generations).
+    /// [`ReturnPreference::Minimal`], as the document's request;
+    /// [`ReturnPreference::Representation`] falls back to `return=minimal`
+    /// when the token's role may not read generations).
     pub fn return_preference(mut self, preference: ReturnPreference) -> Self {
         self.return_preference = preference;
         self
@@ -378,7 +315,7 @@ impl Client {
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             webhooks: None,
-            wait: WaitOptions::default(),
+            wait: WaitOptions::motiondynamic(),
             max_resubmits: 2,
             recovery_delay: Duration::from_secs(1),
             limits: Limits::default(),

@@ -65,12 +65,14 @@ pub enum Error {
     },
     /// MotionDynamic accepted the generation but discarded it for invalid
     /// inputs: it will never be rendered and no webhook will come.
-    #[error("generation {generation_id} was discarded by MotionDynamic (invalid inputs){}", reason_suffix(.reason))]
+    #[error(
+        "generation {generation_id} was discarded by MotionDynamic (invalid inputs, which the \
+         API does not name); check every value against the theme (`validate`), and that each \
+         picture URL stays reachable until the render starts"
+    )]
     Discarded {
         /// The generation id.
         generation_id: String,
-        /// Why, when the server said so.
-        reason: Option<String>,
     },
     /// The video was not ready when the wait's time ran out.
     #[error("generation {generation_id} not ready after {:.0}s; wait again or raise the wait timeout", .after.as_secs_f64())]
@@ -174,13 +176,6 @@ fn graphql_summary(errors: &[GraphqlError]) -> String {
 
 fn graphql_code(error: &GraphqlError) -> Option<&str> {
     error.extensions.as_ref()?.get("code")?.as_str()
-}
-
-fn reason_suffix(reason: &Option<String>) -> String {
-    match reason {
-        Some(reason) => format!(": {}", one_line(reason, 300)),
-        None => String::new(),
-    }
 }
 
 impl Error {

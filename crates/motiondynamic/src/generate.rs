@@ -288,10 +288,14 @@ impl Generate {
             forget(&callback);
             return Err(Error::Discarded {
                 generation_id: generation.generation_id.clone(),
-                reason: submitted.discard_reason,
             });
         }
-        Ok(Submission::new(submitted, request.webhook, callback))
+        Ok(Submission::new(
+            submitted,
+            request.webhook,
+            callback,
+            found.warnings,
+        ))
     }
 }
 

@@ -63,7 +63,7 @@
 //!     .set("Variante", "MASTER")
 //!     .send(&client)
 //!     .await?;
-//! let video = client.wait(&submission).await?;
+//! let video = client.wait_one(&submission).await?;
 //! let saved = client.download(&video, std::path::Path::new(".")).await?;
 //! println!("{} bytes in {}", saved.bytes, saved.path.display());
 //! # Ok(())
@@ -108,9 +108,7 @@ mod values;
 mod wait;
 mod webhook;
 
-pub use client::{
-    Client, ClientBuilder, DISCARD_REASON_HEADER, ReturnPreference, WaitOptions, default_rate_limit,
-};
+pub use client::{Client, ClientBuilder, ReturnPreference, default_rate_limit};
 pub use error::Error;
 pub use error::PERMISSION_DENIED;
 pub use generate::{Generate, PICTURE_HEADER_BYTES, PICTURE_HEADER_MAX_BYTES};
@@ -134,7 +132,7 @@ pub use webhook::{
 pub use motionkit_models::motiondynamic::{Generation, GenerationStatus, Theme};
 pub use motionkit_transport::{
     DedupeStore, Delivered, DownloadOptions, DownloadReport, Limits, MinRate, OnExisting, Proxy,
-    RateLimit, RateLimitStore, Sent, Timeouts,
+    RateLimit, RateLimitStore, RetryPolicy, Secret, Sent, Settings, Timeouts, WaitOptions,
 };
 
 /// The examples of the crate's README, compiled and run as doctests.

@@ -1,14 +1,15 @@
-//! A webhook receiver that serves itself: [`WebhookReceiver::bind`] listens
-//! on an address, serves the receiver's router there with the shared
-//! bounds (`motionkit_transport::serve_receiver`: a deadline on request
-//! heads, a connection cap; the router's admission, body and in-flight
-//! bounds), and hands back the receiver to give to [`Generate::webhook`](crate::Generate::webhook).
-//! A program needs no axum of its own to receive generations.
+//! A webhook receiver that serves itself: [`WebhookReceiver::serve`]
+//! listens on an address and serves the receiver's router there with the
+//! shared bounds (`motionkit_transport::ServedRouter`: a deadline on
+//! request heads, a connection cap; the router's admission, body and
+//! in-flight bounds). [`WebhookReceiver::bind`] does the same for a new
+//! receiver whose callback URLs start from the address it is bound to. A
+//! program needs no axum of its own to receive generations.
 
 use std::net::SocketAddr;
 
+use motionkit_transport::{ServedRouter, bind_receiver};
 use tokio::net::ToSocketAddrs;
-use tokio::sync::oneshot;
 
 use crate::error::Error;
 use crate::webhook::WebhookReceiver;
@@ -18,16 +19,33 @@ use crate::webhook::WebhookReceiver;
 #[derive(Debug)]
 pub struct ServedReceiver {
     receiver: WebhookReceiver,
-    local_addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    served: ServedRouter,
 }
 
 impl WebhookReceiver {
+    /// Listens on `addr` and serves this receiver there, events channel,
+    /// deduplication store and all. Its callback URLs keep the public base
+    /// it was made with: put `addr` where that base points (behind a
+    /// tunnel or a load balancer).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] of kind `Io` when the address cannot be bound.
+    pub async fn serve(self, addr: impl ToSocketAddrs) -> Result<ServedReceiver, Error> {
+        let listener = bind_receiver(addr).await?;
+        let served = ServedRouter::start(listener, self.router())?;
+        Ok(ServedReceiver {
+            receiver: self,
+            served,
+        })
+    }
+
     /// Listens on `addr` and serves a new receiver there. Its callback URLs
     /// start with `public_base` when given (the address MotionDynamic
     /// reaches, behind a tunnel or a load balancer), else with
-    /// `http://ADDR` (an unspecified address is shown as 127.0.0.1).
+    /// `http://ADDR` (an unspecified address is shown as 127.0.0.1). To
+    /// serve a receiver configured first (events, a shared store), use
+    /// [`WebhookReceiver::serve`].
     ///
     /// # Errors
     ///
@@ -36,40 +54,23 @@ impl WebhookReceiver {
         addr: impl ToSocketAddrs,
         public_base: Option<&str>,
     ) -> Result<ServedReceiver, Error> {
-        let io = |e: std::io::Error| {
-            Error::Transport(motionkit_transport::Error::Io {
-                context: "binding the webhook receiver's address".to_owned(),
-                source: e,
-                sent: motionkit_transport::Sent::NotSent,
-            })
-        };
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(io)?;
-        let local_addr = listener.local_addr().map_err(io)?;
+        let listener = bind_receiver(addr).await?;
         let base = match public_base {
             Some(base) => base.trim_end_matches('/').to_owned(),
-            None => {
-                let mut shown = local_addr;
-                if shown.ip().is_unspecified() {
-                    shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            None => match listener.local_addr() {
+                Ok(local) => ServedRouter::url_of(local),
+                Err(source) => {
+                    return Err(Error::Transport(motionkit_transport::Error::Io {
+                        context: "reading the webhook receiver's address".to_owned(),
+                        source,
+                        sent: motionkit_transport::Sent::NotSent,
+                    }));
                 }
-                format!("http://{shown}")
-            }
+            },
         };
         let receiver = WebhookReceiver::new(base);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(motionkit_transport::serve_receiver(
-            listener,
-            receiver.router(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
-        Ok(ServedReceiver {
-            receiver,
-            local_addr,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        let served = ServedRouter::start(listener, receiver.router())?;
+        Ok(ServedReceiver { receiver, served })
     }
 }
 
@@ -82,26 +83,13 @@ impl ServedReceiver {
 
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.served.local_addr()
     }
 
     /// Stops serving and waits until the server has stopped; open
     /// connections are closed.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for ServedReceiver {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub async fn shutdown(self) {
+        self.served.shutdown().await;
     }
 }
 

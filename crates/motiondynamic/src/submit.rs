@@ -45,6 +45,7 @@
 
 use std::fmt;
 use std::sync::atomic::Ordering;
+use std::time::SystemTime;
 
 use http::HeaderValue;
 use http::header::HeaderMap;
@@ -53,10 +54,11 @@ use motionkit_models::motiondynamic::{
 };
 use motionkit_transport::{Acted, Body, redact_url, status_verdict};
 
-use crate::client::{Client, DISCARD_REASON_HEADER, ReturnPreference};
+use crate::client::{Client, ReturnPreference};
 use crate::error::{Error, PERMISSION_DENIED, from_transport};
 use crate::query::{GenerationColumn, GenerationsQuery, Order};
 use crate::webhook::WebhookReceiver;
+use motionkit_validation::Violation;
 
 /// `Prefer` value that asks PostgREST for no row back.
 pub const PREFER_RETURN_MINIMAL: &str = "return=minimal";
@@ -70,7 +72,8 @@ pub(crate) struct Submitted {
     pub(crate) adopted: bool,
     pub(crate) confirmed: bool,
     pub(crate) attempts: u32,
-    pub(crate) discard_reason: Option<String>,
+    /// When the first request was sent.
+    pub(crate) submitted_at: SystemTime,
 }
 
 /// Which API creates the generation.
@@ -111,6 +114,8 @@ pub struct Submission {
     adopted: bool,
     confirmed: bool,
     attempts: u32,
+    warnings: Vec<Violation>,
+    submitted_at: SystemTime,
 }
 
 impl fmt::Debug for Submission {
@@ -125,6 +130,8 @@ impl fmt::Debug for Submission {
             .field("adopted", &self.adopted)
             .field("confirmed", &self.confirmed)
             .field("attempts", &self.attempts)
+            .field("warnings", &self.warnings)
+            .field("submitted_at", &self.submitted_at)
             .finish()
     }
 }
@@ -176,6 +183,17 @@ impl Submission {
         self.attempts
     }
 
+    /// What the check before sending reported but did not block (the
+    /// documents do not say these fail).
+    pub fn warnings(&self) -> &[Violation] {
+        &self.warnings
+    }
+
+    /// When the first request was sent (this machine's clock).
+    pub fn submitted_at(&self) -> SystemTime {
+        self.submitted_at
+    }
+
     pub(crate) fn callback(&self) -> Option<(&WebhookReceiver, &str)> {
         self.callback.as_ref().map(|(r, k)| (r, k.as_str()))
     }
@@ -185,6 +203,7 @@ impl Submission {
         submitted: Submitted,
         webhook: String,
         callback: Option<(WebhookReceiver, String)>,
+        warnings: Vec<Violation>,
     ) -> Self {
         Submission {
             id: submitted.id.or_else(|| {
@@ -199,6 +218,8 @@ impl Submission {
             adopted: submitted.adopted,
             confirmed: submitted.confirmed,
             attempts: submitted.attempts,
+            warnings,
+            submitted_at: submitted.submitted_at,
         }
     }
 }
@@ -275,7 +296,7 @@ impl Client {
         &self,
         request: &GenerationRequest,
         prefer: &'static str,
-    ) -> Result<(Created, Option<String>), Error> {
+    ) -> Result<Created, Error> {
         let endpoint = &endpoints::CREATE_GENERATION;
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -292,11 +313,6 @@ impl Client {
             .await
             .map_err(from_transport)?;
         let label = format!("{} {}", endpoint.method, endpoint.path);
-        let reason = response
-            .headers()
-            .get(DISCARD_REASON_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
         if response.body().iter().all(u8::is_ascii_whitespace) {
             // `return=minimal`, or a row the role may not see.
             let location = response
@@ -304,10 +320,10 @@ impl Client {
                 .get(http::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(id_from_location);
-            return Ok((Created::Id(location), reason));
+            return Ok(Created::Id(location));
         }
         let rows: Vec<Generation> = response.json(&label)?;
-        Ok((Created::Row(rows.into_iter().next()), reason))
+        Ok(Created::Row(rows.into_iter().next()))
     }
 
     /// One REST submission: `return=representation` unless refused before
@@ -317,7 +333,7 @@ impl Client {
         &self,
         request: &GenerationRequest,
         attempts: &mut u32,
-    ) -> Result<(Created, Option<String>), Error> {
+    ) -> Result<Created, Error> {
         let ask = self.return_preference() == ReturnPreference::Representation
             && !self.representation_refused.load(Ordering::Relaxed);
         if !ask {
@@ -351,6 +367,7 @@ impl Client {
         unique_webhook: bool,
     ) -> Result<Submitted, Error> {
         let mut attempts = 0u32;
+        let submitted_at = SystemTime::now();
         let mut resubmits = 0u32;
         loop {
             attempts += 1;
@@ -361,30 +378,30 @@ impl Client {
                     .graphql()
                     .create_generation(request, client_mutation_id.clone())
                     .await
-                    .map(|g| (Created::Row(Some(g)), None)),
+                    .map(|g| Created::Row(Some(g))),
             };
             let error = match result {
-                Ok((Created::Row(Some(generation)), discard_reason)) => {
+                Ok(Created::Row(Some(generation))) => {
                     return Ok(Submitted {
                         id: None,
                         generation: Some(generation),
                         adopted: false,
                         confirmed: true,
                         attempts,
-                        discard_reason,
+                        submitted_at,
                     });
                 }
-                Ok((Created::Id(Some(id)), discard_reason)) => {
+                Ok(Created::Id(Some(id))) => {
                     return Ok(Submitted {
                         generation: None,
                         id: Some(id),
                         adopted: false,
                         confirmed: true,
                         attempts,
-                        discard_reason,
+                        submitted_at,
                     });
                 }
-                Ok((_, discard_reason)) => {
+                Ok(_) => {
                     // Created; learn the id when reads are allowed.
                     let generation = if unique_webhook {
                         match self.find_by_webhook(&request.webhook).await {
@@ -403,7 +420,7 @@ impl Client {
                         adopted: false,
                         confirmed: true,
                         attempts,
-                        discard_reason,
+                        submitted_at,
                     });
                 }
                 Err(error) => error,
@@ -448,7 +465,7 @@ impl Client {
                 adopted,
                 confirmed: adopted,
                 attempts,
-                discard_reason: None,
+                submitted_at,
             });
         }
     }

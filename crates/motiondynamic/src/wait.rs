@@ -14,12 +14,15 @@
 
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
 use motionkit_models::motiondynamic::{Generation, GenerationStatus};
-use motionkit_transport::{DownloadOptions, DownloadReport, instant_after, redact_url};
+use motionkit_transport::{
+    DownloadOptions, DownloadReport, PollInterval, WaitOptions, instant_after, redact_url,
+};
 use tokio::time::Instant;
 
-use crate::client::{Client, WaitOptions};
+use crate::client::Client;
 use crate::error::Error;
 use crate::submit::{Submission, read_refused};
 use crate::webhook::WebhookReceiver;
@@ -69,9 +72,10 @@ pub(crate) fn id_from_video_url(url: &str) -> Option<String> {
 }
 
 impl Submission {
-    /// Waits for the video; see [`Client::wait`].
+    /// Waits for the video with the client's options; see
+    /// [`Client::wait_one`].
     pub async fn wait(&self, client: &Client) -> Result<Video, Error> {
-        client.wait(self).await
+        client.wait_one(self).await
     }
 }
 
@@ -97,11 +101,47 @@ impl Target<'_> {
 enum ReadBack {
     Ready(Video),
     Pending,
+    /// A refused read: reading stops, the wait may go on.
     Refused(Error),
+    /// A temporary failure: try again at the next interval.
+    Failed(Error),
 }
 
 impl Client {
-    /// Waits for the video of a submitted generation with the client's
+    /// Waits for the videos of many submitted generations with the
+    /// client's [`WaitOptions`] ([`Client::wait_options`]): one result per
+    /// submission, in their order, within one timeout for them all. A
+    /// generation that fails (discarded, say) fails alone.
+    ///
+    /// Each is waited for as [`Client::wait_one`] does. The deliveries of
+    /// the others are kept while one is waited for, so a video that is
+    /// ready early is answered at once when its turn comes.
+    pub async fn wait<'a>(
+        &self,
+        submissions: impl IntoIterator<Item = &'a Submission>,
+    ) -> Vec<Result<Video, Error>> {
+        let options = *self.wait_options();
+        self.wait_with(submissions, &options).await
+    }
+
+    /// [`Client::wait`] with other options.
+    pub async fn wait_with<'a>(
+        &self,
+        submissions: impl IntoIterator<Item = &'a Submission>,
+        options: &WaitOptions,
+    ) -> Vec<Result<Video, Error>> {
+        let submissions: Vec<&Submission> = submissions.into_iter().collect();
+        let deadline = instant_after(Instant::now(), options.timeout);
+        let mut results = Vec::with_capacity(submissions.len());
+        for submission in submissions {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let options = options.timeout(left);
+            results.push(self.wait_one_with(submission, &options).await);
+        }
+        results
+    }
+
+    /// Waits for the video of one submitted generation with the client's
     /// [`WaitOptions`].
     ///
     /// Resolves with the first verified webhook delivery for the
@@ -110,20 +150,21 @@ impl Client {
     /// read-back shows it discarded; [`Error::WaitTimeout`] when the time
     /// runs out (after a last read-back if allowed); [`Error::CannotWait`]
     /// when reads are refused and no webhook can come. Temporary failures
-    /// of read-backs are logged and retried at the next interval; refused
-    /// reads stop the reading, not the wait; others (such as an expired
-    /// JWT) end the wait.
+    /// of read-backs are logged and retried at the next interval (while no
+    /// webhook can come, up to `max_consecutive_failures` in a row);
+    /// refused reads stop the reading, not the wait; others (such as an
+    /// expired JWT) end the wait.
     ///
     /// Dropping the future only stops waiting: the generation and its
     /// callback key are untouched (a delivery that arrives meanwhile is
     /// kept), so waiting again with the same [`Submission`] goes on.
-    pub async fn wait(&self, submission: &Submission) -> Result<Video, Error> {
+    pub async fn wait_one(&self, submission: &Submission) -> Result<Video, Error> {
         let options = *self.wait_options();
-        self.wait_with(submission, &options).await
+        self.wait_one_with(submission, &options).await
     }
 
-    /// [`Client::wait`] with other options.
-    pub async fn wait_with(
+    /// [`Client::wait_one`] with other options.
+    pub async fn wait_one_with(
         &self,
         submission: &Submission,
         options: &WaitOptions,
@@ -186,15 +227,10 @@ impl Client {
             }
         };
         tokio::pin!(webhook);
-        let interval = |live: bool| {
-            if live {
-                options.poll_with_webhook
-            } else {
-                options.poll_without_webhook
-            }
-        };
+        let mut polling = PollInterval::new(options);
+        let mut failures = 0u32;
         let mut next_poll = if webhook_live {
-            instant_after(started, options.poll_with_webhook)
+            instant_after(started, options.interval_with_webhook)
         } else {
             started
         };
@@ -221,7 +257,18 @@ impl Client {
                 () = tokio::time::sleep_until(next_poll), if can_read => {
                     match self.read_back(&mut target, webhook_live).await? {
                         ReadBack::Ready(video) => return Ok(video),
-                        ReadBack::Pending => {}
+                        ReadBack::Pending => {
+                            failures = 0;
+                            polling.unchanged();
+                        }
+                        ReadBack::Failed(error) => {
+                            failures += 1;
+                            if !webhook_live && failures > options.max_consecutive_failures {
+                                return Err(error);
+                            }
+                            tracing::warn!(generation = %target.name(), %error, failures, "reading the generation back failed; trying again later");
+                            polling.unchanged();
+                        }
                         ReadBack::Refused(error) => {
                             self.note_reads_refused(&error);
                             can_read = false;
@@ -231,7 +278,12 @@ impl Client {
                             tracing::info!(generation = %target.name(), "reading the generation back is not allowed; waiting for its webhook");
                         }
                     }
-                    next_poll = instant_after(Instant::now(), interval(webhook_live));
+                    let interval = if webhook_live {
+                        options.interval_with_webhook.max(Duration::from_millis(1))
+                    } else {
+                        polling.next_wait()
+                    };
+                    next_poll = instant_after(Instant::now(), interval);
                 }
                 () = tokio::time::sleep_until(deadline) => {
                     if can_read
@@ -282,10 +334,7 @@ impl Client {
             // Row permissions may hide the row: the webhook will tell.
             Err(Error::NotFound { .. }) if webhook_live => return Ok(ReadBack::Pending),
             Err(error) if read_refused(&error) => return Ok(ReadBack::Refused(error)),
-            Err(error) if error.is_temporary() => {
-                tracing::warn!(generation = %target.name(), %error, "reading the generation back failed; trying again later");
-                return Ok(ReadBack::Pending);
-            }
+            Err(error) if error.is_temporary() => return Ok(ReadBack::Failed(error)),
             Err(error) => return Err(error),
         };
         if target.id.is_none() {
@@ -298,10 +347,7 @@ impl Client {
                 url,
                 via: ReadyVia::ReadBack,
             })),
-            (Some(GenerationStatus::Discarded), _) => Err(Error::Discarded {
-                generation_id,
-                reason: None,
-            }),
+            (Some(GenerationStatus::Discarded), _) => Err(Error::Discarded { generation_id }),
             _ => Ok(ReadBack::Pending),
         }
     }
@@ -335,16 +381,15 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
-    fn the_default_timeout_allows_for_a_cold_start() {
-        let options = WaitOptions::default();
-        assert!(options.timeout >= Duration::from_secs(18 * 60));
-        assert_eq!(options.timeout, Duration::from_secs(19 * 60));
-        assert_eq!(options.poll_without_webhook, Duration::from_secs(5));
+    fn a_client_waits_by_the_documents_bounds_unless_told_otherwise() {
+        let client = Client::builder("https://api.motiondynamic.tech", "token")
+            .build()
+            .unwrap();
+        assert_eq!(*client.wait_options(), WaitOptions::motiondynamic());
+        assert!(client.wait_options().timeout >= Duration::from_secs(18 * 60));
     }
 
     #[test]

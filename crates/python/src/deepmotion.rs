@@ -163,7 +163,7 @@ fn animate_events(emit: &Option<Emit>) -> Option<impl Fn(AnimateEvent) + Send + 
 }
 
 fn wait_options(client: &Client, args: &Args) -> Result<WaitOptions, Failure> {
-    let mut wait = client.wait_options().clone();
+    let mut wait = *client.wait_options();
     if let Some(seconds) = args.opt::<f64>("timeout")? {
         if !(seconds.is_finite() && seconds > 0.0) {
             return Err(Failure::argument("timeout", "a number of seconds above 0"));
@@ -237,13 +237,13 @@ async fn dispatch(
                 }
             };
             let process = process.params(params).force(args.flag("force")?);
-            json!({"rid": process.send(client).await?})
+            json!({"rid": process.send(client).await?.rid})
         }
         "wait" => {
             let rids: Vec<String> = args.req("rids")?;
             let options = wait_options(client, args)?;
             let outcomes = client
-                .wait(&rids, &options, |event| {
+                .wait_with(&rids, &options, |event| {
                     if let Some(emit) = &emit {
                         emit(job_event(&event));
                     }

@@ -219,7 +219,7 @@ async fn dispatch(
             if op == "submit" {
                 return Ok(json!({"generation_id": id}));
             }
-            let video = client.wait(&submission).await?;
+            let video = client.wait_one(&submission).await?;
             if let Some(emit) = &emit {
                 emit(
                     json!({"type": "ready", "generation_id": video.generation_id, "via": video_json(&video)["via"]}),

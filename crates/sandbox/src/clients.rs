@@ -15,18 +15,18 @@ const SANDBOX_WAIT_TIMEOUT: Duration = Duration::from_secs(600);
 /// Waits suited to the sandbox: jobs finish in seconds on loopback, so
 /// status is read every 100 ms at first and at most every 500 ms.
 pub fn deepmotion_wait_options() -> motionkit_deepmotion::WaitOptions {
-    let mut wait = motionkit_deepmotion::WaitOptions::fast();
-    wait.first_interval = Duration::from_millis(100);
-    wait.max_interval = Duration::from_millis(500);
-    wait.timeout = SANDBOX_WAIT_TIMEOUT;
-    wait
+    motionkit_deepmotion::WaitOptions::fast()
+        .first_interval(Duration::from_millis(100))
+        .max_interval(Duration::from_millis(500))
+        .timeout(SANDBOX_WAIT_TIMEOUT)
 }
 
 /// Waits suited to the sandbox: a generation is read back every 200 ms.
 pub fn motiondynamic_wait_options() -> motionkit_motiondynamic::WaitOptions {
-    motionkit_motiondynamic::WaitOptions::default()
+    motionkit_motiondynamic::WaitOptions::motiondynamic()
         .timeout(SANDBOX_WAIT_TIMEOUT)
-        .poll_every(Duration::from_millis(200), Duration::from_millis(200))
+        .every(Duration::from_millis(200))
+        .interval_with_webhook(Duration::from_millis(200))
 }
 
 impl Sandbox {
@@ -70,7 +70,7 @@ impl Sandbox {
     /// its own, served on 127.0.0.1 (bound on first use, shared by every
     /// client this sandbox hands out, stopped by [`Sandbox::shutdown`]):
     /// `Generate::new(&theme).set(..).send(&client)`, then
-    /// `client.wait(&submission)` and `client.download(..)` work as they
+    /// `client.wait_one(&submission)` and `client.download(..)` work as they
     /// are.
     ///
     /// # Errors

@@ -93,11 +93,14 @@ mod resume;
 mod retry;
 mod save;
 mod secret;
+#[cfg(feature = "axum")]
+mod served;
 mod session;
 pub mod settings;
 #[cfg(feature = "unzip")]
 mod unzip;
 mod upload;
+mod wait;
 
 pub use auth::{Auth, BearerAuth, DEEPMOTION_SESSION_COOKIE, MAX_SESSION_LIFETIME, SessionAuth};
 // Workspace-internal (the fuzz targets read session cookies through it);
@@ -140,11 +143,17 @@ pub use resume::{SessionFn, SessionStatus, SessionUri};
 pub use retry::MAX_RETRY_AFTER;
 pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use secret::Secret;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use served::{ServedRouter, bind_receiver};
 pub use settings::{Settings, SettingsError, SettingsErrorKind, SettingsInput};
 #[cfg(feature = "unzip")]
 #[cfg_attr(docsrs, doc(cfg(feature = "unzip")))]
 pub use unzip::{MAX_UNZIP_RATIO, MAX_ZIP_ENTRIES, UNZIP_FLOOR_BYTES};
 pub use upload::{RESUMABLE_CHUNK_ALIGN, UploadOptions, UploadReport};
+#[doc(hidden)]
+pub use wait::PollInterval;
+pub use wait::WaitOptions;
 
 /// The examples of the crate's README, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -414,7 +414,7 @@ impl Run<'_> {
                     bars.suspend(|| eprintln!("motionkit: {line}"));
                 }
             })
-            .submit(client)
+            .send(client)
             .await;
         match sent {
             Ok(submitted) => {

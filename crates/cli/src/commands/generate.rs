@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use motionkit_models::motiondynamic::{DEMO_THEME_ID, GenerationRequest};
 use motionkit_motiondynamic::{
-    DownloadOptions, Generate, ReadyVia, Submission, Theme, WaitOptions, WebhookReceiver,
+    DownloadOptions, Generate, ReadyVia, Submission, Theme, WebhookReceiver,
 };
 use motionkit_validation::{ParameterKind, ThemeParameter, resolve};
 use motionkit_validation::{Rule, Violation, Violations};
@@ -419,13 +419,15 @@ async fn run_generation(
             "rendering {}",
             submission.id().unwrap_or("(id not known yet)")
         ));
-        let mut options = WaitOptions::default().timeout(args.timeout);
+        let mut options = md.client.wait_options().timeout(args.timeout);
         if md.local {
-            options = options.poll_every(Duration::from_secs(2), Duration::from_millis(500));
+            options = options
+                .interval_with_webhook(Duration::from_secs(2))
+                .every(Duration::from_millis(500));
         }
         let video = md
             .client
-            .wait_with(&submission, &options)
+            .wait_one_with(&submission, &options)
             .await
             .map_err(|error| {
                 let timed_out = matches!(error, motionkit_motiondynamic::Error::WaitTimeout { .. });

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use motionkit_motiondynamic::{
-    DownloadOptions, Error, Generation, GenerationStatus, OnExisting, ReadyVia, Video, WaitOptions,
+    DownloadOptions, Error, Generation, GenerationStatus, OnExisting, ReadyVia, Video,
 };
 use motionkit_transport::redact_url;
 
@@ -40,10 +40,11 @@ pub async fn run(ctx: &Ctx, command: GenerationsCommand) -> Result<(), CliError>
             out,
             clobber,
         } => {
-            let mut options = WaitOptions::default().timeout(timeout);
+            let mut options = md.client.wait_options().timeout(timeout);
             if md.local {
-                options =
-                    options.poll_every(Duration::from_millis(500), Duration::from_millis(500));
+                options = options
+                    .interval_with_webhook(Duration::from_millis(500))
+                    .every(Duration::from_millis(500));
             }
             let video = md
                 .client
@@ -77,7 +78,6 @@ pub async fn run(ctx: &Ctx, command: GenerationsCommand) -> Result<(), CliError>
                 (Some(GenerationStatus::Discarded), _) => {
                     return Err(Error::Discarded {
                         generation_id: generation.generation_id.clone(),
-                        reason: None,
                     }
                     .into());
                 }

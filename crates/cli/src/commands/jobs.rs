@@ -205,7 +205,7 @@ pub async fn rerun(
     let submitted = Process::rerun(rid)
         .params(params)
         .force(process.force)
-        .submit(&dm.client)
+        .send(&dm.client)
         .await
         .map_err(refused)?;
     note_forced(ctx, rid, &submitted.warnings);

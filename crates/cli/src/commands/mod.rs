@@ -247,12 +247,12 @@ impl Ctx {
                     }
                 };
                 let wait = if is_loopback(&url) {
-                    WaitOptions::default()
+                    WaitOptions::deepmotion()
                         .first_interval(Duration::from_millis(100))
                         .max_interval(Duration::from_millis(500))
                         .timeout(Duration::from_secs(3600))
                 } else {
-                    WaitOptions::default()
+                    WaitOptions::deepmotion()
                 };
                 let limits = &self.global.limits;
                 let client = DeepMotionClient::builder(url.clone(), id, secret)
@@ -262,7 +262,7 @@ impl Ctx {
                     .build()
                     .map_err(|e| bad_url(e.into(), "DeepMotion", &source))?;
                 self.connected("DeepMotion", &url, source, client.transport());
-                let watcher = client.watcher(wait.clone());
+                let watcher = client.watcher(wait);
                 Ok(DeepMotion {
                     client,
                     watcher,

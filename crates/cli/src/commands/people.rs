@@ -48,7 +48,7 @@ async fn detect(ctx: &Ctx, args: PeopleDetectArgs) -> Result<(), CliError> {
     let bar = ctx.bars.item(&args.video.display().to_string());
     let events = bar.clone();
     let mut job = DetectPeople::new(&args.video)
-        .wait_options(dm.wait.clone())
+        .wait_options(dm.wait)
         .on_existing(if args.clobber {
             OnExisting::Replace
         } else {
@@ -149,7 +149,7 @@ async fn animate(ctx: &Ctx, args: PeopleAnimateArgs) -> Result<(), CliError> {
     let (events, recorder, record_key) = (bar.clone(), state.clone(), key.clone());
     let mut job = AnimatePeople::new(&args.detection, &args.out)
         .params(params)
-        .wait_options(dm.wait.clone())
+        .wait_options(dm.wait)
         .unzip(args.unzip)
         .force(args.process.force)
         .on_existing(if args.clobber {
