@@ -70,6 +70,7 @@ pub type EventFn = Arc<dyn Fn(AnimateEvent) + Send + Sync>;
 /// extracted into a folder rather than saved with `.zip` appended.
 /// `OnExisting` converts into it (no extraction).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SaveOutputs {
     /// What to do when a name is taken.
     pub on_existing: OnExisting,
@@ -87,6 +88,18 @@ impl From<OnExisting> for SaveOutputs {
 }
 
 impl SaveOutputs {
+    /// Sets [`SaveOutputs::on_existing`].
+    pub fn on_existing(mut self, on_existing: OnExisting) -> Self {
+        self.on_existing = on_existing;
+        self
+    }
+
+    /// Sets [`SaveOutputs::unzip`].
+    pub fn unzip(mut self, unzip: bool) -> Self {
+        self.unzip = unzip;
+        self
+    }
+
     pub(crate) fn options(self, file_name: Option<String>) -> DownloadOptions {
         DownloadOptions::default()
             .on_existing(self.on_existing)

@@ -17,12 +17,15 @@ use serde_json::{Value, json};
 
 use crate::args::{Args, to_json, upload_progress};
 use crate::failure::Failure;
-use crate::runtime::{Emit, PerProcess, native_client};
+use crate::runtime::{Emit, PerProcess, Rotated, native_client};
 
 /// A DeepMotion client, remade in a child process after `fork()`.
 #[pyclass(module = "motionkit._native", frozen)]
 pub struct DeepMotion {
     held: PerProcess<Client>,
+    /// The client secret given to `set_client_secret`, which a client
+    /// remade after `fork()` starts from.
+    rotated: Rotated,
 }
 
 impl std::fmt::Debug for DeepMotion {
@@ -51,7 +54,10 @@ native_client!(DeepMotion {
         let proxy = motionkit_transport::Proxy::parse(proxy.as_deref().unwrap_or_default());
         crate::args::given_settings(&given)?;
         let timeouts = crate::args::timeouts(timeout)?;
+        let rotated = Rotated::default();
+        let latest = rotated.clone();
         let make = move || -> Result<Client, Failure> {
+            let client_secret = latest.get().or_else(|| client_secret.clone());
             let settings = crate::args::load_settings(&config, &profile, |input| {
                 if url.is_some() {
                     input.deepmotion_url.clone_from(&url);
@@ -74,7 +80,20 @@ native_client!(DeepMotion {
         };
         Ok(DeepMotion {
             held: PerProcess::new(make)?,
+            rotated,
         })
+    }
+
+    /// Replaces the client secret in place: the next login uses it (the
+    /// rate limiter and its pause are kept), here and in a process forked
+    /// later.
+    fn set_client_secret(&self, client_secret: String) -> PyResult<()> {
+        self.rotated.set(client_secret.clone());
+        self.held
+            .get()?
+            .set_client_secret(client_secret)
+            .map_err(Failure::from)?;
+        Ok(())
     }
 });
 

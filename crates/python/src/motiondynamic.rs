@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::args::{Args, progress_event, to_json};
 use crate::failure::Failure;
-use crate::runtime::{Emit, PerProcess, native_client, runtime};
+use crate::runtime::{Emit, PerProcess, Rotated, native_client, runtime};
 
 /// A client and the receiver its webhooks arrive at (kept alive with it).
 #[derive(Clone)]
@@ -29,6 +29,9 @@ struct Held {
 #[pyclass(module = "motionkit._native", frozen)]
 pub struct MotionDynamic {
     held: PerProcess<Held>,
+    /// The token given to `set_token`, which a client remade after
+    /// `fork()` starts from.
+    rotated: Rotated,
 }
 
 impl std::fmt::Debug for MotionDynamic {
@@ -61,7 +64,10 @@ native_client!(MotionDynamic {
         let proxy = motionkit_transport::Proxy::parse(proxy.as_deref().unwrap_or_default());
         crate::args::given_settings(&given)?;
         let timeouts = crate::args::timeouts(timeout)?;
+        let rotated = Rotated::default();
+        let latest = rotated.clone();
         let make = move || -> Result<Held, Failure> {
+            let token = latest.get().or_else(|| token.clone());
             let settings = crate::args::load_settings(&config, &profile, |input| {
                 if url.is_some() {
                     input.motiondynamic_url.clone_from(&url);
@@ -99,7 +105,21 @@ native_client!(MotionDynamic {
         };
         Ok(MotionDynamic {
             held: PerProcess::new(make)?,
+            rotated,
         })
+    }
+
+    /// Replaces the token in place: the next request uses it (the rate
+    /// limiter, its 429 pause and the webhook receiver are kept), here and
+    /// in a process forked later.
+    fn set_token(&self, token: String) -> PyResult<()> {
+        self.rotated.set(token.clone());
+        self.held
+            .get()?
+            .client
+            .set_token(token)
+            .map_err(Failure::from)?;
+        Ok(())
     }
 });
 

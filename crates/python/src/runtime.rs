@@ -92,6 +92,30 @@ fn unreachable_value<T>() -> Result<T, Failure> {
     Err(Failure::internal("a per-process value was missing"))
 }
 
+/// A credential given after the client was made (`set_client_secret`,
+/// `set_token`): the client remade in a child process after `fork()`
+/// starts from it rather than from the original argument. Never shown.
+#[derive(Clone, Default)]
+pub(crate) struct Rotated(Arc<Mutex<Option<String>>>);
+
+impl Rotated {
+    /// The latest credential given, if any.
+    pub(crate) fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Records a new credential.
+    pub(crate) fn set(&self, value: String) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    }
+}
+
+impl std::fmt::Debug for Rotated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rotated([redacted])")
+    }
+}
+
 /// Sends progress events from a running call to Python.
 pub(crate) type Emit = Arc<dyn Fn(Value) + Send + Sync>;
 

@@ -229,3 +229,28 @@ def test_a_process_that_exits_right_after_async_calls_exits_cleanly() -> None:
         )
         assert done.returncode == 0, done.stderr[-2000:]
         assert "Fatal" not in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX only")
+def test_rotated_credentials_are_used_at_once_and_in_a_child_forked_later(sandbox: motionkit.Sandbox) -> None:
+    dm = motionkit.deepmotion.Client(sandbox.deepmotion_url, sandbox.client_id, "an-expired-secret")
+    md = motionkit.motiondynamic.Client(sandbox.motiondynamic_url, "an.expired.token")
+    with pytest.raises(motionkit.errors.AuthError):
+        dm.credits()
+    with pytest.raises(motionkit.errors.AuthError):
+        md.themes()
+    dm.set_client_secret(sandbox.client_secret)
+    md.set_token(sandbox.motiondynamic_token)
+    assert dm.credits() >= 0
+    assert md.themes()
+    assert "an-expired-secret" not in repr(dm) and sandbox.client_secret not in repr(dm)
+    pid = os.fork()
+    if pid == 0:  # the child remakes its clients from the rotated credentials
+        code = 1
+        try:
+            code = 0 if dm.credits() >= 0 and md.themes() else 3
+        except BaseException:  # pragma: no cover - reported by the exit code
+            code = 2
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(exit_status_of(pid)) == 0

@@ -130,6 +130,12 @@ class Settings:
             proxy,
         )
 
+    def set_client_secret(self, client_secret: str) -> None:
+        """Replaces the client secret in place, for a rotated credential:
+        the next login uses it, and the rate limit and its pause are kept.
+        A process forked later starts from it too."""
+        self._native.set_client_secret(client_secret)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(...)"
 

@@ -129,6 +129,12 @@ class _Settings:
             proxy,
         )
 
+    def set_token(self, token: str) -> None:
+        """Replaces the JWT in place, for a rotated token: the next request
+        uses it, and the rate limit, its pause and the webhook receiver are
+        kept. A process forked later starts from it too."""
+        self._native.set_token(token)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(...)"
 
