@@ -10,24 +10,8 @@ use std::time::Duration;
 
 use motionkit_deepmotion::Animate;
 use motionkit_models::motiondynamic::DEMO_THEME_ID;
-use motionkit_motiondynamic::{Generate, ReadyVia};
-use motionkit_tests::{fixture, parse_bvh, sandbox};
-
-/// The demo theme's values, its picture served by the sandbox itself.
-fn demo_generation(theme: &motionkit_motiondynamic::Theme, picture: String) -> Generate {
-    Generate::new(theme)
-        .set("l6_ville_01", "Lyon")
-        .set("l2_date_01", "date_01")
-        .set("l1_titre_01", "title")
-        .set("l3_prix_01", "12.1")
-        .set("l4_quantite_01", "quantite")
-        .set("l5_descriptif_01", "desc_01")
-        .set("l5_descriptif_02", "desc_02")
-        .set("l5_descriptif_03", "desc_03")
-        .set("background_color", "0000FF")
-        .set("image_produit", picture)
-        .set("Variante", "MASTER")
-}
+use motionkit_motiondynamic::ReadyVia;
+use motionkit_tests::{demo_generation, fixture, parse_bvh, sandbox};
 
 #[tokio::test]
 async fn ready_sandbox_clients_animate_a_video_and_render_a_generation_to_a_saved_mp4() {

@@ -15,7 +15,7 @@ use motionkit_deepmotion::{Client, Error, Process, StoreModel, WaitOptions};
 use motionkit_models::deepmotion::ErrorCode;
 use motionkit_models::motiondynamic::{DEMO_THEME_ID, GenerationStatus};
 use motionkit_sandbox::Sandbox;
-use motionkit_tests::{fixture, sandbox};
+use motionkit_tests::{demo_values_without_city, fixture, sandbox};
 use motionkit_transport::UploadOptions;
 use motionkit_validation::{InputKind, OutputFormat, ProcessParams};
 use motionkit_validation::{Rule, Severity};
@@ -300,7 +300,7 @@ async fn what_the_documents_say_fails_is_refused_before_process_unless_forced() 
 
 #[tokio::test]
 async fn theme_values_the_documents_do_not_forbid_are_sent_and_rendered() {
-    use motionkit_motiondynamic::{Generate, WebhookReceiver};
+    use motionkit_motiondynamic::WebhookReceiver;
     let sandbox = sandbox(|args| args.jwt_secret = "severities-secret".into()).await;
     let token = motionkit_sandbox::mint_token("severities-secret", 600);
     let client = motionkit_motiondynamic::Client::builder(sandbox.motiondynamic_url(), token)
@@ -317,17 +317,7 @@ async fn theme_values_the_documents_do_not_forbid_are_sent_and_rendered() {
     // have, and a picture URL whose extension is not png (a remote one:
     // the sandbox has no network and takes it on trust; the client does
     // not fetch it).
-    let generate = Generate::new(&theme)
-        .set("l1_titre_01", "title")
-        .set("l2_date_01", "date_01")
-        .set("l3_prix_01", "12.1")
-        .set("l4_quantite_01", "quantite")
-        .set("l5_descriptif_01", "desc_01")
-        .set("l5_descriptif_02", "desc_02")
-        .set("l5_descriptif_03", "desc_03")
-        .set("background_color", "0000FF")
-        .set("image_produit", "https://pictures.example/render.php?id=7")
-        .set("Variante", "MASTER")
+    let generate = demo_values_without_city(&theme, "https://pictures.example/render.php?id=7")
         .set("00000000-0000-4000-8000-000000000000", "extra")
         .fetch_pictures(false)
         .webhook(&receiver);

@@ -12,30 +12,9 @@ use std::time::{Duration, SystemTime};
 
 use motionkit_deepmotion::{JobCompleted, Process, ReceiverLimits, UploadOptions, WaitOptions};
 use motionkit_models::motiondynamic::DEMO_THEME_ID;
-use motionkit_motiondynamic::{Error as MdError, Generate, ReadyVia};
+use motionkit_motiondynamic::{Error as MdError, ReadyVia};
 use motionkit_tests::hostile::{Hostile, Reply};
-use motionkit_tests::{fixture, sandbox};
-
-/// The demo theme's values, its picture served by the sandbox itself.
-fn demo_generation(theme: &motionkit_motiondynamic::Theme, picture: String) -> Generate {
-    without_city(theme, picture).set("l6_ville_01", "Lyon")
-}
-
-/// The demo theme's values but its city: a missing value, which the
-/// documents do not say fails (a warning).
-fn without_city(theme: &motionkit_motiondynamic::Theme, picture: String) -> Generate {
-    Generate::new(theme)
-        .set("l2_date_01", "date_01")
-        .set("l1_titre_01", "title")
-        .set("l3_prix_01", "12.1")
-        .set("l4_quantite_01", "quantite")
-        .set("l5_descriptif_01", "desc_01")
-        .set("l5_descriptif_02", "desc_02")
-        .set("l5_descriptif_03", "desc_03")
-        .set("background_color", "0000FF")
-        .set("image_produit", picture)
-        .set("Variante", "MASTER")
-}
+use motionkit_tests::{demo_generation, demo_values_without_city, fixture, sandbox};
 
 #[tokio::test]
 async fn both_clients_wait_for_many_and_for_one_with_one_options_type() {
@@ -69,7 +48,7 @@ async fn both_clients_wait_for_many_and_for_one_with_one_options_type() {
     // MotionDynamic: a submission carries its warnings and its time.
     let theme = md.theme(DEMO_THEME_ID).await.unwrap();
     let before = SystemTime::now();
-    let good = without_city(&theme, sandbox.picture_url(1200, 680))
+    let good = demo_values_without_city(&theme, sandbox.picture_url(1200, 680))
         .send(&md)
         .await
         .unwrap();

@@ -18,6 +18,34 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The demo theme's values with `picture` for its product image, but no
+/// city (`l6_ville_01`): a value the documents do not require, so its
+/// absence is a warning.
+pub fn demo_values_without_city(
+    theme: &motionkit_motiondynamic::Theme,
+    picture: impl Into<String>,
+) -> motionkit_motiondynamic::Generate {
+    motionkit_motiondynamic::Generate::new(theme)
+        .set("l1_titre_01", "title")
+        .set("l2_date_01", "date_01")
+        .set("l3_prix_01", "12.1")
+        .set("l4_quantite_01", "quantite")
+        .set("l5_descriptif_01", "desc_01")
+        .set("l5_descriptif_02", "desc_02")
+        .set("l5_descriptif_03", "desc_03")
+        .set("background_color", "0000FF")
+        .set("image_produit", picture.into())
+        .set("Variante", "MASTER")
+}
+
+/// Every value of the demo theme, with `picture` for its product image.
+pub fn demo_generation(
+    theme: &motionkit_motiondynamic::Theme,
+    picture: impl Into<String>,
+) -> motionkit_motiondynamic::Generate {
+    demo_values_without_city(theme, picture).set("l6_ville_01", "Lyon")
+}
+
 /// The repository's `specs/` folder.
 pub fn specs() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs")
