@@ -1,6 +1,7 @@
 //! Credentials rotated without rebuilding a client: a MotionDynamic token
 //! replaced by `set_token` or fetched from the `token_provider` after a
-//! 401, and a DeepMotion client secret replaced by `set_client_secret`.
+//! 401, and a DeepMotion client secret replaced by `set_client_secret` or
+//! fetched from the `client_secret_provider` after a refused login.
 //! The client keeps its counters (and with them its rate limiter and 429
 //! pause); the old secrets stay out of every message.
 
@@ -95,5 +96,41 @@ async fn a_deepmotion_client_secret_is_replaced_and_the_failed_login_forgotten()
     let credits = client.credit_balance().await.unwrap();
     assert!(credits > 0.0);
     assert!(!format!("{client:?} {refused}").contains("the-old-secret"));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_client_secret_provider_is_asked_after_a_refused_login_and_logs_in_once_more() {
+    let sandbox = sandbox(|_| {}).await;
+    let current = Arc::new(std::sync::Mutex::new("the-old-secret".to_owned()));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let (source, count) = (current.clone(), asked.clone());
+    let client = motionkit_deepmotion::Client::builder(
+        sandbox.deepmotion_url(),
+        "sandbox",
+        "the-old-secret".to_owned(),
+    )
+    .client_secret_provider(move || {
+        count.fetch_add(1, Ordering::SeqCst);
+        Some(source.lock().unwrap().clone().into())
+    })
+    .build()
+    .unwrap();
+    // The provider has nothing newer: the refusal stands, after one login.
+    let refused = client.credit_balance().await.unwrap_err();
+    assert!(refused.is_auth(), "{refused}");
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert_eq!(sandbox.deepmotion().requests("session_auth"), 1);
+
+    // The secret is rotated where the provider reads it: the next call's
+    // login is refused, the provider asked, and the login made once more.
+    *current.lock().unwrap() = "sandbox-secret".to_owned();
+    client.set_client_secret("still-not-it").unwrap();
+    let credits = client.credit_balance().await.unwrap();
+    assert!(credits > 0.0);
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+    assert_eq!(sandbox.deepmotion().requests("session_auth"), 3);
+    let seen = format!("{client:?} {refused}");
+    assert!(!seen.contains("the-old-secret") && !seen.contains("sandbox-secret"));
     sandbox.shutdown().await;
 }

@@ -52,6 +52,17 @@ pub struct ClientBuilder {
     allow_local_addresses: bool,
     proxy: Proxy,
     wait: WaitOptions,
+    secret_provider: Option<SecretProvider>,
+}
+
+/// The hook of [`ClientBuilder::client_secret_provider`].
+#[derive(Clone)]
+struct SecretProvider(Arc<dyn Fn() -> Option<Secret> + Send + Sync>);
+
+impl std::fmt::Debug for SecretProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretProvider")
+    }
 }
 
 impl ClientBuilder {
@@ -85,6 +96,22 @@ impl ClientBuilder {
             found.client_id,
             found.client_secret,
         ))
+    }
+
+    /// Asked for the client secret when a login is refused: when it gives
+    /// one that differs from the refused one, the login is tried once more
+    /// with it, and it replaces the client's (as
+    /// [`Client::set_client_secret`] does). For secrets rotated elsewhere:
+    /// read the current one from wherever it is renewed (a file, a secrets
+    /// agent's cache). It runs on the calling task, so it should answer at
+    /// once; a source that needs I/O can push secrets with
+    /// [`Client::set_client_secret`] instead.
+    pub fn client_secret_provider(
+        mut self,
+        provider: impl Fn() -> Option<Secret> + Send + Sync + 'static,
+    ) -> Self {
+        self.secret_provider = Some(SecretProvider(Arc::new(provider)));
+        self
     }
 
     /// How this client waits for jobs unless told otherwise (default:
@@ -160,6 +187,21 @@ impl ClientBuilder {
             self.client_id.clone(),
             self.client_secret,
         ));
+        if let Some(SecretProvider(provider)) = self.secret_provider {
+            let client_id = self.client_id.clone();
+            builder = builder.credentials_provider(move || {
+                let secret = provider()?;
+                if secret.expose().trim().is_empty() {
+                    tracing::warn!("the client secret provider gave a blank secret; ignored");
+                    return None;
+                }
+                Some(Auth::session(
+                    endpoints::SESSION_AUTH,
+                    client_id.clone(),
+                    secret,
+                ))
+            });
+        }
         if let Some(retry) = self.retry {
             builder = builder.retry(retry);
         }
@@ -302,6 +344,7 @@ impl Client {
             allow_local_addresses: false,
             proxy: Proxy::Direct,
             wait: WaitOptions::deepmotion(),
+            secret_provider: None,
         }
     }
 

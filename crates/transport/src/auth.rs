@@ -143,6 +143,12 @@ impl SessionAuth {
         }
     }
 
+    /// Whether `other` logs in as the same client with the same secret.
+    pub(crate) fn same_credentials(&self, other: &SessionAuth) -> bool {
+        self.client_id == other.client_id
+            && self.client_secret.expose_secret() == other.client_secret.expose_secret()
+    }
+
     /// Re-authenticates this long before the cookie's `Expires`/`Max-Age`.
     pub fn refresh_skew(mut self, skew: Duration) -> Self {
         self.refresh_skew = skew;

@@ -112,8 +112,9 @@ impl TransportBuilder {
     }
 
     /// Asked for fresh credentials when the server rejects a bearer token
-    /// (401): when it returns some, they replace the transport's (as
-    /// [`Transport::set_auth`] does) and the request is sent once more.
+    /// (401) or a session login: when it returns new ones of the same
+    /// kind, they replace the transport's (as [`Transport::set_auth`]
+    /// does) and the request (or the login) is tried once more.
     /// For tokens that expire: read the current one from wherever it is
     /// renewed (a file, a secrets agent's cache). It runs on the calling
     /// task, so it should answer at once; a source that needs I/O of its

@@ -130,7 +130,7 @@ impl Transport {
                     if call.auth == AuthKind::Bearer
                         && !refreshed_token
                         && call.body.is_replayable()
-                        && self.provided_bearer()
+                        && self.provided_credentials(&self.auth())
                     {
                         refreshed_token = true;
                         continue;

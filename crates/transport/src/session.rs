@@ -59,24 +59,24 @@ impl Transport {
         self.inner.session.reset();
     }
 
-    /// After the server rejected a bearer token: new credentials from the
-    /// provider, if it has any that differ from the rejected ones.
-    pub(crate) fn provided_bearer(&self) -> bool {
+    /// After the server rejected `rejected` (a bearer token, a login):
+    /// whether the provider has credentials of the same kind that differ
+    /// from them, now the transport's (set here, unless a concurrent caller
+    /// already did), to try once more with.
+    pub(crate) fn provided_credentials(&self, rejected: &Auth) -> bool {
         let Some(provider) = &self.inner.provider else {
             return false;
         };
         let Some(fresh) = (provider.0)() else {
             return false;
         };
-        let same = match (&*self.auth(), &fresh) {
-            (Auth::Bearer(old), Auth::Bearer(new)) => old.same_token(new),
-            _ => false,
-        };
-        if same {
+        if same_credentials(rejected, &fresh) != Some(false) {
             return false;
         }
-        tracing::info!("the server rejected the token; using the provider's new credentials");
-        self.set_auth(fresh);
+        if same_credentials(&self.auth(), &fresh) != Some(true) {
+            tracing::info!("the server rejected the credentials; using the provider's new ones");
+            self.set_auth(fresh);
+        }
         true
     }
 
@@ -96,10 +96,23 @@ impl Transport {
             (AuthKind::None, _) => Ok(Credentials::None),
             (AuthKind::Basic, Auth::Session(session)) => Ok(Credentials::basic(session)),
             (AuthKind::Session, Auth::Session(session)) => {
-                let current = self
-                    .session(session, deadline)
-                    .await
-                    .map_err(|e| login_failed(&call.label, e, Sent::NotSent))?;
+                let current = match self.session(session, deadline).await {
+                    Ok(current) => current,
+                    // Rejected credentials: once more with the provider's,
+                    // if it has new ones.
+                    Err(e) if credentials_rejected(&e) && self.provided_credentials(&auth) => {
+                        let auth = self.auth();
+                        let Auth::Session(session) = &*auth else {
+                            return Err(login_failed(&call.label, e, Sent::NotSent));
+                        };
+                        let current = self
+                            .session(session, deadline)
+                            .await
+                            .map_err(|e| login_failed(&call.label, e, Sent::NotSent))?;
+                        return Ok(Credentials::cookie(&session.cookie_name, &current));
+                    }
+                    Err(e) => return Err(login_failed(&call.label, e, Sent::NotSent)),
+                };
                 Ok(Credentials::cookie(&session.cookie_name, &current))
             }
             (AuthKind::Bearer, Auth::Bearer(bearer)) => Ok(Credentials::bearer(bearer)),
@@ -276,15 +289,30 @@ fn login_label(config: &SessionAuth) -> String {
 
 /// A failed login, reported for the request that needed it: `sent` says
 /// whether that request itself reached the server.
-pub(crate) fn login_failed(request: &str, error: Error, sent: Sent) -> Error {
-    // A network failure, a timeout or a 5xx during login says nothing about
-    // the credentials: keep it, so callers see a temporary failure.
-    let credentials_problem = match &error {
+/// Whether two sets of credentials are the same; `None` when they are not
+/// of the same kind (a provider's of another kind are not used).
+fn same_credentials(a: &Auth, b: &Auth) -> Option<bool> {
+    match (a, b) {
+        (Auth::Bearer(a), Auth::Bearer(b)) => Some(a.same_token(b)),
+        (Auth::Session(a), Auth::Session(b)) => Some(a.same_credentials(b)),
+        _ => None,
+    }
+}
+
+/// Whether a login failed on its credentials. A network failure, a
+/// timeout or a 5xx during login says nothing about them.
+fn credentials_rejected(error: &Error) -> bool {
+    match error {
         Error::Auth { .. } => true,
         Error::Http { status, .. } => !crate::classify::status_verdict(*status).temporary,
         _ => false,
-    };
-    if !credentials_problem {
+    }
+}
+
+pub(crate) fn login_failed(request: &str, error: Error, sent: Sent) -> Error {
+    // Anything but rejected credentials is kept, so that callers see a
+    // temporary failure as one.
+    if !credentials_rejected(&error) {
         return error;
     }
     let code = match &error {
