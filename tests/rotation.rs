@@ -61,6 +61,23 @@ async fn the_token_provider_is_asked_after_a_401_and_the_request_goes_once_more(
     client.themes(&ThemesQuery::new()).await.unwrap();
     assert_eq!(asked.load(Ordering::SeqCst), 1, "the new token is kept");
 
+    // Concurrent callers rejected at once: each tries once more with the
+    // token the first of them swapped in, and none gets the 401.
+    let fresh = mint_token(JWT_SECRET, 3600);
+    let client =
+        motionkit_motiondynamic::Client::builder(sandbox.motiondynamic_url(), rejected_token())
+            .token_provider(move || Some(fresh.clone().into()))
+            .build()
+            .unwrap();
+    let calls = (0..4).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.themes(&ThemesQuery::new()).await })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        let themes = call.await.unwrap().unwrap();
+        assert!(!themes.is_empty());
+    }
+
     // A provider with nothing new: the 401 stands, asked once per call.
     let stale = rejected_token();
     let same = stale.clone();

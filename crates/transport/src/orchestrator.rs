@@ -90,6 +90,9 @@ impl Transport {
                     sent: Sent::NotSent,
                 });
             }
+            // What this attempt is sent with: a 401 is judged against
+            // these, not against what a concurrent caller swapped in since.
+            let used = self.auth();
             let credentials = self.credentials(call, deadline).await?;
             let result = self
                 .exchange(call, &credentials, attempt, deadline, meter)
@@ -130,7 +133,7 @@ impl Transport {
                     if call.auth == AuthKind::Bearer
                         && !refreshed_token
                         && call.body.is_replayable()
-                        && self.provided_credentials(&self.auth())
+                        && self.provided_credentials(&used)
                     {
                         refreshed_token = true;
                         continue;
