@@ -366,7 +366,7 @@ impl Client {
         self.webhooks.as_ref()
     }
 
-    /// How [`Client::wait`] waits.
+    /// How [`Client::wait`] and [`Client::wait_one`] wait.
     pub fn wait_options(&self) -> &WaitOptions {
         &self.wait
     }

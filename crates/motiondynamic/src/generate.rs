@@ -93,7 +93,7 @@ impl Generate {
     /// ambiguous failure the client cannot tell whether this generation
     /// was created: it returns the error (its [`Error::sent`] says the
     /// request may have reached the server) instead of re-submitting.
-    /// [`Client::wait`] then relies on reading the generation back.
+    /// [`Client::wait_one`] then relies on reading the generation back.
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
         self.webhook = Webhook::Url(url.into());
         self

@@ -23,9 +23,10 @@
 //!   ([`ReturnPreference`]).
 //! - [`WebhookReceiver`]: one HMAC-signed callback URL per generation,
 //!   forged deliveries refused, repeated deliveries acknowledged once.
-//!   [`Client::wait`] resolves on the delivery, reads the generation back
-//!   only where the server allows it (a refused read is "unavailable", not
-//!   a failure), and allows for the documented 18-minute cold start.
+//!   [`Client::wait_one`] (and [`Client::wait`], for many) resolves on the
+//!   delivery, reads the generation back only where the server allows it
+//!   (a refused read is "unavailable", not a failure), and allows for the
+//!   documented 18-minute cold start.
 //! - [`Client::download`]: the MP4 streamed to disk atomically.
 //! - `Client::graphql` (cargo feature `graphql`): the same operations over
 //!   `/graphql` with the typed documents of `operations`.

@@ -139,7 +139,7 @@ impl fmt::Debug for Submission {
 impl Submission {
     /// The generation id, when known: from the created row, or from a read
     /// by callback URL. `None` when the server returned no row and reads
-    /// are refused; [`Client::wait`]'s [`Video`](crate::Video) then carries
+    /// are refused; [`Client::wait_one`]'s [`Video`](crate::Video) then carries
     /// the id the webhook reveals.
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
@@ -172,7 +172,7 @@ impl Submission {
     /// False when the request failed ambiguously (it may have reached the
     /// server) and the generation could not be found: reads refused, or
     /// hidden by row permissions. It may exist; its webhook, if it comes,
-    /// resolves [`Client::wait`]. Nothing was sent twice.
+    /// resolves [`Client::wait_one`]. Nothing was sent twice.
     pub fn confirmed(&self) -> bool {
         self.confirmed
     }

@@ -1,8 +1,8 @@
 //! Waiting for a rendered video, and downloading it.
 //!
-//! The webhook is what the document promises, so it is what [`Client::wait`]
-//! relies on: it resolves as soon as the generation's own callback URL
-//! receives its verified delivery. Reading the generation back
+//! The webhook is what the document promises, so it is what
+//! [`Client::wait_one`] relies on: it resolves as soon as the generation's
+//! own callback URL receives its verified delivery. Reading the generation back
 //! (`status = done` and a `video` URL) is used only where the server allows
 //! it: periodically while a webhook is expected, often when none can come.
 //! A refused read (401/403 with `42501`, 403, 404) is not a failure: the
