@@ -465,9 +465,10 @@ impl From<motionkit_motiondynamic::Error> for CliError {
     fn from(error: motionkit_motiondynamic::Error) -> Self {
         use motionkit_motiondynamic::Error as E;
         if error.is_auth() {
-            let message = error
-                .to_string()
-                .replace("get a new JWT and rebuild the client", "get a new token");
+            let message = error.to_string().replace(
+                "get a new JWT and give it to the client (set_token, or a token provider)",
+                "get a new token",
+            );
             return CliError::auth(message).hint(
                 "check MOTIONDYNAMIC_TOKEN (flag, environment or config file; `motionkit config \
                  show` shows which is used)",

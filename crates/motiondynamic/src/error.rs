@@ -226,7 +226,9 @@ impl Error {
     }
 
     /// True when the JWT is missing, rejected or expired: get a new token
-    /// and rebuild the client. Retrying does not help.
+    /// and give it to the client ([`Client::set_token`](crate::Client::set_token),
+    /// or a [token provider](crate::ClientBuilder::token_provider)).
+    /// Retrying with the same token does not help.
     pub fn is_auth(&self) -> bool {
         match self {
             Error::Transport(motionkit_transport::Error::Auth { .. }) => true,

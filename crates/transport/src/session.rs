@@ -348,7 +348,7 @@ pub(crate) fn unauthorized(call: &Call, response: &Response) -> Error {
     let message = match call.auth {
         AuthKind::Bearer => format!(
             "the bearer token was rejected or has expired ({detail}); get a new JWT and \
-             rebuild the client"
+             give it to the client (set_token, or a token provider)"
         ),
         AuthKind::Basic => {
             format!("the client id or secret was rejected ({detail}); check the credentials")
