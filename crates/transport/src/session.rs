@@ -80,6 +80,36 @@ impl Transport {
         true
     }
 
+    /// The session cookie for `call`, logging in with `auth` first when
+    /// needed; when the login is refused, once more with the provider's
+    /// credentials if it has new ones.
+    async fn session_credentials(
+        &self,
+        call: &Call,
+        mut auth: Arc<Auth>,
+        deadline: Option<Instant>,
+    ) -> Result<Credentials, Error> {
+        let mut asked = false;
+        loop {
+            let Auth::Session(session) = &*auth else {
+                return Err(Error::config(format!(
+                    "{} needs session credentials, and the credentials provider gave another kind",
+                    call.label
+                )));
+            };
+            match self.session(session, deadline).await {
+                Ok(current) => return Ok(Credentials::cookie(&session.cookie_name, &current)),
+                Err(e)
+                    if !asked && credentials_rejected(&e) && self.provided_credentials(&auth) =>
+                {
+                    asked = true;
+                    auth = self.auth();
+                }
+                Err(e) => return Err(login_failed(&call.label, e, Sent::NotSent)),
+            }
+        }
+    }
+
     pub(crate) async fn credentials(
         &self,
         call: &Call,
@@ -95,25 +125,8 @@ impl Transport {
         match (call.auth, &*auth) {
             (AuthKind::None, _) => Ok(Credentials::None),
             (AuthKind::Basic, Auth::Session(session)) => Ok(Credentials::basic(session)),
-            (AuthKind::Session, Auth::Session(session)) => {
-                let current = match self.session(session, deadline).await {
-                    Ok(current) => current,
-                    // Rejected credentials: once more with the provider's,
-                    // if it has new ones.
-                    Err(e) if credentials_rejected(&e) && self.provided_credentials(&auth) => {
-                        let auth = self.auth();
-                        let Auth::Session(session) = &*auth else {
-                            return Err(login_failed(&call.label, e, Sent::NotSent));
-                        };
-                        let current = self
-                            .session(session, deadline)
-                            .await
-                            .map_err(|e| login_failed(&call.label, e, Sent::NotSent))?;
-                        return Ok(Credentials::cookie(&session.cookie_name, &current));
-                    }
-                    Err(e) => return Err(login_failed(&call.label, e, Sent::NotSent)),
-                };
-                Ok(Credentials::cookie(&session.cookie_name, &current))
+            (AuthKind::Session, Auth::Session(_)) => {
+                self.session_credentials(call, auth, deadline).await
             }
             (AuthKind::Bearer, Auth::Bearer(bearer)) => Ok(Credentials::bearer(bearer)),
             (AuthKind::Basic | AuthKind::Session, _) => {
@@ -287,8 +300,6 @@ fn login_label(config: &SessionAuth) -> String {
     format!("{} {}", config.endpoint.method, config.endpoint.path)
 }
 
-/// A failed login, reported for the request that needed it: `sent` says
-/// whether that request itself reached the server.
 /// Whether two sets of credentials are the same; `None` when they are not
 /// of the same kind (a provider's of another kind are not used).
 fn same_credentials(a: &Auth, b: &Auth) -> Option<bool> {
@@ -309,6 +320,8 @@ fn credentials_rejected(error: &Error) -> bool {
     }
 }
 
+/// A failed login, reported for the request that needed it: `sent` says
+/// whether that request itself reached the server.
 pub(crate) fn login_failed(request: &str, error: Error, sent: Sent) -> Error {
     // Anything but rejected credentials is kept, so that callers see a
     // temporary failure as one.
