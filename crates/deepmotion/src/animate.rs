@@ -141,8 +141,7 @@ pub struct Animate {
     wait: Option<WaitOptions>,
     upload: UploadOptions,
     events: Option<EventFn>,
-    on_existing: OnExisting,
-    unzip: bool,
+    save: SaveOutputs,
     resume: Option<ResumeState>,
     submission: Option<PendingSubmission>,
     force: bool,
@@ -171,8 +170,7 @@ impl Animate {
             wait: None,
             upload: UploadOptions::default(),
             events: None,
-            on_existing: OnExisting::default(),
-            unzip: false,
+            save: SaveOutputs::default(),
             resume: None,
             submission: None,
             force: false,
@@ -207,7 +205,7 @@ impl Animate {
     /// What to do when an output's name is taken in the folder (default:
     /// keep both; the new file gets a `-2`, `-3`, ... suffix).
     pub fn on_existing(mut self, on_existing: OnExisting) -> Self {
-        self.on_existing = on_existing;
+        self.save = self.save.on_existing(on_existing);
         self
     }
 
@@ -215,7 +213,7 @@ impl Animate {
     /// (sanitised names, nothing replaced, zip bombs and `../` entries
     /// refused) instead of saving it with `.zip` appended.
     pub fn unzip(mut self, unzip: bool) -> Self {
-        self.unzip = unzip;
+        self.save = self.save.unzip(unzip);
         self
     }
 
@@ -263,11 +261,7 @@ impl Animate {
     pub async fn send(&self, client: &Client) -> Result<Animation, Error> {
         let rid = self.run_job(client).await?;
         let events = self.events.clone();
-        let save = SaveOutputs {
-            on_existing: self.on_existing,
-            unzip: self.unzip,
-        };
-        let files = download_outputs(client, &rid, &self.out_dir, save, events).await?;
+        let files = download_outputs(client, &rid, &self.out_dir, self.save, events).await?;
         Ok(Animation { rid, files })
     }
 
