@@ -373,50 +373,17 @@ impl WebhookReceiver {
         addr: impl tokio::net::ToSocketAddrs,
     ) -> Result<ServedReceiver, crate::Error> {
         let listener = motionkit_transport::bind_receiver(addr).await?;
-        let served = motionkit_transport::ServedRouter::start(listener, self.router())?;
-        Ok(ServedReceiver {
-            receiver: self,
-            served,
-        })
+        let router = self.router();
+        Ok(ServedReceiver::start(listener, router, self)?)
     }
 }
 
 /// A [`WebhookReceiver`] served on a local address until
-/// [`ServedReceiver::shutdown`] or drop.
+/// [`ServedReceiver::shutdown`](motionkit_transport::ServedReceiver::shutdown)
+/// or drop; it dereferences to the receiver.
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-#[derive(Debug)]
-pub struct ServedReceiver {
-    receiver: WebhookReceiver,
-    served: motionkit_transport::ServedRouter,
-}
-
-#[cfg(feature = "axum")]
-impl ServedReceiver {
-    /// The receiver it serves.
-    pub fn receiver(&self) -> &WebhookReceiver {
-        &self.receiver
-    }
-
-    /// The address it listens on.
-    pub fn local_addr(&self) -> std::net::SocketAddr {
-        self.served.local_addr()
-    }
-
-    /// Stops serving and waits until the server has stopped; open
-    /// connections are closed.
-    pub async fn shutdown(self) {
-        self.served.shutdown().await;
-    }
-}
-
-#[cfg(feature = "axum")]
-impl std::ops::Deref for ServedReceiver {
-    type Target = WebhookReceiver;
-    fn deref(&self) -> &WebhookReceiver {
-        &self.receiver
-    }
-}
+pub type ServedReceiver = motionkit_transport::ServedReceiver<WebhookReceiver>;
 
 /// Adds the shared receiver bounds to `router`: the path token and the
 /// signature header are checked before the body is read or a slot taken.

@@ -145,7 +145,7 @@ pub use save::{MAX_FILE_NAME_BYTES, OnExisting, sanitize_file_name};
 pub use secret::Secret;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use served::{ServedRouter, bind_receiver};
+pub use served::{ServedReceiver, bind_receiver, local_receiver_url};
 pub use settings::{Settings, SettingsError, SettingsErrorKind, SettingsInput};
 #[cfg(feature = "unzip")]
 #[cfg_attr(docsrs, doc(cfg(feature = "unzip")))]

@@ -1,4 +1,4 @@
-//! A webhook router served on a local address: what both clients'
+//! A webhook receiver served on a local address: what both clients'
 //! `WebhookReceiver::serve` hand back, so that a program needs no axum of
 //! its own to receive events. Serving uses [`serve_receiver`]'s bounds (a
 //! deadline on request heads, a connection cap) on top of the router's own
@@ -12,16 +12,19 @@ use tokio::sync::oneshot;
 use crate::error::{Error, Sent};
 use crate::receiver::serve_receiver;
 
-/// A router served on a local address until [`ServedRouter::shutdown`] or
-/// drop.
+/// A webhook receiver `R` whose router is served on a local address
+/// until [`ServedReceiver::shutdown`] or drop. It dereferences to the
+/// receiver. Both clients' `WebhookReceiver::serve` return one (each
+/// crate names it `ServedReceiver`).
 #[derive(Debug)]
-pub struct ServedRouter {
+pub struct ServedReceiver<R> {
+    receiver: R,
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// Listens on `addr`, for [`ServedRouter::start`].
+/// Listens on `addr`, for [`ServedReceiver::start`].
 ///
 /// # Errors
 ///
@@ -37,13 +40,24 @@ pub async fn bind_receiver(addr: impl ToSocketAddrs) -> Result<TcpListener, Erro
     })
 }
 
-impl ServedRouter {
-    /// Serves `router` on `listener` from a task of its own.
+/// `http://ADDR` for a local address a receiver listens on, with an
+/// unspecified address (`0.0.0.0`, `::`) shown as 127.0.0.1.
+pub fn local_receiver_url(addr: SocketAddr) -> String {
+    let mut shown = addr;
+    if shown.ip().is_unspecified() {
+        shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{shown}")
+}
+
+impl<R> ServedReceiver<R> {
+    /// Serves `router` (the receiver's) on `listener` from a task of its
+    /// own.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] when the listener has no local address.
-    pub fn start(listener: TcpListener, router: axum::Router) -> Result<Self, Error> {
+    pub fn start(listener: TcpListener, router: axum::Router, receiver: R) -> Result<Self, Error> {
         let local_addr = listener.local_addr().map_err(|source| Error::Io {
             context: "reading the webhook receiver's address".to_owned(),
             source,
@@ -53,11 +67,17 @@ impl ServedRouter {
         let task = tokio::spawn(serve_receiver(listener, router, async {
             let _ = stopped.await;
         }));
-        Ok(ServedRouter {
+        Ok(ServedReceiver {
+            receiver,
             local_addr,
             stop: Some(stop),
             task: Some(task),
         })
+    }
+
+    /// The receiver it serves.
+    pub fn receiver(&self) -> &R {
+        &self.receiver
     }
 
     /// The address it listens on.
@@ -66,19 +86,9 @@ impl ServedRouter {
     }
 
     /// `http://ADDR` for the address it listens on; see
-    /// [`ServedRouter::url_of`].
+    /// [`local_receiver_url`].
     pub fn local_url(&self) -> String {
-        Self::url_of(self.local_addr)
-    }
-
-    /// `http://ADDR` for a local address, with an unspecified address
-    /// (`0.0.0.0`, `::`) shown as 127.0.0.1.
-    pub fn url_of(addr: SocketAddr) -> String {
-        let mut shown = addr;
-        if shown.ip().is_unspecified() {
-            shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        format!("http://{shown}")
+        local_receiver_url(self.local_addr)
     }
 
     /// Stops serving and waits until the server has stopped; open
@@ -93,7 +103,14 @@ impl ServedRouter {
     }
 }
 
-impl Drop for ServedRouter {
+impl<R> std::ops::Deref for ServedReceiver<R> {
+    type Target = R;
+    fn deref(&self) -> &R {
+        &self.receiver
+    }
+}
+
+impl<R> Drop for ServedReceiver<R> {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
